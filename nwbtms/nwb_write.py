@@ -1,0 +1,24 @@
+"""Write an in-memory NWBFile atomically, caching only the namespaces it uses."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pynwb import NWBHDF5IO, NWBFile
+
+from nwbtms.io.atomic import atomic_output
+
+
+def write_nwbfile(nwbfile: NWBFile, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
+    """Write ``nwbfile`` to ``path`` through a temporary file; nothing is left behind on failure.
+
+    Raises
+    ------
+    OutputExistsError
+        ``path`` exists and ``overwrite`` is false.
+    """
+    path = Path(path)
+    with atomic_output(path, overwrite=overwrite) as tmp, NWBHDF5IO(str(tmp), mode="w") as io:
+        io.write(nwbfile)
+    return path
