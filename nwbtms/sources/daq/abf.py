@@ -1,0 +1,120 @@
+"""Axon ABF1/ABF2 recordings: header by ``pyabf``, samples memory-mapped.
+
+``pyabf.ABF(path)`` reads the whole data section into a float32 array (twice the file size in
+memory). To keep memory bounded, the header is parsed by ``pyabf.ABF(path, loadData=False)`` and
+the samples are memory-mapped from ``dataByteStart`` and scaled per channel exactly as pyabf does
+(``value = count * gain + offset`` for int16 files, float32 files as stored). The gain and offset
+come from pyabf's ``_dataGain`` / ``_dataOffset`` (private attributes; the real-file tests compare
+the result with pyabf's own fully loaded data, so a pyabf change that breaks this is caught).
+
+Episodic files: each sweep is a segment starting at ``sweep * sweepIntervalSec``; gap-free files
+have one segment. Channels are the ADC inputs (``adcNames``, ``adcUnits``); ABF has no digital
+input channels (digital outputs and tags are not samples).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyabf
+
+from nwbtms.errors import SourceError
+from nwbtms.sources.daq.base import ChannelInfo, Recording, Segment, check_sample_rate, int16_lookup_table
+
+
+class AbfRecording(Recording):
+    """An ABF file; sweeps are segments."""
+
+    def __init__(self, path: str | Path) -> None:
+        path = Path(path)
+        try:
+            abf = pyabf.ABF(str(path), loadData=False)
+        except Exception as exc:  # pyabf raises bare Exceptions, struct.error, ValueError on bad headers
+            raise SourceError(
+                f"cannot read ABF header (truncated or not an ABF file): {exc}",
+                file=path,
+                hint="check the file was copied completely",
+            ) from exc
+        rate = check_sample_rate(abf.dataRate, file=path, field="dataRate")
+        channel_count = int(abf.channelCount)
+        dtype = np.dtype(np.int16) if int(abf._nDataFormat) == 0 else np.dtype(np.float32)
+        if channel_count < 1:
+            raise SourceError("the file declares no input channels", file=path, field="channelCount")
+        needed = int(abf.dataByteStart) + int(abf.dataPointCount) * dtype.itemsize
+        size = path.stat().st_size
+        if size < needed:
+            raise SourceError(
+                f"file is {size} bytes but the header promises {needed} (truncated)",
+                file=path,
+                field="dataPointCount",
+                hint="copy the file again from the acquisition computer",
+            )
+        points_per_channel = int(abf.dataPointCount) // channel_count
+        sweep_points = int(abf.sweepPointCount)
+        sweep_count = int(abf.sweepCount)
+        if sweep_points * sweep_count > points_per_channel or sweep_points <= 0:
+            raise SourceError(
+                f"{sweep_count} sweeps of {sweep_points} points do not fit {points_per_channel} points",
+                file=path,
+                field="sweepPointCount",
+            )
+        self._data = np.memmap(
+            path,
+            dtype=dtype,
+            mode="r",
+            offset=int(abf.dataByteStart),
+            shape=(points_per_channel, channel_count),
+        )
+        self._sweep_points = sweep_points
+        self._gain = [float(g) for g in abf._dataGain]
+        self._offset = [float(o) for o in abf._dataOffset]
+        self._int16 = dtype == np.int16
+        channels = [
+            ChannelInfo(str(name), "analog", str(unit), i)
+            for i, (name, unit) in enumerate(zip(abf.adcNames, abf.adcUnits, strict=False))
+        ]
+        interval_s = float(abf.sweepIntervalSec or abf.sweepLengthSec)
+        segments = [Segment(i, i * interval_s, sweep_points) for i in range(sweep_count)]
+        start = abf.abfDateTime if getattr(abf.abfDateTime, "tzinfo", None) else None
+        super().__init__(
+            path=path,
+            format="abf",
+            sample_rate_hz=rate,
+            channels=channels,
+            segments=segments,
+            start_datetime=start,
+            metadata={
+                "version": abf.abfVersionString,
+                "abf_datetime_local": str(abf.abfDateTime),
+                "protocol": getattr(abf, "protocol", ""),
+                "tag_times_s": list(getattr(abf, "tagTimesSec", []) or []),
+                "tag_comments": list(getattr(abf, "tagComments", []) or []),
+            },
+        )
+
+    def raw_lookup_table(self, channel_name: str) -> np.ndarray | None:
+        info = self.channel(channel_name)
+        if not self._int16:
+            return None
+        gain, offset = self._gain[info.index], self._offset[info.index]
+        # pyabf scales in float32; do the same so both readers agree to the last bit.
+        return int16_lookup_table(
+            lambda c: (c.astype(np.float32) * np.float32(gain) + np.float32(offset)).astype(np.float64)
+        )
+
+    def _read_raw(self, info: ChannelInfo, segment: int, start: int, stop: int) -> np.ndarray:
+        base = segment * self._sweep_points
+        return np.array(self._data[base + start : base + stop, info.index])
+
+    def _read(self, info: ChannelInfo, segment: int, start: int, stop: int) -> np.ndarray:
+        raw = self._read_raw(info, segment, start, stop)
+        if not self._int16:
+            return raw.astype(np.float64)
+        scaled = raw.astype(np.float32) * np.float32(self._gain[info.index]) + np.float32(
+            self._offset[info.index]
+        )
+        return scaled.astype(np.float64)
+
+    def close(self) -> None:
+        self._data = None  # the memory map closes when the last view goes

@@ -1,0 +1,142 @@
+"""NI TDMS recordings (LabVIEW, DAQmx, SignalExpress) streamed with ``nptdms``.
+
+``TdmsFile.open`` reads only the metadata; samples are read per chunk with
+``channel.read_data(offset, length)``, which applies the file's scaling (DAQmx raw data included).
+
+Channels: every channel holding data whose ``wf_increment`` (seconds per sample) matches the first
+data channel's. SignalExpress decimated copies (groups with ``DecimationLevel`` > 0) are skipped.
+A channel is named by its own name when that is unique in the file, else ``group/channel``.
+Channels of boolean type or with a ``LineNumber`` property are digital lines (nonzero = high).
+``start_datetime`` comes from ``wf_start_time`` (TDMS timestamps are UTC).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from nptdms import TdmsFile, types
+
+from nwbtms.errors import SourceError
+from nwbtms.sources.daq.base import ChannelInfo, Recording, Segment, check_sample_rate
+
+
+def _utc(value) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        stamp = np.datetime64(value, "us").astype(datetime)
+    except (TypeError, ValueError):
+        return None
+    return stamp.replace(tzinfo=UTC) if isinstance(stamp, datetime) else None
+
+
+class TdmsRecording(Recording):
+    """A TDMS file; one segment (TDMS channels are continuous)."""
+
+    def __init__(self, path: str | Path, *, group: str | None = None) -> None:
+        path = Path(path)
+        try:
+            self._file = TdmsFile.open(path)
+        except Exception as exc:  # nptdms raises ValueError, struct.error, EOFError... on bad files
+            raise SourceError(
+                f"cannot read TDMS metadata (truncated or not a TDMS file): {exc}",
+                file=path,
+                hint="check the file was copied completely",
+            ) from exc
+        try:
+            self._init(path, group)
+        except Exception:
+            self._file.close()
+            raise
+
+    def _init(self, path: Path, group_name: str | None) -> None:
+        candidates = []
+        for group in self._file.groups():
+            if group_name is not None and group.name != group_name:
+                continue
+            if int(group.properties.get("DecimationLevel", 0) or 0) > 0:
+                continue
+            for channel in group.channels():
+                if len(channel) > 0:
+                    candidates.append((group, channel))
+        if not candidates:
+            groups = ", ".join(repr(g.name) for g in self._file.groups()) or "(none)"
+            raise SourceError(
+                "no channel with data" + (f" in group {group_name!r}" if group_name else ""),
+                file=path,
+                field=group_name,
+                hint=f"groups in this file: {groups}",
+            )
+        increment = candidates[0][1].properties.get("wf_increment")
+        if increment is None:
+            raise SourceError(
+                "channel has no wf_increment (seconds per sample)",
+                file=path,
+                field=candidates[0][1].path,
+                hint="pass the rate through a generic reader instead",
+            )
+        try:
+            rate = check_sample_rate(1.0 / float(increment), file=path, field="wf_increment")
+        except ZeroDivisionError:
+            rate = check_sample_rate(0, file=path, field="wf_increment")
+        chosen = [
+            (g, c)
+            for g, c in candidates
+            if c.properties.get("wf_increment") is not None
+            and np.isclose(float(c.properties["wf_increment"]), float(increment), rtol=1e-9)
+        ]
+        name_counts: dict[str, int] = {}
+        for _, c in chosen:
+            name_counts[c.name] = name_counts.get(c.name, 0) + 1
+        channels: list[ChannelInfo] = []
+        self._tdms_channels = []
+        lengths = []
+        for g, c in chosen:
+            name = c.name if name_counts[c.name] == 1 else f"{g.name}/{c.name}"
+            digital = c.data_type is types.Boolean or "LineNumber" in c.properties
+            unit = "" if digital else str(c.properties.get("unit_string", "") or "")
+            channels.append(ChannelInfo(name, "digital" if digital else "analog", unit, len(channels)))
+            self._tdms_channels.append(c)
+            lengths.append(len(c))
+        num_samples = min(lengths)
+        start = _utc(chosen[0][1].properties.get("wf_start_time"))
+        offset_s = float(chosen[0][1].properties.get("wf_start_offset", 0.0) or 0.0)
+        super().__init__(
+            path=path,
+            format="tdms",
+            sample_rate_hz=rate,
+            channels=channels,
+            segments=[Segment(0, offset_s, num_samples)],
+            start_datetime=start,
+            metadata={
+                "groups": [g.name for g in self._file.groups()],
+                "channel_lengths": dict(zip((c.name for c in channels), lengths, strict=True)),
+            },
+        )
+
+    def _read(self, info: ChannelInfo, segment: int, start: int, stop: int) -> np.ndarray:
+        channel = self._tdms_channels[info.index]
+        try:
+            data = np.asarray(channel.read_data(offset=start, length=stop - start))
+        except Exception as exc:
+            raise SourceError(
+                f"cannot read samples {start}:{stop} (file truncated?): {exc}",
+                file=self.path,
+                field=info.name,
+            ) from exc
+        if data.shape[0] != stop - start:
+            raise SourceError(
+                f"expected {stop - start} samples at {start}, got {data.shape[0]} (file truncated?)",
+                file=self.path,
+                field=info.name,
+            )
+        if info.kind == "digital":
+            return data.astype(bool)
+        return data.astype(np.float64, copy=False)
+
+    def close(self) -> None:
+        if getattr(self, "_file", None) is not None:
+            self._file.close()
+            self._file = None

@@ -1,0 +1,279 @@
+"""Janelia WaveSurfer ``.h5`` recordings (tms-domain.md section 4), read lazily with h5py.
+
+Layout (as h5py sees it; MATLAB wrote the arrays transposed):
+
+- ``header/VersionString``; scalars are (1, 1) arrays.
+- Sample rate: ``header/AcquisitionSampleRate`` (0.9x) or ``header/Acquisition/SampleRate`` (1.x).
+- Analog inputs: ``AIChannelNames``, ``IsAIChannelActive``, ``AIChannelScales``, ``AIChannelUnits``,
+  ``AIScalingCoefficients`` in ``header/`` (0.9x), or ``Analog*`` names in ``header/Acquisition/`` (1.x).
+- Digital inputs: ``DIChannelNames`` / ``IsDIChannelActive`` (or ``Acquisition/Digital*``).
+- ``sweep_NNNN/analogScans``: int16, (active analog channels, samples); only active channels are
+  stored. ``sweep_NNNN/digitalScans``: unsigned ints, bit ``k`` = ``k``-th active digital line.
+  ``sweep_NNNN/timestamp``: sweep start in seconds since the run started.
+
+Scaling (as PyWaveSurfer does): volts at the ADC = polynomial of the counts with coefficients
+``AIScalingCoefficients[channel]`` (constant term first); physical value = volts / channel scale
+(``AIChannelScales``, volts per native unit).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from nwbtms.errors import SourceError
+from nwbtms.sources.daq.base import (
+    ChannelInfo,
+    Recording,
+    Segment,
+    check_sample_rate,
+    int16_lookup_table,
+)
+
+_SWEEP_NAME = re.compile(r"^(sweep|trial)_(\d+)$")
+
+
+def _text_list(values) -> list[str]:
+    out = []
+    for value in np.asarray(values).reshape(-1):
+        out.append(value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value))
+    return out
+
+
+class WaveSurferRecording(Recording):
+    """A WaveSurfer data file; sweeps are segments; the h5py file stays open until :meth:`close`."""
+
+    def __init__(self, path: str | Path) -> None:
+        path = Path(path)
+        try:
+            self._h5 = h5py.File(path, "r")
+        except OSError as exc:
+            raise SourceError(
+                f"cannot open as HDF5 (truncated or not a WaveSurfer file): {exc}",
+                file=path,
+                hint="check the file was copied completely",
+            ) from exc
+        try:
+            self._init(path)
+        except Exception:
+            self._h5.close()
+            raise
+
+    # ------------------------------------------------------------------ header
+    def _find(self, *names: str, required: bool = True):
+        for name in names:
+            if name in self._h5:
+                return self._h5[name][()]
+        if required:
+            raise SourceError(
+                f"missing header field (looked for {', '.join(names)})",
+                file=self._path,
+                field=names[0],
+                hint="is this a WaveSurfer data file?",
+            )
+        return None
+
+    def _init(self, path: Path) -> None:
+        self._path = path
+        if "header" not in self._h5:
+            raise SourceError("no /header group: not a WaveSurfer file", file=path, field="header")
+        version = self._find("header/VersionString", required=False)
+        version_text = _text_list(version)[0] if version is not None else ""
+        rate = check_sample_rate(
+            self._find("header/AcquisitionSampleRate", "header/Acquisition/SampleRate"),
+            file=path,
+            field="header/AcquisitionSampleRate",
+        )
+        ai_names = _text_list(self._find("header/AIChannelNames", "header/Acquisition/AnalogChannelNames"))
+        ai_active = (
+            np.asarray(self._find("header/IsAIChannelActive", "header/Acquisition/IsAnalogChannelActive"))
+            .reshape(-1)
+            .astype(bool)
+        )
+        ai_scales = np.asarray(
+            self._find("header/AIChannelScales", "header/Acquisition/AnalogChannelScales"), dtype=float
+        ).reshape(-1)
+        ai_units = self._find(
+            "header/AIChannelUnits", "header/Acquisition/AnalogChannelUnits", required=False
+        )
+        ai_units = _text_list(ai_units) if ai_units is not None else [""] * len(ai_names)
+        coefficients = np.atleast_2d(
+            np.asarray(
+                self._find("header/AIScalingCoefficients", "header/Acquisition/AnalogScalingCoefficients"),
+                dtype=float,
+            )
+        )
+        if not (len(ai_names) == len(ai_active) == len(ai_scales)):
+            raise SourceError(
+                f"analog header arrays disagree: {len(ai_names)} names, {len(ai_active)} active flags, "
+                f"{len(ai_scales)} scales",
+                file=path,
+                field="header/AIChannelNames",
+            )
+        active_ai = [i for i in range(len(ai_names)) if ai_active[i]]
+        # Coefficient rows: one per channel, or one per active channel (PyWaveSurfer indexes by active).
+        if coefficients.shape[0] == len(ai_names) and len(ai_names) != len(active_ai):
+            coefficients = coefficients[ai_active]
+        if coefficients.shape[0] < len(active_ai):
+            raise SourceError(
+                f"{coefficients.shape[0]} scaling coefficient rows for"
+                f" {len(active_ai)} active analog channels",
+                file=path,
+                field="header/AIScalingCoefficients",
+            )
+
+        di_names_raw = self._find(
+            "header/DIChannelNames", "header/Acquisition/DigitalChannelNames", required=False
+        )
+        di_active_raw = self._find(
+            "header/IsDIChannelActive", "header/Acquisition/IsDigitalChannelActive", required=False
+        )
+        di_names = _text_list(di_names_raw) if di_names_raw is not None else []
+        di_active = (
+            np.asarray(di_active_raw).reshape(-1).astype(bool)
+            if di_active_raw is not None
+            else np.zeros(len(di_names), bool)
+        )
+        active_di = [i for i in range(min(len(di_names), len(di_active))) if di_active[i] and di_names[i]]
+
+        channels: list[ChannelInfo] = []
+        self._analog_row: dict[str, int] = {}
+        self._lut: dict[str, np.ndarray] = {}
+        for row, i in enumerate(active_ai):
+            name = ai_names[i]
+            scale = ai_scales[i]
+            if not np.isfinite(scale) or scale == 0:
+                raise SourceError(
+                    f"channel scale {scale!r} cannot be used",
+                    file=path,
+                    field=f"AIChannelScales[{name}]",
+                    hint="the channel scale (V per native unit) must be finite and non-zero",
+                )
+            poly = coefficients[row][::-1]
+            self._lut[name] = int16_lookup_table(lambda counts, p=poly, s=scale: np.polyval(p, counts) / s)
+            self._analog_row[name] = row
+            channels.append(
+                ChannelInfo(name, "analog", ai_units[i] if i < len(ai_units) else "", len(channels))
+            )
+        self._digital_bit: dict[str, int] = {}
+        for bit, i in enumerate(active_di):
+            self._digital_bit[di_names[i]] = bit
+            channels.append(ChannelInfo(di_names[i], "digital", "", len(channels)))
+
+        sweeps = sorted(
+            ((int(m.group(2)), key) for key in self._h5 if (m := _SWEEP_NAME.match(key))),
+        )
+        self._sweep_keys: list[str] = []
+        segments: list[Segment] = []
+        next_start_s = 0.0
+        for _, key in sweeps:
+            group = self._h5[key]
+            if "analogScans" in group:
+                scans = group["analogScans"]
+                if scans.ndim != 2 or scans.shape[0] != len(active_ai):
+                    raise SourceError(
+                        f"analogScans has shape {scans.shape}, expected ({len(active_ai)}, samples)",
+                        file=path,
+                        field=f"{key}/analogScans",
+                    )
+                n = scans.shape[1]
+            elif "digitalScans" in group:
+                n = max(group["digitalScans"].shape)
+            else:
+                n = 0
+            if active_di and "digitalScans" in group and max(group["digitalScans"].shape) != n:
+                raise SourceError(
+                    f"digitalScans has {max(group['digitalScans'].shape)} samples, analogScans {n}",
+                    file=path,
+                    field=f"{key}/digitalScans",
+                )
+            start_s = next_start_s
+            if "timestamp" in group:
+                start_s = float(np.asarray(group["timestamp"][()]).reshape(-1)[0])
+            segments.append(Segment(len(segments), start_s, n))
+            self._sweep_keys.append(key)
+            next_start_s = start_s + n / rate
+        if not segments:
+            raise SourceError(
+                "no sweep_NNNN groups: the file holds no data",
+                file=path,
+                hint="was the run stopped before the first sweep was saved?",
+            )
+
+        metadata: dict = {"version": version_text}
+        clock = self._find("header/ClockAtRunStart", required=False)
+        if clock is not None:
+            values = np.asarray(clock, dtype=float).reshape(-1)
+            if values.size == 6:
+                with_seconds = int(values[5])
+                try:
+                    metadata["clock_at_run_start"] = datetime(
+                        *(int(v) for v in values[:5]),
+                        with_seconds,
+                        int(round((values[5] - with_seconds) * 1e6)),
+                    ).isoformat()
+                except ValueError:
+                    pass
+        super().__init__(
+            path=path,
+            format="wavesurfer",
+            sample_rate_hz=rate,
+            channels=channels,
+            segments=segments,
+            start_datetime=None,
+            metadata=metadata,
+        )
+
+    # ------------------------------------------------------------------ reading
+    def raw_lookup_table(self, channel_name: str) -> np.ndarray | None:
+        info = self.channel(channel_name)
+        return self._lut[info.name] if info.kind == "analog" else None
+
+    def _read_raw(self, info: ChannelInfo, segment: int, start: int, stop: int) -> np.ndarray:
+        group = self._h5[self._sweep_keys[segment]]
+        if info.kind == "analog":
+            try:
+                return group["analogScans"][self._analog_row[info.name], start:stop]
+            except OSError as exc:
+                raise SourceError(
+                    f"cannot read samples {start}:{stop} (file truncated?): {exc}",
+                    file=self._path,
+                    field=f"{self._sweep_keys[segment]}/analogScans",
+                ) from exc
+        return self._read(info, segment, start, stop)
+
+    def _read(self, info: ChannelInfo, segment: int, start: int, stop: int) -> np.ndarray:
+        group = self._h5[self._sweep_keys[segment]]
+        if info.kind == "analog":
+            raw = self._read_raw(info, segment, start, stop)
+            return self._lut[info.name][raw.view(np.uint16)]
+        if "digitalScans" not in group:
+            raise SourceError(
+                "digital channel declared but the sweep has no digitalScans",
+                file=self._path,
+                field=f"{self._sweep_keys[segment]}/digitalScans",
+            )
+        scans = group["digitalScans"]
+        try:
+            if scans.ndim == 1:
+                words = scans[start:stop]
+            elif scans.shape[0] == 1:
+                words = scans[0, start:stop]
+            else:
+                words = scans[start:stop, 0]
+        except OSError as exc:
+            raise SourceError(
+                f"cannot read digitalScans: {exc}",
+                file=self._path,
+                field=f"{self._sweep_keys[segment]}/digitalScans",
+            ) from exc
+        bit = self._digital_bit[info.name]
+        return ((np.asarray(words).astype(np.uint64) >> np.uint64(bit)) & np.uint64(1)).astype(bool)
+
+    def close(self) -> None:
+        if getattr(self, "_h5", None) is not None and self._h5.id.valid:
+            self._h5.close()
