@@ -1,0 +1,203 @@
+"""Read the Brainsight text export (``Exported Brainsight Data.txt``): the Samples section, one row per pulse.
+
+Layout (tms-domain.md section 4, checked on Brainsight 2.3 exports): tab-separated; header lines
+``# Version:``, ``# Coordinate system:``, ``# Units:``, ``# Encoding:``; then sections, each introduced by a
+``# <Kind> Name<TAB>...`` column line (``Target``, ``Sample``, ``Electrode``, ``Planned Landmark``,
+``Session Landmark``). The Samples section has one row per recorded pulse with ``Loc. X/Y/Z`` (mm),
+direction cosines ``m{i}n{j}`` (component ``j`` of coil axis ``i``), and, depending on the version,
+``Index``, ``Assoc. Target``, ``Dist. to Target``, ``Target Error`` (mm), ``Angular Error`` and
+``Twist Error`` (deg), ``Stim. Power``, ``Date``, ``Time`` and EMG columns. Missing values are ``(null)``.
+Columns are found by name, so versions with more or fewer columns read alike; only ``Loc. X/Y/Z`` and the
+nine ``m{i}n{j}`` are required.
+
+Decisions:
+
+- The recorded matrix has axis ``i`` as column ``i`` and the location as the translation
+  (``pose_recorded``). ``pose`` is in the SimNIBS matsimnibs axes: Brainsight's coil x and z axes point
+  opposite to SimNIBS's (its z points out of the head), so ``pose = recorded @ diag(-1, 1, -1, 1)`` (the
+  mapping of SimNIBS ``simnibs/utils/nnav.py``; checked on the real files, where the recorded z axis points
+  away from the head centre). Translations stay in the exported coordinate system (``World`` is DICOM LPS,
+  ``Brainsight`` is LPS-like, ``NIfTI:*`` are RAS); no flip is applied.
+- Rotations are checked for orthonormality (tolerance
+  :data:`~nwbtms.sources.navigation.navigator_pulses.ORTHONORMAL_TOLERANCE`, above the 3-decimal print
+  rounding) and handedness; offending rows are listed in ``problems`` with their line, never corrected.
+- A row with ``(null)`` in any pose column is an untracked pulse: NaN pose, listed in ``problems``.
+- ``time_s`` is seconds since midnight of the first sample's ``Date`` (wall clock); NaN when the export
+  has no ``Date``/``Time``.
+- ``Stim. Power`` (the output the connected stimulator reported) is read as %MSO.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from os import PathLike
+from pathlib import Path
+
+import numpy as np
+
+from nwbtms.errors import SourceError
+from nwbtms.sources.navigation.navigator_pulses import NavigatorPulses, pose_problems
+
+#: Brainsight coil axes -> matsimnibs axes (x and z reversed); SimNIBS utils/nnav.py.
+BRAINSIGHT_TO_MATSIMNIBS_AXES = np.diag([-1.0, 1.0, -1.0, 1.0])
+POSITION_COLUMNS = ("Loc. X", "Loc. Y", "Loc. Z")
+COSINE_COLUMNS = tuple(f"m{i}n{j}" for i in range(3) for j in range(3))
+MISSING = frozenset({"", "(null)", "null", "nan", "NaN"})
+OPTIONAL_NUMBERS = {
+    "target_error_mm": "Target Error",
+    "angular_error_deg": "Angular Error",
+    "twist_error_deg": "Twist Error",
+    "amplitude_percent_mso": "Stim. Power",
+}
+SPACE_ORIENTATION = {"world": "DICOM LPS", "brainsight": "LPS"}
+
+
+def read_brainsight(path: str | PathLike) -> NavigatorPulses:
+    """Read the Samples section of a Brainsight text export, line by line.
+
+    Parameters
+    ----------
+    path : str or PathLike
+
+    Returns
+    -------
+    NavigatorPulses
+        One entry per sample row, in file order.
+
+    Raises
+    ------
+    SourceError
+        No Samples section, a required column missing, or a value that is not a number (file, line and
+        column named).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise SourceError("Brainsight export not found", file=path, hint="check the path")
+    header: dict[str, str] = {}
+    columns: list[str] | None = None
+    header_line = 0
+    rows: list[tuple[int, list[str]]] = []
+    saw_samples = False
+    with open(path, encoding="utf-8-sig", errors="strict", newline="") as handle:
+        section = None
+        try:
+            for line_number, raw in enumerate(handle, start=1):
+                text = raw.rstrip("\r\n")
+                if text.startswith("#"):
+                    body = text[1:].strip()
+                    if "\t" in body and body.split("\t", 1)[0].endswith("Name"):
+                        section = body.split("\t", 1)[0]
+                        if section == "Sample Name":
+                            if saw_samples:
+                                raise SourceError("second Samples section", file=path, line=line_number,
+                                                  hint="export one Brainsight session per file")
+                            saw_samples = True
+                            columns = [c.strip() for c in body.split("\t")]
+                            header_line = line_number
+                    elif ":" in body and section is None:
+                        key, _, value = body.partition(":")
+                        header[key.strip().lower()] = value.strip()
+                    continue
+                if section == "Sample Name" and text.strip():
+                    rows.append((line_number, text.split("\t")))
+        except UnicodeDecodeError as exc:
+            raise SourceError(f"not UTF-8 text ({exc.reason})", file=path,
+                              hint="export from Brainsight with Encoding: UTF-8") from None
+    if columns is None:
+        raise SourceError("no Samples section ('# Sample Name' line)", file=path,
+                          hint="export the samples from Brainsight (File > Export, include samples)")
+    missing = [c for c in POSITION_COLUMNS + COSINE_COLUMNS if c not in columns]
+    if missing:
+        raise SourceError(f"Samples section lacks column(s) {missing}", file=path, line=header_line,
+                          field=missing[0], hint="export the samples with location and orientation")
+    return _build(path, header, columns, rows)
+
+
+def _build(path: Path, header: dict[str, str], columns: list[str],
+           rows: list[tuple[int, list[str]]]) -> NavigatorPulses:
+    position = {name: i for i, name in enumerate(columns)}
+    n = len(rows)
+    recorded = np.full((n, 4, 4), np.nan)
+    numbers = {ours: np.full(n, np.nan) for ours in OPTIONAL_NUMBERS}
+    times = np.full(n, np.nan)
+    labels: list[str] = []
+    line_labels = [f"line {line}" for line, _ in rows]
+    untracked_lines = []
+    first_date: dt.date | None = None
+    for k, (line, cells) in enumerate(rows):
+        if len(cells) < len(columns):
+            cells = cells + [""] * (len(columns) - len(cells))
+        elif len(cells) > len(columns):
+            raise SourceError(f"row has {len(cells)} fields, the Sample header has {len(columns)}", file=path,
+                              line=line, hint="the export is damaged; export it again")
+
+        def number(column: str, line: int = line, cells: list[str] = cells) -> float:
+            text = cells[position[column]].strip()
+            if text in MISSING:
+                return math.nan
+            try:
+                return float(text)
+            except ValueError:
+                raise SourceError(f"{column} value {text!r} is not a number", file=path, line=line,
+                                  field=column, hint="the export is damaged; export it again") from None
+
+        location = [number(c) for c in POSITION_COLUMNS]
+        cosines = np.array([number(c) for c in COSINE_COLUMNS]).reshape(3, 3)  # row i = axis i
+        if np.isfinite(location).all() and np.isfinite(cosines).all():
+            recorded[k, :3, :3] = cosines.T  # column i = axis i
+            recorded[k, :3, 3] = location
+            recorded[k, 3] = (0.0, 0.0, 0.0, 1.0)
+        else:
+            untracked_lines.append(line)
+        for ours, column in OPTIONAL_NUMBERS.items():
+            if column in position:
+                numbers[ours][k] = number(column)
+        label = cells[position["Assoc. Target"]].strip() if "Assoc. Target" in position else ""
+        labels.append("" if label in MISSING else label)
+        if "Date" in position and "Time" in position:
+            stamp = _timestamp(path, line, cells[position["Date"]], cells[position["Time"]])
+            if stamp is not None:
+                if first_date is None:
+                    first_date = stamp.date()
+                midnight = dt.datetime.combine(first_date, dt.time())
+                times[k] = (stamp - midnight).total_seconds()
+    pose = recorded @ BRAINSIGHT_TO_MATSIMNIBS_AXES
+    problems = pose_problems(recorded, line_labels)
+    if untracked_lines:
+        problems.append(f"{len(untracked_lines)} sample(s) without a pose (coil not tracked): lines "
+                        f"{untracked_lines[:10]}{' ...' if len(untracked_lines) > 10 else ''}")
+    if n and np.isnan(times).all():
+        problems.append("the export has no Date/Time per sample: time_s is NaN; merge by order")
+    space = header.get("coordinate system", "")
+    orientation = SPACE_ORIENTATION.get(space.lower(), "RAS" if space.lower().startswith("nifti") else "")
+    return NavigatorPulses(
+        time_s=times,
+        pose=pose,
+        amplitude_percent_mso=numbers["amplitude_percent_mso"],
+        di_dt_a_per_us=np.full(n, np.nan),
+        target_error_mm=numbers["target_error_mm"],
+        angular_error_deg=numbers["angular_error_deg"],
+        twist_error_deg=numbers["twist_error_deg"],
+        target_label=labels,
+        coordinate_space=space,
+        path=path,
+        pose_convention="matsimnibs axes (Brainsight coil x and z reversed, as SimNIBS nnav.py does); "
+                        f"translation in mm in the exported '{space}' system"
+                        + (f" ({orientation})" if orientation else ""),
+        pose_recorded=recorded,
+        clock=("s since midnight of the first sample's Date (wall clock)" if first_date else "none"),
+        problems=problems,
+    )
+
+
+def _timestamp(path: Path, line: int, date_text: str, time_text: str) -> dt.datetime | None:
+    date_text, time_text = date_text.strip(), time_text.strip()
+    if date_text in MISSING or time_text in MISSING:
+        return None
+    try:
+        return dt.datetime.fromisoformat(f"{date_text}T{time_text}")
+    except ValueError:
+        raise SourceError(f"Date/Time {date_text!r} {time_text!r} is not a date and time", file=path,
+                          line=line, field="Date/Time",
+                          hint="expected YYYY-MM-DD and HH:MM:SS.mmm as Brainsight writes them") from None

@@ -1,0 +1,104 @@
+"""The per-pulse record every neuronavigation reader returns, and the coil-pose checks they share."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+#: Orthonormality tolerance for recorded rotations. Brainsight writes direction cosines with 3 decimals;
+#: rounding alone moves R^T R off the identity by up to about 3 x 2 x 5e-4 = 3e-3, so 5e-3 separates
+#: print rounding from a genuinely skewed pose.
+ORTHONORMAL_TOLERANCE = 5e-3
+
+#: What ``NavigatorPulses.pose`` holds (the SimNIBS matsimnibs axes, tms-domain.md section 3).
+MATSIMNIBS_AXES = (
+    "matsimnibs axes: columns x, y (handle), z (into the head), centre; rotation right-handed; "
+    "translation in mm in the recorded coordinate space"
+)
+
+
+@dataclass
+class NavigatorPulses:
+    """Per-pulse values exported by a neuronavigation system (one entry per recorded pulse).
+
+    Attributes
+    ----------
+    time_s : ndarray of float64
+        Pulse times on the navigator's clock, s (NaN when the export has no time).
+    pose : ndarray of float64, shape (n, 4, 4)
+        Coil pose per pulse (see ``pose_convention``); all-NaN where the coil was not tracked.
+    amplitude_percent_mso, di_dt_a_per_us : ndarray of float64
+        Stimulator output and realised dI/dt the navigator received from the stimulator (NaN when absent).
+    target_error_mm, angular_error_deg, twist_error_deg : ndarray of float64
+        Tracking errors relative to the planned target (NaN when absent).
+    target_label : list of str
+        Target each pulse was associated with ("" when none).
+    coordinate_space : str
+        Space of the pose translations as the file names it (``MNI``, ``RAS``, ``World``, ``NIfTI:Aligned``).
+    path : Path
+        The file read.
+    pose_convention : str
+        How ``pose`` relates to the file's matrix (axis mapping applied, if any).
+    pose_recorded : ndarray, shape (n, 4, 4)
+        The matrix exactly as the file holds it.
+    clock : str
+        What ``time_s`` is measured from.
+    problems : list of str
+        Things the reader found and did not fix (non-orthonormal rotations, untracked coils), for reports.
+    """
+
+    time_s: np.ndarray
+    pose: np.ndarray
+    amplitude_percent_mso: np.ndarray
+    di_dt_a_per_us: np.ndarray
+    target_error_mm: np.ndarray
+    angular_error_deg: np.ndarray
+    twist_error_deg: np.ndarray
+    target_label: list[str]
+    coordinate_space: str
+    path: Path
+    pose_convention: str = MATSIMNIBS_AXES
+    pose_recorded: np.ndarray | None = None
+    clock: str = ""
+    problems: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return int(self.time_s.size)
+
+
+def rotation_deviation(poses: np.ndarray) -> np.ndarray:
+    """Largest absolute entry of ``R^T R - I`` per pose (NaN for untracked, all-NaN poses)."""
+    rot = np.asarray(poses, dtype=float)[:, :3, :3]
+    gram = np.einsum("nji,njk->nik", rot, rot) - np.eye(3)
+    return np.max(np.abs(gram), axis=(1, 2))
+
+
+def pose_problems(poses: np.ndarray, labels: Sequence[str],
+                  tolerance: float = ORTHONORMAL_TOLERANCE) -> list[str]:
+    """Messages for poses whose rotation is not orthonormal or is left-handed (never fixed here).
+
+    Parameters
+    ----------
+    poses : ndarray, shape (n, 4, 4)
+        All-NaN poses (untracked) are skipped.
+    labels : sequence of str
+        How to name each pose in a message (e.g. ``"line 12"``).
+    tolerance : float
+        Largest accepted ``|R^T R - I|`` entry.
+    """
+    problems = []
+    poses = np.asarray(poses, dtype=float).reshape(-1, 4, 4)
+    deviation = rotation_deviation(poses)
+    for i in np.flatnonzero(deviation > tolerance):
+        problems.append(f"{labels[i]}: rotation is not orthonormal (max |R^T R - I| = "
+                        f"{deviation[i]:.4f} > {tolerance:g}); kept as recorded")
+    finite = np.isfinite(poses[:, :3, :3]).all(axis=(1, 2))
+    det = np.full(len(poses), np.nan)
+    if finite.any():
+        det[finite] = np.linalg.det(poses[finite, :3, :3])
+    for i in np.flatnonzero(det < 0):
+        problems.append(f"{labels[i]}: rotation is left-handed (determinant {det[i]:.3f}); kept as recorded")
+    return problems
