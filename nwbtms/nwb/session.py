@@ -1,0 +1,329 @@
+"""Build the NWBFile of one session from a validated :class:`~nwbtms.session.model.Session`.
+
+What goes where:
+
+- NWBFile fields and :class:`pynwb.file.Subject` from ``nwbfile`` and ``subject``.
+- Devices: stimulators and coils as ndx-tms ``TMSStimulator``/``TMSCoil`` with their
+  ``TMSStimulatorModel``/``TMSCoilModel`` in ``nwbfile.device_models`` (core 2.9 ``DeviceModel``);
+  microscopes as core ``Device``.
+- ``TMSExperimentMetadata`` (``/general/tms``): coordinate spaces, thresholds, protocols, targets,
+  adverse events, cell types, sham and blinding descriptions; the pulses, sessions and reconciliation
+  tables built by :mod:`nwbtms.nwb.pulses` are attached by :func:`build_tms_metadata`.
+- Manipulations (e.g. a chemogenetic ligand injection) go to a core ``EventsTable`` named
+  ``manipulations`` in ``nwbfile.events``, one row per administration with ``timestamp`` (s, session
+  clock), ``duration``, and ``substance``, ``dose``, ``dose_unit``, ``route``, ``vehicle``,
+  ``manipulation_type`` and ``description`` columns. ``EventsTable`` is core NWB's home for timestamped
+  events since 2.10 (``BehavioralEvents``/``AnnotationSeries`` are deprecated in its favour); a drug
+  administration is such an event, and columns keep dose and route machine-readable instead of free
+  text in ``NWBFile.pharmacology`` (which we still fill with a one-line summary for human readers).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from pynwb import NWBFile
+from pynwb.device import Device
+from pynwb.file import Subject
+
+from nwbtms.errors import MetadataError
+from nwbtms.session.model import Session, parse_datetime
+
+#: NWBFile keyword fields copied as-is from the ``nwbfile`` section.
+_NWBFILE_FIELDS = ("session_description", "session_id", "experimenter", "lab", "institution",
+                   "experiment_description", "related_publications", "keywords", "notes", "pharmacology",
+                   "surgery", "virus")
+
+
+def _drop_none(values: dict) -> dict:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def build_nwbfile(session: Session) -> NWBFile:
+    """NWBFile with its fields, subject and devices (no TMS tables, no data yet)."""
+    fields = session.nwbfile_fields
+    kwargs = {name: fields[name] for name in _NWBFILE_FIELDS if name in fields}
+    summary = manipulations_summary(session)
+    if summary and "pharmacology" not in kwargs:
+        kwargs["pharmacology"] = summary
+    nwbfile = NWBFile(identifier=session.identifier, session_start_time=session.session_start_time, **kwargs)
+    nwbfile.subject = build_subject(session)
+    add_devices(nwbfile, session)
+    return nwbfile
+
+
+def build_subject(session: Session) -> Subject:
+    """Core Subject; ``date_of_birth`` parsed to an aware datetime."""
+    values = session.subject
+    if "date_of_birth" in values:
+        values["date_of_birth"] = parse_datetime(values["date_of_birth"])
+    return Subject(**values)
+
+
+def add_devices(nwbfile: NWBFile, session: Session) -> dict[str, Any]:
+    """Create every device of the ``devices`` section; returns them by key (stimulators before coils)."""
+    from ndx_tms import TMSCoil, TMSCoilModel, TMSStimulator, TMSStimulatorModel
+
+    devices: dict[str, Any] = {}
+    section = session.section("devices")
+    order = sorted(section, key=lambda k: section[k]["type"] != "tms_stimulator")
+    for key in order:
+        entry = dict(section[key])
+        kind = entry.pop("type")
+        if kind == "tms_stimulator":
+            model = TMSStimulatorModel(**_model_kwargs(entry.pop("model"), key))
+            nwbfile.add_device_model(model)
+            device = TMSStimulator(name=key, model=model, description=entry.pop("description", key), **entry)
+        elif kind == "tms_coil":
+            model = TMSCoilModel(**_model_kwargs(entry.pop("model"), key))
+            nwbfile.add_device_model(model)
+            stimulator = devices[entry.pop("stimulator")]
+            device = TMSCoil(name=key, model=model, stimulator=stimulator,
+                             description=entry.pop("description", key), **entry)
+        else:
+            model_entry = entry.pop("model", None)
+            model = None
+            if model_entry:
+                model = nwbfile.create_device_model(**_model_kwargs(model_entry, key))
+            device = Device(name=key, description=entry.get("description"),
+                            manufacturer=entry.get("manufacturer"), model=model)
+        nwbfile.add_device(device)
+        devices[key] = device
+    return devices
+
+
+def _model_kwargs(model: dict, device_key: str) -> dict:
+    values = dict(model)
+    values.setdefault("description", f"Model of device '{device_key}'.")
+    return values
+
+
+def build_coordinate_spaces(session: Session) -> dict[str, Any]:
+    """``TMSCoordinateSpace`` per key of ``coordinate_spaces``."""
+    from ndx_tms import TMSCoordinateSpace
+
+    return {key: TMSCoordinateSpace(name=key, **_drop_none({"units": "mm", **entry}))
+            for key, entry in session.section("coordinate_spaces").items()}
+
+
+def build_thresholds(session: Session):
+    """``TMSThresholdsTable`` (rows in key order) and the row index of each key; (None, {}) when empty."""
+    from ndx_tms import TMSThresholdsTable
+
+    section = session.section("thresholds")
+    if not section:
+        return None, {}
+    table = TMSThresholdsTable(description="Thresholds measured for the subject.")
+    rows = {}
+    optional = {"time_measured_in_s", "coil_orientation_deg"}
+    used_optional = sorted({c for entry in section.values() for c in optional if c in entry})
+    for index, (key, entry) in enumerate(section.items()):
+        row = {k: v for k, v in entry.items() if k not in optional}
+        for column in used_optional:
+            row[column] = float(entry.get(column, np.nan))
+        table.add_row(**row)
+        rows[key] = index
+    return table, rows
+
+
+def protocol_row(
+    key: str, entry: dict, thresholds: dict[str, int], threshold_values: dict[str, float]
+) -> dict:
+    """One ``TMSProtocolsTable`` row: the protocol engine's row completed by the metadata entry."""
+    from nwbtms.protocols import protocol_table_row
+
+    protocol = load_entry_protocol(entry)
+    row = dict(protocol_table_row(protocol))
+    row["protocol_name"] = entry.get("name") or row.get("protocol_name") or key
+    for field in ("waveform", "pulse_width_in_us", "coil_current_direction", "induced_current_direction",
+                  "notes"):
+        if field in entry:
+            row[field] = entry[field]
+    row.setdefault("waveform", "biphasic")
+    row.setdefault("pulse_width_in_us", float("nan"))
+    row.setdefault("coil_current_direction", "normal")
+    row.setdefault("induced_current_direction", "unknown")
+    row.setdefault("notes", "")
+    row["sham"] = bool(entry.get("sham", False))
+    row["sham_type"] = entry.get("sham_type", "") if row["sham"] else ""
+    intensity = entry.get("intensity")
+    row.pop("threshold", None)
+    if intensity:
+        row["intensity_reference"] = intensity["reference"]
+        row["intensity_value"] = float(intensity["value"])
+        if intensity["reference"] == "percent_threshold":
+            threshold_key = intensity["threshold"]
+            row["threshold"] = thresholds[threshold_key]
+            # Peterchev 2012 / tms-domain.md section 3: %MSO = threshold %MSO x percent of threshold / 100
+            threshold_mso = threshold_values[threshold_key]
+            row["intensity_in_percent_mso"] = threshold_mso * float(intensity["value"]) / 100.0
+        else:
+            row["intensity_in_percent_mso"] = float(intensity["value"])
+    if "intensity_reference" not in row:
+        raise MetadataError(f"protocol {key!r} declares no intensity", field=f"/protocols/{key}/intensity",
+                            hint="add intensity: {reference: percent_mso, value: 60}")
+    row.setdefault("intensity_in_percent_mso", float("nan"))
+    return row
+
+
+def load_entry_protocol(entry: dict):
+    """The :class:`nwbtms.protocols.Protocol` of a ``protocols`` entry (preset, file or definition)."""
+    from nwbtms.protocols import get_preset, load_protocol
+
+    if "preset" in entry:
+        return get_preset(entry["preset"], **(entry.get("params") or {}))
+    if "file" in entry:
+        return load_protocol(entry["file"])
+    return load_protocol(entry["definition"])
+
+
+def build_protocols(session: Session, thresholds_table, threshold_rows: dict[str, int]):
+    """``TMSProtocolsTable`` (rows in key order) and the row index of each key."""
+    from ndx_tms import TMSProtocolsTable
+
+    threshold_values = {key: float(entry["value_in_percent_mso"])
+                        for key, entry in session.section("thresholds").items()}
+    kwargs = {}
+    if thresholds_table is not None:
+        kwargs["target_tables"] = {"threshold": thresholds_table}
+    table = TMSProtocolsTable(description="Stimulation protocols declared for the session.", **kwargs)
+    rows = {}
+    for index, (key, entry) in enumerate(session.section("protocols").items()):
+        row = protocol_row(key, entry, threshold_rows, threshold_values)
+        if thresholds_table is not None and "threshold" not in row:
+            row["threshold"] = 0  # column exists for every row once one row is relative; 0 is unused
+        table.add_row(**row)
+        rows[key] = index
+    return table, rows
+
+
+def build_targets(session: Session, spaces: dict[str, Any]):
+    """``TMSTargetsTable`` and the row index of each key; (None, {}) when no targets."""
+    from ndx_tms import TMSTargetsTable
+
+    section = session.section("targets")
+    if not section:
+        return None, {}
+    table = TMSTargetsTable(description="Stimulation targets and coil placement.")
+    optional_float = ("coil_center_ap_in_mm", "coil_center_ml_in_mm", "coil_center_dv_in_mm",
+                      "coil_height_above_skull_in_mm", "coil_tilt_in_deg", "coil_handle_angle_in_deg",
+                      "scalp_to_cortex_distance_in_mm", "efield_at_target_in_v_per_m")
+    optional_text = ("atlas", "head_fixation", "anesthesia")
+    used = {c for entry in section.values() for c in entry}
+    rows = {}
+    for index, (key, entry) in enumerate(section.items()):
+        row = {"label": entry["label"], "atlas_term": entry["atlas_term"],
+               "coordinate_space": spaces[entry["coordinate_space"]],
+               "target_position": [float(v) for v in entry["target_position"]],
+               "targeting_method": entry["targeting_method"]}
+        for column in optional_float:
+            if column in used:
+                row[column] = float(entry.get(column, np.nan))
+        for column in optional_text:
+            if column in used:
+                row[column] = str(entry.get(column, ""))
+        if "coil_pose" in used:
+            row["coil_pose"] = np.asarray(entry.get("coil_pose", np.full((4, 4), np.nan)), dtype=float)
+        if "entry_position" in used:
+            row["entry_position"] = np.asarray(entry.get("entry_position", [np.nan] * 3), dtype=float)
+        table.add_row(**row)
+        rows[key] = index
+    return table, rows
+
+
+def build_adverse_events(session: Session):
+    """``TMSAdverseEventsTable`` or None."""
+    from ndx_tms import TMSAdverseEventsTable
+
+    section = session.section("adverse_events")
+    if not section:
+        return None
+    table = TMSAdverseEventsTable(description="Adverse events during the session.")
+    for entry in section.values():
+        table.add_row(**{"notes": "", **entry})
+    return table
+
+
+def build_cell_types(session: Session):
+    """``CellTypesTable`` and the row index of each key; (None, {}) when none."""
+    from ndx_tms import CellTypesTable
+
+    section = session.section("cell_types")
+    if not section:
+        return None, {}
+    table = CellTypesTable(description="Cell types of imaged neurons (Cell Ontology terms, Cre lines).")
+    rows = {}
+    for index, (key, entry) in enumerate(section.items()):
+        row = {"cell_ontology_label": "", "atlas_taxonomy_label": "", "atlas_taxonomy_id": "", "cre_line": "",
+               "cre_line_id": "", "reporter": "", **entry}
+        table.add_row(**row)
+        rows[key] = index
+    return table, rows
+
+
+def manipulations_summary(session: Session) -> str:
+    """One line per manipulation for ``NWBFile.pharmacology``."""
+    lines = []
+    for key, entry in session.section("manipulations").items():
+        dose = f" {entry['dose']:g} {entry.get('dose_unit', '')}".rstrip() if "dose" in entry else ""
+        lines.append(f"{key}: {entry['substance']}{dose}, {entry['route']}, at {entry['time_s']:g} s "
+                     "from session start")
+    return "; ".join(lines)
+
+
+def add_manipulations(nwbfile: NWBFile, session: Session, cell_type_rows: dict[str, int] | None = None):
+    """Add the ``manipulations`` EventsTable to ``nwbfile.events`` (see module docstring); None when empty."""
+    from pynwb.event import EventsTable
+
+    section = session.section("manipulations")
+    if not section:
+        return None
+    table = EventsTable(
+        name="manipulations",
+        description="Manipulations of the subject (drug or chemogenetic ligand administrations); timestamp "
+                    "is the time of administration in s from session_start_time, duration its length "
+                    "(0 for a "
+                    "bolus injection).",
+        source_description="Session metadata file (experimenter's record).",
+    )
+    columns = {
+        "substance": "Substance given, e.g. deschloroclozapine (DCZ).",
+        "dose": "Dose, in dose_unit (NaN when not recorded).",
+        "dose_unit": "Unit of dose, e.g. mg/kg.",
+        "route": "Route of administration (intraperitoneal, subcutaneous, ...).",
+        "vehicle": "Vehicle the substance was dissolved in.",
+        "manipulation_type": "chemogenetic_ligand_injection, drug_injection, optogenetic or other.",
+        "target_cell_type": "Label of the cell type expressing the receptor (empty when none).",
+        "manipulation_key": "Key of the manipulation in the session metadata file.",
+        "description": "Free-form description.",
+    }
+    for name, doc in columns.items():
+        table.add_column(name=name, description=doc)
+    cell_types = session.section("cell_types")
+    for key, entry in sorted(section.items(), key=lambda item: item[1]["time_s"]):
+        target = entry.get("target_cell_type")
+        table.add_row(
+            timestamp=float(entry["time_s"]), duration=float(entry.get("duration_s", 0.0)),
+            substance=entry["substance"], dose=float(entry.get("dose", np.nan)),
+            dose_unit=entry.get("dose_unit", ""), route=entry["route"], vehicle=entry.get("vehicle", ""),
+            manipulation_type=entry["type"],
+            target_cell_type=cell_types[target]["label"] if target else "",
+            manipulation_key=key, description=entry.get("description", ""),
+        )
+    nwbfile.add_events_table(table)
+    return table
+
+
+def build_tms_metadata(session: Session, *, tables: dict[str, Any], spaces: dict[str, Any]):
+    """``TMSExperimentMetadata`` holding every TMS table given (None entries are left out)."""
+    from ndx_tms import TMSExperimentMetadata, __version__
+
+    values = {name: table for name, table in tables.items() if table is not None}
+    return TMSExperimentMetadata(
+        tms_coordinate_spaces=list(spaces.values()),
+        sham_description=session.data.get("sham_description", ""),
+        blinding_description=session.data.get("blinding_description", ""),
+        ndx_tms_version=__version__,
+        **values,
+    )

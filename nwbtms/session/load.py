@@ -1,0 +1,199 @@
+"""Load a session metadata file and validate it completely before anything is converted.
+
+Every problem is collected and reported at once, each with the YAML file, line and JSON path:
+placeholders left by ``nwbtms init``, JSON Schema violations (``schemas/session.schema.json``:
+wrong types, missing fields, unknown keys), dangling keys, and unsafe source paths.
+
+Source paths are relative to the metadata file's folder. They may not be absolute or leave that folder
+(``..``, or a symlink pointing out) unless the file sets ``allow_absolute_paths: true``: a metadata file
+received from someone else then cannot make nwbtms read arbitrary files of the machine it runs on.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import os
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from nwbtms.errors import MetadataError, Problem
+from nwbtms.metadata_yaml import LineMap, load_schema, load_yaml_with_lines, validate_against_schema
+from nwbtms.session.keys import find_dangling_keys
+from nwbtms.session.model import Session, Source, parse_datetime
+from nwbtms.session.placeholders import find_placeholders
+
+SCHEMA_NAME = "session"
+
+LineOf = Callable[[str], "int | None"]
+
+
+def _normalise(value: Any) -> Any:
+    """YAML timestamps to ISO strings (the schema checks strings), recursively."""
+    if isinstance(value, dict):
+        return {str(k) if not isinstance(k, str) else k: _normalise(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_normalise(v) for v in value]
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def read_metadata(path: str | os.PathLike) -> tuple[dict, LineMap]:
+    """Read a metadata YAML file (safe loader) with the line of every key and item."""
+    path = Path(path)
+    if not path.is_file():
+        raise MetadataError("metadata file not found", file=path,
+                            hint="give the session.yaml written by 'nwbtms init'")
+    data, line_map = load_yaml_with_lines(path)
+    if not isinstance(data, dict):
+        raise MetadataError("metadata file must be a YAML mapping (key: value) at the top", file=path, line=1)
+    return _normalise(data), line_map
+
+
+def _schema_problems(data: dict, file: str | None, line_map: LineMap) -> list[Problem]:
+    """Every JSON Schema violation of ``data``, located."""
+    return validate_against_schema(data, load_schema(SCHEMA_NAME), file=file, line_map=line_map)
+
+
+def _resolve_path(folder: Path, text: str, allow_absolute: bool) -> tuple[Path | None, str | None]:
+    """Resolve a source path; (path, None) or (None, why it is refused)."""
+    if "\x00" in text:
+        return None, "contains a NUL character"
+    if "\\" in text:
+        return None, "uses backslashes; write paths with '/' separators"
+    raw = Path(text).expanduser() if allow_absolute else Path(text)
+    if raw.is_absolute():
+        if not allow_absolute:
+            return None, ("is absolute; give a path relative to the metadata file "
+                          "(or set allow_absolute_paths)")
+        return raw.resolve(), None
+    if not allow_absolute and ".." in PurePosixPath(text).parts:
+        return None, "leaves the session folder ('..'); set allow_absolute_paths: true to allow it"
+    resolved = (folder / raw).resolve()
+    if not allow_absolute:
+        try:
+            resolved.relative_to(folder.resolve())
+        except ValueError:
+            return None, "resolves outside the session folder (symlink); set allow_absolute_paths to allow it"
+    return resolved, None
+
+
+def _semantic_problems(data: dict, file: str | None, line_of: LineOf) -> list[Problem]:
+    """Rules a schema cannot express simply: relative intensity needs a threshold, sham needs sham_type."""
+    problems = []
+    for key, protocol in (data.get("protocols") or {}).items():
+        if not isinstance(protocol, dict):
+            continue
+        pointer = f"/protocols/{key}"
+        intensity = protocol.get("intensity") or {}
+        if intensity.get("reference") == "percent_threshold" and not intensity.get("threshold"):
+            problems.append(Problem(
+                "intensity relative to a threshold needs the threshold's key", file=file,
+                line=line_of(f"{pointer}/intensity"), field=f"{pointer}/intensity/threshold",
+                hint="add 'threshold: <key in thresholds>'"))
+        if protocol.get("sham") and not protocol.get("sham_type"):
+            problems.append(Problem(
+                "a sham protocol needs sham_type", file=file, line=line_of(f"{pointer}/sham"),
+                field=f"{pointer}/sham_type", hint="e.g. sham_type: coil_away"))
+        if protocol.get("sham_type") and not protocol.get("sham"):
+            problems.append(Problem(
+                "sham_type is set but sham is not true", file=file, line=line_of(f"{pointer}/sham_type"),
+                field=f"{pointer}/sham", hint="set sham: true or remove sham_type"))
+    start = (data.get("nwbfile") or {}).get("session_start_time")
+    if isinstance(start, str):
+        try:
+            parse_datetime(start)
+        except ValueError as exc:
+            problems.append(Problem(f"session_start_time: {exc}", file=file,
+                                    line=line_of("/nwbfile/session_start_time"),
+                                    field="/nwbfile/session_start_time",
+                                    hint="ISO 8601 with a UTC offset, e.g. 2026-03-02T09:30:00+01:00"))
+    return problems
+
+
+def check_metadata(
+    metadata: dict | str | os.PathLike, *, base_dir: str | os.PathLike | None = None
+) -> tuple[dict, Path | None, Path, dict[str, Source], list[Problem]]:
+    """Validate metadata without raising: ``(data, file, folder, sources, problems)``."""
+    if isinstance(metadata, dict):
+        data, file, line_map = _normalise(copy.deepcopy(metadata)), None, LineMap()
+        folder = Path(base_dir) if base_dir is not None else Path.cwd()
+    else:
+        file = Path(metadata)
+        data, line_map = read_metadata(file)
+        folder = Path(base_dir) if base_dir is not None else file.resolve().parent
+    file_text = None if file is None else str(file)
+    line_of = line_map.line_for
+
+    problems: list[Problem] = []
+    placeholder_pointers = set()
+    for pointer, text in find_placeholders(data):
+        placeholder_pointers.add(pointer)
+        problems.append(Problem(f"placeholder left: {text}", file=file_text, line=line_of(pointer),
+                                field=pointer, hint="replace it with the real value"))
+
+    def under_placeholder(pointer: str | None) -> bool:
+        return bool(pointer) and any(pointer == p or pointer.startswith(p + "/")
+                                     for p in placeholder_pointers)
+
+    for problem in _schema_problems(data, file_text, line_map):
+        if not under_placeholder(problem.field):
+            problems.append(problem)
+    problems.extend(find_dangling_keys(data, file=file_text, line_of=line_of))
+    problems.extend(_semantic_problems(data, file_text, line_of))
+
+    sources: dict[str, Source] = {}
+    allow_absolute = data.get("allow_absolute_paths") is True
+    for key, entry in (data.get("sources") or {}).items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+            continue
+        pointer = f"/sources/{key}/path"
+        if under_placeholder(pointer):
+            continue
+        resolved, why = _resolve_path(folder, entry["path"], allow_absolute)
+        if why:
+            problems.append(Problem(f"source path {entry['path']!r} {why}", file=file_text,
+                                    line=line_of(pointer), field=pointer))
+            continue
+        sources[key] = Source(key=key, reader=str(entry.get("reader")), path=resolved,
+                              options=dict(entry.get("options") or {}))
+    for key, protocol in (data.get("protocols") or {}).items():
+        if isinstance(protocol, dict) and isinstance(protocol.get("file"), str):
+            pointer = f"/protocols/{key}/file"
+            resolved, why = _resolve_path(folder, protocol["file"], allow_absolute)
+            if why:
+                problems.append(Problem(f"protocol file {protocol['file']!r} {why}", file=file_text,
+                                        line=line_of(pointer), field=pointer))
+            else:
+                protocol["file"] = str(resolved)
+    problems.sort(key=lambda p: (p.line is None, p.line or 0, p.field or ""))
+    return data, file, folder, sources, problems
+
+
+def load_session(metadata: dict | str | os.PathLike, *, base_dir: str | os.PathLike | None = None) -> Session:
+    """Load and validate session metadata (a YAML file or a dict) into a :class:`Session`.
+
+    Parameters
+    ----------
+    metadata : dict or path
+        The metadata file, or the same content as a dict.
+    base_dir : path, optional
+        Folder source paths are relative to (default: the file's folder, or the working folder for a dict).
+
+    Raises
+    ------
+    MetadataError
+        With one located :class:`~nwbtms.errors.Problem` per placeholder, schema violation, dangling key or
+        refused path, all at once.
+    """
+    data, file, folder, sources, problems = check_metadata(metadata, base_dir=base_dir)
+    if problems:
+        placeholders = sum(p.message.startswith("placeholder left") for p in problems)
+        summary = f"{len(problems)} problem(s) in the session metadata"
+        if placeholders:
+            summary += f", {placeholders} placeholder(s) left by 'nwbtms init'"
+        raise MetadataError(summary, file=file, problems=problems,
+                            hint="fix each line listed below, then run the command again")
+    return Session(data=data, metadata_file=file, folder=folder, sources=sources)
