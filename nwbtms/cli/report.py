@@ -1,0 +1,51 @@
+"""``nwbtms report``: write the quality-control page (and optionally its PNG figures) of an NWB file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from nwbtms.cli._common import is_quiet, say
+
+
+@click.command()
+@click.argument("nwb_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="HTML page to write (self-contained: figures embedded).",
+)
+@click.option(
+    "--png",
+    "png_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write each figure as <figure id>.png into this folder (created if missing).",
+)
+@click.option("--overwrite", is_flag=True, help="Replace existing output files.")
+@click.option("--no-validate", is_flag=True, help="Skip the validation section.")
+def report(
+    nwb_file: Path, output: Path | None, png_dir: Path | None, overwrite: bool, no_validate: bool
+) -> None:
+    """Write a quality-control page for NWB_FILE: stimulation, intensity, protocol, clocks, imaging, ROIs.
+
+    \b
+    Example:
+      nwbtms report session.nwb -o session.html
+      nwbtms report session.nwb --png figures/
+    """
+    from nwbtms.report import write_report
+
+    if output is None and png_dir is None:
+        raise click.UsageError("give -o/--output REPORT.html and/or --png DIR")
+    result = write_report(
+        nwb_file, output, png_dir=png_dir, overwrite=overwrite, validate=not no_validate, quiet=is_quiet()
+    )
+    for problem in result.errors:
+        say(f"warning: section {problem}")
+    if output is not None:
+        say(f"wrote {output} ({len(result.figures)} figures)")
+        click.echo(str(output))
+    if png_dir is not None:
+        say(f"wrote {len(result.figures)} figures to {png_dir}")
