@@ -1,0 +1,180 @@
+"""Bruker PrairieView VoltageRecording: ``*_VoltageRecording_NNN.csv`` samples described by its ``.xml``.
+
+The CSV's first column is time in ms; the others are the *enabled* signals of the XML's
+``Experiment/SignalList/VRecSignal`` list, in that order (tms-domain.md section 4: map columns by the
+XML's enabled-signal order, not by the CSV header names, which users may rename). Values are returned
+as written in the CSV, in each signal's ``Unit/UnitName``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from nwbtms.errors import ChannelNotFoundError, SourceError
+from nwbtms.sources.imaging.bruker_xml import refuse_dtd
+
+# PrairieView writes the time column in milliseconds (header "Time(ms)").
+_MS_PER_S = 1000.0
+
+
+@dataclass(frozen=True)
+class VoltageSignal:
+    """One enabled ``VRecSignal``: the name used here, its input channel and unit."""
+
+    name: str
+    channel: str
+    unit: str
+    multiplier: float
+    divisor: float
+
+
+@dataclass
+class VoltageRecording:
+    """A PrairieView voltage recording, read from its CSV in chunks.
+
+    Attributes
+    ----------
+    csv_path, xml_path : Path
+        The data and its description.
+    sample_rate_hz : float
+        ``Experiment/Rate``.
+    signals : list of VoltageSignal
+        Enabled signals in CSV column order.
+    """
+
+    csv_path: Path
+    xml_path: Path
+    sample_rate_hz: float
+    signals: list[VoltageSignal]
+
+    @property
+    def channel_names(self) -> list[str]:
+        """Names of the recorded channels, in column order."""
+        return [s.name for s in self.signals]
+
+    @property
+    def units(self) -> dict[str, str]:
+        """Unit of each channel."""
+        return {s.name: s.unit for s in self.signals}
+
+    def channel_index(self, name: str) -> int:
+        """Column (after time) of channel ``name``."""
+        if name not in self.channel_names:
+            raise ChannelNotFoundError(
+                f"channel {name!r} not found; channels: {', '.join(self.channel_names)}",
+                file=self.xml_path, field="SignalList")
+        return self.channel_names.index(name)
+
+    def iter_chunks(self, samples_per_chunk: int = 262_144) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Yield ``(time_s, values)`` chunks; ``values`` is ``(k, num_channels)`` float64."""
+        expected = len(self.signals) + 1
+        with open(self.csv_path, encoding="utf-8-sig") as fh:
+            fh.readline()  # header names are not trusted; columns follow the XML
+            line_number = 2
+            while True:
+                lines = list(itertools.islice(fh, samples_per_chunk))
+                if not lines:
+                    return
+                try:
+                    block = np.loadtxt(lines, delimiter=",", ndmin=2, dtype=np.float64)
+                except ValueError as exc:
+                    raise SourceError(f"unreadable CSV row: {exc}", file=self.csv_path, line=line_number,
+                                      hint="the CSV is truncated or corrupted") from exc
+                if block.shape[1] != expected:
+                    raise SourceError(
+                        f"rows have {block.shape[1]} columns, expected time + {len(self.signals)} enabled "
+                        f"signals from {self.xml_path.name}", file=self.csv_path, line=line_number,
+                    )
+                line_number += len(lines)
+                yield block[:, 0] / _MS_PER_S, block[:, 1:]
+
+    def read(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """The whole recording: ``(time_s, {channel name: values})`` (for recordings that fit in memory)."""
+        times, columns = [], []
+        for time_s, values in self.iter_chunks():
+            times.append(time_s)
+            columns.append(values.astype(np.float32))
+        time_all = np.concatenate(times) if times else np.empty(0)
+        values_all = np.concatenate(columns) if columns else np.empty((0, len(self.signals)), np.float32)
+        return time_all, {name: values_all[:, i].copy() for i, name in enumerate(self.channel_names)}
+
+    def read_channel(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(time_s, values)`` of one channel, read in chunks (float32 values)."""
+        column = self.channel_index(name)
+        times, values = [], []
+        for time_s, block in self.iter_chunks():
+            times.append(time_s)
+            values.append(block[:, column].astype(np.float32))
+        if not times:
+            return np.empty(0), np.empty(0, np.float32)
+        return np.concatenate(times), np.concatenate(values)
+
+
+def _text(elem: object, tag: str, default: str = "") -> str:
+    child = elem.find(tag)  # type: ignore[attr-defined]
+    return default if child is None or child.text is None else child.text.strip()
+
+
+def read_voltage_recording(path: str | Path) -> VoltageRecording:
+    """Open a VoltageRecording from its ``.xml`` or ``.csv`` (the other file must sit beside it).
+
+    Raises
+    ------
+    SourceError
+        A file is missing, the XML has no rate or no enabled signal, or the CSV header has a column count
+        other than 1 + the number of enabled signals.
+    """
+    import xml.etree.ElementTree as ET  # noqa: N817 - DTD refused by refuse_dtd first
+
+    path = Path(path)
+    xml_path, csv_path = path.with_suffix(".xml"), path.with_suffix(".csv")
+    for needed in (xml_path, csv_path):
+        if not needed.is_file():
+            raise SourceError("VoltageRecording file not found", file=needed,
+                              hint="the .csv and its .xml description must be in the same folder")
+    refuse_dtd(xml_path)
+    try:
+        root = ET.parse(xml_path).getroot()
+    except ET.ParseError as exc:
+        raise SourceError(f"malformed XML: {exc}", file=xml_path, line=exc.position[0]) from exc
+    experiment = root.find("Experiment")
+    if experiment is None:
+        raise SourceError("no <Experiment> element", file=xml_path, field="Experiment",
+                          hint="this is not a PrairieView VoltageRecording XML")
+    try:
+        rate = float(_text(experiment, "Rate"))
+    except ValueError:
+        raise SourceError("no sample rate", file=xml_path, field="Experiment/Rate") from None
+    if not rate > 0:
+        raise SourceError(f"sample rate must be positive, got {rate}", file=xml_path, field="Experiment/Rate")
+    signals = []
+    for signal in experiment.iterfind("SignalList/VRecSignal"):
+        if _text(signal, "Enabled").lower() != "true":
+            continue
+        signals.append(VoltageSignal(
+            name=_text(signal, "Name") or f"Input {_text(signal, 'Channel')}",
+            channel=_text(signal, "Channel"),
+            unit=_text(signal, "Unit/UnitName", "V"),
+            multiplier=float(_text(signal, "Unit/Multiplier", "1") or 1),
+            divisor=float(_text(signal, "Unit/Divisor", "1") or 1),
+        ))
+    if not signals:
+        raise SourceError("no enabled signal", file=xml_path, field="Experiment/SignalList")
+    names = [s.name for s in signals]
+    if len(set(names)) != len(names):
+        raise SourceError(f"enabled signals share names: {names}", file=xml_path, field="SignalList/Name")
+    with open(csv_path, encoding="utf-8-sig") as fh:
+        header = fh.readline().strip()
+    columns = [c.strip() for c in header.split(",")] if header else []
+    if len(columns) != len(signals) + 1:
+        raise SourceError(
+            f"CSV header has {len(columns)} columns ({header!r}); the XML enables {len(signals)} signals "
+            f"({', '.join(names)}) plus the time column", file=csv_path, line=1,
+            hint=f"the CSV and {xml_path.name} do not belong together",
+        )
+    return VoltageRecording(csv_path=csv_path, xml_path=xml_path, sample_rate_hz=rate, signals=signals)

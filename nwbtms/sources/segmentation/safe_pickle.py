@@ -1,0 +1,118 @@
+"""A restricted unpickler for the pickled object arrays Suite2p saves (``stat.npy``, ``ops.npy``).
+
+Plain ``pickle``/``np.load(allow_pickle=True)`` runs whatever callable a pickle names, so a crafted
+file executes code. :class:`SafeUnpickler` resolves only the globals numpy arrays and scalars need,
+builtin containers and numbers, and ``datetime`` values (Suite2p's ``ops.npy`` holds a ``datetime``,
+realdata README). Anything else raises :class:`~nwbtms.errors.UnsafePickleError` before it is called.
+"""
+
+from __future__ import annotations
+
+import builtins
+import codecs
+import datetime
+import io
+import pickle
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.lib import format as npy_format
+
+from nwbtms.errors import SourceError, UnsafePickleError
+
+
+def _latin1_encode(text: str, encoding: str = "latin1", errors: str = "strict") -> bytes:
+    """``_codecs.encode`` as protocol-2 pickles use it for bytes, limited to latin-1."""
+    if encoding.lower().replace("-", "").replace("_", "") not in ("latin1", "iso88591"):
+        raise pickle.UnpicklingError(f"_codecs.encode with encoding {encoding!r} is not allowed")
+    return codecs.encode(text, "latin1", errors)
+
+
+def _numpy_global(module: str, name: str) -> Any:
+    """numpy.core.* (numpy < 2) and numpy._core.* (numpy >= 2) name the same functions."""
+    import numpy._core.multiarray as multiarray
+    import numpy._core.numeric as numeric
+
+    if module in ("numpy.core.multiarray", "numpy._core.multiarray"):
+        return {"_reconstruct": multiarray._reconstruct, "scalar": multiarray.scalar}.get(name)
+    if module in ("numpy.core.numeric", "numpy._core.numeric") and name == "_frombuffer":
+        return numeric._frombuffer
+    if module == "numpy":
+        return {"ndarray": np.ndarray, "dtype": np.dtype}.get(name)
+    if module == "numpy.dtypes" and name.endswith("DType"):
+        candidate = getattr(np.dtypes, name, None)
+        return candidate if isinstance(candidate, type) and issubclass(candidate, np.dtype) else None
+    return None
+
+
+#: builtins a data pickle may name: containers and numbers, nothing callable with side effects.
+_BUILTINS = frozenset({"dict", "list", "tuple", "set", "frozenset", "str", "bytes", "bytearray",
+                       "int", "float", "complex", "bool", "slice", "range"})
+_DATETIME = frozenset({"datetime", "date", "time", "timedelta", "timezone"})
+
+
+class SafeUnpickler(pickle.Unpickler):
+    """Unpickler whose ``find_class`` admits only numpy array/scalar reconstruction and plain data."""
+
+    def __init__(self, file: io.BufferedIOBase, *, source: str | Path = "<pickle>") -> None:
+        super().__init__(file, encoding="latin1")
+        self.source = str(source)
+
+    def find_class(self, module: str, name: str) -> Any:
+        found: Any = None
+        if module.startswith("numpy"):
+            found = _numpy_global(module, name)
+        elif module in ("builtins", "__builtin__") and name in _BUILTINS:
+            found = getattr(builtins, name)
+        elif module == "datetime" and name in _DATETIME:
+            found = getattr(datetime, name)
+        elif module == "_codecs" and name == "encode":
+            found = _latin1_encode
+        if found is None:
+            raise UnsafePickleError(
+                f"refused to load global {module}.{name}: only numpy arrays, dicts, lists, strings, numbers "
+                "and datetimes are allowed", file=self.source, field=f"{module}.{name}",
+                hint="the file is not a plain Suite2p output; do not load it with allow_pickle=True either",
+            )
+        return found
+
+
+def safe_loads(data: bytes, *, source: str | Path = "<pickle>") -> Any:
+    """Unpickle ``data`` with :class:`SafeUnpickler`."""
+    try:
+        return SafeUnpickler(io.BytesIO(data), source=source).load()
+    except UnsafePickleError:
+        raise
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError,
+            KeyError) as exc:
+        raise SourceError(f"corrupt pickle: {exc}", file=source,
+                          hint="the file is truncated or not a numpy object array") from exc
+
+
+def load_npy_object(path: str | Path) -> np.ndarray:
+    """Load a ``.npy`` file that holds a pickled object array (or a plain array) without ``allow_pickle``.
+
+    The header is read with :mod:`numpy.lib.format`; an object payload goes through :class:`SafeUnpickler`.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise SourceError("file not found", file=path)
+    with open(path, "rb") as fh:
+        try:
+            version = npy_format.read_magic(fh)
+            if version == (1, 0):
+                shape, _, dtype = npy_format.read_array_header_1_0(fh)
+            else:
+                shape, _, dtype = npy_format.read_array_header_2_0(fh)
+        except ValueError as exc:
+            raise SourceError(f"not a .npy file: {exc}", file=path) from exc
+        if not dtype.hasobject:
+            fh.seek(0)
+            return np.load(fh, allow_pickle=False)
+        value = safe_loads(fh.read(), source=path)
+    if not isinstance(value, np.ndarray):
+        raise SourceError(f"pickle holds a {type(value).__name__}, expected a numpy array", file=path)
+    if value.shape != tuple(shape):
+        raise SourceError(f"array has shape {value.shape}, the header says {tuple(shape)}", file=path)
+    return value
