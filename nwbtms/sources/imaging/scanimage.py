@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import tifffile
 
-from nwbtms.errors import InputError, SourceError
+from nwbtms.errors import SourceError
 from nwbtms.sources.imaging._pages import open_tiff, tifffile_errors
 from nwbtms.sources.imaging.base import ImagingPlaneInfo
 from nwbtms.sources.imaging.tiff import PagedTiffSource, layout_frames, scan_files
@@ -103,6 +103,12 @@ def _number(value: Any) -> float | None:
     return number if np.isfinite(number) else None
 
 
+def _parse_key_values(text: str) -> dict[str, Any]:
+    """``key = value`` lines through tifffile's MATLAB parser (which needs a line break to see lines)."""
+    parsed = tifffile.matlabstr2py(text if ("\n" in text or "\r" in text) else text + "\n")
+    return parsed if isinstance(parsed, dict) else {}
+
+
 def read_header(path: Path) -> tuple[str, dict[str, Any], str, str]:
     """Read the static header of a ScanImage TIFF.
 
@@ -131,12 +137,12 @@ def read_header(path: Path) -> tuple[str, dict[str, Any], str, str]:
                 except ValueError:
                     header = None
             if not header:
-                header = tifffile.matlabstr2py(software)
+                header = _parse_key_values(software)
             artist = page.tags.valueof(315, default="") or ""
             return "2016+", dict(header), software, str(artist)
         if description.startswith("state."):
-            return "3", tifffile.matlabstr2py(description), description, ""
-        return "4/5", tifffile.scanimage_description_metadata(description), description, ""
+            return "3", _parse_key_values(description), description, ""
+        return "4/5", _parse_key_values(description), description, ""
 
 
 def _lookup(header: dict[str, Any], *keys: str, default: Any = None) -> Any:
@@ -261,9 +267,7 @@ def _frame_data(descriptions: list[str], num_channels: int, path: Path) -> dict[
     for index, text in enumerate(descriptions):
         if not text:
             continue
-        fields = tifffile.scanimage_description_metadata(text)
-        if not isinstance(fields, dict):
-            continue
+        fields = _parse_key_values(text)
         stamp = _number(fields.get("frameTimestamps_sec"))
         if stamp is not None:
             timestamps[index] = stamp
@@ -335,7 +339,7 @@ def open_scanimage(
             )
     rate = frame_rate_hz if frame_rate_hz is not None else settings.frame_rate_hz
     if rate is None or not rate > 0:
-        raise InputError("the ScanImage header states no frame rate", file=paths[0],
+        raise SourceError("the ScanImage header states no frame rate", file=paths[0],
                          field="SI.hRoiManager.scanFrameRate",
                          hint="pass frame_rate_hz= (or --frame-rate) with the acquisition's rate")
     if flyback_frames is not None:
