@@ -74,8 +74,11 @@ def _record_lines(node: yaml.Node, parts: list[str | int], lines: dict[str, int]
             line = key_node.start_mark.line + 1
             if key in seen:
                 raise MetadataError(
-                    f"duplicate key {key!r} (first at line {seen[key]})", file=file, line=line,
-                    field=json_pointer([*parts, key]), hint="keep one of the two entries",
+                    f"duplicate key {key!r} (first at line {seen[key]})",
+                    file=file,
+                    line=line,
+                    field=json_pointer([*parts, key]),
+                    hint="keep one of the two entries",
                 )
             seen[key] = line
             lines[json_pointer([*parts, key])] = line
@@ -108,7 +111,9 @@ def load_yaml_text_with_lines(text: str, *, file: str | os.PathLike | None = Non
         line = None if mark is None else mark.line + 1
         column = "" if mark is None else f", column {mark.column + 1}"
         raise MetadataError(
-            f"not valid YAML: {exc.problem or exc.context}{column}", file=name, line=line,
+            f"not valid YAML: {exc.problem or exc.context}{column}",
+            file=name,
+            line=line,
             hint="check indentation, colons and quotes near this line (tabs are not allowed)",
         ) from None
     except yaml.YAMLError as exc:
@@ -134,8 +139,9 @@ def load_yaml_with_lines(path: str | os.PathLike) -> tuple[Any, LineMap]:
     except IsADirectoryError:
         raise MetadataError("expected a file, got a folder", file=path) from None
     except UnicodeDecodeError as exc:
-        raise MetadataError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=path,
-                            hint="save the file as UTF-8") from None
+        raise MetadataError(
+            f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=path, hint="save the file as UTF-8"
+        ) from None
     except OSError as exc:
         raise MetadataError(f"cannot read file: {exc.strerror}", file=path) from None
     try:
@@ -158,8 +164,11 @@ def _read_schema(name: str) -> dict:
     packaged = resources.files("nwbtms").joinpath("data", "schemas", f"{name}.schema.json")
     if packaged.is_file():
         return json.loads(packaged.read_text(encoding="utf-8"))
-    raise NwbtmsError(f"JSON Schema {name!r} not found", file=candidate,
-                      hint="reinstall nwbtms; schemas/ must sit beside the nwbtms package")
+    raise NwbtmsError(
+        f"JSON Schema {name!r} not found",
+        file=candidate,
+        hint="reinstall nwbtms; schemas/ must sit beside the nwbtms package",
+    )
 
 
 def load_schema(name: str) -> dict:
@@ -174,8 +183,15 @@ def _describe_value(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-_TYPE_NAMES = {"object": "a mapping", "array": "a list", "string": "text", "integer": "an integer",
-               "number": "a number", "boolean": "true or false", "null": "null"}
+_TYPE_NAMES = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "text",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "null",
+}
 
 
 def _only_required(subschemas: list[dict]) -> list[str] | None:
@@ -200,8 +216,13 @@ def _error_problems(error, file: str | None, line_map: LineMap) -> Iterator[Prob
         for name in missing or [None]:
             field_pointer = json_pointer([*parts, name]) if name else pointer
             sub = error.schema.get("properties", {}).get(name, {}) if name else {}
-            yield Problem(f"missing required field {name!r}" if name else error.message, file,
-                          line_map.line_for(pointer), field_pointer or "/", sub.get("description"))
+            yield Problem(
+                f"missing required field {name!r}" if name else error.message,
+                file,
+                line_map.line_for(pointer),
+                field_pointer or "/",
+                sub.get("description"),
+            )
         return
     if keyword in ("additionalProperties", "unevaluatedProperties") and isinstance(value, dict):
         allowed = sorted(error.schema.get("properties", {}))
@@ -209,14 +230,21 @@ def _error_problems(error, file: str | None, line_map: LineMap) -> Iterator[Prob
         extras = [k for k in value if k not in allowed and not any(p.search(k) for p in patterns)]
         for key in extras or [None]:
             field_pointer = json_pointer([*parts, key]) if key else pointer
-            yield Problem(f"unknown field {key!r}" if key else error.message, file,
-                          line_map.line_for(field_pointer), field_pointer or "/",
-                          f"check the spelling; allowed here: {', '.join(allowed)}" if allowed else None)
+            yield Problem(
+                f"unknown field {key!r}" if key else error.message,
+                file,
+                line_map.line_for(field_pointer),
+                field_pointer or "/",
+                f"check the spelling; allowed here: {', '.join(allowed)}" if allowed else None,
+            )
         return
     if keyword in ("oneOf", "anyOf") and (names := _only_required(error.validator_value)):
         given = [n for n in names if isinstance(value, dict) and n in value]
-        message = (f"give exactly one of {', '.join(names)}" if not given
-                   else f"give only one of {', '.join(names)}, not {' and '.join(given)}")
+        message = (
+            f"give exactly one of {', '.join(names)}"
+            if not given
+            else f"give only one of {', '.join(names)}, not {' and '.join(given)}"
+        )
         yield Problem(message, file, line_map.line_for(pointer), pointer or "/", hint)
         return
     if keyword == "type":
@@ -270,13 +298,20 @@ def validate_against_schema(
 
 
 def check_against_schema(
-    data: Any, schema_name: str, *, file: str | os.PathLike | None = None, line_map: LineMap | None = None,
-    error: type[NwbtmsError] = MetadataError, what: str = "file",
+    data: Any,
+    schema_name: str,
+    *,
+    file: str | os.PathLike | None = None,
+    line_map: LineMap | None = None,
+    error: type[NwbtmsError] = MetadataError,
+    what: str = "file",
 ) -> None:
     """Raise ``error`` listing every violation of ``schemas/<schema_name>.schema.json``, if any."""
     problems = validate_against_schema(data, load_schema(schema_name), file=file, line_map=line_map)
     if problems:
         raise error(
             f"{what} does not follow {schema_name}.schema.json ({len(problems)} problem(s))",
-            file=file, problems=problems, hint="fix every listed field; lines refer to the file",
+            file=file,
+            problems=problems,
+            hint="fix every listed field; lines refer to the file",
         )

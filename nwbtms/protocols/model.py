@@ -1,0 +1,515 @@
+"""The protocol model: nested timing levels in integer microseconds, with derived totals and checks.
+
+Timing follows ``tms-domain.md`` section 2: levels innermost first, each repeating the unit it is
+named after (``pulse``, ``burst``, ``train``, ``session``, ``day``, ``course``) ``count`` times at an
+onset-to-onset ``interval_us``. iTBS (Huang 2005) is::
+
+    (Level("pulse", 3, 20_000), Level("burst", 10, 200_000), Level("train", 20, 10_000_000))
+
+Derived quantities (totals, durations, frequencies, gaps) are computed, never stored.
+
+Gap convention (the "50-minute intersession interval" ambiguity): the *nominal duration* of one unit
+of level ``i`` is ``count * interval`` of level ``i - 1`` (a 10 Hz train of 40 pulses lasts 4 s, an
+iTBS train of 10 bursts 2 s); the *gap* of level ``i`` is ``interval_i`` minus that nominal duration
+(10 Hz trains every 30 s have a 26 s gap, O'Reardon 2007). A level stores the onset-to-onset interval
+and remembers, in ``stated_as``, whether its file gave the interval or the gap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from nwbtms.errors import Problem, ProtocolError
+
+#: Level names from innermost to outermost (tms-domain.md section 2).
+LEVEL_ORDER: tuple[str, ...] = ("pulse", "burst", "train", "session", "day", "course")
+#: Largest schedule we build (memory guard: 8 bytes per pulse per array).
+MAX_TOTAL_PULSES = 20_000_000
+#: Largest course duration accepted: 10 years in us keeps every sum far inside int64.
+MAX_DURATION_US = 10 * 366 * 86_400 * 1_000_000
+US_PER_S = 1_000_000
+
+
+def seconds_to_us(value_s: float, *, what: str = "interval") -> int:
+    """Convert seconds to integer microseconds; refuse values finer than 1 us."""
+    scaled = float(value_s) * US_PER_S
+    rounded = round(scaled)
+    if abs(scaled - rounded) > 1e-3:
+        raise ValueError(f"{what} {value_s!r} s is finer than 1 us; round it to 6 decimals")
+    return int(rounded)
+
+
+def format_us(value_us: int) -> str:
+    """Readable duration: ``20 ms``, ``10 s``, ``50 min``, ``1 h``, ``1.5 d``; exact to 1 us."""
+    value_us = int(value_us)
+    if value_us == 0:
+        return "0 s"
+    for unit, size in (("d", 86_400 * US_PER_S), ("h", 3_600 * US_PER_S), ("min", 60 * US_PER_S)):
+        if value_us >= size and value_us % (size // 1000) == 0:
+            return f"{value_us / size:g} {unit}"
+    if value_us >= US_PER_S:
+        return f"{value_us / US_PER_S:.6f}".rstrip("0").rstrip(".") + " s"
+    if value_us >= 1000:
+        return f"{value_us / 1000:g} ms"
+    return f"{value_us} us"
+
+
+def format_s_exact(value_us: int) -> str:
+    """Seconds with up to 6 decimals, computed from integer microseconds (no float rounding)."""
+    sign = "-" if value_us < 0 else ""
+    whole, frac = divmod(abs(int(value_us)), US_PER_S)
+    text = f"{sign}{whole}.{frac:06d}".rstrip("0").rstrip(".")
+    return text
+
+
+@dataclass(frozen=True)
+class Level:
+    """One timing level: ``count`` repeats of the unit ``name`` every ``interval_us`` (onset to onset).
+
+    ``stated_as`` records whether the source gave the interval (``"interval"``) or the gap
+    (``"gap"``, see the module docstring); it does not change the timing and is ignored by ``==``.
+    """
+
+    name: str
+    count: int
+    interval_us: int
+    stated_as: str = field(default="interval", compare=False)
+
+    @property
+    def interval_s(self) -> float:
+        """Onset-to-onset interval in seconds."""
+        return self.interval_us / US_PER_S
+
+    @property
+    def frequency_hz(self) -> float | None:
+        """Repetition rate of the units (1 / interval); None when the interval is 0."""
+        return US_PER_S / self.interval_us if self.interval_us else None
+
+    @property
+    def nominal_duration_us(self) -> int:
+        """``count * interval``: how long this level's block lasts by convention (e.g. a 4 s train)."""
+        return self.count * self.interval_us
+
+
+def nominal_unit_duration_us(
+    levels: tuple[Level, ...] | list[Level], index: int, pulse_width_us: float | None = None
+) -> int:
+    """Nominal duration of one unit repeated by ``levels[index]``.
+
+    ``count * interval`` of the level inside it (a 10 Hz train of 40 pulses: 4 s); an inner level with
+    a single unit lasts as long as its interval or its own unit, whichever is longer; the unit of the
+    innermost level (a pulse) lasts the pulse width, or 0 when unknown. Only ``levels[:index]`` is used.
+    """
+    if index == 0:
+        return int(round(pulse_width_us or 0))
+    inner = levels[index - 1]
+    if inner.count == 1:
+        return max(inner.interval_us, nominal_unit_duration_us(levels, index - 1, pulse_width_us))
+    return inner.nominal_duration_us
+
+
+@dataclass(frozen=True)
+class Ramp:
+    """Intensity ramp: the first ``count`` units of ``level`` rise linearly from ``start_fraction`` to 1."""
+
+    level: str
+    count: int
+    start_fraction: float
+
+
+@dataclass(frozen=True)
+class Jitter:
+    """Uniform integer jitter of +-``max_us`` added to every onset-to-onset interval of ``level``."""
+
+    level: str
+    max_us: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Protocol:
+    """A TMS protocol: timing levels plus pulse, intensity and sham parameters.
+
+    Attributes
+    ----------
+    name : str
+        Short identifier (``itbs_600``).
+    levels : tuple of Level
+        Innermost first; names follow :data:`LEVEL_ORDER`, the first is ``pulse``.
+    intensity_value : float
+        Intensity in the unit of ``intensity_reference``.
+    intensity_reference : str
+        ``percent_mso`` or ``percent_threshold``.
+    threshold_type : str
+        ``rmt``, ``amt``, ``rodent_visual_twitch``...; required with ``percent_threshold``.
+    waveform : str
+        ``monophasic``, ``biphasic``, ``half_sine`` or ``biphasic_burst``.
+    pulse_width_us : float or None
+        Pulse width in us; None when unknown.
+    conditioning_intensity_value : float or None
+        Paired-pulse protocols: intensity of the first pulse of each pair.
+    ramp, jitter : Ramp or Jitter, optional
+        Intensity ramp and interval jitter.
+    """
+
+    name: str
+    levels: tuple[Level, ...]
+    intensity_value: float
+    intensity_reference: str
+    threshold_type: str = ""
+    waveform: str = "biphasic"
+    pulse_width_us: float | None = None
+    conditioning_intensity_value: float | None = None
+    coil_current_direction: str = "normal"
+    induced_current_direction: str = "unknown"
+    sham: bool = False
+    sham_type: str = ""
+    ramp: Ramp | None = None
+    jitter: Jitter | None = None
+    description: str = ""
+    reference: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "levels", tuple(self.levels))
+        problems = protocol_problems(self)
+        if problems:
+            raise ProtocolError(
+                f"protocol {self.name!r} is inconsistent ({len(problems)} problem(s))",
+                problems=problems,
+                hint="fix the listed levels or fields",
+            )
+
+    # ------------------------------------------------------------------ derived timing
+    def level(self, name: str) -> Level:
+        """The level called ``name``; KeyError when the protocol has none."""
+        for lvl in self.levels:
+            if lvl.name == name:
+                return lvl
+        raise KeyError(f"protocol {self.name!r} has no {name!r} level; it has {self.level_names}")
+
+    @property
+    def level_names(self) -> tuple[str, ...]:
+        """Level names, innermost first."""
+        return tuple(lvl.name for lvl in self.levels)
+
+    @property
+    def total_pulses(self) -> int:
+        """Product of the counts."""
+        total = 1
+        for lvl in self.levels:
+            total *= lvl.count
+        return total
+
+    @property
+    def duration_us(self) -> int:
+        """First to last pulse onset, in us (without jitter): sum of ``(count - 1) * interval``."""
+        return sum((lvl.count - 1) * lvl.interval_us for lvl in self.levels)
+
+    @property
+    def duration_s(self) -> float:
+        """First to last pulse onset, in s (without jitter)."""
+        return self.duration_us / US_PER_S
+
+    @property
+    def frequency_hz(self) -> dict[str, float | None]:
+        """Repetition rate of each level's units, by level name (None where the interval is 0)."""
+        return {lvl.name: lvl.frequency_hz for lvl in self.levels}
+
+    def unit_duration_us(self, index: int) -> int:
+        """Nominal duration of one unit repeated by level ``index`` (see :func:`nominal_unit_duration_us`)."""
+        return nominal_unit_duration_us(self.levels, index, self.pulse_width_us)
+
+    def gap_us(self, index: int) -> int:
+        """Gap of level ``index``: onset-to-onset interval minus the nominal duration of one unit."""
+        return self.levels[index].interval_us - self.unit_duration_us(index)
+
+    def pulses_per_unit(self, name: str) -> int:
+        """Pulses in one unit of level ``name`` (1 for ``pulse``, 3 for an iTBS ``burst``)."""
+        total = 1
+        for lvl in self.levels:
+            if lvl.name == name:
+                return total
+            total *= lvl.count
+        raise KeyError(f"protocol {self.name!r} has no {name!r} level")
+
+    # ------------------------------------------------------------------ text
+    def intensity_text(self) -> str:
+        """``80% AMT`` or ``60% MSO``."""
+        if self.intensity_reference == "percent_threshold":
+            label = self.threshold_type.upper() if len(self.threshold_type) <= 3 else self.threshold_type
+            text = f"{self.intensity_value:g}% {label}"
+            if self.conditioning_intensity_value is not None:
+                text += f" (conditioning pulse {self.conditioning_intensity_value:g}% {label})"
+            return text
+        text = f"{self.intensity_value:g}% MSO"
+        if self.conditioning_intensity_value is not None:
+            text += f" (conditioning pulse {self.conditioning_intensity_value:g}% MSO)"
+        return text
+
+    def describe(self) -> str:
+        """A human summary: levels, totals, duration, pulse and intensity."""
+        head = f"{self.name}: {self.description}" if self.description else self.name
+        lines = [head]
+        if self.reference:
+            lines.append(f"  source: {self.reference}")
+        lines.append("  levels (innermost first):")
+        for i, lvl in enumerate(self.levels):
+            text = f"    {lvl.name:<8} x{lvl.count:<6}"
+            if lvl.count > 1 or lvl.interval_us:
+                text += f" every {format_us(lvl.interval_us)}"
+                if lvl.frequency_hz is not None and lvl.interval_us < 60 * US_PER_S:
+                    text += f" ({lvl.frequency_hz:g} Hz)"
+                if i > 0:
+                    note = " (as stated)" if lvl.stated_as == "gap" else ""
+                    text += f", gap {format_us(self.gap_us(i))}{note}"
+            lines.append(text)
+        lines.append(
+            f"  total: {self.total_pulses:,} pulses; first to last pulse "
+            f"{format_s_exact(self.duration_us)} s ({format_us(self.duration_us)})"
+        )
+        width = "unknown" if self.pulse_width_us is None else f"{self.pulse_width_us:g} us"
+        lines.append(
+            f"  pulse: {self.waveform}, width {width}; coil current {self.coil_current_direction}, "
+            f"induced current {self.induced_current_direction}"
+        )
+        lines.append(f"  intensity: {self.intensity_text()}")
+        if self.ramp:
+            lines.append(
+                f"  ramp: first {self.ramp.count} {self.ramp.level}(s) from "
+                f"{self.ramp.start_fraction:g} to 1 of the intensity"
+            )
+        if self.jitter:
+            lines.append(f"  jitter: +-{format_us(self.jitter.max_us)} on every {self.jitter.level} interval")
+        if self.sham:
+            lines.append(f"  sham: {self.sham_type}")
+        return "\n".join(lines)
+
+
+def _check_vocab(protocol: Protocol, problems: list[Problem]) -> None:
+    """Vocabulary fields against ndx_tms.vocabulary (imported lazily: it loads pynwb)."""
+    from ndx_tms import vocabulary as vocab
+
+    for name, value, choices in (
+        ("waveform", protocol.waveform, vocab.WAVEFORMS),
+        ("intensity_reference", protocol.intensity_reference, vocab.INTENSITY_REFERENCES),
+        ("coil_current_direction", protocol.coil_current_direction, vocab.COIL_CURRENT_DIRECTIONS),
+        ("induced_current_direction", protocol.induced_current_direction, vocab.INDUCED_CURRENT_DIRECTIONS),
+    ):
+        if value not in choices:
+            problems.append(
+                Problem(
+                    f"{value!r} is not an accepted term",
+                    field=f"/{name}",
+                    hint=f"use one of {', '.join(sorted(choices))}",
+                )
+            )
+    if protocol.intensity_reference == "percent_threshold":
+        if protocol.threshold_type not in vocab.THRESHOLD_TYPES:
+            what = (
+                "missing" if not protocol.threshold_type else f"{protocol.threshold_type!r} is not accepted"
+            )
+            problems.append(
+                Problem(
+                    f"threshold_type {what}; a relative intensity needs the threshold it refers to",
+                    field="/threshold_type",
+                    hint=f"use one of {', '.join(sorted(vocab.THRESHOLD_TYPES))}",
+                )
+            )
+    elif protocol.intensity_value > 100:
+        problems.append(Problem(f"{protocol.intensity_value:g}% MSO exceeds 100", field="/intensity_value"))
+    if protocol.sham:
+        if protocol.sham_type not in vocab.SHAM_TYPES:
+            problems.append(
+                Problem(
+                    f"sham protocol needs a sham_type, got {protocol.sham_type!r}",
+                    field="/sham_type",
+                    hint=f"use one of {', '.join(sorted(vocab.SHAM_TYPES))}",
+                )
+            )
+    elif protocol.sham_type:
+        problems.append(
+            Problem(
+                "sham_type is set but sham is false",
+                field="/sham_type",
+                hint="set sham: true or remove sham_type",
+            )
+        )
+
+
+def _check_levels(protocol: Protocol, problems: list[Problem]) -> None:
+    """Order, counts and physical consistency of the timing levels."""
+    levels = protocol.levels
+    if not levels:
+        problems.append(Problem("a protocol needs at least one level (pulse)", field="/levels"))
+        return
+    ranks = []
+    for i, lvl in enumerate(levels):
+        where = f"/levels/{i}"
+        if lvl.name not in LEVEL_ORDER:
+            problems.append(
+                Problem(
+                    f"level {lvl.name!r} is not a level name",
+                    field=f"{where}/name",
+                    hint=f"use {', '.join(LEVEL_ORDER)}",
+                )
+            )
+            return
+        ranks.append(LEVEL_ORDER.index(lvl.name))
+        if not isinstance(lvl.count, int) or lvl.count < 1:
+            problems.append(
+                Problem(
+                    f"level {lvl.name!r}: count is {lvl.count}; a level repeats its unit at least once",
+                    field=f"{where}/count",
+                    hint="set count >= 1, or remove the level",
+                )
+            )
+        if not isinstance(lvl.interval_us, int) or lvl.interval_us < 0:
+            problems.append(
+                Problem(
+                    f"level {lvl.name!r}: interval {lvl.interval_us} us must be >= 0",
+                    field=f"{where}/interval_s",
+                )
+            )
+    if problems:
+        return
+    if ranks[0] != 0:
+        problems.append(
+            Problem(
+                f"the innermost level must be 'pulse', got {levels[0].name!r}",
+                field="/levels/0/name",
+                hint="list levels innermost first",
+            )
+        )
+    if any(b <= a for a, b in zip(ranks, ranks[1:], strict=False)):
+        problems.append(
+            Problem(
+                f"levels must go from inner to outer without repeats ({', '.join(LEVEL_ORDER)}), got "
+                f"{', '.join(protocol.level_names)}",
+                field="/levels",
+                hint="reorder the levels innermost first",
+            )
+        )
+        return
+    if protocol.total_pulses > MAX_TOTAL_PULSES:
+        problems.append(
+            Problem(
+                f"{protocol.total_pulses:,} pulses is more than {MAX_TOTAL_PULSES:,}",
+                field="/levels",
+                hint="check the counts",
+            )
+        )
+    if protocol.duration_us > MAX_DURATION_US:
+        problems.append(
+            Problem("the protocol lasts more than 10 years", field="/levels", hint="check the intervals")
+        )
+    if protocol.pulse_width_us is not None and not protocol.pulse_width_us > 0:
+        problems.append(
+            Problem(f"pulse_width_us must be > 0, got {protocol.pulse_width_us}", field="/pulse_width_us")
+        )
+        return
+    for i, lvl in enumerate(levels):
+        where = f"/levels/{i}/interval_s"
+        unit = "pulses" if i == 0 else f"{levels[i - 1].name}s"
+        if lvl.count > 1 and lvl.interval_us == 0:
+            problems.append(
+                Problem(
+                    f"level {lvl.name!r}: {lvl.count} {lvl.name}s with a 0 s interval would coincide",
+                    field=where,
+                    hint="give the onset-to-onset interval",
+                )
+            )
+            continue
+        if lvl.count == 1:
+            continue
+        unit_us = protocol.unit_duration_us(i)
+        if i == 0 and unit_us and lvl.interval_us <= unit_us:
+            problems.append(
+                Problem(
+                    f"level 'pulse': pulses every {format_us(lvl.interval_us)} are not longer than the "
+                    f"{format_us(unit_us)} pulse width",
+                    field=where,
+                    hint="lengthen the interval or check pulse_width_us",
+                )
+            )
+        elif i > 0 and lvl.interval_us < unit_us:
+            inner = levels[i - 1]
+            problems.append(
+                Problem(
+                    f"level {lvl.name!r}: one {lvl.name} lasts {format_us(unit_us)} ({inner.count} {unit} "
+                    f"every {format_us(inner.interval_us)}) but {lvl.name}s start every "
+                    f"{format_us(lvl.interval_us)}; a {lvl.name} cannot be longer than its interval",
+                    field=where,
+                    hint=f"set the {lvl.name} interval to at least {format_us(unit_us)} "
+                    f"or reduce the {inner.name} count",
+                )
+            )
+
+
+def _check_ramp_jitter(protocol: Protocol, problems: list[Problem]) -> None:
+    names = protocol.level_names
+    if protocol.ramp is not None:
+        ramp = protocol.ramp
+        if ramp.level not in names:
+            problems.append(
+                Problem(
+                    f"ramp level {ramp.level!r} is not a level of this protocol",
+                    field="/ramp/level",
+                    hint=f"use one of {', '.join(names)}",
+                )
+            )
+        if ramp.count < 1:
+            problems.append(Problem(f"ramp count must be >= 1, got {ramp.count}", field="/ramp/count"))
+        if not 0 < ramp.start_fraction <= 1:
+            problems.append(
+                Problem(
+                    f"ramp start_fraction must be in (0, 1], got {ramp.start_fraction}",
+                    field="/ramp/start_fraction",
+                )
+            )
+    if protocol.jitter is not None:
+        jitter = protocol.jitter
+        if jitter.level not in names:
+            problems.append(
+                Problem(
+                    f"jitter level {jitter.level!r} is not a level of this protocol",
+                    field="/jitter/level",
+                    hint=f"use one of {', '.join(names)}",
+                )
+            )
+            return
+        if jitter.max_us < 0:
+            problems.append(Problem(f"jitter must be >= 0, got {jitter.max_us} us", field="/jitter/max_s"))
+            return
+        i = names.index(jitter.level)
+        lvl = protocol.levels[i]
+        room_us = lvl.interval_us - protocol.unit_duration_us(i) - (1 if i == 0 else 0)
+        if lvl.count > 1 and jitter.max_us > room_us:
+            problems.append(
+                Problem(
+                    f"jitter of +-{format_us(jitter.max_us)} on {lvl.name} intervals of "
+                    f"{format_us(lvl.interval_us)} could make {lvl.name}s overlap",
+                    field="/jitter/max_s",
+                    hint=f"use at most {format_us(max(room_us, 0))}",
+                )
+            )
+        elif i + 1 < len(protocol.levels) and protocol.levels[i + 1].count > 1:
+            outer = protocol.levels[i + 1]
+            longest_us = lvl.count * (lvl.interval_us + jitter.max_us)
+            if longest_us > outer.interval_us:
+                problems.append(
+                    Problem(
+                        f"with jitter, one {outer.name} can last {format_us(longest_us)}, longer than the "
+                        f"{format_us(outer.interval_us)} {outer.name} interval",
+                        field="/jitter/max_s",
+                        hint=f"reduce the jitter or lengthen the {outer.name} interval",
+                    )
+                )
+
+
+def protocol_problems(protocol: Protocol) -> list[Problem]:
+    """Every inconsistency of ``protocol``; fields are JSON pointers into the protocol file format."""
+    problems: list[Problem] = []
+    _check_levels(protocol, problems)
+    _check_vocab(protocol, problems)
+    if not problems:
+        _check_ramp_jitter(protocol, problems)
+    return problems

@@ -1,0 +1,439 @@
+"""Delivered versus declared pulses: matched pairs, missing and extra pulses, clock offset and drift.
+
+Model: ``delivered = offset_s + (1 + drift_ppm * 1e-6) * declared`` plus small timing noise. The
+delivered clock may start seconds off and run up to ``max_drift_ppm`` fast or slow. Steps, all
+vectorised numpy:
+
+1. Coarse offset: candidate offsets are differences between the first 10 delivered and the first 10
+   declared pulses; each is scored by how many declared pulses of a short opening window find a
+   delivered pulse within ``tolerance_s``. Ties (strictly periodic protocols are ambiguous by whole
+   periods) go to the candidate closest to ``offset_hint_s``, or else to ``delivered[0] - declared[0]``.
+2. Growing windows: match the declared pulses of a window (nearest delivered pulse by
+   ``searchsorted``, one-to-one, within ``tolerance_s``), fit offset and drift by least squares, and
+   quadruple the window until it covers the whole schedule, so a 20 ppm drift over days never
+   outgrows the tolerance.
+3. A final pass with the fitted clock gives the matched pairs, the residuals, and the missing and
+   extra pulses, which are located in the protocol's structure when a :class:`Schedule` is given
+   (``"session 3, train 12: 3 pulses missing"``, 0-based like the pulses table).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from nwbtms.errors import InputError
+from nwbtms.protocols.schedule import Schedule
+
+#: Default upper bound of the clock drift searched for, in ppm (crystal clocks are within ~20-50 ppm).
+DEFAULT_MAX_DRIFT_PPM = 100.0
+#: Default tolerance: a quarter of the shortest declared inter-pulse interval, capped at 10 ms.
+DEFAULT_TOLERANCE_CAP_S = 0.010
+_CANDIDATES = 10
+_MIN_WINDOW_PULSES = 16
+_MAX_WINDOW_PULSES = 64
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    """Missing or extra pulses at one place of the protocol.
+
+    Attributes
+    ----------
+    kind : str
+        ``"missing"`` (declared, not delivered) or ``"extra"`` (delivered, not declared).
+    location : str
+        Where, e.g. ``"session 3, train 12"`` or ``"between train 4 and train 5"``.
+    count : int
+        Number of pulses.
+    indices : tuple of int
+        Declared indices (missing) or delivered indices (extra).
+    time_s : float
+        Declared-clock time of the first of them.
+    """
+
+    kind: str
+    location: str
+    count: int
+    indices: tuple[int, ...]
+    time_s: float
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.count} pulse{'s' if self.count != 1 else ''} {self.kind}"
+
+
+@dataclass(frozen=True, eq=False)
+class Reconciliation:
+    """Result of :func:`reconcile`.
+
+    Attributes
+    ----------
+    matched : numpy.ndarray
+        (k, 2) int64 pairs of (declared index, delivered index), in declared order.
+    missing : numpy.ndarray
+        Declared indices without a delivered pulse.
+    extra : numpy.ndarray
+        Delivered indices without a declared pulse.
+    offset_s : float
+        Delivered-clock time of declared time 0.
+    drift_ppm : float
+        Delivered clock rate relative to the declared one, minus 1, in ppm.
+    residuals_s : numpy.ndarray
+        Delivered minus fitted time of each matched pair.
+    max_abs_residual_s : float
+        Largest absolute residual (0 without matches).
+    tolerance_s : float
+        Matching tolerance used.
+    discrepancies : list of Discrepancy
+        Missing and extra pulses grouped by place, in time order.
+    """
+
+    matched: np.ndarray
+    missing: np.ndarray
+    extra: np.ndarray
+    offset_s: float
+    drift_ppm: float
+    residuals_s: np.ndarray
+    max_abs_residual_s: float
+    tolerance_s: float
+    n_declared: int
+    n_delivered: int
+    discrepancies: list[Discrepancy] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when every declared pulse was delivered and nothing else was."""
+        return self.missing.size == 0 and self.extra.size == 0
+
+    def to_declared_clock(self, delivered_s) -> np.ndarray:
+        """Delivered-clock times mapped onto the declared clock with the fitted offset and drift."""
+        return (np.asarray(delivered_s, dtype=np.float64) - self.offset_s) / (1.0 + self.drift_ppm * 1e-6)
+
+    def summary(self, max_items: int = 10) -> str:
+        """Counts, clock fit and the first ``max_items`` discrepancies, one per line."""
+        lines = [
+            f"{self.n_declared:,} declared, {self.n_delivered:,} delivered: {len(self.matched):,} matched, "
+            f"{self.missing.size:,} missing, {self.extra.size:,} extra",
+            f"clock: offset {self.offset_s:+.6f} s, drift {self.drift_ppm:+.2f} ppm, max |residual| "
+            f"{self.max_abs_residual_s * 1e3:.3f} ms (tolerance {self.tolerance_s * 1e3:g} ms)",
+        ]
+        lines.extend(f"  {d}" for d in self.discrepancies[:max_items])
+        if len(self.discrepancies) > max_items:
+            lines.append(f"  ... and {len(self.discrepancies) - max_items} more place(s)")
+        return "\n".join(lines)
+
+
+def _as_sorted(values, what: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """Float64 1-D finite array sorted ascending, and the permutation used (None if already sorted)."""
+    array = np.asarray(values, dtype=np.float64).ravel()
+    if not np.isfinite(array).all():
+        bad = int(np.flatnonzero(~np.isfinite(array))[0])
+        raise InputError(f"{what} times must be finite; index {bad} is {array[bad]}", field=what)
+    if array.size > 1 and np.any(array[1:] < array[:-1]):
+        order = np.argsort(array, kind="stable")
+        return array[order], order
+    return array, None
+
+
+def _nearest_pairs(
+    pred: np.ndarray, delivered: np.ndarray, tolerance_s: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """One-to-one nearest matches of sorted predictions into sorted delivered times within tolerance."""
+    if pred.size == 0 or delivered.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    last = delivered.size - 1
+    right = np.searchsorted(delivered, pred)
+    left = np.clip(right - 1, 0, last)
+    right = np.minimum(right, last)
+    d_left = np.abs(pred - delivered[left])
+    d_right = np.abs(delivered[right] - pred)
+    nearest = np.where(d_right < d_left, right, left)
+    distance = np.minimum(d_left, d_right)
+    ok = distance <= tolerance_s
+    decl_idx = np.flatnonzero(ok)
+    deliv_idx = nearest[ok]
+    if deliv_idx.size > 1 and np.any(deliv_idx[1:] == deliv_idx[:-1]):
+        dist = distance[ok]
+        order = np.lexsort((dist, deliv_idx))
+        first = np.r_[True, deliv_idx[order][1:] != deliv_idx[order][:-1]]
+        keep = np.sort(order[first])
+        decl_idx, deliv_idx = decl_idx[keep], deliv_idx[keep]
+    return decl_idx, deliv_idx
+
+
+def _match_count(pred: np.ndarray, delivered: np.ndarray, tolerance_s: float) -> np.ndarray:
+    """Per row of ``pred`` (candidates x pulses), how many predictions have a delivered pulse in tolerance."""
+    last = delivered.size - 1
+    right = np.searchsorted(delivered, pred)
+    left = np.clip(right - 1, 0, last)
+    right = np.minimum(right, last)
+    distance = np.minimum(np.abs(pred - delivered[left]), np.abs(delivered[right] - pred))
+    return (distance <= tolerance_s).sum(axis=-1)
+
+
+def _coarse_offset(
+    declared: np.ndarray,
+    delivered: np.ndarray,
+    tolerance_s: float,
+    window_s: float,
+    offset_hint_s: float | None,
+) -> float:
+    """Offset (delivered minus declared) that best aligns the opening window of the schedule."""
+    candidates = (
+        np.unique(
+            np.round((delivered[:_CANDIDATES, None] - declared[None, :_CANDIDATES]).ravel() / tolerance_s)
+        )
+        * tolerance_s
+    )
+    stop = int(np.searchsorted(declared, declared[0] + window_s, side="right"))
+    stop = min(max(stop, min(_MIN_WINDOW_PULSES, declared.size)), _MAX_WINDOW_PULSES)
+    window = declared[:stop]
+    reach = delivered[min(_CANDIDATES, delivered.size) - 1] + (window[-1] - window[0]) + 2 * tolerance_s
+    nearby = delivered[: int(np.searchsorted(delivered, reach, side="right"))]
+    scores = _match_count(window[None, :] + candidates[:, None], nearby, 2 * tolerance_s)
+    best = np.flatnonzero(scores == scores.max())
+    anchor = delivered[0] - declared[0] if offset_hint_s is None else offset_hint_s
+    choice = candidates[best[np.argmin(np.abs(candidates[best] - anchor))]]
+    # refine to the median difference of the window's matches
+    decl_idx, deliv_idx = _nearest_pairs(window + choice, delivered, tolerance_s)
+    if decl_idx.size:
+        return float(np.median(delivered[deliv_idx] - window[decl_idx]))
+    return float(choice)
+
+
+def _fit(declared: np.ndarray, delivered: np.ndarray, min_span_s: float, slope: float) -> tuple[float, float]:
+    """Least-squares ``delivered = a + b * declared``; keeps ``slope`` when the span is too short."""
+    center = declared.mean()
+    x = declared - center
+    y_mean = delivered.mean()
+    if declared.size >= 2 and np.ptp(declared) >= min_span_s:
+        # elementwise sums, not np.dot: BLAS threads stall on a busy machine
+        slope = float((x * (delivered - y_mean)).sum() / (x * x).sum())
+    intercept = y_mean - slope * center
+    return float(intercept), slope
+
+
+def _unique_delivered(decl_idx: np.ndarray, deliv_idx: np.ndarray, distance: np.ndarray):
+    """Keep one declared pulse per delivered pulse (the closest)."""
+    if deliv_idx.size > 1 and np.any(deliv_idx[1:] <= deliv_idx[:-1]):
+        order = np.lexsort((distance, deliv_idx))
+        first = np.r_[True, deliv_idx[order][1:] != deliv_idx[order][:-1]]
+        keep = np.sort(order[first])
+        return decl_idx[keep], deliv_idx[keep]
+    return decl_idx, deliv_idx
+
+
+def _track(
+    declared: np.ndarray, delivered: np.ndarray, tolerance_s: float, window_s: float, intercept: float
+) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """Match window by window (each 4x longer), refitting the clock; then a final pass if the fit moved."""
+    slope = 1.0
+    start = declared[0]
+    end = start + window_s
+    done = 0
+    decl_parts: list[np.ndarray] = []
+    deliv_parts: list[np.ndarray] = []
+    while done < declared.size:
+        stop = int(np.searchsorted(declared, end, side="right"))
+        part = declared[done:stop]
+        di, dj = _nearest_pairs(intercept + slope * part, delivered, tolerance_s)
+        decl_parts.append(di + done)
+        deliv_parts.append(dj)
+        decl_idx = np.concatenate(decl_parts)
+        deliv_idx = np.concatenate(deliv_parts)
+        if decl_idx.size:
+            intercept, slope = _fit(declared[decl_idx], delivered[deliv_idx], window_s, slope)
+        done = stop
+        end = start + (end - start) * 4.0
+    decl_idx = np.concatenate(decl_parts)
+    deliv_idx = np.concatenate(deliv_parts)
+    distance = np.abs(delivered[deliv_idx] - (intercept + slope * declared[decl_idx]))
+    decl_idx, deliv_idx = _unique_delivered(decl_idx, deliv_idx, distance)
+    # a last pass only when a late refit moved early predictions noticeably
+    unexplained = np.abs(distance).max() if distance.size else 0.0
+    if unexplained > 0.5 * tolerance_s:
+        decl_idx, deliv_idx = _nearest_pairs(intercept + slope * declared, delivered, tolerance_s)
+        if decl_idx.size:
+            intercept, slope = _fit(declared[decl_idx], delivered[deliv_idx], window_s, slope)
+    return decl_idx, deliv_idx, intercept, slope
+
+
+def default_tolerance_s(declared_s: np.ndarray) -> float:
+    """A quarter of the shortest declared inter-pulse interval, at most 10 ms."""
+    if declared_s.size < 2:
+        return DEFAULT_TOLERANCE_CAP_S
+    steps = np.diff(declared_s)
+    steps = steps[steps > 0]
+    if steps.size == 0:
+        return DEFAULT_TOLERANCE_CAP_S
+    return float(min(0.25 * steps.min(), DEFAULT_TOLERANCE_CAP_S))
+
+
+def _group_level(schedule: Schedule) -> str:
+    names = schedule.protocol.level_names
+    if "train" in names:
+        return "train"
+    return names[1] if len(names) > 1 else "pulse"
+
+
+def _discrepancies(
+    missing: np.ndarray,
+    extra: np.ndarray,
+    declared: np.ndarray,
+    extra_declared_s: np.ndarray,
+    extra_delivered_idx: np.ndarray,
+    tolerance_s: float,
+    schedule: Schedule | None,
+    group_level: str | None,
+) -> list[Discrepancy]:
+    """Missing pulses grouped by unit (or by runs without a schedule); extra pulses located likewise."""
+    items: list[Discrepancy] = []
+    if schedule is not None:
+        level = group_level or _group_level(schedule)
+        units = schedule.unit_number(level)
+        if missing.size:
+            _, first, counts = np.unique(units[missing], return_index=True, return_counts=True)
+            firsts = missing[first]
+            groups_of_missing = np.split(missing, np.cumsum(counts)[:-1])
+            for where, pulses, time_s in zip(
+                schedule.locations(firsts, level), groups_of_missing, declared[firsts].tolist(), strict=True
+            ):
+                items.append(Discrepancy("missing", where, pulses.size, tuple(pulses.tolist()), time_s))
+        groups: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        per_unit = schedule.protocol.pulses_per_unit(level)
+        before = np.searchsorted(declared, extra_declared_s, side="right") - 1
+        for k, t, j in zip(
+            before.tolist(), extra_declared_s.tolist(), extra_delivered_idx.tolist(), strict=True
+        ):
+            if k < 0:
+                where = "before the first pulse"
+            else:
+                unit_last = min((int(units[k]) + 1) * per_unit, declared.size) - 1
+                if t <= declared[unit_last] + tolerance_s:
+                    where = schedule.location(k, level)
+                elif unit_last + 1 >= declared.size:
+                    where = "after the last pulse"
+                else:
+                    where = (
+                        f"between {schedule.location(unit_last, level)} and "
+                        f"{schedule.location(unit_last + 1, level)}"
+                    )
+            groups[where].append((j, t))
+        for where, entries in groups.items():
+            items.append(
+                Discrepancy("extra", where, len(entries), tuple(j for j, _ in entries), entries[0][1])
+            )
+    else:
+        if missing.size:
+            breaks = np.flatnonzero(np.diff(missing) != 1) + 1
+            for run in np.split(missing, breaks):
+                span = f"declared pulse {run[0]}" if run.size == 1 else f"declared pulses {run[0]}-{run[-1]}"
+                items.append(
+                    Discrepancy(
+                        "missing",
+                        f"{span} (t={declared[run[0]]:.6f} s)",
+                        int(run.size),
+                        tuple(int(i) for i in run),
+                        float(declared[run[0]]),
+                    )
+                )
+        for j, t in zip(extra_delivered_idx.tolist(), extra_declared_s.tolist(), strict=True):
+            items.append(
+                Discrepancy("extra", f"delivered pulse {j} (t={t:.6f} s on the declared clock)", 1, (j,), t)
+            )
+    items.sort(key=lambda d: d.time_s)
+    return items
+
+
+def reconcile(
+    declared_s,
+    delivered_s,
+    *,
+    tolerance_s: float | None = None,
+    schedule: Schedule | None = None,
+    max_drift_ppm: float = DEFAULT_MAX_DRIFT_PPM,
+    offset_hint_s: float | None = None,
+    group_level: str | None = None,
+) -> Reconciliation:
+    """Match delivered pulses to declared ones and fit the delivered clock (offset and linear drift).
+
+    Parameters
+    ----------
+    declared_s : array_like
+        Declared pulse times, s (e.g. ``build_schedule(p).times_s``).
+    delivered_s : array_like
+        Delivered pulse times on the recording clock, s (any offset; sorted or not).
+    tolerance_s : float, optional
+        Largest |delivered - fitted| for a match; default a quarter of the shortest declared interval,
+        at most 10 ms.
+    schedule : Schedule, optional
+        The schedule ``declared_s`` came from; discrepancies are then located by level.
+    max_drift_ppm : float
+        Largest clock drift expected; sets the opening window of the offset search.
+    offset_hint_s : float, optional
+        Expected offset, used to break ties between offsets a whole period apart.
+    group_level : str, optional
+        Level by which discrepancies are grouped (default ``train`` when present).
+
+    Raises
+    ------
+    InputError
+        Non-finite times, or a schedule whose length differs from ``declared_s``.
+    """
+    declared, declared_order = _as_sorted(declared_s, "declared")
+    delivered, delivered_order = _as_sorted(delivered_s, "delivered")
+    if schedule is not None and len(schedule) != declared.size:
+        raise InputError(
+            f"schedule has {len(schedule)} pulses but declared_s has {declared.size}",
+            field="schedule",
+            hint="pass the schedule the declared times came from",
+        )
+    if schedule is not None and declared_order is not None:
+        raise InputError(
+            "declared times must be in schedule order when a schedule is given", field="declared_s"
+        )
+    if group_level is not None and schedule is not None and group_level not in schedule.protocol.level_names:
+        raise InputError(f"group_level {group_level!r} is not a level of the protocol", field="group_level")
+    tolerance = default_tolerance_s(declared) if tolerance_s is None else float(tolerance_s)
+    if not tolerance > 0:
+        raise InputError(f"tolerance_s must be > 0, got {tolerance_s}", field="tolerance_s")
+
+    intercept, slope = 0.0, 1.0
+    decl_idx = deliv_idx = np.zeros(0, dtype=np.int64)
+    if declared.size and delivered.size:
+        window_s = tolerance / (2.0 * max(max_drift_ppm, 1e-3) * 1e-6)
+        intercept = _coarse_offset(declared, delivered, tolerance, window_s, offset_hint_s)
+        decl_idx, deliv_idx, intercept, slope = _track(declared, delivered, tolerance, window_s, intercept)
+    elif delivered.size:
+        intercept = float(delivered[0])
+    residuals = delivered[deliv_idx] - (intercept + slope * declared[decl_idx])
+    missing_mask = np.ones(declared.size, dtype=bool)
+    missing_mask[decl_idx] = False
+    extra_mask = np.ones(delivered.size, dtype=bool)
+    extra_mask[deliv_idx] = False
+    missing = np.flatnonzero(missing_mask)
+    extra = np.flatnonzero(extra_mask)
+    extra_declared_s = (delivered[extra] - intercept) / slope
+    # report indices in the caller's order
+    decl_map = np.arange(declared.size) if declared_order is None else declared_order
+    deliv_map = np.arange(delivered.size) if delivered_order is None else delivered_order
+    discrepancies = _discrepancies(
+        missing, extra, declared, extra_declared_s, deliv_map[extra], tolerance, schedule, group_level
+    )
+    matched = np.column_stack([decl_map[decl_idx], deliv_map[deliv_idx]]).astype(np.int64)
+    return Reconciliation(
+        matched=matched,
+        missing=decl_map[missing].astype(np.int64),
+        extra=deliv_map[extra].astype(np.int64),
+        offset_s=float(intercept),
+        drift_ppm=float((slope - 1.0) * 1e6),
+        residuals_s=residuals,
+        max_abs_residual_s=float(np.abs(residuals).max()) if residuals.size else 0.0,
+        tolerance_s=tolerance,
+        n_declared=int(declared.size),
+        n_delivered=int(delivered.size),
+        discrepancies=discrepancies,
+    )
