@@ -1,0 +1,90 @@
+"""Step 7: generic data checks over whole arrays, read in slices (bounded memory, every element).
+
+Works on the HDF5 tree directly, so it runs even when pynwb cannot build the objects: every ``timestamps``
+dataset of a TimeSeries (finite, ascending, regular) and every TimeIntervals table (stop not before start).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import h5py
+import numpy as np
+
+from nwbtms.validate.chunked import AscendingScan, RegularScan, iter_rows
+from nwbtms.validate.context import FileContext
+from nwbtms.validate.registry import (
+    DATA_INTERVALS,
+    DATA_TIMESTAMPS_ASCENDING,
+    DATA_TIMESTAMPS_FINITE,
+    DATA_TIMESTAMPS_REGULAR,
+    Hit,
+)
+
+
+def run(ctx: FileContext) -> Iterator[Hit]:
+    """Scan every TimeSeries timestamps dataset and every TimeIntervals table."""
+    seen: set = set()
+    for path, (namespace, neurodata_type) in ctx.tree.typed.items():
+        lineage = ctx.hierarchy(namespace, neurodata_type)
+        group = ctx.h5.get(path)
+        if not isinstance(group, h5py.Group):
+            continue
+        if "TimeSeries" in lineage:
+            timestamps = group.get("timestamps")
+            if isinstance(timestamps, h5py.Dataset) and timestamps.id not in seen:
+                seen.add(timestamps.id)
+                yield from check_timestamps(timestamps, ctx.chunk_elements)
+        elif "TimeIntervals" in lineage:
+            yield from check_intervals(group, ctx.chunk_elements)
+
+
+def check_timestamps(dataset: h5py.Dataset, chunk_elements: int) -> Iterator[Hit]:
+    """Finite, ascending and (suggestion) irregular timestamps, every element."""
+    if dataset.ndim != 1 or dataset.dtype.kind not in "fiu":
+        return
+    ascending = AscendingScan()
+    regular = RegularScan()
+    first_nonfinite, nonfinite = None, 0
+    for start, block in iter_rows(dataset, chunk_elements=chunk_elements):
+        bad = np.flatnonzero(~np.isfinite(block)) if block.dtype.kind == "f" else np.empty(0, int)
+        if bad.size:
+            nonfinite += int(bad.size)
+            first_nonfinite = start + int(bad[0]) if first_nonfinite is None else first_nonfinite
+        ascending.feed(start, block)
+        regular.feed(block)
+    if nonfinite:
+        yield DATA_TIMESTAMPS_FINITE.hit(f"{nonfinite} of {dataset.shape[0]} timestamps are NaN or infinite",
+                                         location=dataset.name, index=first_nonfinite, count=nonfinite)
+    if ascending.bad_count:
+        before, after = ascending.first_bad_values
+        yield DATA_TIMESTAMPS_ASCENDING.hit(
+            f"timestamps decrease {ascending.bad_count} time(s); first at element {ascending.first_bad} "
+            f"({before!r} -> {after!r})", location=dataset.name, index=ascending.first_bad,
+            count=ascending.bad_count)
+    if regular.regular and regular.count > 2 and regular.step not in (None, 0.0) and not nonfinite:
+        first = float(dataset[0])
+        yield DATA_TIMESTAMPS_REGULAR.hit(
+            f"timestamps are regular (step {regular.step!r} s); use starting_time={first!r} and "
+            f"rate={1 / regular.step!r}", location=dataset.name)
+
+
+def check_intervals(group: h5py.Group, chunk_elements: int) -> Iterator[Hit]:
+    """``stop_time >= start_time`` on every row of a TimeIntervals table."""
+    start, stop = group.get("start_time"), group.get("stop_time")
+    if not (isinstance(start, h5py.Dataset) and isinstance(stop, h5py.Dataset)):
+        return
+    if start.shape != stop.shape:
+        return  # the schema check reports unequal column lengths
+    first, count = None, 0
+    for row, block in iter_rows(start, chunk_elements=chunk_elements):
+        stops = np.asarray(stop[row:row + block.shape[0]])
+        bad = np.flatnonzero(stops < block)
+        if bad.size:
+            count += int(bad.size)
+            first = row + int(bad[0]) if first is None else first
+    if count:
+        yield DATA_INTERVALS.hit(
+            f"{count} interval(s) stop before they start; first at row {first} "
+            f"(start {float(start[first])!r}, stop {float(stop[first])!r})",
+            location=stop.name, index=first, count=count)

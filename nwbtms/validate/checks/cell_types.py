@@ -1,0 +1,40 @@
+"""Step 6, cell types: Cell Ontology IDs well formed (``ndx_tms.vocabulary.CL_ID_PATTERN``) and every
+``cell_type`` column pointing at existing rows of the CellTypesTable."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+from ndx_tms.vocabulary import CL_ID_PATTERN
+
+from nwbtms.validate.checks._paths import column_path
+from nwbtms.validate.checks._tables import has_column, text_column
+from nwbtms.validate.chunked import CHUNK_ELEMENTS, iter_rows
+from nwbtms.validate.registry import TMS_CELL_TYPES, Hit
+
+
+def check_cell_types(nwbfile, cell_types, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
+    """Every CL ID of ``cell_types`` and every ``cell_type`` reference in the file's tables."""
+    if cell_types is not None and has_column(cell_types, "cell_ontology_id"):
+        for i, term in enumerate(text_column(cell_types, "cell_ontology_id")):
+            if not CL_ID_PATTERN.match(term):
+                yield TMS_CELL_TYPES.hit(f"row {i}: {term!r} is not a Cell Ontology ID ('CL:' + 7 digits)",
+                                         location=column_path(cell_types, "cell_ontology_id"), index=i)
+    if nwbfile is None:
+        return
+    for table in nwbfile.objects.values():
+        column = getattr(table, "colnames", None) and "cell_type" in table.colnames and table["cell_type"]
+        if not column or not hasattr(column, "table"):
+            continue
+        n_types = len(column.table)
+        first, count = None, 0
+        for start, block in iter_rows(column.data, chunk_elements=chunk_elements):
+            bad = np.flatnonzero((np.asarray(block, dtype=np.int64) < 0) | (np.asarray(block) >= n_types))
+            if bad.size:
+                count += int(bad.size)
+                first = start + int(bad[0]) if first is None else first
+        if count:
+            yield TMS_CELL_TYPES.hit(f"{count} row(s) of {table.name} refer to cell types that do not exist "
+                                     f"({n_types} types); first at row {first}",
+                                     location=column_path(table, "cell_type"), index=first, count=count)

@@ -1,0 +1,138 @@
+"""Step 8 (profile ``tms``): the TMS reporting items that apply, after the Chipchase 2012 checklist and the
+BIDS BEP037 (NIBS-BIDS) required fields (tms-domain.md section 3).
+
+Items: stimulator model, coil model and shape, waveform, pulse width, current direction, intensity and its
+reference, threshold type/method/criterion when intensity is relative, target and coil orientation,
+protocol timing, sham description when a sham exists, cell-type terms on ROIs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+import numpy as np
+
+from nwbtms.validate.checks._paths import column_path, object_path
+from nwbtms.validate.checks._tables import has_column, ragged_rows, small_column, text_column
+from nwbtms.validate.registry import (
+    REPORT_CELL_TYPES,
+    REPORT_COIL,
+    REPORT_CURRENT_DIRECTION,
+    REPORT_INTENSITY,
+    REPORT_PULSE_WIDTH,
+    REPORT_SHAM,
+    REPORT_STIMULATOR,
+    REPORT_TARGET,
+    REPORT_THRESHOLD,
+    REPORT_TIMING,
+    REPORT_WAVEFORM,
+    Hit,
+)
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == ""
+
+
+def check_devices(nwbfile) -> Iterator[Hit]:
+    """A stimulator with a model and manufacturer; a coil with a model and shape."""
+    devices = list(nwbfile.devices.values())
+    stimulators = [d for d in devices if type(d).__name__ == "TMSStimulator"]
+    coils = [d for d in devices if type(d).__name__ == "TMSCoil"]
+    if not stimulators:
+        yield REPORT_STIMULATOR.hit("no TMSStimulator in /general/devices", location="/general/devices")
+    for s in stimulators:
+        model = getattr(s, "model", None)
+        if model is None or _blank(getattr(model, "manufacturer", None)):
+            yield REPORT_STIMULATOR.hit(f"stimulator {s.name} has no model with a manufacturer",
+                                        location=f"/general/devices/{s.name}")
+    if not coils:
+        yield REPORT_COIL.hit("no TMSCoil in /general/devices", location="/general/devices")
+    for c in coils:
+        model = getattr(c, "model", None)
+        if model is None or _blank(getattr(model, "shape", None)):
+            yield REPORT_COIL.hit(f"coil {c.name} has no TMSCoilModel with a shape",
+                                  location=f"/general/devices/{c.name}")
+
+
+def check_protocol_items(metadata) -> Iterator[Hit]:
+    """Per protocol: waveform, pulse width, current directions, intensity, timing, threshold, sham."""
+    protocols = metadata.protocols
+    if protocols is None or not len(protocols):
+        yield REPORT_TIMING.hit("no protocols table", location=object_path(metadata))
+        return
+    n = len(protocols)
+    waveform = text_column(protocols, "waveform")
+    width = small_column(protocols, "pulse_width_in_us", float)
+    coil_dir = text_column(protocols, "coil_current_direction")
+    induced_dir = text_column(protocols, "induced_current_direction")
+    reference = text_column(protocols, "intensity_reference")
+    value = small_column(protocols, "intensity_value", float)
+    levels = ragged_rows(protocols, "timing_level")
+    sham = small_column(protocols, "sham", bool) if has_column(protocols, "sham") else np.zeros(n, bool)
+    for i in range(n):
+        if _blank(waveform[i]):
+            yield REPORT_WAVEFORM.hit(f"protocol row {i} has no waveform", location=column_path(protocols, "waveform"),
+                                      index=i)
+        if _blank(float(width[i])):
+            yield REPORT_PULSE_WIDTH.hit(f"protocol row {i} has no pulse width",
+                                         location=column_path(protocols, "pulse_width_in_us"), index=i)
+        if _blank(coil_dir[i]) or _blank(induced_dir[i]):
+            yield REPORT_CURRENT_DIRECTION.hit(f"protocol row {i} lacks the coil or induced current direction",
+                                               location=object_path(protocols), index=i)
+        if _blank(reference[i]) or _blank(float(value[i])):
+            yield REPORT_INTENSITY.hit(f"protocol row {i} lacks the intensity or its reference",
+                                       location=object_path(protocols), index=i)
+        if not levels[i]:
+            yield REPORT_TIMING.hit(f"protocol row {i} has no timing levels",
+                                    location=column_path(protocols, "timing_level"), index=i)
+    if any(r == "percent_threshold" for r in reference):
+        yield from _threshold_items(metadata)
+    if sham.any() and _blank(getattr(metadata, "sham_description", None)):
+        yield REPORT_SHAM.hit("a sham protocol exists but sham_description is empty", location=object_path(metadata))
+
+
+def _threshold_items(metadata) -> Iterator[Hit]:
+    thresholds = metadata.thresholds
+    if thresholds is None or not len(thresholds):
+        yield REPORT_THRESHOLD.hit("intensity is relative to a threshold but no threshold is recorded",
+                                   location=object_path(metadata))
+        return
+    columns = {c: text_column(thresholds, c) for c in ("threshold_type", "method", "criterion")}
+    for i in range(len(thresholds)):
+        missing = [c for c, values in columns.items() if _blank(values[i])]
+        if missing:
+            yield REPORT_THRESHOLD.hit(f"threshold row {i} lacks {', '.join(missing)}",
+                                       location=object_path(thresholds), index=i)
+
+
+def check_target_items(metadata) -> Iterator[Hit]:
+    """Targets with a label and atlas term, and a coil orientation (pose or handle/tilt angle)."""
+    targets = metadata.targets
+    if targets is None or not len(targets):
+        yield REPORT_TARGET.hit("no targets table", location=object_path(metadata))
+        return
+    labels, atlas = text_column(targets, "label"), text_column(targets, "atlas_term")
+    poses = small_column(targets, "coil_pose", float) if has_column(targets, "coil_pose") else None
+    angles = [small_column(targets, c, float) for c in ("coil_handle_angle_in_deg", "coil_tilt_in_deg")
+              if has_column(targets, c)]
+    for i in range(len(targets)):
+        if _blank(labels[i]) or _blank(atlas[i]):
+            yield REPORT_TARGET.hit(f"target row {i} lacks a label or atlas term", location=object_path(targets),
+                                    index=i)
+        has_pose = poses is not None and np.isfinite(poses[i]).all()
+        has_angle = any(np.isfinite(a[i]) for a in angles)
+        if not (has_pose or has_angle):
+            yield REPORT_TARGET.hit(f"target row {i} has no coil orientation (coil_pose or handle/tilt angle)",
+                                    location=object_path(targets), index=i)
+
+
+def check_roi_cell_types(nwbfile) -> Iterator[Hit]:
+    """Every PlaneSegmentation carries a ``cell_type`` column."""
+    from pynwb.ophys import PlaneSegmentation
+
+    for obj in nwbfile.objects.values():
+        if isinstance(obj, PlaneSegmentation) and "cell_type" not in obj.colnames:
+            yield REPORT_CELL_TYPES.hit(f"PlaneSegmentation {obj.name} has no cell_type column",
+                                        location=object_path(obj))

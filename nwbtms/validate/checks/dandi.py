@@ -1,0 +1,155 @@
+"""Step 5: the DANDI upload gate, offline: what ``dandi upload`` refuses, read straight from the HDF5 file.
+
+Reading from HDF5 (not from pynwb objects) keeps the gate working when the objects cannot be built.
+Sources: nwb-ecosystem.md "Validation" (dandi-cli 0.81: species map, sex, age, subject_id, time zone,
+external links, layout ``sub-<id>/sub-<id>_ses-<id>...nwb``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import h5py
+
+from nwbtms.validate.context import FileContext
+from nwbtms.validate.registry import (
+    DANDI_AGE,
+    DANDI_EXTERNAL_LINKS,
+    DANDI_FILE_NAME,
+    DANDI_SESSION_ID,
+    DANDI_SESSION_START,
+    DANDI_SEX,
+    DANDI_SPECIES,
+    DANDI_SUBJECT,
+    DANDI_SUBJECT_ID,
+    Hit,
+)
+
+#: DANDI's species map (dandi-cli ``dandi/metadata/util.py`` ``species_map``, as listed in nwb-ecosystem.md):
+#: (lower-case names matched as substrings, lower-case prefix matched at the start, NCBITaxon IRI, label).
+SPECIES_MAP: tuple[tuple[tuple[str, ...], str | None, str, str], ...] = (
+    (("mouse", "mus musculus"), "mus", "http://purl.obolibrary.org/obo/NCBITaxon_10090", "Mus musculus"),
+    (("human", "homo sapiens"), "homo", "http://purl.obolibrary.org/obo/NCBITaxon_9606", "Homo sapiens"),
+    (("rat", "norvegicus"), None, "http://purl.obolibrary.org/obo/NCBITaxon_10116", "Rattus norvegicus"),
+    (("rattus rattus",), None, "http://purl.obolibrary.org/obo/NCBITaxon_10117", "Rattus rattus"),
+    (("mulatta", "rhesus"), None, "http://purl.obolibrary.org/obo/NCBITaxon_9544", "Macaca mulatta"),
+    (("pig-tailed macaque", "pigtail monkey", "pigtail macaque", "macaca nemestrina"), None,
+     "http://purl.obolibrary.org/obo/NCBITaxon_9545", "Macaca nemestrina"),
+    (("bonnet macaque", "macaca radiata"), None, "http://purl.obolibrary.org/obo/NCBITaxon_9548",
+     "Macaca radiata"),
+    (("jacchus", "marmoset"), None, "http://purl.obolibrary.org/obo/NCBITaxon_9483", "Callithrix jacchus"),
+    (("melanogaster", "fruit fly"), None, "http://purl.obolibrary.org/obo/NCBITaxon_7227",
+     "Drosophila melanogaster"),
+    (("danio", "zebrafish", "zebra fish"), None, "http://purl.obolibrary.org/obo/NCBITaxon_7955", "Danio rerio"),
+    (("c. elegans", "caenorhabditis elegans"), "caenorhabditis", "http://purl.obolibrary.org/obo/NCBITaxon_6239",
+     "Caenorhabditis elegans"),
+    (("mongolian gerbil", "mongolian jird", "meriones unguiculatus"), None,
+     "http://purl.obolibrary.org/obo/NCBITaxon_10047", "Meriones unguiculatus"),
+    (("paper wasp", "polistes"), None, "http://purl.obolibrary.org/obo/NCBITaxon_7457", "Polistes"),
+)
+NCBI_TAXON_IRI = re.compile(r"^https?://purl\.obolibrary\.org/obo/NCBITaxon_\d+$")
+SEXES = frozenset({"M", "F", "U", "O"})
+_DURATION = (r"P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?"
+             r"(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?")
+#: ISO 8601 duration, a range of two, or an open range ``P90Y/`` (DANDI's accepted age forms).
+AGE_PATTERN = re.compile(rf"^(?:{_DURATION})(?:/(?:{_DURATION})?)?$")
+#: Characters dandi organize replaces by '-' in subject and session labels.
+_LABEL_UNSAFE = re.compile(r"[^A-Za-z0-9-]")
+
+
+def species_problem(species: str) -> str | None:
+    """Why DANDI would refuse ``species``, or None when it is in the map or an NCBITaxon IRI."""
+    if NCBI_TAXON_IRI.match(species):
+        return None
+    value = species.lower().strip()
+    for names, prefix, _iri, _label in SPECIES_MAP:
+        if any(name in value for name in names) or (prefix and value.startswith(prefix)):
+            return None
+    return f"species {species!r} is not in DANDI's species map and is not an NCBITaxon IRI"
+
+
+def _read_text(group: h5py.Group, name: str) -> str | None:
+    obj = group.get(name) if group is not None else None
+    if not isinstance(obj, h5py.Dataset):
+        return None
+    value = obj[()]
+    if hasattr(value, "shape") and value.shape:
+        value = value.ravel()[0] if value.size else ""
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def dandi_label(value: str) -> str:
+    """A subject or session label as dandi organize writes it into file names."""
+    return _LABEL_UNSAFE.sub("-", value)
+
+
+def run(ctx: FileContext) -> Iterator[Hit]:
+    """Check the subject, session start, session ID, external links and DANDI file name."""
+    h5 = ctx.h5
+    yield from _subject(h5)
+    start = _read_text(h5, "session_start_time")
+    if start is not None:
+        try:
+            parsed = dt.datetime.fromisoformat(start)
+            if parsed.tzinfo is None:
+                yield DANDI_SESSION_START.hit(f"session_start_time {start!r} has no time zone",
+                                              location="/session_start_time")
+        except ValueError:
+            yield DANDI_SESSION_START.hit(f"session_start_time {start!r} is not an ISO 8601 datetime",
+                                          location="/session_start_time")
+    session_id = _read_text(h5.get("general"), "session_id")
+    if session_id and "/" in session_id:
+        yield DANDI_SESSION_ID.hit(f"session_id {session_id!r} contains '/'", location="/general/session_id")
+    for path, filename, target in ctx.tree.external_links:
+        yield DANDI_EXTERNAL_LINKS.hit(f"external link to {filename}:{target}", location=path)
+    yield from _file_name(ctx.path, _read_text(h5.get("general/subject"), "subject_id"), session_id)
+
+
+def _subject(h5: h5py.File) -> Iterator[Hit]:
+    subject = h5.get("general/subject")
+    if not isinstance(subject, h5py.Group):
+        yield DANDI_SUBJECT.hit("the file has no Subject", location="/general/subject")
+        return
+    loc = "/general/subject"
+    subject_id = _read_text(subject, "subject_id")
+    if not subject_id:
+        yield DANDI_SUBJECT_ID.hit("subject_id is missing", location=loc)
+    elif "/" in subject_id:
+        yield DANDI_SUBJECT_ID.hit(f"subject_id {subject_id!r} contains '/'", location=f"{loc}/subject_id")
+    species = _read_text(subject, "species")
+    if not species:
+        yield DANDI_SPECIES.hit("species is missing", location=loc)
+    else:
+        problem = species_problem(species)
+        if problem:
+            yield DANDI_SPECIES.hit(problem, location=f"{loc}/species")
+    sex = _read_text(subject, "sex")
+    if sex not in SEXES:
+        yield DANDI_SEX.hit(f"sex {sex!r} is not one of M, F, U, O" if sex else "sex is missing",
+                            location=f"{loc}/sex" if sex else loc)
+    age = _read_text(subject, "age")
+    birth = _read_text(subject, "date_of_birth")
+    if age:
+        if not AGE_PATTERN.match(age.strip()):
+            yield DANDI_AGE.hit(f"age {age!r} is not an ISO 8601 duration", location=f"{loc}/age")
+    elif not birth:
+        yield DANDI_AGE.hit("neither age nor date_of_birth is given", location=loc)
+
+
+def _file_name(path: str, subject_id: str | None, session_id: str | None) -> Iterator[Hit]:
+    p = Path(path)
+    match = re.match(r"^sub-([^_]+)(?:_ses-([^_]+))?(?:_.*)?\.nwb$", p.name)
+    if not match:
+        return
+    sub, ses = match.groups()
+    if subject_id is not None and sub != dandi_label(subject_id):
+        yield DANDI_FILE_NAME.hit(f"file name says sub-{sub} but subject_id is {subject_id!r}", location="/")
+    if p.parent.name.startswith("sub-") and p.parent.name != f"sub-{sub}":
+        yield DANDI_FILE_NAME.hit(f"folder {p.parent.name} does not match file name sub-{sub}", location="/")
+    if ses is not None and session_id is not None and ses != dandi_label(session_id):
+        yield DANDI_FILE_NAME.hit(f"file name says ses-{ses} but session_id is {session_id!r}", location="/")
+    if ses is not None and session_id is None:
+        yield DANDI_FILE_NAME.hit(f"file name says ses-{ses} but the file has no session_id", location="/")

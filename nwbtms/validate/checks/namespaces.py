@@ -1,0 +1,73 @@
+"""Step 2: namespaces used are cached, cached extensions are used, and the ndx-tms version is reported."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import h5py
+
+from nwbtms.validate.context import FileContext
+from nwbtms.validate.registry import (
+    NWB_NAMESPACE_UNCACHED,
+    NWB_NAMESPACE_UNUSED,
+    NWB_NDX_TMS_VERSION,
+    Hit,
+)
+
+#: Namespaces pynwb always caches with core; never "unused extensions".
+BASE_NAMESPACES = frozenset({"core", "hdmf-common", "hdmf-experimental"})
+
+
+def cached_namespaces(h5: h5py.File) -> tuple[dict[str, str], dict[str, set[str]]]:
+    """``{namespace: newest cached version}`` and ``{namespace: namespaces it includes}`` from /specifications."""
+    versions: dict[str, str] = {}
+    includes: dict[str, set[str]] = {}
+    specloc = h5.get("specifications")
+    if not isinstance(specloc, h5py.Group):
+        return versions, includes
+    for name, group in specloc.items():
+        if not isinstance(group, h5py.Group) or not len(group):
+            continue
+        version = sorted(group.keys(), key=_version_key)[-1]
+        versions[name] = version
+        includes[name] = set()
+        text = group[version].get("namespace")
+        if isinstance(text, h5py.Dataset):
+            try:
+                raw = text[()]
+                spec = json.loads(raw.decode() if isinstance(raw, bytes) else raw)
+                for ns in spec.get("namespaces", []):
+                    includes[name] |= {s["namespace"] for s in ns.get("schema", []) if "namespace" in s}
+            except (ValueError, KeyError, TypeError):
+                pass
+    return versions, includes
+
+
+def _version_key(text: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else 0 for p in text.replace("-", ".").split("."))
+
+
+def run(ctx: FileContext) -> Iterator[Hit]:
+    """Compare the namespaces of every neurodata type with the cached specifications."""
+    versions, includes = cached_namespaces(ctx.h5)
+    ctx.cached_namespaces = versions
+    used = ctx.tree.namespaces_used() - {""}
+    for ns in sorted(used - set(versions)):
+        where = next(p for p, (n, _) in ctx.tree.typed.items() if n == ns)
+        yield NWB_NAMESPACE_UNCACHED.hit(
+            f"namespace {ns!r} is used (e.g. by {where}) but its specification is not cached in the file",
+            location="/specifications")
+    needed = set(used)
+    frontier = list(used)
+    while frontier:
+        for inc in includes.get(frontier.pop(), ()):
+            if inc not in needed:
+                needed.add(inc)
+                frontier.append(inc)
+    for ns in sorted(set(versions) - needed - BASE_NAMESPACES):
+        yield NWB_NAMESPACE_UNUSED.hit(
+            f"extension namespace {ns!r} {versions[ns]} is cached but no object uses it",
+            location=f"/specifications/{ns}")
+    if "ndx-tms" in versions:
+        yield NWB_NDX_TMS_VERSION.hit(f"ndx-tms {versions['ndx-tms']} cached", location="/specifications/ndx-tms")

@@ -1,0 +1,217 @@
+"""Step 6, protocols: relative intensities consistent with their threshold, thresholds present, session and
+reconciliation counts agree with the pulses, and delivered pulses reconciled with the declared protocol.
+
+Reconciliation uses the protocol engine (``nwbtms.protocols.build_schedule``, ``reconcile``) when it can be
+imported; otherwise that one check is skipped with an INFO note.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+import numpy as np
+
+from nwbtms.validate.checks._paths import column_path, object_path
+from nwbtms.validate.checks._tables import has_column, ragged_rows, small_column, text_column
+from nwbtms.validate.chunked import CHUNK_ELEMENTS, iter_rows, unwrap
+from nwbtms.validate.registry import (
+    TMS_PROTOCOL_INTENSITY,
+    TMS_RECONCILED,
+    TMS_RECONCILED_NOTE,
+    TMS_RECONCILIATION_COUNTS,
+    TMS_SESSION_COUNTS,
+    TMS_THRESHOLD_PRESENT,
+    Hit,
+)
+
+#: Same rounding allowance as per-pulse intensities (whole %MSO steps on the stimulator).
+INTENSITY_TOLERANCE_PERCENT_MSO = 0.5
+#: Levels that group whole sessions; a session's schedule is built from the levels inside them.
+SESSION_AND_ABOVE = ("session", "day", "course")
+
+
+def check_protocols(metadata) -> Iterator[Hit]:
+    """Relative intensities: threshold table and row present, %MSO = threshold x percent / 100."""
+    protocols = metadata.protocols
+    if protocols is None or not len(protocols):
+        return
+    references = text_column(protocols, "intensity_reference")
+    values = small_column(protocols, "intensity_value", float)
+    mso = small_column(protocols, "intensity_in_percent_mso", float)
+    thresholds = metadata.thresholds
+    rows = small_column(protocols, "threshold", np.int64) if has_column(protocols, "threshold") else None
+    threshold_mso = small_column(thresholds, "value_in_percent_mso", float) if thresholds is not None else None
+    loc = object_path(protocols)
+    for i, reference in enumerate(references):
+        if reference == "percent_threshold":
+            if rows is None or threshold_mso is None:
+                yield TMS_THRESHOLD_PRESENT.hit(
+                    f"protocol row {i} gives intensity in percent of threshold but the file has no "
+                    f"{'threshold column' if rows is None else 'thresholds table'}", location=loc, index=i)
+                continue
+            row = int(rows[i])
+            if not 0 <= row < threshold_mso.size:
+                yield TMS_THRESHOLD_PRESENT.hit(f"protocol row {i} refers to threshold row {row}, which does "
+                                                f"not exist ({threshold_mso.size} thresholds)",
+                                                location=column_path(protocols, "threshold"), index=i)
+                continue
+            expected = threshold_mso[row] * values[i] / 100.0
+        elif reference == "percent_mso":
+            expected = values[i]
+        else:
+            continue
+        if math.isfinite(mso[i]) and abs(mso[i] - expected) > INTENSITY_TOLERANCE_PERCENT_MSO + 1e-9:
+            yield TMS_PROTOCOL_INTENSITY.hit(
+                f"protocol row {i}: intensity_in_percent_mso is {mso[i]!r} but {reference} "
+                f"{values[i]!r} gives {expected!r} %MSO", location=column_path(protocols, "intensity_in_percent_mso"),
+                index=i)
+
+
+def pulses_by_session(pulses, chunk_elements: int = CHUNK_ELEMENTS) -> dict[int, np.ndarray]:
+    """Pulse times grouped by session_number, one pass over the table in slices."""
+    parts: dict[int, list[np.ndarray]] = {}
+    sessions = unwrap(pulses["session_number"].data)
+    for start, times in iter_rows(pulses["timestamp"].data, chunk_elements=chunk_elements):
+        numbers = np.asarray(sessions[start:start + times.shape[0]], dtype=np.int64)
+        for s in np.unique(numbers):
+            parts.setdefault(int(s), []).append(np.asarray(times[numbers == s], dtype=float))
+    return {s: np.concatenate(p) for s, p in parts.items()}
+
+
+def check_counts(metadata, by_session: dict[int, np.ndarray]) -> Iterator[Hit]:
+    """sessions.num_pulses and the reconciliation counts agree with the pulses table."""
+    sessions, reconciliation = metadata.sessions, metadata.reconciliation
+    if sessions is not None and has_column(sessions, "num_pulses"):
+        declared = small_column(sessions, "num_pulses", np.int64)
+        for s, n in enumerate(declared):
+            actual = by_session.get(s, np.empty(0)).size
+            if n != actual:
+                yield TMS_SESSION_COUNTS.hit(f"session {s} says num_pulses={n} but {actual} pulses have "
+                                             f"session_number {s}", location=column_path(sessions, "num_pulses"),
+                                             index=s)
+    if reconciliation is None or not len(reconciliation):
+        return
+    cols = {c: small_column(reconciliation, c, np.int64) for c in
+            ("session", "num_declared", "num_delivered", "num_matched", "num_missing", "num_extra")}
+    loc = object_path(reconciliation)
+    for i in range(len(reconciliation)):
+        s = int(cols["session"][i])
+        actual = by_session.get(s, np.empty(0)).size
+        problems = []
+        if cols["num_delivered"][i] != actual:
+            problems.append(f"num_delivered={cols['num_delivered'][i]} but {actual} pulses have session_number {s}")
+        if cols["num_matched"][i] + cols["num_missing"][i] != cols["num_declared"][i]:
+            problems.append("num_matched + num_missing != num_declared")
+        if cols["num_matched"][i] + cols["num_extra"][i] != cols["num_delivered"][i]:
+            problems.append("num_matched + num_extra != num_delivered")
+        if problems:
+            yield TMS_RECONCILIATION_COUNTS.hit(f"reconciliation row {i}: " + "; ".join(problems),
+                                                location=loc, index=i)
+
+
+def _engine():
+    try:
+        from nwbtms.protocols import Level, Protocol, build_schedule
+    except ImportError:
+        return None
+    try:
+        from nwbtms.protocols import reconcile
+    except ImportError:
+        reconcile = None
+    return Level, Protocol, build_schedule, reconcile
+
+
+def check_reconciled(metadata, by_session: dict[int, np.ndarray]) -> Iterator[Hit]:
+    """Delivered pulses of each session against the protocol's schedule, with the recorded discrepancies."""
+    sessions, protocols = metadata.sessions, metadata.protocols
+    if sessions is None or protocols is None or not len(sessions):
+        return
+    engine = _engine()
+    if engine is None:
+        yield TMS_RECONCILED_NOTE.hit("protocol engine (nwbtms.protocols.build_schedule) not available; "
+                                      "delivered pulses were not reconciled with the declared protocols",
+                                      location=object_path(sessions))
+        return
+    Level, Protocol, build_schedule, reconcile = engine
+    levels = ragged_rows(protocols, "timing_level")
+    counts = ragged_rows(protocols, "timing_count")
+    intervals = ragged_rows(protocols, "timing_interval_in_s")
+    names = text_column(protocols, "protocol_name")
+    session_protocol = small_column(sessions, "protocol", np.int64)
+    starts = small_column(sessions, "start_time", float)
+    recorded = _recorded(metadata.reconciliation)
+    schedules: dict[int, np.ndarray] = {}
+    for s, p in enumerate(session_protocol):
+        p = int(p)
+        if not 0 <= p < len(names):
+            continue  # tms.pulses.references / schema report it
+        if p not in schedules:
+            try:
+                schedules[p] = _session_schedule_s(Level, Protocol, build_schedule, names[p], levels[p], counts[p],
+                                                   intervals[p])
+            except Exception as exc:  # an engine that rejects the stored levels
+                yield TMS_RECONCILED.hit(f"protocol row {p} ({names[p]}): the protocol engine cannot build its "
+                                         f"schedule: {exc}", location=object_path(protocols), index=p)
+                schedules[p] = None
+        schedule = schedules[p]
+        if schedule is None:
+            continue
+        delivered = by_session.get(s, np.empty(0))
+        declared = schedule + (delivered[0] - schedule[0] if delivered.size else starts[s])
+        missing, extra = _compare(reconcile, declared, delivered)
+        if not missing and not extra:
+            continue
+        text = f"session {s} ({names[p]}): {delivered.size} delivered vs {declared.size} declared " \
+               f"({missing} missing, {extra} extra)"
+        if recorded.get(s) == (missing, extra):
+            yield TMS_RECONCILED_NOTE.hit(text + "; recorded in the reconciliation table",
+                                          location=object_path(metadata.reconciliation), index=s)
+        else:
+            yield TMS_RECONCILED.hit(text + ("; the reconciliation table records "
+                                             f"{recorded[s][0]} missing, {recorded[s][1]} extra" if s in recorded
+                                             else "; not recorded in a reconciliation table"),
+                                     location=object_path(sessions), index=s)
+
+
+def _session_schedule_s(Level, Protocol, build_schedule, name, levels, counts, intervals) -> np.ndarray:
+    kept = []
+    for level, count, interval in zip(levels, counts, intervals, strict=True):
+        if str(level) in SESSION_AND_ABOVE:
+            break
+        kept.append(Level(name=str(level), count=int(count), interval_us=round(float(interval) * 1e6)))
+    protocol = Protocol(name=name, levels=tuple(kept), intensity_value=100.0, intensity_reference="percent_mso")
+    schedule = build_schedule(protocol)
+    return np.asarray(schedule.times_us, dtype=np.int64) / 1e6
+
+
+def _compare(reconcile, declared: np.ndarray, delivered: np.ndarray) -> tuple[int, int]:
+    """(missing, extra) from the engine's reconcile, or from counts when it is not available."""
+    if reconcile is not None:
+        try:
+            result = reconcile(declared, delivered)
+            missing = _count(result, ("num_missing", "missing", "missing_indices", "missing_s"))
+            extra = _count(result, ("num_extra", "extra", "extra_indices", "extra_s"))
+            if missing is not None and extra is not None:
+                return missing, extra
+        except Exception:  # fall back to counts; the engine's own tests cover its errors
+            pass
+    diff = delivered.size - declared.size
+    return max(0, -diff), max(0, diff)
+
+
+def _count(result, names) -> int | None:
+    for name in names:
+        value = getattr(result, name, None)
+        if value is not None:
+            return int(value) if np.ndim(value) == 0 else len(value)
+    return None
+
+
+def _recorded(reconciliation) -> dict[int, tuple[int, int]]:
+    if reconciliation is None or not len(reconciliation):
+        return {}
+    sessions = small_column(reconciliation, "session", np.int64)
+    missing = small_column(reconciliation, "num_missing", np.int64)
+    extra = small_column(reconciliation, "num_extra", np.int64)
+    return {int(s): (int(m), int(e)) for s, m, e in zip(sessions, missing, extra, strict=True)}

@@ -1,0 +1,186 @@
+"""Step 6, pulses: every row of the TMSPulsesTable, read in slices.
+
+Times finite, ascending, after session start and inside their stimulation session; intensities within
+0-100 %MSO and agreeing with their protocol; protocol/target rows and coil references that exist; artifact
+windows with start <= stop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import h5py
+import numpy as np
+
+from nwbtms.validate.checks._paths import column_path
+from nwbtms.validate.checks._tables import has_column, sibling, small_column
+from nwbtms.validate.chunked import CHUNK_ELEMENTS, AscendingScan, iter_rows, n_rows, unwrap
+from nwbtms.validate.registry import (
+    TMS_PULSE_ARTIFACT_WINDOW,
+    TMS_PULSE_ASCENDING,
+    TMS_PULSE_FINITE,
+    TMS_PULSE_IN_SESSION,
+    TMS_PULSE_INTENSITY_PROTOCOL,
+    TMS_PULSE_INTENSITY_RANGE,
+    TMS_PULSE_REFERENCES,
+    CheckInfo,
+    Hit,
+)
+
+#: Stimulators set output in whole %MSO steps (MagPro, Magstim front panels), so a per-pulse intensity may
+#: differ from a derived protocol intensity by rounding, at most 0.5 %MSO.
+INTENSITY_TOLERANCE_PERCENT_MSO = 0.5
+#: Pulse and session times are written at 1 us resolution (tms-domain.md section 2: integer microseconds).
+TIME_TOLERANCE_S = 1e-6
+
+
+class _First:
+    """Count offending rows and remember the first one with a message."""
+
+    def __init__(self, check: CheckInfo, location: str) -> None:
+        self.check, self.location = check, location
+        self.count, self.index, self.message = 0, None, ""
+
+    def add(self, start: int, bad: np.ndarray, describe) -> None:
+        if bad.size:
+            self.count += int(bad.size)
+            if self.index is None:
+                self.index = start + int(bad[0])
+                self.message = describe(int(bad[0]))
+
+    def hits(self, total: int) -> Iterator[Hit]:
+        if self.count:
+            yield self.check.hit(f"{self.count} of {total} pulse(s): first at row {self.index}: {self.message}",
+                                 location=self.location, index=self.index, count=self.count)
+
+
+def check_pulses(pulses, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
+    """Check every row of ``pulses`` (a TMSPulsesTable read from a file or built in memory)."""
+    total = n_rows(pulses["timestamp"].data)
+    if total == 0:
+        return
+    time_loc = column_path(pulses, "timestamp")
+    protocols, targets, sessions = (sibling(pulses, n) for n in ("protocols", "targets", "sessions"))
+    finite = _First(TMS_PULSE_FINITE, time_loc)
+    in_session = _First(TMS_PULSE_IN_SESSION, time_loc)
+    intensity_range = _First(TMS_PULSE_INTENSITY_RANGE, column_path(pulses, "intensity_in_percent_mso"))
+    intensity_protocol = _First(TMS_PULSE_INTENSITY_PROTOCOL, column_path(pulses, "intensity_in_percent_mso"))
+    protocol_refs = _First(TMS_PULSE_REFERENCES, column_path(pulses, "protocol"))
+    target_refs = _First(TMS_PULSE_REFERENCES, column_path(pulses, "target"))
+    session_refs = _First(TMS_PULSE_REFERENCES, column_path(pulses, "session_number"))
+    windows = _First(TMS_PULSE_ARTIFACT_WINDOW, column_path(pulses, "artifact_window_in_s"))
+    ascending = AscendingScan()
+
+    n_protocols = len(protocols) if protocols is not None else None
+    n_targets = len(targets) if targets is not None else None
+    protocol_mso = (small_column(protocols, "intensity_in_percent_mso", float)
+                    if has_column(protocols, "intensity_in_percent_mso") else None)
+    starts = stops = None
+    if sessions is not None and len(sessions):
+        starts = small_column(sessions, "start_time", float)
+        stops = small_column(sessions, "stop_time", float)
+
+    optional = [c for c in ("protocol", "target", "intensity_in_percent_mso", "session_number",
+                            "artifact_window_in_s") if has_column(pulses, c)]
+    for start, times in iter_rows(pulses["timestamp"].data, chunk_elements=chunk_elements):
+        stop_row = start + times.shape[0]
+        cols = {c: np.asarray(unwrap(pulses[c].data)[start:stop_row]) for c in optional}
+        times = times.astype(float)
+        finite.add(start, np.flatnonzero(~np.isfinite(times)), lambda i, t=times: f"time is {t[i]!r}")
+        ascending.feed(start, times)
+        in_session.add(start, np.flatnonzero(times < -TIME_TOLERANCE_S),
+                       lambda i, t=times: f"time {t[i]!r} s is before session_start_time")
+        if "intensity_in_percent_mso" in cols:
+            mso = cols["intensity_in_percent_mso"].astype(float)
+            intensity_range.add(start, np.flatnonzero((mso < 0) | (mso > 100)),
+                                lambda i, m=mso: f"intensity {m[i]!r} %MSO is outside 0-100")
+        if "protocol" in cols and n_protocols is not None:
+            prot = cols["protocol"].astype(np.int64)
+            bad = (prot < 0) | (prot >= n_protocols)
+            protocol_refs.add(start, np.flatnonzero(bad),
+                              lambda i, p=prot: f"protocol row {p[i]} does not exist ({n_protocols} protocols)")
+            if protocol_mso is not None and "intensity_in_percent_mso" in cols:
+                expected = np.full(prot.shape, np.nan)
+                expected[~bad] = protocol_mso[prot[~bad]]
+                off = np.abs(mso - expected) > INTENSITY_TOLERANCE_PERCENT_MSO + 1e-9
+                intensity_protocol.add(
+                    start, np.flatnonzero(off),
+                    lambda i, m=mso, e=expected, p=prot: f"intensity {m[i]!r} %MSO but protocol row {p[i]} "
+                                                         f"declares {e[i]!r} %MSO")
+        if "target" in cols and n_targets is not None:
+            tgt = cols["target"].astype(np.int64)
+            target_refs.add(start, np.flatnonzero((tgt < 0) | (tgt >= n_targets)),
+                            lambda i, g=tgt: f"target row {g[i]} does not exist ({n_targets} targets)")
+        if "session_number" in cols and starts is not None:
+            ses = cols["session_number"].astype(np.int64)
+            bad = (ses < 0) | (ses >= starts.size)
+            session_refs.add(start, np.flatnonzero(bad),
+                             lambda i, s=ses: f"session_number {s[i]} has no row in the sessions table "
+                                              f"({starts.size} sessions)")
+            ok = ~bad
+            lo = np.full(times.shape, -np.inf)
+            hi = np.full(times.shape, np.inf)
+            lo[ok], hi[ok] = starts[ses[ok]], stops[ses[ok]]
+            outside = (times < lo - TIME_TOLERANCE_S) | (times > hi + TIME_TOLERANCE_S)
+            in_session.add(start, np.flatnonzero(outside),
+                           lambda i, t=times, s=ses, a=lo, b=hi: f"time {t[i]!r} s is outside session {s[i]} "
+                                                                 f"[{a[i]!r}, {b[i]!r}] s")
+        if "artifact_window_in_s" in cols:
+            w = cols["artifact_window_in_s"].astype(float).reshape(-1, 2)
+            windows.add(start, np.flatnonzero(w[:, 1] < w[:, 0]),
+                        lambda i, w=w: f"window ({w[i, 0]!r}, {w[i, 1]!r}) stops before it starts")
+    for tracker in (finite, in_session, intensity_range, intensity_protocol, protocol_refs, target_refs,
+                    session_refs, windows):
+        yield from tracker.hits(total)
+    if ascending.bad_count:
+        before, after = ascending.first_bad_values
+        yield TMS_PULSE_ASCENDING.hit(
+            f"pulse times decrease {ascending.bad_count} time(s); first at row {ascending.first_bad} "
+            f"({before!r} s -> {after!r} s)", location=time_loc, index=ascending.first_bad,
+            count=ascending.bad_count)
+    if has_column(pulses, "coil"):
+        yield from check_coil_references(pulses, chunk_elements=chunk_elements)
+
+
+def check_coil_references(pulses, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
+    """Every coil reference resolves to a TMSCoil (dereferenced once per distinct object)."""
+    data = unwrap(pulses["coil"].data)
+    location = column_path(pulses, "coil")
+    if not isinstance(data, h5py.Dataset):
+        bad = [i for i, c in enumerate(data) if type(c).__name__ != "TMSCoil" and
+               "TMSCoil" not in [k.__name__ for k in type(c).__mro__]]
+        if bad:
+            yield TMS_PULSE_REFERENCES.hit(f"{len(bad)} pulse(s) refer to something other than a TMSCoil; "
+                                           f"first at row {bad[0]}", location=location, index=bad[0],
+                                           count=len(bad))
+        return
+    root = data.file
+    verdict: dict = {}
+    first, count, reason = None, 0, ""
+    for start, block in iter_rows(data, chunk_elements=chunk_elements):
+        for offset, ref in enumerate(block):
+            problem = None
+            if not ref:
+                problem = "null coil reference"
+            else:
+                try:
+                    oid = h5py.h5r.dereference(ref, root.id)
+                except Exception:
+                    oid = None
+                if oid is None:
+                    problem = "coil reference points nowhere"
+                else:
+                    if oid not in verdict:
+                        obj = root[ref]
+                        kind = obj.attrs.get("neurodata_type", b"")
+                        kind = kind.decode() if isinstance(kind, bytes) else str(kind)
+                        verdict[oid] = None if kind == "TMSCoil" else f"coil reference points at {obj.name} " \
+                                                                      f"({kind or 'untyped'}), not a TMSCoil"
+                    problem = verdict[oid]
+            if problem:
+                count += 1
+                if first is None:
+                    first, reason = start + offset, problem
+    if count:
+        yield TMS_PULSE_REFERENCES.hit(f"{count} pulse(s) with a bad coil: first at row {first}: {reason}",
+                                       location=location, index=first, count=count)

@@ -1,0 +1,83 @@
+"""Step 6, targets and poses: coil poses orthonormal and right-handed (every row, chunked for per-pulse
+poses), and a coordinate space declared wherever coordinates exist.
+
+The verdict on a pose is always :func:`ndx_tms.vocabulary.pose_problem`; a vectorised screen over each slice
+only picks the rows worth asking it about, so 90,000 per-pulse poses cost one pass of numpy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import h5py
+import numpy as np
+from ndx_tms.vocabulary import POSE_TOLERANCE, pose_problem
+
+from nwbtms.validate.checks._paths import column_path, object_path
+from nwbtms.validate.checks._tables import has_column
+from nwbtms.validate.chunked import CHUNK_ELEMENTS, iter_rows, unwrap
+from nwbtms.validate.registry import TMS_COORDINATE_SPACE, TMS_POSE, Hit
+
+
+def suspicious_poses(block: np.ndarray) -> np.ndarray:
+    """Indices of 4x4 matrices in ``block`` that may not be valid poses (a superset of the invalid ones)."""
+    m = np.asarray(block, dtype=float).reshape(-1, 4, 4)
+    all_nan = np.isnan(m).all(axis=(1, 2))
+    rot = m[:, :3, :3]
+    with np.errstate(invalid="ignore"):
+        gram_error = np.abs(np.einsum("nki,nkj->nij", rot, rot) - np.eye(3)).max(axis=(1, 2))
+        last_row_error = np.abs(m[:, 3] - [0, 0, 0, 1]).max(axis=1)
+        det = np.linalg.det(np.where(np.isfinite(rot), rot, 0.0))
+    screen = POSE_TOLERANCE / 2  # stricter than pose_problem, so no invalid pose slips through
+    suspect = ~np.isfinite(m).all(axis=(1, 2)) | ~(gram_error < screen) | ~(last_row_error < screen) | (det < 0)
+    return np.flatnonzero(suspect & ~all_nan)
+
+
+def check_pose_column(table, name: str, what: str, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
+    """Every pose of ``table[name]`` passes ``pose_problem``."""
+    if not has_column(table, name):
+        return
+    first, count, reason = None, 0, ""
+    for start, block in iter_rows(table[name].data, chunk_elements=chunk_elements):
+        for i in suspicious_poses(block):
+            problem = pose_problem(block[i])
+            if problem:
+                count += 1
+                if first is None:
+                    first, reason = start + int(i), problem
+    if count:
+        yield TMS_POSE.hit(f"{count} {what} pose(s) invalid; first at row {first}: pose {reason}",
+                           location=column_path(table, name), index=first, count=count)
+
+
+def check_targets(metadata, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
+    """Target and per-pulse poses, and coordinate spaces for every coordinate."""
+    targets, pulses = metadata.targets, metadata.pulses
+    if targets is not None:
+        yield from check_pose_column(targets, "coil_pose", "target coil", chunk_elements=chunk_elements)
+    if pulses is not None:
+        yield from check_pose_column(pulses, "measured_coil_pose", "measured coil", chunk_elements=chunk_elements)
+    spaces = list(getattr(metadata, "tms_coordinate_spaces", {}).values()) if hasattr(
+        metadata, "tms_coordinate_spaces") else []
+    has_coordinates = (targets is not None and len(targets) > 0) or (
+        pulses is not None and has_column(pulses, "measured_coil_pose"))
+    if has_coordinates and not spaces:
+        yield TMS_COORDINATE_SPACE.hit("targets or poses have coordinates but no TMSCoordinateSpace is declared",
+                                       location=object_path(metadata))
+    if targets is not None and has_column(targets, "coordinate_space"):
+        yield from _space_references(targets)
+
+
+def _space_references(targets) -> Iterator[Hit]:
+    data = unwrap(targets["coordinate_space"].data)
+    location = column_path(targets, "coordinate_space")
+    for i in range(len(targets)):
+        if isinstance(data, h5py.Dataset):
+            ref = data[i]
+            kind = data.file[ref].attrs.get("neurodata_type", "") if ref else ""
+            kind = kind.decode() if isinstance(kind, bytes) else str(kind)
+        else:
+            kind = type(data[i]).__name__
+        if kind != "TMSCoordinateSpace":
+            yield TMS_COORDINATE_SPACE.hit(f"target row {i} has no valid coordinate space reference "
+                                           f"({kind or 'null'})", location=location, index=i)

@@ -1,0 +1,100 @@
+"""Read arrays in bounded slices so every element is checked with memory independent of the array size."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+import numpy as np
+
+#: Elements read per slice: 1M float64 = 8 MB, far below the 300 MB budget of issue 7 and large enough
+#: that h5py's per-read overhead is negligible.
+CHUNK_ELEMENTS = 1_000_000
+
+
+def unwrap(data):
+    """The h5py dataset behind hdmf's wrappers (``StrDataset``, ``ContainerH5ReferenceDataset``), else ``data``."""
+    return getattr(data, "dataset", data)
+
+
+def iter_rows(data, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[tuple[int, np.ndarray]]:
+    """Yield ``(first_row, block)`` over axis 0 of ``data`` (h5py dataset, array or list), about
+    ``chunk_elements`` elements per block."""
+    data = unwrap(data)
+    shape = getattr(data, "shape", None) or (len(data),)
+    n_rows = shape[0] if shape else 0
+    row_elements = max(1, math.prod(shape[1:]))
+    rows = max(1, chunk_elements // row_elements)
+    for start in range(0, n_rows, rows):
+        yield start, np.asarray(data[start:start + rows])
+
+
+def n_rows(data) -> int:
+    """Length of axis 0 without reading the data."""
+    data = unwrap(data)
+    shape = getattr(data, "shape", None)
+    return int(shape[0]) if shape else len(data)
+
+
+class AscendingScan:
+    """Find decreasing steps in a sequence fed block by block (NaN is skipped, as "unknown").
+
+    After :meth:`feed` of every block, ``first_bad`` is the index of the first element smaller than the
+    previous finite one, ``bad_count`` the number of such elements.
+    """
+
+    def __init__(self) -> None:
+        self.last = -np.inf
+        self.first_bad: int | None = None
+        self.first_bad_values: tuple[float, float] | None = None
+        self.bad_count = 0
+
+    def feed(self, start: int, block: np.ndarray) -> None:
+        """Scan ``block`` whose first element has index ``start``."""
+        values = np.asarray(block, dtype=float).ravel()
+        finite = np.flatnonzero(~np.isnan(values))
+        if finite.size == 0:
+            return
+        seq = values[finite]
+        previous = np.concatenate(([self.last], seq[:-1]))
+        bad = np.flatnonzero(seq < previous)
+        if bad.size:
+            self.bad_count += int(bad.size)
+            if self.first_bad is None:
+                self.first_bad = start + int(finite[bad[0]])
+                self.first_bad_values = (float(previous[bad[0]]), float(seq[bad[0]]))
+        self.last = float(seq[-1])
+
+
+class RegularScan:
+    """Decide block by block whether consecutive differences are all equal (to ``decimals`` places).
+
+    Same rule as NWB Inspector's ``check_regular_timestamps`` (differences rounded to 9 decimals), without
+    reading the whole array at once.
+    """
+
+    def __init__(self, decimals: int = 9) -> None:
+        self.decimals = decimals
+        self.step: float | None = None
+        self.regular = True
+        self.previous: float | None = None
+        self.count = 0
+
+    def feed(self, block: np.ndarray) -> None:
+        """Scan the next block."""
+        if not self.regular:
+            return
+        values = np.asarray(block, dtype=float).ravel()
+        if values.size == 0:
+            return
+        if self.previous is not None:
+            values = np.concatenate(([self.previous], values))
+        self.previous = float(values[-1])
+        self.count += values.size
+        diffs = np.unique(np.round(np.diff(values), self.decimals))
+        if diffs.size == 0:
+            return
+        if self.step is None:
+            self.step = float(diffs[0])
+        if diffs.size > 1 or diffs[0] != self.step:
+            self.regular = False

@@ -1,0 +1,331 @@
+"""Validate NWB files: read each file once, run the eight steps in order, keep going after failures.
+
+One ``h5py.File`` and one ``NWBHDF5IO`` per file: pynwb validation reads the builders, the objects are built
+from the same builders, and NWB Inspector, the DANDI gate and the TMS checks share them. Files are
+validated in parallel processes (``jobs``); identifiers are compared across all files at the end.
+
+``fast=True`` is the subset a converter runs right after writing: steps 1-3, 5, 6 (without protocol
+reconciliation) and 8; it skips NWB Inspector (step 4), protocol reconciliation and the whole-array scans of
+step 7, which re-read every timestamp of every series.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import traceback
+import warnings
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nwbtms.errors import InputError
+from nwbtms.validate.checks import arrays, dandi, namespaces, readable, schema
+from nwbtms.validate.chunked import CHUNK_ELEMENTS
+from nwbtms.validate.config import ValidationConfig, config_from_dict, load_config
+from nwbtms.validate.context import FileContext, index_tree
+from nwbtms.validate.findings import DEFAULT_FAIL_ON, FileResult, Finding, Severity, ValidationReport
+from nwbtms.validate.registry import (
+    DANDI_IDENTIFIER_UNIQUE,
+    DANDI_SUBJECT,
+    FILE_READABLE,
+    INSPECTOR,
+    INTERNAL,
+    NWB_NAMESPACE_UNCACHED,
+    NWB_OPEN,
+    PROFILES,
+    TMS_METADATA,
+    TMS_OBJECTS_SKIPPED,
+    CheckInfo,
+    Hit,
+)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Options every worker needs (picklable)."""
+
+    profile: str = "tms"
+    fast: bool = False
+    chunk_elements: int = CHUNK_ELEMENTS
+    config: ValidationConfig = field(default_factory=ValidationConfig)
+
+
+def guarded(owner: CheckInfo, run: Callable[[], Iterable[Hit]]) -> Iterator[Hit]:
+    """Yield the hits of ``run()``; an exception becomes one ERROR hit of ``owner``, never a traceback."""
+    try:
+        yield from run()
+    except Exception as exc:
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        yield owner.hit(f"check failed internally: {type(exc).__name__}: {exc} "
+                        f"({Path(frame.filename).name}:{frame.lineno})", severity=Severity.ERROR,
+                        hint="This is a validator bug or a file it cannot read; report it with this message.")
+
+
+def to_finding(hit: Hit, path: str, config: ValidationConfig) -> Finding | None:
+    """Attach ``hit`` to ``path`` and apply the configuration (None when the check is skipped)."""
+    check_id = hit.check.id
+    if check_id in config.skip:
+        return None
+    severity = hit.severity if hit.severity is not None else hit.check.severity
+    demoted_from = None
+    if check_id in config.demote and config.demote[check_id][0] < severity:
+        demoted_from, severity = severity, config.demote[check_id][0]
+    return Finding(check_id=check_id, severity=severity, message=hit.message, file=path, location=hit.location,
+                   index=hit.index, hint=hit.hint or hit.check.hint, count=hit.count, demoted_from=demoted_from)
+
+
+def _tms_steps(ctx: FileContext) -> Iterator[Hit]:
+    """Step 6 on the built objects."""
+    from nwbtms.validate.checks import cell_types, imaging, protocols, pulses, targets
+    from nwbtms.validate.registry import (
+        TMS_ARTIFACT_MASK,
+        TMS_CELL_TYPES,
+        TMS_POSE,
+        TMS_PROTOCOL_INTENSITY,
+        TMS_PULSE_ASCENDING,
+        TMS_RECONCILED,
+        TMS_SESSION_COUNTS,
+    )
+
+    metadata = ctx.tms
+    chunk = ctx.chunk_elements
+    if metadata is None:
+        yield TMS_METADATA.hit("the file has no TMSExperimentMetadata (/general/tms); TMS checks not run",
+                               location="/general")
+        return
+    if metadata.pulses is not None:
+        yield from guarded(TMS_PULSE_ASCENDING, lambda: pulses.check_pulses(metadata.pulses, chunk_elements=chunk))
+    yield from guarded(TMS_PROTOCOL_INTENSITY, lambda: protocols.check_protocols(metadata))
+    yield from guarded(TMS_POSE, lambda: targets.check_targets(metadata, chunk_elements=chunk))
+    yield from guarded(TMS_ARTIFACT_MASK, lambda: imaging.check_artifact_masks(
+        ctx.nwbfile, metadata.pulses, chunk_elements=chunk))
+    yield from guarded(TMS_CELL_TYPES, lambda: cell_types.check_cell_types(
+        ctx.nwbfile, metadata.cell_types, chunk_elements=chunk))
+    if metadata.pulses is not None and "session_number" in metadata.pulses.colnames:
+        by_session: dict = {}
+
+        def counts() -> Iterator[Hit]:
+            by_session.update(protocols.pulses_by_session(metadata.pulses, chunk))
+            yield from protocols.check_counts(metadata, by_session)
+
+        yield from guarded(TMS_SESSION_COUNTS, counts)
+        if not ctx.fast:
+            yield from guarded(TMS_RECONCILED, lambda: protocols.check_reconciled(metadata, by_session))
+
+
+def _report_steps(ctx: FileContext) -> Iterator[Hit]:
+    """Step 8 on the built objects (profile ``tms``)."""
+    from nwbtms.validate.checks import completeness
+    from nwbtms.validate.registry import REPORT_CELL_TYPES, REPORT_STIMULATOR, REPORT_TARGET, REPORT_TIMING
+
+    yield from guarded(REPORT_STIMULATOR, lambda: completeness.check_devices(ctx.nwbfile))
+    metadata = ctx.tms
+    if metadata is not None:
+        yield from guarded(REPORT_TIMING, lambda: completeness.check_protocol_items(metadata))
+        yield from guarded(REPORT_TARGET, lambda: completeness.check_target_items(metadata))
+        yield from guarded(REPORT_CELL_TYPES, lambda: completeness.check_roi_cell_types(ctx.nwbfile))
+
+
+def _file_hits(ctx: FileContext, result: FileResult) -> Iterator[Hit]:
+    """The eight steps for one open HDF5 file."""
+    h5 = ctx.h5
+    result.identifier = _attr_text(h5, "identifier")
+    result.nwb_version = _attr_text(h5, "nwb_version", attribute=True)
+    try:
+        ctx.tree = index_tree(h5)
+    except Exception as exc:
+        yield FILE_READABLE.hit(f"the HDF5 tree cannot be read (damaged file?): {type(exc).__name__}: {exc}")
+        return
+    yield from guarded(NWB_NAMESPACE_UNCACHED, lambda: namespaces.run(ctx))
+    result.namespaces = dict(ctx.cached_namespaces)
+    result.ndx_tms_version = ctx.cached_namespaces.get("ndx-tms")
+    try:
+        from pynwb import NWBHDF5IO
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ctx.io = NWBHDF5IO(file=h5, mode="r", load_namespaces=True)
+    except Exception as exc:
+        yield NWB_OPEN.hit(f"pynwb cannot open the file as NWB: {type(exc).__name__}: {exc}")
+    if ctx.io is not None:
+        yield from guarded(NWB_OPEN, lambda: schema.validate_schema(ctx))
+        yield from guarded(NWB_OPEN, lambda: schema.build_objects(ctx))
+    if ctx.nwbfile is not None and not ctx.fast:
+        from nwbtms.validate.checks import inspector
+
+        skip = frozenset(k.removeprefix("inspector.") for k in ctx.config_skip if k.startswith("inspector."))
+        yield from guarded(INSPECTOR, lambda: inspector.run(ctx, skip))
+    yield from guarded(DANDI_SUBJECT, lambda: dandi.run(ctx))
+    if ctx.profile == "tms":
+        if ctx.nwbfile is None:
+            yield TMS_OBJECTS_SKIPPED.hit("TMS and completeness checks skipped: the objects could not be built")
+        else:
+            yield from _tms_steps(ctx)
+    if not ctx.fast:
+        yield from guarded(FILE_READABLE, lambda: arrays.run(ctx))
+    if ctx.profile == "tms" and ctx.nwbfile is not None:
+        yield from _report_steps(ctx)
+
+
+def _attr_text(h5, name: str, *, attribute: bool = False) -> str | None:
+    try:
+        value = h5.attrs.get(name) if attribute else (h5[name][()] if name in h5 else None)
+    except Exception:
+        return None
+    if value is None:
+        return None
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def validate_file(path: str, options: RunOptions) -> FileResult:
+    """Validate one file; never raises (every problem is a finding of the result)."""
+    started = time.perf_counter()
+    result = FileResult(path=path)
+    hits: list[Hit] = []
+    h5 = None
+    ctx = None
+    try:
+        h5, hit = readable.open_hdf5(path)
+        if hit is not None:
+            hits.append(hit)
+        else:
+            result.opened = True
+            ctx = FileContext(path=path, profile=options.profile, fast=options.fast,
+                              chunk_elements=options.chunk_elements, h5=h5,
+                              config_skip=frozenset(options.config.skip))
+            for hit in _file_hits(ctx, result):
+                hits.append(hit)
+    except Exception as exc:
+        hits.append(INTERNAL.hit(f"{type(exc).__name__}: {exc}"))
+    finally:
+        for closing in (getattr(ctx, "io", None), h5):
+            if closing is not None:
+                try:
+                    closing.close()
+                except Exception:  # closing a damaged file must not hide its findings
+                    pass
+    findings = [to_finding(h, path, options.config) for h in hits]
+    result.findings = [f for f in findings if f is not None]
+    result.duration_s = time.perf_counter() - started
+    return result
+
+
+def collect_files(paths: Iterable[str | os.PathLike]) -> list[str]:
+    """Files to validate: each given file, and every ``*.nwb`` below each given folder (sorted).
+
+    Raises
+    ------
+    InputError
+        No path was given, or a folder holds no ``.nwb`` file.
+    """
+    files: list[str] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found = sorted(str(f) for f in p.rglob("*.nwb") if f.is_file() and not f.name.startswith("."))
+            if not found:
+                raise InputError("folder holds no .nwb file", file=p, hint="give NWB files or a folder with some")
+            files.extend(found)
+        else:
+            files.append(str(p))
+    if not files:
+        raise InputError("no file to validate", hint="give one or more NWB files or folders")
+    return list(dict.fromkeys(files))
+
+
+def _resolve_config(config) -> ValidationConfig:
+    if config is None:
+        return ValidationConfig()
+    if isinstance(config, ValidationConfig):
+        return config
+    if isinstance(config, dict):
+        return config_from_dict(config)
+    return load_config(config)
+
+
+def validate_paths(
+    paths: Iterable[str | os.PathLike],
+    *,
+    profile: str | None = None,
+    config: ValidationConfig | dict | str | os.PathLike | None = None,
+    jobs: int = 1,
+    fail_on: Severity | str | None = None,
+    fast: bool = False,
+    chunk_elements: int = CHUNK_ELEMENTS,
+    quiet: bool = True,
+) -> ValidationReport:
+    """Validate NWB files and folders (recursively) and return one report.
+
+    Parameters
+    ----------
+    paths : iterable of path
+        Files and folders; folders are searched for ``*.nwb``.
+    profile : {"tms", "dandi"}, optional
+        ``dandi``: steps 1-5 and 7 (what DANDI needs, every element checked); ``tms`` (default): all steps,
+        adding TMS semantics (6) and reporting completeness (8).
+    config : ValidationConfig, dict or path, optional
+        Checks to skip or demote (``schemas/validate-config.schema.json``).
+    jobs : int
+        Files validated in parallel processes.
+    fail_on : Severity or str, optional
+        Lowest blocking severity; default ``BEST_PRACTICE_VIOLATION`` (``dandi validate``'s threshold).
+    fast : bool
+        The quick subset for converters (see the module docstring).
+    chunk_elements : int
+        Elements read per slice of a big array.
+    quiet : bool
+        No progress bar.
+
+    Raises
+    ------
+    InputError
+        Bad arguments, no files, or an invalid configuration (``ConfigError``).
+    """
+    from nwbtms import __version__
+    from nwbtms.progress import progress
+
+    cfg = _resolve_config(config)
+    profile = profile or cfg.profile or "tms"
+    if profile not in PROFILES:
+        raise InputError(f"unknown profile {profile!r}", field="profile", hint=f"use one of {', '.join(PROFILES)}")
+    try:
+        threshold = Severity.parse(fail_on) if fail_on is not None else (cfg.fail_on or DEFAULT_FAIL_ON)
+    except ValueError as exc:
+        raise InputError(str(exc), field="fail_on") from None
+    if jobs < 1:
+        raise InputError(f"jobs must be >= 1, got {jobs}", field="jobs")
+    files = collect_files(paths)
+    options = RunOptions(profile=profile, fast=fast, chunk_elements=chunk_elements, config=cfg)
+    if jobs == 1 or len(files) == 1:
+        results = [validate_file(f, options) for f in progress(files, total=len(files), desc="validate",
+                                                                 unit="file", quiet=quiet)]
+    else:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(files))) as pool:
+            results = list(progress(pool.map(validate_file, files, [options] * len(files)), total=len(files),
+                                    desc="validate", unit="file", quiet=quiet))
+    _identifiers_unique(results, cfg)
+    findings = [f for r in results for f in sorted(r.findings, key=lambda f: (-f.severity, f.check_id))]
+    demoted = {k: {"to": v[0].name, "justification": v[1]} for k, v in cfg.demote.items()}
+    return ValidationReport(files=results, findings=findings, profile=profile, fail_on=threshold,
+                            skipped_checks=dict(cfg.skip), demoted_checks=demoted, tool_version=__version__)
+
+
+def _identifiers_unique(results: list[FileResult], config: ValidationConfig) -> None:
+    """Add a finding to every file whose identifier another file validated with it shares."""
+    by_identifier: dict[str, list[FileResult]] = defaultdict(list)
+    for r in results:
+        if r.identifier:
+            by_identifier[r.identifier].append(r)
+    for identifier, group in by_identifier.items():
+        if len(group) < 2:
+            continue
+        for r in group:
+            others = [o.path for o in group if o is not r]
+            finding = to_finding(DANDI_IDENTIFIER_UNIQUE.hit(
+                f"identifier {identifier!r} is also used by {', '.join(others)}", location="/identifier"),
+                r.path, config)
+            if finding is not None:
+                r.findings.append(finding)
