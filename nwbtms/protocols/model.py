@@ -210,6 +210,13 @@ class Protocol:
         return self.duration_us / US_PER_S
 
     @property
+    def nominal_duration_us(self) -> int:
+        """Conventional length: ``count * interval`` of the outermost level (10 Hz FDA rTMS: 37.5 min)."""
+        return nominal_unit_duration_us(
+            (*self.levels, Level("course", 1, 0)), len(self.levels), self.pulse_width_us
+        )
+
+    @property
     def frequency_hz(self) -> dict[str, float | None]:
         """Repetition rate of each level's units, by level name (None where the interval is 0)."""
         return {lvl.name: lvl.frequency_hz for lvl in self.levels}
@@ -264,7 +271,8 @@ class Protocol:
             lines.append(text)
         lines.append(
             f"  total: {self.total_pulses:,} pulses; first to last pulse "
-            f"{format_s_exact(self.duration_us)} s ({format_us(self.duration_us)})"
+            f"{format_s_exact(self.duration_us)} s ({format_us(self.duration_us)}); "
+            f"nominal length {format_us(self.nominal_duration_us)}"
         )
         width = "unknown" if self.pulse_width_us is None else f"{self.pulse_width_us:g} us"
         lines.append(

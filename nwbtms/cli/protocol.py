@@ -1,0 +1,184 @@
+"""``nwbtms protocol``: list the presets, show a protocol, write its exact pulse schedule."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import yaml
+
+from nwbtms.cli._common import say
+from nwbtms.errors import InputError, NwbtmsError
+
+
+class _ReportedError(click.ClickException):
+    """An NwbtmsError shown as ``error: ...`` with its exit code (2 for bad input), without traceback."""
+
+    def __init__(self, error: NwbtmsError) -> None:
+        super().__init__(str(error))
+        self.exit_code = error.exit_code
+
+    def show(self, file=None) -> None:
+        click.echo(f"error: {self.message}", err=True)
+
+
+class _ProtocolGroup(click.Group):
+    """Turns nwbtms errors into click errors, so ``nwbtms`` and CliRunner both exit 2 without traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except NwbtmsError as exc:
+            raise _ReportedError(exc) from None
+
+
+def _parse_params(params: tuple[str, ...]) -> dict:
+    """``key=value`` pairs; values read as YAML scalars (``3``, ``1800.0``, ``true``)."""
+    values = {}
+    for item in params:
+        key, sep, text = item.partition("=")
+        if not sep or not key.isidentifier():
+            raise InputError(f"--param {item!r} is not key=value", hint="e.g. -p sessions_per_day=5")
+        try:
+            values[key] = yaml.safe_load(text)
+        except yaml.YAMLError:
+            raise InputError(
+                f"--param {item!r}: cannot read the value", hint="e.g. -p session_interval_s=1800"
+            ) from None
+    return values
+
+
+def _resolve(source: str, params: tuple[str, ...]):
+    from nwbtms.protocols import PRESETS, get_preset, load_protocol
+
+    if params:
+        if source not in PRESETS:
+            raise InputError(
+                "--param only applies to presets", field=source, hint="edit the protocol file instead"
+            )
+        return get_preset(source, **_parse_params(params))
+    return load_protocol(source)
+
+
+_PARAM_OPTION = click.option(
+    "-p",
+    "--param",
+    "params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Preset parameter, e.g. -p sessions_per_day=5 (repeatable).",
+)
+
+
+@click.group(cls=_ProtocolGroup)
+def protocol() -> None:
+    """List, show and schedule TMS protocols (presets or YAML/JSON protocol files)."""
+
+
+@protocol.command("list")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def list_presets(fmt: str) -> None:
+    """List the built-in literature presets with their totals."""
+    from nwbtms.protocols import PRESETS, get_preset, preset_parameters
+    from nwbtms.protocols.model import format_s_exact
+
+    rows = []
+    for name in PRESETS:
+        proto = get_preset(name)
+        rows.append(
+            {
+                "name": name,
+                "total_pulses": proto.total_pulses,
+                "duration_s": proto.duration_s,
+                "description": proto.description,
+                "parameters": {k: v for k, v in preset_parameters(name).items()},
+                "_duration": format_s_exact(proto.duration_us),
+            }
+        )
+    if fmt == "json":
+        click.echo(
+            json.dumps([{k: v for k, v in r.items() if not k.startswith("_")} for r in rows], indent=2)
+        )
+        return
+    click.echo(f"{'name':<16} {'pulses':>7} {'last pulse (s)':>15}  description")
+    for r in rows:
+        click.echo(f"{r['name']:<16} {r['total_pulses']:>7} {r['_duration']:>15}  {r['description']}")
+
+
+@protocol.command()
+@click.argument("source", metavar="NAME|FILE")
+@_PARAM_OPTION
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "yaml", "json"]),
+    default="text",
+    show_default=True,
+    help="text: human summary; yaml/json: the protocol file form (a starting point for your own).",
+)
+def show(source: str, params: tuple[str, ...], fmt: str) -> None:
+    """Summarise a protocol: levels, totals, duration, pulse and intensity."""
+    from nwbtms.protocols import protocol_to_dict
+
+    proto = _resolve(source, params)
+    if fmt == "text":
+        click.echo(proto.describe())
+    elif fmt == "yaml":
+        click.echo(yaml.safe_dump(protocol_to_dict(proto), sort_keys=False), nl=False)
+    else:
+        click.echo(json.dumps(protocol_to_dict(proto), indent=2))
+
+
+def _schedule_csv(schedule) -> str:
+    """``time_s`` (exact, from integer us) then the level indices, outermost first."""
+    names = list(reversed(schedule.protocol.level_names))
+    seconds, micros = divmod(schedule.times_us, 1_000_000)
+    columns = [schedule.index[name].tolist() for name in names]
+    lines = [",".join(["time_s", *names])]
+    for s, us, *idx in zip(seconds.tolist(), micros.tolist(), *columns, strict=True):
+        lines.append(f"{s}.{us:06d}," + ",".join(map(str, idx)))
+    return "\n".join(lines) + "\n"
+
+
+def _schedule_json(schedule, seed: int | None) -> str:
+    names = list(reversed(schedule.protocol.level_names))
+    data = {
+        "protocol": schedule.protocol.name,
+        "total_pulses": len(schedule),
+        "seed": schedule.seed,
+        "time_s": schedule.times_s.tolist(),
+        "time_us": schedule.times_us.tolist(),
+        "index": {name: schedule.index[name].tolist() for name in names},
+    }
+    return json.dumps(data) + "\n"
+
+
+@protocol.command()
+@click.argument("source", metavar="NAME|FILE")
+@_PARAM_OPTION
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write here (atomically) instead of stdout.",
+)
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+@click.option("--seed", type=int, default=None, help="Seed of the jitter draws (default 0).")
+def schedule(
+    source: str, params: tuple[str, ...], fmt: str, output: Path | None, overwrite: bool, seed: int | None
+) -> None:
+    """Write every declared pulse: time_s (exact to 1 us) and its index in each level (0-based)."""
+    from nwbtms.io import atomic_write_text
+    from nwbtms.protocols import build_schedule
+
+    proto = _resolve(source, params)
+    sched = build_schedule(proto, seed=seed)
+    text = _schedule_csv(sched) if fmt == "csv" else _schedule_json(sched, seed)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    atomic_write_text(output, text, overwrite=overwrite)
+    say(f"wrote {len(sched):,} pulses of {proto.name} to {output}")
