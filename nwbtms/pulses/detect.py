@@ -1,0 +1,555 @@
+"""Find TMS pulses in a trigger or coil-current trace, streamed chunk by chunk.
+
+Rule (a Schmitt trigger with a timing level):
+
+- A pulse starts when the trace reaches ``threshold`` while *armed*; its time is the crossing of
+  ``threshold``, linearly interpolated between the sample below and the sample at or above it
+  (sub-sample timing; for digital lines this is the first high sample).
+- The detector re-arms only after the trace falls to ``threshold - hysteresis`` (noise riding on
+  the edge cannot start a second pulse).
+- A crossing less than ``refractory_s`` after the previous pulse's start belongs to that pulse
+  (debounce; absorbs the ringing lobes of a coil-current pulse).
+- ``amplitudes`` holds each pulse's peak (maximum; minimum for ``polarity="falling"``) in the
+  channel's unit, from its start until the detector re-arms (and through merged crossings).
+- ``saturated`` flags pulses whose peak sits at the int16 ADC rail (raw counts 32767, or -32768
+  for falling pulses). Float data carry no rail, and a flat top is what a TTL recorded on an
+  analog input looks like, so pulses read as floats are never flagged.
+- A trace that starts above ``threshold`` is not armed: a pulse already under way when recording
+  starts has no observable onset and is not reported.
+
+State is carried across chunks, and across segments (sweeps, files) when the next segment starts
+one sample period after the previous one ends (within half a period); otherwise detection
+restarts disarmed at the segment start.
+
+Automatic threshold (``threshold=None``, analog channels): one extra pass takes the trace's
+minimum and maximum and an evenly strided subsample (at most :data:`LEVEL_SUBSAMPLE` values);
+the low level is the median of subsampled values in the lower half of [min, max], the high level
+the median of those in the upper half, or the maximum when fewer than 16 subsampled values lie
+there (short, rare pulses). ``threshold`` is the midpoint of the two levels (the 50 % level used
+for timing digital edges, IEEE 181-2011) and ``hysteresis`` defaults to 25 % of their difference.
+
+For int16 recordings the comparisons run on raw counts (thresholds converted once through the
+reader's lookup table) and only reported samples are scaled, so detection costs about as much as
+reading the channel.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from nwbtms.errors import InputError
+from nwbtms.progress import progress
+from nwbtms.sources.daq.base import DEFAULT_CHUNK_SAMPLES, Chunk, Recording, Segment
+
+#: Default debounce: shorter than the shortest paired-pulse interval (1 ms, tms-domain.md
+#: section 2), longer than a biphasic pulse and its ringing (a few hundred microseconds).
+DEFAULT_REFRACTORY_S = 0.0005
+
+#: Maximum number of samples kept for the automatic level estimate.
+LEVEL_SUBSAMPLE = 1 << 20
+
+#: Default hysteresis as a fraction of (high level - low level) when thresholds are automatic.
+HYSTERESIS_FRACTION = 0.25
+
+Polarity = Literal["rising", "falling"]
+
+
+@dataclass(frozen=True)
+class DetectedPulses:
+    """Pulses found on one channel.
+
+    Attributes
+    ----------
+    times_s : ndarray of float64
+        Pulse onsets on the recording clock (segment start_time_s + sample / rate).
+    amplitudes : ndarray of float64
+        Peak value per pulse in ``unit`` (1.0 for digital lines).
+    di_dt_a_per_us : ndarray of float64
+        ``amplitudes * calibration_a_per_us_per_unit``; NaN without a calibration.
+    saturated : ndarray of bool
+        Peak at the ADC rail or clipped flat.
+    segments : ndarray of int64
+        Segment index of each pulse onset.
+    channel, path, unit : str
+    sample_rate_hz : float
+    threshold, hysteresis : float or None
+        Levels used (in ``unit``; None for digital lines).
+    polarity : str
+    """
+
+    times_s: np.ndarray
+    amplitudes: np.ndarray
+    di_dt_a_per_us: np.ndarray
+    saturated: np.ndarray
+    segments: np.ndarray
+    channel: str
+    path: str | None
+    sample_rate_hz: float
+    unit: str = ""
+    threshold: float | None = None
+    hysteresis: float | None = None
+    polarity: str = "rising"
+    notes: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return int(self.times_s.size)
+
+
+# --------------------------------------------------------------------------------------- engine
+def _first_index(values: np.ndarray, start: int, test, reduce) -> int | None:
+    """First index >= ``start`` where ``test(window)`` holds; windows grow x4 so cost is O(distance)."""
+    n = values.shape[0]
+    width = 64
+    pos = start
+    while pos < n:
+        end = min(n, pos + width)
+        window = values[pos:end]
+        if reduce(window):
+            return pos + int(np.argmax(test(window)))
+        pos = end
+        width *= 4
+    return None
+
+
+class _Schmitt:
+    """Stateful detector over consecutive chunks of one channel in the *work domain*.
+
+    Work domain: values where a pulse goes up (negated for falling polarity), raw counts or
+    physical values. ``to_physical`` maps work values back to the channel's (signed) unit.
+    """
+
+    def __init__(
+        self, trigger, rearm, trigger_physical: float, to_physical, refractory_samples: float, rail=None
+    ) -> None:
+        self.trigger = trigger
+        self.rearm = rearm
+        self.trigger_physical = trigger_physical
+        self.to_physical = to_physical
+        self.refractory_samples = refractory_samples
+        self.rail = rail
+        self.onsets: list[float] = []  # seconds
+        self.onset_segments: list[int] = []
+        self.peaks: list = []  # work-domain peak
+        self.flat: list[bool] = []
+        self._period_s = 1.0
+        self.reset()
+
+    def reset(self) -> None:
+        self.armed = False
+        self.in_pulse = False
+        self.prev = None  # last work-domain sample of the previous chunk
+        self.last_onset_sample = -math.inf  # in samples, on a clock continuous across carried segments
+        self.origin = 0  # absolute sample index of the current segment's sample 0 (carried clock)
+
+    def start_segment(self, seg: Segment, carried: bool, rate: float, previous: Segment | None) -> None:
+        if carried and previous is not None:
+            self.origin += previous.num_samples
+        else:
+            self.reset()
+        self.segment = seg
+        self.rate = rate
+
+    def _update_peak(self, window: np.ndarray) -> None:
+        if window.size == 0 or not self.peaks:
+            return
+        peak = window.max()
+        if peak > self.peaks[-1]:
+            self.peaks[-1] = peak
+            self.flat[-1] = self._is_flat(window, peak)
+        elif peak == self.peaks[-1] and not self.flat[-1]:
+            self.flat[-1] = self._is_flat(window, peak)
+
+    def _is_flat(self, window: np.ndarray, peak) -> bool:
+        return self.rail is not None and bool(peak >= self.rail)
+
+    def feed(self, values: np.ndarray, start_sample: int) -> None:
+        n = values.shape[0]
+        if n == 0:
+            return
+        trigger, rearm = self.trigger, self.rearm
+        chunk_max = values.max()
+        pos = 0
+        while pos < n:
+            if not self.armed:
+                j = _first_index(values, pos, lambda w: w <= rearm, lambda w: w.min() <= rearm)
+                if self.in_pulse:
+                    self._update_peak(values[pos : n if j is None else j])
+                if j is None:
+                    break
+                self.armed = True
+                self.in_pulse = False
+                pos = j
+            else:
+                if chunk_max < trigger:
+                    break
+                j = _first_index(values, pos, lambda w: w >= trigger, lambda w: w.max() >= trigger)
+                if j is None:
+                    break
+                before = values[j - 1] if j > 0 else self.prev
+                onset = self._onset(before, values[j], start_sample + j)
+                if onset - self.last_onset_sample >= self.refractory_samples or not self.peaks:
+                    self.last_onset_sample = onset
+                    self.onsets.append(self.segment.start_time_s + (onset - self.origin) / self.rate)
+                    self.onset_segments.append(self.segment.index)
+                    self.peaks.append(values[j])
+                    self.flat.append(False)
+                self.armed = False
+                self.in_pulse = True
+                pos = j
+        self.prev = values[-1]
+
+    def _onset(self, before, at, sample_in_segment: int) -> float:
+        """Onset in samples on the carried clock: interpolated crossing of the trigger level."""
+        sample = self.origin + sample_in_segment
+        if before is None:
+            return float(sample)
+        lo = float(self.to_physical(np.asarray([before]))[0])
+        hi = float(self.to_physical(np.asarray([at]))[0])
+        if not hi > lo:
+            return float(sample)
+        fraction = (self.trigger_physical - lo) / (hi - lo)
+        return sample - 1 + min(max(fraction, 0.0), 1.0)
+
+
+# --------------------------------------------------------------------------------------- levels
+def _estimate_levels(chunks: Iterable[np.ndarray], total: int) -> tuple[float, float] | None:
+    """(low, high) levels of a trace from its extremes and a strided subsample; None when flat."""
+    stride = max(1, total // LEVEL_SUBSAMPLE)
+    lo = math.inf
+    hi = -math.inf
+    picked = []
+    offset = 0
+    for data in chunks:
+        if data.size == 0:
+            continue
+        lo = min(lo, float(data.min()))
+        hi = max(hi, float(data.max()))
+        first = (-offset) % stride
+        picked.append(np.asarray(data[first::stride], dtype=np.float64))
+        offset += data.size
+    if not picked or not hi > lo:
+        return None
+    sample = np.concatenate(picked)
+    middle = (lo + hi) / 2
+    lower = sample[sample <= middle]
+    upper = sample[sample > middle]
+    low_level = float(np.median(lower)) if lower.size else lo
+    high_level = float(np.median(upper)) if upper.size >= 16 else hi
+    if not high_level > low_level:
+        return None
+    return low_level, high_level
+
+
+# --------------------------------------------------------------------------------------- public
+def _check_common(polarity: str, refractory_s: float, calibration, hysteresis) -> None:
+    if polarity not in ("rising", "falling"):
+        raise InputError(f"polarity must be 'rising' or 'falling', got {polarity!r}", field="polarity")
+    if not (math.isfinite(refractory_s) and refractory_s >= 0):
+        raise InputError(f"refractory_s must be >= 0, got {refractory_s!r}", field="refractory_s")
+    if calibration is not None and not math.isfinite(float(calibration)):
+        raise InputError(
+            "calibration_a_per_us_per_unit must be finite", field="calibration_a_per_us_per_unit"
+        )
+    if hysteresis is not None and not (math.isfinite(float(hysteresis)) and float(hysteresis) >= 0):
+        raise InputError(f"hysteresis must be >= 0, got {hysteresis!r}", field="hysteresis")
+
+
+def _contiguous(previous: Segment | None, seg: Segment, rate: float) -> bool:
+    if previous is None:
+        return False
+    expected = previous.start_time_s + previous.num_samples / rate
+    return abs(seg.start_time_s - expected) <= 0.5 / rate
+
+
+def _run(
+    chunks: Iterator[Chunk],
+    segments: dict[int, Segment],
+    engine: _Schmitt,
+    rate: float,
+    convert,
+) -> None:
+    previous: Segment | None = None
+    current = None
+    for chunk in chunks:
+        if chunk.segment != current:
+            seg = segments[chunk.segment]
+            engine.start_segment(seg, _contiguous(previous, seg, rate), rate, previous)
+            previous, current = seg, chunk.segment
+        engine.feed(convert(chunk.data), chunk.start_sample)
+
+
+def detect_pulses(
+    recording: Recording,
+    channel: str,
+    *,
+    threshold: float | None = None,
+    hysteresis: float | None = None,
+    refractory_s: float = DEFAULT_REFRACTORY_S,
+    polarity: Polarity = "rising",
+    calibration_a_per_us_per_unit: float | None = None,
+    segment: int | list[int] | None = None,
+    chunk_samples: int = DEFAULT_CHUNK_SAMPLES,
+    show_progress: bool = False,
+) -> DetectedPulses:
+    """Detect pulses on ``channel`` of ``recording`` (see the module docstring for the rule).
+
+    Parameters
+    ----------
+    recording : Recording
+        From :func:`nwbtms.sources.daq.open_recording`.
+    channel : str
+        Channel name; :class:`~nwbtms.errors.ChannelNotFoundError` lists the existing ones.
+    threshold : float, optional
+        Trigger level in the channel's unit (analog); automatic when None. Ignored for digital lines.
+    hysteresis : float, optional
+        Re-arm distance below the threshold (above it for falling polarity), in the channel's unit.
+        Default: 25 % of the level difference (automatic), or 0 with an explicit threshold.
+    refractory_s : float
+        Crossings closer than this to a pulse onset belong to that pulse.
+    polarity : {"rising", "falling"}
+        Direction of the pulse edge (falling: negative-going pulses, peak is the minimum).
+    calibration_a_per_us_per_unit : float, optional
+        dI/dt in A/us per channel unit (coil-current monitors); fills ``di_dt_a_per_us``.
+    segment : int or list of int, optional
+        Only these segments (sweeps, recordings); default all.
+    chunk_samples : int
+        Samples read at a time (memory bound).
+    show_progress : bool
+        Draw a progress bar on a terminal (:mod:`nwbtms.progress`).
+    """
+    _check_common(polarity, refractory_s, calibration_a_per_us_per_unit, hysteresis)
+    info = recording.channel(channel)
+    rate = float(recording.sample_rate_hz)
+    selected = recording.segments_for(segment)
+    seg_index = [s.index for s in selected]
+    segments = {s.index: s for s in selected}
+    notes: list[str] = []
+    sign = 1.0 if polarity == "rising" else -1.0
+    refractory_samples = refractory_s * rate
+    total_chunks = sum(-(-s.num_samples // max(1, int(chunk_samples))) for s in selected)
+
+    def bar(chunks: Iterable[Chunk]) -> Iterator[Chunk]:
+        return progress(
+            chunks, total=total_chunks, desc=f"pulses on {info.name}", unit="chunk", quiet=not show_progress
+        )
+
+    if info.kind == "digital":
+        engine = _Schmitt(1, 0, 1.0, lambda w: np.asarray(w, dtype=np.float64), refractory_samples, rail=None)
+        engine._is_flat = lambda window, peak: False
+        flip = polarity == "falling"
+        _run(
+            bar(recording.iter_chunks(info.name, segment=seg_index, chunk_samples=chunk_samples)),
+            segments,
+            engine,
+            rate,
+            (lambda d: (~d).view(np.uint8)) if flip else (lambda d: d.view(np.uint8)),
+        )
+        amplitudes = np.ones(len(engine.onsets))
+        return _result(
+            engine,
+            amplitudes,
+            np.zeros(len(engine.onsets), bool),
+            recording,
+            info,
+            rate,
+            None,
+            None,
+            polarity,
+            calibration_a_per_us_per_unit,
+            notes,
+        )
+
+    table = recording.raw_lookup_table(info.name)
+    counts = np.arange(-32768, 32768, dtype=np.int32)
+    physical = None if table is None else table[counts.astype(np.int16).view(np.uint16)]
+    # Compare raw counts only when the count -> physical map is monotonic increasing (always for
+    # linear scales with positive gain; checked for WaveSurfer polynomials).
+    use_raw = physical is not None and bool(np.all(np.diff(physical) >= 0))
+
+    def raw_chunks() -> Iterator[Chunk]:
+        if use_raw:
+            return recording.iter_raw_chunks(info.name, segment=seg_index, chunk_samples=chunk_samples)
+        return recording.iter_chunks(info.name, segment=seg_index, chunk_samples=chunk_samples)
+
+    if threshold is None:
+        total = sum(s.num_samples for s in selected)
+        levels = _estimate_levels((c.data for c in raw_chunks()), total)
+        if levels is None:
+            notes.append("trace is flat: no pulses")
+            return _empty(recording, info, rate, polarity, notes)
+        low, high = levels
+        if use_raw:
+            low = float(table[np.asarray([low]).round().astype(np.int16).view(np.uint16)][0])
+            high = float(table[np.asarray([high]).round().astype(np.int16).view(np.uint16)][0])
+        if polarity == "falling":
+            low, high = high, low
+        threshold = (low + high) / 2
+        if hysteresis is None:
+            hysteresis = HYSTERESIS_FRACTION * abs(high - low)
+    threshold = float(threshold)
+    hysteresis = 0.0 if hysteresis is None else float(hysteresis)
+    rearm_physical = threshold - sign * hysteresis
+
+    if use_raw:
+        if sign > 0:
+            trig_idx = np.searchsorted(physical, threshold, side="left")
+            rearm_idx = np.searchsorted(physical, rearm_physical, side="right") - 1
+            trigger = int(counts[trig_idx]) if trig_idx < counts.size else 32768
+            rearm = int(counts[rearm_idx]) if rearm_idx >= 0 else -32769
+
+            def convert(d):
+                return d
+
+            rail = 32767
+
+            def to_physical(w):
+                return table[np.asarray(w).astype(np.int16).view(np.uint16)]
+        else:
+            # work = -count (int32): pulse goes down in counts; trigger when count <= c_t.
+            trig_idx = np.searchsorted(physical, threshold, side="right") - 1
+            rearm_idx = np.searchsorted(physical, rearm_physical, side="left")
+            trigger = -int(counts[trig_idx]) if trig_idx >= 0 else 32769
+            rearm = -int(counts[rearm_idx]) if rearm_idx < counts.size else -32768
+
+            def convert(d):
+                return -d.astype(np.int32)
+
+            rail = 32768
+
+            def to_physical(w):
+                return -table[(-np.asarray(w)).astype(np.int16).view(np.uint16)]
+
+        engine = _Schmitt(trigger, rearm, sign * threshold, to_physical, refractory_samples, rail=rail)
+        _run(bar(raw_chunks()), segments, engine, rate, convert)
+        peaks_work = np.asarray(engine.peaks, dtype=np.int64)
+        amplitudes = sign * to_physical(peaks_work) if peaks_work.size else np.empty(0)
+    else:
+        engine = _Schmitt(
+            sign * threshold,
+            sign * rearm_physical,
+            sign * threshold,
+            lambda w: np.asarray(w, dtype=np.float64),
+            refractory_samples,
+            rail=None,
+        )
+        _run(bar(raw_chunks()), segments, engine, rate, (lambda d: d) if sign > 0 else (lambda d: -d))
+        amplitudes = sign * np.asarray(engine.peaks, dtype=np.float64)
+    return _result(
+        engine,
+        amplitudes,
+        np.asarray(engine.flat, dtype=bool),
+        recording,
+        info,
+        rate,
+        threshold,
+        hysteresis,
+        polarity,
+        calibration_a_per_us_per_unit,
+        notes,
+    )
+
+
+def _result(
+    engine, amplitudes, saturated, recording, info, rate, threshold, hysteresis, polarity, calibration, notes
+) -> DetectedPulses:
+    amplitudes = np.asarray(amplitudes, dtype=np.float64)
+    di_dt = amplitudes * float(calibration) if calibration is not None else np.full(amplitudes.size, np.nan)
+    return DetectedPulses(
+        times_s=np.asarray(engine.onsets, dtype=np.float64),
+        amplitudes=amplitudes,
+        di_dt_a_per_us=di_dt,
+        saturated=saturated,
+        segments=np.asarray(engine.onset_segments, dtype=np.int64),
+        channel=info.name,
+        path=None if recording.path is None else str(recording.path),
+        sample_rate_hz=rate,
+        unit=info.unit,
+        threshold=threshold,
+        hysteresis=hysteresis,
+        polarity=polarity,
+        notes=notes,
+    )
+
+
+def _empty(recording, info, rate, polarity, notes) -> DetectedPulses:
+    empty = np.empty(0)
+    return DetectedPulses(
+        empty,
+        empty.copy(),
+        empty.copy(),
+        np.empty(0, bool),
+        np.empty(0, np.int64),
+        info.name,
+        None if recording.path is None else str(recording.path),
+        rate,
+        info.unit,
+        None,
+        None,
+        polarity,
+        notes,
+    )
+
+
+class _ArrayRecording(Recording):
+    """A plain array seen as a one-segment recording (for :func:`detect_pulses_in_array`)."""
+
+    def __init__(self, data: np.ndarray, rate: float, start_time_s: float, unit: str) -> None:
+        from nwbtms.sources.daq.base import ChannelInfo, check_sample_rate
+
+        rate = check_sample_rate(rate, file="<array>", field="sample_rate_hz")
+        kind = "digital" if data.dtype == bool else "analog"
+        self._data = data
+        super().__init__(
+            path=None,
+            format="array",
+            sample_rate_hz=rate,
+            channels=[ChannelInfo("data", kind, unit, 0)],
+            segments=[Segment(0, float(start_time_s), int(data.shape[0]))],
+        )
+
+    def _read(self, info, segment, start, stop) -> np.ndarray:
+        part = self._data[start:stop]
+        return part if part.dtype == bool else np.asarray(part, dtype=np.float64)
+
+
+def detect_pulses_in_array(
+    data: np.ndarray,
+    sample_rate_hz: float,
+    *,
+    threshold: float | None = None,
+    hysteresis: float | None = None,
+    refractory_s: float = DEFAULT_REFRACTORY_S,
+    polarity: Polarity = "rising",
+    calibration_a_per_us_per_unit: float | None = None,
+    start_time_s: float = 0.0,
+    unit: str = "",
+    chunk_samples: int = DEFAULT_CHUNK_SAMPLES,
+) -> DetectedPulses:
+    """:func:`detect_pulses` on a 1-D array (bool: digital line; numbers: analog trace)."""
+    data = np.asarray(data)
+    if data.ndim != 1:
+        raise InputError(f"data must be 1-D, got shape {data.shape}", field="data")
+    if data.dtype != bool and not np.issubdtype(data.dtype, np.number):
+        raise InputError(f"data must be numeric or bool, got {data.dtype}", field="data")
+    if data.dtype != bool and data.size and not np.all(np.isfinite(data)):
+        raise InputError(
+            "data contains NaN or infinite values",
+            field="data",
+            hint="interpolate or drop the gaps before detection",
+        )
+    recording = _ArrayRecording(data, sample_rate_hz, start_time_s, unit)
+    return detect_pulses(
+        recording,
+        "data",
+        threshold=threshold,
+        hysteresis=hysteresis,
+        refractory_s=refractory_s,
+        polarity=polarity,
+        calibration_a_per_us_per_unit=calibration_a_per_us_per_unit,
+        chunk_samples=chunk_samples,
+    )

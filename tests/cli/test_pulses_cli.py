@@ -1,0 +1,129 @@
+"""``nwbtms pulses detect`` end to end through the console entry point."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import numpy as np
+import pytest
+
+from nwbtms.cli import main
+from nwbtms.sources.daq.testing import EXAMPLE_COEFFICIENTS, write_wavesurfer
+
+RATE = 10000.0
+
+
+def _rig_file(tmp_path, names=("AI0", "TMS trigger")):
+    trigger = np.zeros(5000)
+    onsets = [500, 1500, 2500, 3500]
+    for start in onsets:
+        trigger[start : start + 20] = 5.0
+    c0, c1 = EXAMPLE_COEFFICIENTS[:2]
+    counts = np.round((np.stack([np.zeros(5000), trigger]) - c0) / c1).astype(np.int16)
+    path = write_wavesurfer(tmp_path / "rig.h5", [counts], sample_rate_hz=RATE, channel_names=list(names))
+    return path, np.asarray(onsets) / RATE
+
+
+def run(args, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    out, err = capsys.readouterr()
+    return exit_info.value.code, out, err
+
+
+def test_csv_to_stdout_picks_the_trigger_channel(tmp_path, capsys):
+    path, onsets = _rig_file(tmp_path)
+    code, out, err = run(["pulses", "detect", str(path)], capsys)
+    assert code == 0, err
+    rows = list(csv.reader(io.StringIO(out)))
+    assert rows[0][:2] == ["time_s", "amplitude"]
+    times = np.array([float(r[0]) for r in rows[1:]])
+    assert np.all(np.abs(times - (onsets - 0.5 / RATE)) <= 1 / RATE)  # 50 % crossing of a 1-sample edge
+    assert "TMS trigger" in err
+
+
+def test_json_to_file_and_no_overwrite(tmp_path, capsys):
+    path, onsets = _rig_file(tmp_path)
+    out_file = tmp_path / "pulses.json"
+    code, _, err = run(
+        [
+            "pulses",
+            "detect",
+            str(path),
+            "--channel",
+            "TMS trigger",
+            "--format",
+            "json",
+            "--threshold",
+            "2.5",
+            "--calibration-a-per-us-per-unit",
+            "10",
+            "-o",
+            str(out_file),
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    document = json.loads(out_file.read_text())
+    assert document["count"] == 4 and document["threshold"] == 2.5
+    assert document["pulses"][0]["di_dt_a_per_us"] == pytest.approx(50.0, abs=0.1)
+    code, _, err = run(["pulses", "detect", str(path), "-o", str(out_file)], capsys)
+    assert code == 2 and "--overwrite" in err
+
+
+def test_wrong_channel_lists_channels_and_writes_nothing(tmp_path, capsys):
+    path, _ = _rig_file(tmp_path)
+    out_file = tmp_path / "pulses.csv"
+    code, out, err = run(["pulses", "detect", str(path), "--channel", "Trig", "-o", str(out_file)], capsys)
+    assert code == 2
+    assert "'AI0'" in err and "'TMS trigger'" in err and "Traceback" not in err
+    assert not out_file.exists() and not list(tmp_path.glob(".pulses*"))
+
+
+def test_ambiguous_default_channel_is_explained(tmp_path, capsys):
+    path, _ = _rig_file(tmp_path, names=("AI0", "AI1"))
+    code, _, err = run(["pulses", "detect", str(path)], capsys)
+    assert code == 2 and "--channel" in err and "'AI1'" in err
+
+
+def test_bad_inputs_exit_2(tmp_path, capsys):
+    broken = tmp_path / "broken.abf"
+    broken.write_bytes(b"ABF " + bytes(100))
+    code, _, err = run(["pulses", "detect", str(broken)], capsys)
+    assert code == 2 and "broken.abf" in err
+    raw = tmp_path / "rig.bin"
+    np.zeros(10, np.int16).tofile(raw)
+    code, _, err = run(
+        [
+            "pulses",
+            "detect",
+            str(raw),
+            "--option",
+            "dtype=int16",
+            "--option",
+            "num_channels=1",
+            "--option",
+            "sample_rate_hz=0",
+        ],
+        capsys,
+    )
+    assert code == 2 and "sample rate" in err
+    code, out, err = run(
+        [
+            "pulses",
+            "detect",
+            str(raw),
+            "--option",
+            "dtype=int16",
+            "--option",
+            "num_channels=1",
+            "--option",
+            "sample_rate_hz=1000",
+            "--format",
+            "csv",
+        ],
+        capsys,
+    )
+    assert code == 0 and out.splitlines() == ["time_s,amplitude,saturated"]
