@@ -164,14 +164,15 @@ def read_suite2p_plane(folder: str | Path) -> Suite2pPlane:
 
     problems = []
     num_rois = len(stat)
-    num_frames = arrays["F"].shape[1] if arrays["F"].ndim == 2 else None
+    trace_lengths = [a.shape[1] for a in (arrays["F"], arrays["Fneu"], arrays["spks"]) if a.ndim == 2]
+    num_frames = max(set(trace_lengths), key=trace_lengths.count) if trace_lengths else None
     for key in ("F", "Fneu", "spks", "F_chan2", "Fneu_chan2"):
         array = arrays.get(key, optional.get(key))
         if array is None:
             continue
         if array.ndim != 2 or array.shape != (num_rois, num_frames):
-            problems.append(Problem(f"shape {array.shape}, expected ({num_rois} ROIs from stat.npy, "
-                                    f"{num_frames} frames from F.npy)", file=str(names[key])))
+            problems.append(Problem(f"shape {array.shape}, expected ({num_rois} ROIs as in stat.npy, "
+                                    f"{num_frames} frames as in most trace files)", file=str(names[key])))
     for key in ("iscell", "redcell"):
         array = arrays.get(key, optional.get(key))
         if array is None:
@@ -179,8 +180,12 @@ def read_suite2p_plane(folder: str | Path) -> Suite2pPlane:
         if array.ndim != 2 or array.shape[0] != num_rois or array.shape[1] != 2:
             problems.append(Problem(f"shape {array.shape}, expected ({num_rois}, 2)", file=str(names[key])))
     if problems:
+        shapes = ", ".join(f"{key}.npy {arrays.get(key, optional.get(key)).shape}"
+                           for key in ("F", "Fneu", "spks", "iscell", "F_chan2", "Fneu_chan2", "redcell")
+                           if key in arrays or key in optional)
         raise SourceError(
-            "Suite2p arrays disagree on the number of ROIs or frames", file=folder,
+            f"Suite2p arrays disagree on the number of ROIs or frames (stat.npy {num_rois} ROIs, {shapes})",
+            file=folder,
             hint="the files come from different Suite2p runs; re-run Suite2p or copy the folder again",
             problems=problems,
         )
