@@ -54,13 +54,13 @@ ROI_KIND_STYLES = {
     "spine": (":", "o"),
     "unspecified": ("-", None),
 }
-SEVERITY_ORDER = ("critical", "error", "warning", "best_practice_violation", "best_practice", "info")
+#: Severities of nwbtms.validate (NWB Inspector's importance levels), most serious first.
+SEVERITY_ORDER = ("error", "critical", "best_practice_violation", "best_practice_suggestion", "info")
 SEVERITY_COLOURS = {
-    "critical": OKABE_ITO["vermillion"],
     "error": OKABE_ITO["vermillion"],
-    "warning": OKABE_ITO["orange"],
-    "best_practice_violation": OKABE_ITO["sky_blue"],
-    "best_practice": OKABE_ITO["sky_blue"],
+    "critical": OKABE_ITO["purple"],
+    "best_practice_violation": OKABE_ITO["orange"],
+    "best_practice_suggestion": OKABE_ITO["sky_blue"],
     "info": OKABE_ITO["blue"],
 }
 WIDTH_IN = 10.0

@@ -35,6 +35,9 @@ MAX_ROIS = 5_000
 MAX_LISTED_DATASETS = 8
 
 IMAGING_SERIES_TYPES = ("TwoPhotonSeries", "OnePhotonSeries")
+#: Names of the column giving each ROI's parent row (-1 for none); ``parent`` clashes with hdmf's
+#: ``.parent`` attribute, so ``parent_roi`` is accepted too.
+PARENT_COLUMNS = ("parent", "parent_roi")
 
 
 # --------------------------------------------------------------------------- small helpers
@@ -74,8 +77,9 @@ def _scalar_text(group: h5py.Group | None, name: str) -> str:
     return _text(value)
 
 
-def iter_blocks(dataset: h5py.Dataset, *, rows: int = CHUNK_ROWS) -> Iterator[tuple[int, np.ndarray]]:
+def iter_blocks(dataset: h5py.Dataset, *, rows: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
     """Yield ``(start, block)`` row blocks of ``dataset`` (first axis), never the whole dataset at once."""
+    rows = rows or CHUNK_ROWS
     n = dataset.shape[0] if dataset.shape else 0
     for start in range(0, n, rows):
         yield start, dataset[start : min(start + rows, n)]
@@ -782,8 +786,9 @@ def read_imaging_timelines(
         n_masked = 0
         first_masked = None
         mask = mask_group["mask"] if mask_group is not None else None
-        for start in range(0, n_frames, CHUNK_ROWS):
-            stop = min(start + CHUNK_ROWS, n_frames)
+        step = CHUNK_ROWS
+        for start in range(0, n_frames, step):
+            stop = min(start + step, n_frames)
             times = frame_times(start, stop)
             col = np.clip(np.searchsorted(edges, times, side="right") - 1, 0, bins - 1)
             np.add.at(frames_per_bin, col, 1)
@@ -963,11 +968,8 @@ def read_roi_maps(nwb: NwbFile, *, max_rois: int = MAX_ROIS) -> list[RoiMap]:
             rows = seg["cell_type"][:max_rois].astype(np.int64).tolist()
             labels = [type_names[r] if 0 <= r < len(type_names) else f"type {r}" for r in rows]
         kinds = column_text(seg, "roi_kind", limit=max_rois) if "roi_kind" in seg else []
-        parents = (
-            seg["parent"][:max_rois].astype(np.int64).tolist()
-            if "parent" in seg and seg["parent"].dtype.kind in "iu"
-            else []
-        )
+        parent_column = next((c for c in PARENT_COLUMNS if c in seg and seg[c].dtype.kind in "iu"), None)
+        parents = seg[parent_column][:max_rois].astype(np.int64).tolist() if parent_column else []
         outlines = []
         for i, mask in enumerate(mask_iter):
             if i >= max_rois:

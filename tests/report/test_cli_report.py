@@ -1,0 +1,61 @@
+"""Tests of ``nwbtms report``: outputs, and bad input exiting 2 without a traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+from nwbtms.cli import main
+
+
+def run(argv: list[str], capsys) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    out, err = capsys.readouterr()
+    return exit_info.value.code, out, err
+
+
+def test_cli_writes_page_and_pngs(no_imaging_nwb, tmp_path, capsys):
+    out = tmp_path / "r.html"
+    code, stdout, err = run(
+        [
+            "-q",
+            "report",
+            str(no_imaging_nwb),
+            "-o",
+            str(out),
+            "--png",
+            str(tmp_path / "figs"),
+            "--no-validate",
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    assert stdout.strip() == str(out)
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert {p.name for p in (tmp_path / "figs").iterdir()} == {
+        "fig-stimulation.png",
+        "fig-intensity.png",
+        "fig-protocol.png",
+    }
+
+
+@pytest.mark.parametrize("case", ["missing", "text", "existing", "no_output"])
+def test_cli_bad_input_exits_2_without_traceback(case, no_pulses_nwb, tmp_path, capsys):
+    out = tmp_path / "r.html"
+    nwb = str(no_pulses_nwb)
+    if case == "missing":
+        nwb = str(tmp_path / "absent.nwb")
+    elif case == "text":
+        bad = tmp_path / "bad.nwb"
+        bad.write_text("hello")
+        nwb = str(bad)
+    elif case == "existing":
+        out.write_text("keep")
+    argv = ["report", nwb, "--no-validate"] + ([] if case == "no_output" else ["-o", str(out)])
+    code, _, err = run(argv, capsys)
+    assert code == 2
+    assert "Traceback" not in err
+    assert err.strip()
+    if case == "existing":
+        assert out.read_text() == "keep"
+        assert "--overwrite" in err
