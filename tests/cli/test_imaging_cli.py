@@ -1,0 +1,82 @@
+"""``nwbtms imaging inspect`` on ScanImage, plain TIFF, Bruker and Suite2p inputs."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import tifffile
+
+from nwbtms.cli import main
+
+
+def run(argv, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    out, err = capsys.readouterr()
+    return info.value.code, out, err
+
+
+def write_scanimage(path, num_frames=4, aux_edges=(0.05,)):
+    header = "SI.hRoiManager.scanFrameRate = 10\nSI.hChannels.channelSave = 1\n"
+    with tifffile.TiffWriter(path, bigtiff=True) as tw:
+        for i in range(num_frames):
+            edges = " ".join(f"{t}" for t in aux_edges if i * 0.1 <= t < (i + 1) * 0.1)
+            description = (f"frameNumbers = {i + 1}\nframeTimestamps_sec = {i * 0.1}\n"
+                           f"auxTrigger0 = [{edges}]\n")
+            tw.write(np.zeros((6, 5), np.uint16), software=header, description=description, metadata=None)
+
+
+def test_inspect_scanimage_json(tmp_path, capsys):
+    path = tmp_path / "si.tif"
+    write_scanimage(path)
+    code, out, _ = run(["imaging", "inspect", str(path), "--format", "json"], capsys)
+    assert code == 0
+    data = json.loads(out)
+    assert data["format"] == "scanimage" and data["num_frames"] == 4
+    assert data["frame_rate_hz"] == 10 and data["frame_shape"] == [6, 5] and data["dtype"] == "uint16"
+    assert data["timestamps_present"] is True and data["aux_triggers"] == {"auxTrigger0": [0.05]}
+
+
+def test_inspect_text(tmp_path, capsys):
+    path = tmp_path / "si.tif"
+    write_scanimage(path)
+    code, out, _ = run(["imaging", "inspect", str(path)], capsys)
+    assert code == 0 and "num_frames: 4" in out and "auxTrigger0: 1 edge(s)" in out
+
+
+def test_inspect_plain_tiff_needs_frame_rate(tmp_path, capsys):
+    path = tmp_path / "plain.tif"
+    with tifffile.TiffWriter(path) as tw:
+        for _ in range(3):
+            tw.write(np.zeros((4, 4), np.uint8), metadata=None)
+    code, _, err = run(["imaging", "inspect", str(path)], capsys)
+    assert code == 2 and "frame rate" in err and "Traceback" not in err
+    code, out, _ = run(["imaging", "inspect", str(path), "--frame-rate", "20", "--format", "json"], capsys)
+    assert code == 0 and json.loads(out)["frame_rate_hz"] == 20.0
+
+
+def test_inspect_writes_to_a_file(tmp_path, capsys):
+    path = tmp_path / "si.tif"
+    write_scanimage(path)
+    report = tmp_path / "report.json"
+    code, out, _ = run(["imaging", "inspect", str(path), "--format", "json", "-o", str(report)], capsys)
+    assert code == 0 and out == "" and json.loads(report.read_text())["num_frames"] == 4
+
+
+def test_inspect_real_files(realdata, capsys):
+    code, out, _ = run(["imaging", "inspect", str(realdata / "scanimage" / "Blank-IPA_1s_16r_032.tif"),
+                        "--format", "json"], capsys)
+    assert code == 0 and json.loads(out)["num_frames"] == 30
+    suite2p = realdata / "suite2p" / "fissa_example"
+    code, out, _ = run(["imaging", "inspect", str(suite2p), "--format", "json"], capsys)
+    data = json.loads(out)
+    assert code == 0 and data["format"] == "suite2p" and data["num_rois"] == 23 and data["num_frames"] == 864
+    folder = realdata / "bruker" / "stripped" / "TSeries-01252019-1046-1397"
+    code, out, _ = run(["imaging", "inspect", str(folder), "--format", "json"], capsys)
+    data = json.loads(out)
+    assert code == 0 and data["num_frames"] == 119 and data["missing_frame_files"] == 119
+    code, _, err = run(["imaging", "inspect", str(realdata / "bruker" / "stripped" / "t1BL_dendriteD_1")],
+                       capsys)
+    assert code == 2 and "line scan" in err
