@@ -20,10 +20,10 @@ the latest row at or before it no older than ``tolerance_s`` (for polled status 
 pulses; offset 0 unless given). A source without times (e.g. a Brainsight export lacking Date/Time) is
 matched by order, and the report says so.
 
-Values: the stimulator log gives %MSO, dI/dt, coil temperature, mode and waveform; the navigator gives
-the pose, tracking errors and target label, and fills %MSO and dI/dt where the log has none (the
-stimulator is the authority on its own output). Disagreements above :data:`INTENSITY_AGREEMENT_PERCENT_MSO`
-are reported.
+Values: dI/dt measured on the DAQ (``ttl_di_dt_a_per_us``) comes first; the stimulator log gives
+%MSO, dI/dt, coil temperature, mode and waveform; the navigator gives the pose, tracking errors and
+target label, and fills %MSO and dI/dt where the log has none (the stimulator is the authority on its
+own output). Disagreements above :data:`INTENSITY_AGREEMENT_PERCENT_MSO` are reported.
 """
 
 from __future__ import annotations
@@ -157,6 +157,7 @@ def merge_pulse_sources(
     tolerance_s: float,
     match: str = "order_then_nearest",
     offsets_s: Mapping[str, float] | None = None,
+    ttl_di_dt_a_per_us=None,
 ) -> MergedPulses:
     """Attach stimulator-log and navigator values to the TTL pulses.
 
@@ -177,6 +178,10 @@ def merge_pulse_sources(
     offsets_s : mapping, optional
         Known clock offsets (source minus TTL, s) by source name ``"log"``/``"navigator"``; skips the
         estimate.
+    ttl_di_dt_a_per_us : array_like, optional
+        dI/dt measured on the DAQ per pulse (``DetectedPulses.di_dt_a_per_us`` of a calibrated coil-current
+        channel); where finite it wins over the log and navigator values (it is a measurement of this
+        pulse, not a reported setting).
 
     Returns
     -------
@@ -184,11 +189,15 @@ def merge_pulse_sources(
     """
     ttl = np.asarray(ttl_times_s, dtype=np.float64).ravel()
     if match not in MATCH_MODES:
-        raise InputError(f"unknown match mode {match!r}", field="match",
-                         hint=f"use one of {list(MATCH_MODES)}")
+        raise InputError(
+            f"unknown match mode {match!r}", field="match", hint=f"use one of {list(MATCH_MODES)}"
+        )
     if not (np.isfinite(tolerance_s) and tolerance_s > 0):
-        raise InputError(f"tolerance_s must be a positive number of seconds, got {tolerance_s}",
-                         field="tolerance_s", hint="e.g. 0.005 for pulses 20 ms apart")
+        raise InputError(
+            f"tolerance_s must be a positive number of seconds, got {tolerance_s}",
+            field="tolerance_s",
+            hint="e.g. 0.005 for pulses 20 ms apart",
+        )
     if not np.all(np.isfinite(ttl)):
         raise InputError("TTL times must be finite", field="ttl_times_s", hint="drop NaN pulse times first")
     if np.any(np.diff(ttl) < 0):
@@ -196,21 +205,41 @@ def merge_pulse_sources(
     offsets_s = dict(offsets_s or {})
     unknown = set(offsets_s) - {"log", "navigator"}
     if unknown:
-        raise InputError(f"offsets_s has unknown source(s) {sorted(unknown)}", field="offsets_s",
-                         hint="use the keys 'log' and 'navigator'")
+        raise InputError(
+            f"offsets_s has unknown source(s) {sorted(unknown)}",
+            field="offsets_s",
+            hint="use the keys 'log' and 'navigator'",
+        )
     n = ttl.size
     report = MergeReport(n_pulses=n, tolerance_s=float(tolerance_s))
     merged = MergedPulses(
-        time_s=ttl, intensity_percent_mso=np.full(n, np.nan), di_dt_a_per_us=np.full(n, np.nan),
-        coil_temperature_c=np.full(n, np.nan), pose=np.full((n, 4, 4), np.nan),
-        target_error_mm=np.full(n, np.nan), angular_error_deg=np.full(n, np.nan),
-        twist_error_deg=np.full(n, np.nan), target_label=[""] * n, mode=[""] * n, waveform=[""] * n,
-        log_row=np.full(n, -1, dtype=np.int64), navigator_row=np.full(n, -1, dtype=np.int64),
-        coordinate_space="", pose_convention="", report=report,
+        time_s=ttl,
+        intensity_percent_mso=np.full(n, np.nan),
+        di_dt_a_per_us=np.full(n, np.nan),
+        coil_temperature_c=np.full(n, np.nan),
+        pose=np.full((n, 4, 4), np.nan),
+        target_error_mm=np.full(n, np.nan),
+        angular_error_deg=np.full(n, np.nan),
+        twist_error_deg=np.full(n, np.nan),
+        target_label=[""] * n,
+        mode=[""] * n,
+        waveform=[""] * n,
+        log_row=np.full(n, -1, dtype=np.int64),
+        navigator_row=np.full(n, -1, dtype=np.int64),
+        coordinate_space="",
+        pose_convention="",
+        report=report,
     )
     if log is not None:
-        rows, info = match_source(ttl, log.time_s, tolerance_s=tolerance_s, match=match,
-                                  offset_s=offsets_s.get("log"), name="log", path=_path(log))
+        rows, info = match_source(
+            ttl,
+            log.time_s,
+            tolerance_s=tolerance_s,
+            match=match,
+            offset_s=offsets_s.get("log"),
+            name="log",
+            path=_path(log),
+        )
         report.sources["log"] = info
         merged.log_row = rows
         hit = rows >= 0
@@ -219,9 +248,15 @@ def merge_pulse_sources(
         merged.mode = _take_text(log.mode, rows)
         merged.waveform = _take_text(log.waveform, rows)
     if navigator is not None:
-        rows, info = match_source(ttl, navigator.time_s, tolerance_s=tolerance_s, match=match,
-                                  offset_s=offsets_s.get("navigator"), name="navigator",
-                                  path=_path(navigator))
+        rows, info = match_source(
+            ttl,
+            navigator.time_s,
+            tolerance_s=tolerance_s,
+            match=match,
+            offset_s=offsets_s.get("navigator"),
+            name="navigator",
+            path=_path(navigator),
+        )
         report.sources["navigator"] = info
         merged.navigator_row = rows
         hit = rows >= 0
@@ -232,12 +267,26 @@ def merge_pulse_sources(
         merged.coordinate_space = navigator.coordinate_space
         merged.pose_convention = getattr(navigator, "pose_convention", "")
         _fill_from_navigator(merged, navigator, rows, report)
+    if ttl_di_dt_a_per_us is not None:
+        measured = np.asarray(ttl_di_dt_a_per_us, dtype=np.float64).ravel()
+        if measured.shape != ttl.shape:
+            raise InputError(f"ttl_di_dt_a_per_us has {measured.size} values for {n} pulses",
+                             field="ttl_di_dt_a_per_us",
+                             hint="give one value per TTL pulse (NaN when absent)")
+        finite = np.isfinite(measured)
+        merged.di_dt_a_per_us[finite] = measured[finite]
     return merged
 
 
 def match_source(
-    ttl: np.ndarray, source_times_s, *, tolerance_s: float, match: str = "order_then_nearest",
-    offset_s: float | None = None, name: str = "source", path: str = "",
+    ttl: np.ndarray,
+    source_times_s,
+    *,
+    tolerance_s: float,
+    match: str = "order_then_nearest",
+    offset_s: float | None = None,
+    name: str = "source",
+    path: str = "",
 ) -> tuple[np.ndarray, SourceMatch]:
     """Match one source's row times to the TTL pulses.
 
@@ -257,8 +306,11 @@ def match_source(
         rows = _by_order(n, m)
         offset = np.nan
     elif m and not np.isfinite(src).all():
-        raise InputError(f"{name}: {int(np.sum(~np.isfinite(src)))} of {m} rows have no time", field=name,
-                         hint="give every row a time, or none (then rows are matched by order)")
+        raise InputError(
+            f"{name}: {int(np.sum(~np.isfinite(src)))} of {m} rows have no time",
+            field=name,
+            hint="give every row a time, or none (then rows are matched by order)",
+        )
     elif match == "order":
         rows = _by_order(n, m)
         k = min(n, m)
@@ -268,9 +320,11 @@ def match_source(
         if k:
             far = np.abs(src[:k] - offset - ttl[:k]) > tolerance_s
             if far.any():
-                messages.append(f"{name}: {int(far.sum())} order-matched row(s) differ from their pulse by "
-                                f"more than {tolerance_s:g} s after the offset (first: row "
-                                f"{int(np.argmax(far))})")
+                messages.append(
+                    f"{name}: {int(far.sum())} order-matched row(s) differ from their pulse by "
+                    f"more than {tolerance_s:g} s after the offset (first: row "
+                    f"{int(np.argmax(far))})"
+                )
     elif match == "previous":
         offset = 0.0 if offset_s is None else float(offset_s)
         rows = _previous(ttl, src - offset, tolerance_s)
@@ -297,14 +351,23 @@ def match_source(
     if m != n:
         messages.append(f"{name}: {m} rows for {n} TTL pulses")
     if unmatched_rows.size and method != "previous":
-        messages.append(f"{name}: {unmatched_rows.size} row(s) matched no pulse: rows "
-                        f"{_listed(unmatched_rows)}")
+        messages.append(
+            f"{name}: {unmatched_rows.size} row(s) matched no pulse: rows {_listed(unmatched_rows)}"
+        )
     if without.size:
         messages.append(f"{name}: {without.size} pulse(s) got no value: pulses {_listed(without)}")
-    info = SourceMatch(name=name, path=path, method=method, n_rows=m, n_matched=int(hit.sum()),
-                       unmatched_rows=unmatched_rows if method != "previous" else np.zeros(0, dtype=np.int64),
-                       pulses_without_row=without, offset_s=float(offset), max_abs_residual_s=max_residual,
-                       messages=messages)
+    info = SourceMatch(
+        name=name,
+        path=path,
+        method=method,
+        n_rows=m,
+        n_matched=int(hit.sum()),
+        unmatched_rows=unmatched_rows if method != "previous" else np.zeros(0, dtype=np.int64),
+        pulses_without_row=without,
+        offset_s=float(offset),
+        max_abs_residual_s=max_residual,
+        messages=messages,
+    )
     return rows, info
 
 
@@ -316,10 +379,10 @@ def estimate_offset(ttl: np.ndarray, src: np.ndarray, tolerance_s: float) -> flo
     for lag in range(-max_lag, max_lag + 1):
         if lag >= 0:
             k = min(n, m - lag)
-            diffs = src[lag:lag + k] - ttl[:k] if k > 0 else np.zeros(0)
+            diffs = src[lag : lag + k] - ttl[:k] if k > 0 else np.zeros(0)
         else:
             k = min(n + lag, m)
-            diffs = src[:k] - ttl[-lag:-lag + k] if k > 0 else np.zeros(0)
+            diffs = src[:k] - ttl[-lag : -lag + k] if k > 0 else np.zeros(0)
         if diffs.size == 0:
             continue
         candidate = float(np.median(diffs))
@@ -377,8 +440,10 @@ def _take_text(values, rows: np.ndarray) -> list[str]:
 
 def _fill_from_navigator(merged: MergedPulses, navigator, rows: np.ndarray, report: MergeReport) -> None:
     hit = rows >= 0
-    for name, nav_name in (("intensity_percent_mso", "amplitude_percent_mso"),
-                           ("di_dt_a_per_us", "di_dt_a_per_us")):
+    for name, nav_name in (
+        ("intensity_percent_mso", "amplitude_percent_mso"),
+        ("di_dt_a_per_us", "di_dt_a_per_us"),
+    ):
         nav = np.full(merged.time_s.size, np.nan)
         nav[hit] = np.asarray(getattr(navigator, nav_name), dtype=np.float64)[rows[hit]]
         ours = getattr(merged, name)

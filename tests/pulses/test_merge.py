@@ -151,3 +151,26 @@ def test_bad_arguments():
         merge_pulse_sources([0.0, 1.0], log=make_log([0.0, np.nan]), tolerance_s=0.1)
     empty = merge_pulse_sources([], log=make_log([0.0]), tolerance_s=0.1)
     assert len(empty) == 0 and empty.report.sources["log"].unmatched_rows.tolist() == [0]
+
+
+def test_daq_measured_di_dt_wins():
+    ttl = np.arange(3) * 1.0
+    measured = np.array([80.0, np.nan, 82.0])
+    merged = merge_pulse_sources(ttl, log=make_log(ttl), tolerance_s=0.01, ttl_di_dt_a_per_us=measured)
+    np.testing.assert_allclose(merged.di_dt_a_per_us, [80.0, 1.0, 82.0])
+    with pytest.raises(InputError, match="ttl_di_dt_a_per_us"):
+        merge_pulse_sources(ttl, tolerance_s=0.01, ttl_di_dt_a_per_us=[1.0])
+
+
+def test_real_navigator_exports_merge_onto_ttl(realdata):
+    from nwbtms.sources.navigation import read_brainsight, read_localite_triggers
+
+    brainsight = read_brainsight(realdata / "brainsight" / "niiImage_niftialignedcoord.txt")
+    localite = read_localite_triggers(realdata / "localite" / "ExampleData" / "Session_20240905163227166"
+                                      / "TMSTrigger" / "TriggerMarkers_Coil0_20240905174623122.xml")
+    for navigator in (brainsight, localite):
+        ttl = np.delete(navigator.time_s - navigator.time_s[0] + 3.0, [4])  # one navigator row is extra
+        merged = merge_pulse_sources(ttl, navigator=navigator, tolerance_s=0.05)
+        info = merged.report.sources["navigator"]
+        assert info.unmatched_rows.tolist() == [4] and info.pulses_without_row.size == 0
+        np.testing.assert_allclose(merged.pose, np.delete(navigator.pose, [4], axis=0))
