@@ -1,0 +1,145 @@
+"""Streamed TwoPhotonSeries: every profile roundtrips through pynwb; chunks, headers, atomicity."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import h5py
+import numpy as np
+import pytest
+import tifffile
+from pynwb import NWBHDF5IO, NWBFile, validate
+
+from nwbtms.errors import OutputExistsError, SourceError
+from nwbtms.imaging.artifacts import build_artifact_mask
+from nwbtms.imaging.clock import build_clock_alignment, fit_clock
+from nwbtms.io.compression import MAX_CHUNK_BYTES
+from nwbtms.nwb.imaging import add_imaging_plane, add_two_photon_series, write_nwbfile_with_movies
+from nwbtms.sources.imaging import open_imaging
+
+
+def _nwbfile() -> NWBFile:
+    return NWBFile(session_description="imaging test", identifier="imaging-test",
+                   session_start_time=dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC))
+
+
+def _movie(n=37, rows=40, cols=30) -> np.ndarray:
+    rng = np.random.default_rng(5)
+    return (rng.poisson(300, size=(n, rows, cols)) + np.arange(cols)).astype(np.uint16)
+
+
+@pytest.fixture
+def tiff_source(tmp_path):
+    movie = _movie()
+    path = tmp_path / "movie.tif"
+    tifffile.imwrite(path, movie)
+    return open_imaging(path, frame_rate_hz=30.0), movie
+
+
+class ArraySource:
+    """A duck-typed imaging source over arrays (the writer needs no more)."""
+
+    def __init__(self, blocks, rate=30.0, timestamps=None, path="array.tif"):
+        self.blocks = blocks
+        self.num_frames = sum(len(b) for b in blocks)
+        self.frame_shape = blocks[0].shape[1:]
+        self.dtype = blocks[0].dtype
+        self.frame_rate_hz = rate
+        self.timestamps_s = timestamps
+        self.raw_header = {"SI.hRoiManager.scanFrameRate": rate}
+        self.path = path
+
+    def iter_frames(self, *, channel=0, plane=0, start=0, stop=None,
+                    frames_per_chunk=None) -> Iterator[np.ndarray]:
+        yield from self.blocks
+
+
+def _add(nwbfile, source, profile, **kwargs):
+    plane = add_imaging_plane(nwbfile, source, indicator="GCaMP6f", location="PL", excitation_lambda_nm=920.0,
+                              emission_lambda_nm=510.0)
+    return add_two_photon_series(nwbfile, source, imaging_plane=plane, profile=profile, **kwargs)
+
+
+@pytest.mark.parametrize("profile", ["archive", "fast", "none"])
+def test_every_profile_roundtrips(tmp_path, tiff_source, profile):
+    source, movie = tiff_source
+    nwbfile = _nwbfile()
+    pending = _add(nwbfile, source, profile, buffer_bytes=3 * movie[0].nbytes)
+    out = tmp_path / f"{profile}.nwb"
+    result = write_nwbfile_with_movies(nwbfile, out, [pending])
+    assert result.frames_written == {"TwoPhotonSeries": len(movie)}
+    assert result.needs_hdf5plugin == (profile == "fast")
+    if profile == "fast":
+        import hdf5plugin  # noqa: F401
+    with NWBHDF5IO(str(out), "r") as io:
+        read = io.read()
+        series = read.acquisition["TwoPhotonSeries"]
+        np.testing.assert_array_equal(series.data[:], movie)
+        assert series.rate == 30.0
+        assert "movie.tif" in read.acquisition["TwoPhotonSeries_raw_header"]["source_file"][0]
+        chunks = series.data.chunks
+        assert chunks[1:] == movie.shape[1:]
+        assert np.prod(chunks) * movie.dtype.itemsize <= MAX_CHUNK_BYTES
+    assert validate(path=str(out)) == []
+
+
+def test_archive_file_opens_with_plain_h5py(tmp_path, tiff_source):
+    source, movie = tiff_source
+    nwbfile = _nwbfile()
+    write_nwbfile_with_movies(nwbfile, tmp_path / "a.nwb", [_add(nwbfile, source, "archive")])
+    with h5py.File(tmp_path / "a.nwb", "r") as f:
+        data = f["acquisition/TwoPhotonSeries/data"]
+        assert data.compression == "gzip"
+        np.testing.assert_array_equal(data[5:9], movie[5:9])
+
+
+def test_timestamps_on_session_clock_with_mask_and_alignment(tmp_path):
+    device_times = np.arange(50) / 20.0 + np.random.default_rng(0).uniform(0, 1e-3, 50)
+    daq_times = 4.0 + (1 + 30e-6) * device_times
+    fit = fit_clock(device_times, daq_times)
+    blocks = [np.full((25, 8, 8), 7, dtype=np.uint16), np.full((25, 8, 8), 9, dtype=np.uint16)]
+    source = ArraySource(blocks, rate=20.0, timestamps=device_times)
+    nwbfile = _nwbfile()
+    pending = _add(nwbfile, source, "archive", clock_fit=fit)
+    ophys = nwbfile.create_processing_module(name="ophys", description="optical physiology")
+    ophys.add(build_artifact_mask(pending.series, [5.0], (-0.001, 0.06)))
+    ophys.add(build_clock_alignment(fit, name="scanimage_to_daq", aligned_clock="scanimage",
+                                    reference_clock="DAQ", shared_signal="frame clock"))
+    write_nwbfile_with_movies(nwbfile, tmp_path / "t.nwb", [pending])
+    with NWBHDF5IO(str(tmp_path / "t.nwb"), "r") as io:
+        read = io.read()
+        series = read.acquisition["TwoPhotonSeries"]
+        np.testing.assert_allclose(series.timestamps[:], daq_times, atol=1e-9)
+        mask = read.processing["ophys"]["TwoPhotonSeries_tms_artifact_mask"].mask[:]
+        expected = (daq_times <= 5.06) & (daq_times + 1 / 20.0 > 4.999)
+        np.testing.assert_array_equal(mask, expected)
+    assert validate(path=str(tmp_path / "t.nwb")) == []
+
+
+def test_frame_of_other_shape_leaves_no_output(tmp_path):
+    blocks = [np.zeros((4, 8, 8), np.uint16), np.zeros((2, 8, 9), np.uint16)]
+    source = ArraySource(blocks)
+    source.num_frames = 6
+    source.frame_shape = (8, 8)
+    nwbfile = _nwbfile()
+    out = tmp_path / "bad.nwb"
+    with pytest.raises(SourceError, match="frame 4 has shape") as info:
+        write_nwbfile_with_movies(nwbfile, out, [_add(nwbfile, source, "archive")])
+    assert info.value.file == "array.tif"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_truncated_source_leaves_no_output_and_existing_file_is_kept(tmp_path):
+    source = ArraySource([np.zeros((4, 8, 8), np.uint16)])
+    source.num_frames = 10
+    out = tmp_path / "t.nwb"
+    out.write_bytes(b"old")
+    nwbfile = _nwbfile()
+    pending = _add(nwbfile, source, "none")
+    with pytest.raises(OutputExistsError):
+        write_nwbfile_with_movies(nwbfile, out, [pending])
+    with pytest.raises(SourceError, match="yielded 4 frames"):
+        write_nwbfile_with_movies(nwbfile, out, [pending], overwrite=True)
+    assert out.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["t.nwb"]
