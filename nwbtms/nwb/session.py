@@ -12,7 +12,8 @@ What goes where:
 - Manipulations (e.g. a chemogenetic ligand injection) go to a core ``EventsTable`` named
   ``manipulations`` in ``nwbfile.events``, one row per administration with ``timestamp`` (s, session
   clock), ``duration``, and ``substance``, ``dose``, ``dose_unit``, ``route``, ``vehicle``,
-  ``manipulation_type`` and ``description`` columns. ``EventsTable`` is core NWB's home for timestamped
+  ``manipulation_type``, ``target_cell_type``, ``manipulation_key`` and ``notes`` columns.
+  ``EventsTable`` is core NWB's home for timestamped
   events since 2.10 (``BehavioralEvents``/``AnnotationSeries`` are deprecated in its favour); a drug
   administration is such an event, and columns keep dose and route machine-readable instead of free
   text in ``NWBFile.pharmacology`` (which we still fill with a one-line summary for human readers).
@@ -93,8 +94,14 @@ def add_devices(nwbfile: NWBFile, session: Session) -> dict[str, Any]:
     return devices
 
 
+def _floats(values: dict, *, keep_int: tuple[str, ...] = ("number_of_turns",)) -> dict:
+    """YAML integers to floats for float fields (pynwb checks dtypes); bools and ``keep_int`` stay."""
+    return {k: float(v) if isinstance(v, int) and not isinstance(v, bool) and k not in keep_int else v
+            for k, v in values.items()}
+
+
 def _model_kwargs(model: dict, device_key: str) -> dict:
-    values = dict(model)
+    values = _floats(dict(model))
     values.setdefault("description", f"Model of device '{device_key}'.")
     return values
 
@@ -119,7 +126,7 @@ def build_thresholds(session: Session):
     optional = {"time_measured_in_s", "coil_orientation_deg"}
     used_optional = sorted({c for entry in section.values() for c in optional if c in entry})
     for index, (key, entry) in enumerate(section.items()):
-        row = {k: v for k, v in entry.items() if k not in optional}
+        row = _floats({k: v for k, v in entry.items() if k not in optional})
         for column in used_optional:
             row[column] = float(entry.get(column, np.nan))
         table.add_row(**row)
@@ -132,14 +139,16 @@ def protocol_row(
 ) -> dict:
     """One ``TMSProtocolsTable`` row: the protocol engine's row completed by the metadata entry."""
     from nwbtms.protocols import protocol_table_row
+    from nwbtms.session.protocols import entry_protocol
 
-    protocol = load_entry_protocol(entry)
+    protocol = entry_protocol(entry)
     row = dict(protocol_table_row(protocol))
     row["protocol_name"] = entry.get("name") or row.get("protocol_name") or key
-    for field in ("waveform", "pulse_width_in_us", "coil_current_direction", "induced_current_direction",
-                  "notes"):
+    for field in ("waveform", "coil_current_direction", "induced_current_direction", "notes"):
         if field in entry:
             row[field] = entry[field]
+    if "pulse_width_in_us" in entry:
+        row["pulse_width_in_us"] = float(entry["pulse_width_in_us"])
     row.setdefault("waveform", "biphasic")
     row.setdefault("pulse_width_in_us", float("nan"))
     row.setdefault("coil_current_direction", "normal")
@@ -165,17 +174,6 @@ def protocol_row(
                             hint="add intensity: {reference: percent_mso, value: 60}")
     row.setdefault("intensity_in_percent_mso", float("nan"))
     return row
-
-
-def load_entry_protocol(entry: dict):
-    """The :class:`nwbtms.protocols.Protocol` of a ``protocols`` entry (preset, file or definition)."""
-    from nwbtms.protocols import get_preset, load_protocol
-
-    if "preset" in entry:
-        return get_preset(entry["preset"], **(entry.get("params") or {}))
-    if "file" in entry:
-        return load_protocol(entry["file"])
-    return load_protocol(entry["definition"])
 
 
 def build_protocols(session: Session, thresholds_table, threshold_rows: dict[str, int]):
@@ -241,7 +239,7 @@ def build_adverse_events(session: Session):
         return None
     table = TMSAdverseEventsTable(description="Adverse events during the session.")
     for entry in section.values():
-        table.add_row(**{"notes": "", **entry})
+        table.add_row(**_floats({"notes": "", **entry}))
     return table
 
 
@@ -296,7 +294,7 @@ def add_manipulations(nwbfile: NWBFile, session: Session, cell_type_rows: dict[s
         "manipulation_type": "chemogenetic_ligand_injection, drug_injection, optogenetic or other.",
         "target_cell_type": "Label of the cell type expressing the receptor (empty when none).",
         "manipulation_key": "Key of the manipulation in the session metadata file.",
-        "description": "Free-form description.",
+        "notes": "Free-form description of the manipulation.",
     }
     for name, doc in columns.items():
         table.add_column(name=name, description=doc)
@@ -309,7 +307,7 @@ def add_manipulations(nwbfile: NWBFile, session: Session, cell_type_rows: dict[s
             dose_unit=entry.get("dose_unit", ""), route=entry["route"], vehicle=entry.get("vehicle", ""),
             manipulation_type=entry["type"],
             target_cell_type=cell_types[target]["label"] if target else "",
-            manipulation_key=key, description=entry.get("description", ""),
+            manipulation_key=key, notes=entry.get("description", ""),
         )
     nwbfile.add_events_table(table)
     return table

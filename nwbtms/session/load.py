@@ -22,7 +22,7 @@ from nwbtms.errors import MetadataError, Problem
 from nwbtms.metadata_yaml import LineMap, load_schema, load_yaml_with_lines, validate_against_schema
 from nwbtms.session.keys import find_dangling_keys
 from nwbtms.session.model import Session, Source, parse_datetime
-from nwbtms.session.placeholders import find_placeholders
+from nwbtms.session.placeholders import find_placeholders, is_placeholder
 
 SCHEMA_NAME = "session"
 
@@ -102,7 +102,7 @@ def _semantic_problems(data: dict, file: str | None, line_of: LineOf) -> list[Pr
                 "sham_type is set but sham is not true", file=file, line=line_of(f"{pointer}/sham_type"),
                 field=f"{pointer}/sham", hint="set sham: true or remove sham_type"))
     start = (data.get("nwbfile") or {}).get("session_start_time")
-    if isinstance(start, str):
+    if isinstance(start, str) and not is_placeholder(start):
         try:
             parse_datetime(start)
         except ValueError as exc:

@@ -1,0 +1,241 @@
+"""One command per session: metadata file + raw files -> one validated NWB file.
+
+:func:`convert_session` validates the metadata first (every problem at once, with file:line), checks the
+sources exist, reads them (pulses from the DAQ trigger, merged with the stimulator log and navigator;
+imaging and segmentation), aligns the imaging clock to the DAQ (session) clock, builds the NWBFile,
+writes it atomically (:func:`nwbtms.io.atomic.atomic_output`: a failure or a kill leaves no output file),
+then runs the validator's fast checks on the written file.
+
+Exit codes carried by the result and used by the CLI: 0 written, nothing blocking; 1 written but the
+validator found blocking findings (the file is kept for inspection). Errors raise: bad metadata or input
+:class:`~nwbtms.errors.InputError` subclasses (exit 2, nothing written); a failure after the inputs were
+accepted :class:`~nwbtms.errors.ConversionError` (exit 1, nothing written).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nwbtms.errors import ConversionError, InputError, NwbtmsError, OutputExistsError, Problem, SourceError
+
+#: Test-only hook: ``NWBTMS_TEST_MID_WRITE=sleep:<s>`` sleeps after the NWB file was written to its temporary
+#: name and before the rename; ``NWBTMS_TEST_MID_WRITE=raise`` raises there. Lets tests kill or fail a
+#: conversion mid-write on a tiny input. Unset in normal use.
+TEST_HOOK_ENV = "NWBTMS_TEST_MID_WRITE"
+
+
+@dataclass
+class ConversionResult:
+    """What :func:`convert_session` did.
+
+    Attributes
+    ----------
+    output : Path
+        The NWB file written.
+    metadata_file : Path or None
+        The metadata file (None for a dict).
+    num_pulses, num_sessions, num_frames, num_rois : int
+        Delivered pulses, stimulation sessions, imaging frames (all planes), ROIs (all planes).
+    findings : list
+        Validator findings (``nwbtms.validate`` ``Finding`` objects) of the written file.
+    exit_code : int
+        0 nothing blocking, 1 blocking findings.
+    elapsed_s : float
+        Wall time of the conversion (validation included).
+    output_bytes : int
+        Size of the written file.
+    input_bytes : int
+        Total size of the sources read.
+    notes : list of str
+        Things the user should know (e.g. readers need hdf5plugin for the ``fast`` profile).
+    """
+
+    output: Path
+    metadata_file: Path | None
+    num_pulses: int = 0
+    num_sessions: int = 0
+    num_frames: int = 0
+    num_rois: int = 0
+    findings: list = field(default_factory=list)
+    exit_code: int = 0
+    elapsed_s: float = 0.0
+    output_bytes: int = 0
+    input_bytes: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def throughput_mb_per_s(self) -> float:
+        """Input megabytes converted per second of wall time."""
+        return self.input_bytes / 1e6 / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    def summary(self) -> str:
+        """A few lines for the terminal."""
+        by_severity: dict[str, int] = {}
+        for finding in self.findings:
+            name = getattr(getattr(finding, "severity", None), "name", str(getattr(finding, "severity", "?")))
+            by_severity[name] = by_severity.get(name, 0) + 1
+        findings = ", ".join(f"{n} {name}" for name, n in sorted(by_severity.items())) or "none"
+        lines = [
+            f"wrote {self.output} ({self.output_bytes / 1e6:.1f} MB in {self.elapsed_s:.1f} s)",
+            f"  pulses: {self.num_pulses}  sessions: {self.num_sessions}  frames: {self.num_frames}  "
+            f"ROIs: {self.num_rois}",
+            f"  findings: {findings}" + ("  -> blocking" if self.exit_code else ""),
+        ]
+        lines += [f"  note: {note}" for note in self.notes]
+        return "\n".join(lines)
+
+
+def _target_path(session, output, dandi_layout) -> Path:
+    from nwbtms.dandi_layout import dandi_path
+
+    if dandi_layout is not None:
+        if output is not None:
+            raise InputError("give either an output file or a DANDI layout folder, not both",
+                             hint="drop -o or --dandi-layout")
+        root = Path(dandi_layout)
+        if root.exists() and not root.is_dir():
+            raise InputError("--dandi-layout must be a folder", file=root)
+        return dandi_path(root, session.subject_id, session.session_id)
+    if output is None:
+        raise InputError("no output given", hint="pass an output .nwb path or dandi_layout=DIR")
+    output = Path(output)
+    if output.suffix != ".nwb":
+        raise InputError("output file name must end in .nwb", file=output, hint="e.g. -o session.nwb")
+    return output
+
+
+def _check_sources_exist(session) -> int:
+    """Raise one SourceError listing every missing source; returns the total input size in bytes."""
+    problems = []
+    total = 0
+    for key, source in session.sources.items():
+        if not source.path.exists():
+            problems.append(Problem(f"source '{key}' ({source.reader}) not found: {source.path}",
+                                    file=_text(session.metadata_file),
+                                    field=f"/sources/{key}/path",
+                                    hint="check the path (relative to session.yaml)"))
+            continue
+        if source.path.is_dir():
+            total += sum(p.stat().st_size for p in source.path.rglob("*") if p.is_file())
+        else:
+            total += source.path.stat().st_size
+    if problems:
+        raise SourceError(f"{len(problems)} source file(s) missing", file=session.metadata_file,
+                          problems=problems)
+    return total
+
+
+def _text(path) -> str | None:
+    return None if path is None else str(path)
+
+
+def _test_hook() -> None:
+    action = os.environ.get(TEST_HOOK_ENV, "")
+    if not action:
+        return
+    if action == "raise":
+        raise RuntimeError(f"{TEST_HOOK_ENV}=raise: simulated failure mid-write")
+    if action.startswith("sleep:"):
+        time.sleep(float(action.split(":", 1)[1]))
+
+
+def convert_session(
+    metadata: dict | str | os.PathLike,
+    output: str | os.PathLike | None = None,
+    *,
+    overwrite: bool = False,
+    dandi_layout: str | os.PathLike | None = None,
+    quiet: bool = False,
+    validate: bool = True,
+    compression: str | None = None,
+    base_dir: str | os.PathLike | None = None,
+) -> ConversionResult:
+    """Convert one session (metadata file or dict) into one NWB file.
+
+    Parameters
+    ----------
+    metadata : dict or path
+        The session metadata (``schemas/session.schema.json``).
+    output : path, optional
+        The ``.nwb`` file to write (or give ``dandi_layout``).
+    overwrite : bool
+        Replace an existing output; without it an existing file is left untouched
+        (:class:`~nwbtms.errors.OutputExistsError`, before any source is read).
+    dandi_layout : path, optional
+        Folder to write ``sub-<id>/sub-<id>_ses-<id>.nwb`` into (IDs sanitised).
+    quiet : bool
+        No progress bars.
+    validate : bool
+        Run the validator's fast checks on the written file.
+    compression : {"archive", "fast", "none"}, optional
+        Movie compression for every plane (default: each plane's ``compression``, else ``archive``).
+    base_dir : path, optional
+        Folder source paths are relative to, for a dict (default: the working folder).
+
+    Raises
+    ------
+    MetadataError, SourceError, OutputExistsError, InputError
+        Bad metadata or inputs; nothing written (exit code 2).
+    ConversionError
+        Failure after the inputs were accepted; nothing written (exit code 1).
+    """
+    from nwbtms.session import load_session
+
+    started = time.perf_counter()
+    session = load_session(metadata, base_dir=base_dir)
+    target = _target_path(session, output, dandi_layout)
+    if target.exists() and not overwrite:
+        raise OutputExistsError("output file exists; it was left untouched", file=target,
+                                hint="pass --overwrite to replace it")
+    input_bytes = _check_sources_exist(session)
+    result = ConversionResult(output=target, metadata_file=session.metadata_file, input_bytes=input_bytes)
+    try:
+        _convert(session, target, result, overwrite=overwrite, quiet=quiet, compression=compression)
+    except NwbtmsError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - turned into a typed error; the traceback is chained
+        raise ConversionError(f"conversion failed: {type(exc).__name__}: {exc}", file=target,
+                              hint="no output was written; report this with the metadata file") from exc
+    result.output_bytes = target.stat().st_size
+    if validate:
+        result.findings, result.exit_code = _fast_validate(target)
+    result.elapsed_s = time.perf_counter() - started
+    return result
+
+
+def _fast_validate(path: Path) -> tuple[list, int]:
+    """The validator's fast checks: (findings, exit code)."""
+    from nwbtms.validate import validate_paths
+
+    report = validate_paths([path], fast=True)
+    return list(report.findings), int(report.exit_code)
+
+
+def _convert(session, target: Path, result: ConversionResult, *, overwrite: bool, quiet: bool,
+             compression: str | None) -> None:
+    """Read, build and write (atomically)."""
+    from pynwb import NWBHDF5IO
+
+    from nwbtms.io.atomic import atomic_output
+    from nwbtms.session.assemble import assemble_session
+
+    assembled = assemble_session(session, quiet=quiet, compression=compression)
+    result.num_pulses = assembled.num_pulses
+    result.num_sessions = assembled.num_sessions
+    result.num_frames = assembled.num_frames
+    result.num_rois = assembled.num_rois
+    result.notes.extend(assembled.notes)
+    try:
+        with atomic_output(target, overwrite=overwrite) as tmp:
+            with NWBHDF5IO(str(tmp), mode="w") as io:
+                io.write(assembled.nwbfile)
+                assembled.fill(quiet=quiet)
+            _test_hook()
+    finally:
+        assembled.close()
+
+
+__all__ = ["ConversionResult", "convert_session"]

@@ -1,0 +1,141 @@
+"""Assemble one session: read every source, align clocks, and build the NWBFile (nothing written yet).
+
+This is where the metadata decides what goes where: the DAQ of ``stimulation.pulses_from`` is the
+session clock; pulses, stimulation sessions and reconciliation go to ``TMSExperimentMetadata``; each
+imaging plane's movie, segmentation, artifact mask and clock alignment to acquisition and ``ophys``;
+manipulations to ``nwbfile.events``. Movies are streamed: the builder adds an empty, chunked dataset
+and :meth:`AssembledSession.fill` streams the frames into the written file (two steps around the
+atomic write, so memory stays bounded).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from nwbtms.session.model import Session
+
+
+@dataclass
+class AssembledSession:
+    """The in-memory NWBFile of a session and the steps that stream its large data after writing."""
+
+    nwbfile: Any
+    num_pulses: int = 0
+    num_sessions: int = 0
+    num_frames: int = 0
+    num_rois: int = 0
+    notes: list[str] = field(default_factory=list)
+    movies: list[Any] = field(default_factory=list)
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def fill(self, *, quiet: bool = False) -> dict[str, int]:
+        """Stream the movies into the file just written (inside the open ``NWBHDF5IO``, after ``write``)."""
+        if not self.movies:
+            return {}
+        from nwbtms.nwb.imaging import fill_movies
+
+        return fill_movies(self.movies, quiet=quiet)
+
+    def close(self) -> None:
+        """Close the sources kept open for streaming."""
+        for closer in self.closers:
+            closer()
+
+
+def assemble_session(
+    session: Session, *, quiet: bool = False, compression: str | None = None
+) -> AssembledSession:
+    """Read the sources of ``session`` and build its NWBFile (see the module docstring)."""
+    from nwbtms.nwb import session as build
+    from nwbtms.session.stimulation import read_stimulation
+
+    nwbfile = build.build_nwbfile(session)
+    assembled = AssembledSession(nwbfile=nwbfile)
+    spaces = build.build_coordinate_spaces(session)
+    thresholds, threshold_rows = build.build_thresholds(session)
+    protocols, protocol_rows = build.build_protocols(session, thresholds, threshold_rows)
+    targets, target_rows = build.build_targets(session, spaces)
+    cell_types, cell_type_rows = build.build_cell_types(session)
+    tables: dict[str, Any] = {
+        "thresholds": thresholds, "protocols": protocols, "targets": targets, "cell_types": cell_types,
+        "adverse_events": build.build_adverse_events(session),
+    }
+    stimulation = read_stimulation(session)
+    if stimulation is not None:
+        tables.update(_pulse_tables(session, nwbfile, stimulation, protocols, protocol_rows, targets,
+                                    target_rows))
+        assembled.num_pulses = len(stimulation)
+        assembled.num_sessions = len(stimulation.sessions)
+        assembled.notes.extend(_reconciliation_notes(stimulation))
+    metadata = build.build_tms_metadata(session, tables=tables, spaces=spaces)
+    nwbfile.add_lab_meta_data(metadata)
+    build.add_manipulations(nwbfile, session, cell_type_rows)
+    if session.section("imaging_planes"):
+        from nwbtms.session.imaging import add_imaging_planes
+
+        add_imaging_planes(session, nwbfile, assembled, stimulation=stimulation, metadata=metadata,
+                           cell_type_rows=cell_type_rows, compression=compression, quiet=quiet)
+    return assembled
+
+
+def _pulse_tables(session, nwbfile, stimulation, protocols, protocol_rows, targets, target_rows) -> dict:
+    from nwbtms.nwb.pulses import build_pulses_table, build_reconciliation_table, build_sessions_table
+
+    stim = session.stimulation
+    coil = nwbfile.devices[stim.coil]
+    protocol_row = protocol_rows[stim.protocol]
+    target_row = target_rows[stim.target]
+    pulses = build_pulses_table(
+        stimulation.merged, protocols_table=protocols, targets_table=targets, coil=coil,
+        protocol_row=protocol_row, target_row=target_row,
+        schedule_indices={"session": stimulation.session_number, "train": stimulation.train_number,
+                          "burst": stimulation.burst_number, "pulse": stimulation.pulse_number},
+        artifact_window_s=stim.artifact_window_s, scheduled_time_s=stimulation.scheduled_time_s,
+        source="trigger_ttl",
+        source_description=f"Stimulator trigger-out TTL on DAQ channel "
+                           f"'{session.sources[stim.pulses_from].options['trigger_channel']}' "
+                           f"({session.sources[stim.pulses_from].path.name})",
+    )
+    spans = [s.span for s in stimulation.sessions]
+    sessions = build_sessions_table(spans, protocols_table=protocols, targets_table=targets,
+                                    protocol_row=protocol_row, target_row=target_row,
+                                    sham=[s.sham for s in stimulation.sessions])
+    reconciliation = build_reconciliation_table(
+        [s.reconciliation for s in stimulation.sessions], sessions, protocols,
+        declared_times_s=[s.schedule.times_s for s in stimulation.sessions], protocol_row=protocol_row,
+    )
+    if stim.keep_raw_traces:
+        _add_raw_traces(session, nwbfile)
+    return {"pulses": pulses, "sessions": sessions, "reconciliation": reconciliation}
+
+
+def _add_raw_traces(session: Session, nwbfile) -> None:
+    """Trigger (and frame clock) channels of the pulse DAQ as streamed TimeSeries in acquisition."""
+    from nwbtms.nwb.pulses import raw_trace_series
+    from nwbtms.session.stimulation import open_daq
+
+    stim = session.stimulation
+    options = session.sources[stim.pulses_from].options
+    recording = open_daq(session, stim.pulses_from)
+    for option in ("trigger_channel", "frame_clock_channel"):
+        if options.get(option):
+            nwbfile.add_acquisition(raw_trace_series(recording, options[option]))
+
+
+def _reconciliation_notes(stimulation) -> list[str]:
+    notes = []
+    for number, part in enumerate(stimulation.sessions):
+        result = part.reconciliation
+        if not result.ok:
+            places = "; ".join(str(d) for d in result.discrepancies[:3])
+            notes.append(f"stimulation session {number}: {result.missing.size} missing, "
+                         f"{result.extra.size} extra pulse(s) ({places})")
+    return notes
+
+
+def _as_float(values) -> np.ndarray:
+    return np.asarray(values, dtype=np.float64)

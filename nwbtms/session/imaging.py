@@ -1,0 +1,121 @@
+"""Imaging planes of a session: open the movie, align its clock to the DAQ, add series, masks and ROIs.
+
+For each ``imaging_planes`` entry:
+
+- the movie (``imaging`` source) is opened lazily and added as a streamed TwoPhotonSeries
+  (:mod:`nwbtms.nwb.imaging`), with the plane's compression profile (``--profile`` overrides);
+- its clock is aligned to the session (DAQ) clock through the shared signal named by ``clock``:
+  ``frame_clock`` matches the movie's frame timestamps to the frame-clock edges on the DAQ
+  (``frame_clock_channel`` of the pulse DAQ), ``aux_trigger`` matches the TMS trigger edges the imaging
+  system recorded (``auxTrigger0``) to the TTL pulses; the fit is stored as ``TMSClockAlignment``;
+- frames overlapping a pulse plus its artifact window get a ``TMSArtifactMask``;
+- the segmentation (``segmentation`` source, Suite2p) becomes ROIs with kinds, parents, stable keys and
+  cell types (``roi_labels`` per ROI, else the plane's ``cell_type`` rule).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nwbtms.errors import MetadataError, SourceError
+from nwbtms.session.model import Session
+
+
+def _device_times(source) -> np.ndarray:
+    times = getattr(source, "timestamps_s", None)
+    if times is not None:
+        return np.asarray(times, dtype=np.float64)
+    return np.arange(source.num_frames, dtype=np.float64) / float(source.frame_rate_hz)
+
+
+def fit_plane_clock(session: Session, key: str, plane: dict, source, stimulation):
+    """The ClockFit of plane ``key`` onto the session clock, or None with ``clock: none``."""
+    from nwbtms.imaging.clock import fit_clock
+
+    mode = plane.get("clock", "frame_clock")
+    if mode == "none":
+        return None, None
+    if stimulation is None:
+        raise MetadataError(f"imaging plane {key!r} aligns its clock by {mode} but the session has no "
+                            "'stimulation' section with a DAQ", file=session.metadata_file,
+                            field=f"/imaging_planes/{key}/clock", hint="set clock: none or add stimulation")
+    if mode == "frame_clock":
+        if stimulation.frame_clock_s is None or stimulation.frame_clock_s.size < 2:
+            raise MetadataError(f"imaging plane {key!r} aligns by frame_clock but the pulse DAQ names no "
+                                "frame_clock_channel (or it has no edges)", file=session.metadata_file,
+                                field=f"/imaging_planes/{key}/clock",
+                                hint="add options.frame_clock_channel to the DAQ source, "
+                                     "or use clock: aux_trigger")
+        fit = fit_clock(_device_times(source), stimulation.frame_clock_s)
+        return fit, "imaging frame clock recorded on the DAQ"
+    aux = (getattr(source, "aux_triggers", None) or {})
+    edges = next((np.asarray(v, dtype=np.float64) for v in aux.values() if np.size(v) >= 2), None)
+    if edges is None:
+        raise SourceError(f"imaging plane {key!r} aligns by aux_trigger but the movie recorded no aux "
+                          "trigger edges", file=session.sources[plane["imaging"]].path,
+                          field="auxTrigger0..3",
+                          hint="use clock: frame_clock with a frame clock channel on the DAQ")
+    fit = fit_clock(edges, stimulation.times_s)
+    return fit, "TMS trigger on the imaging system's aux input"
+
+
+def add_imaging_planes(session: Session, nwbfile, assembled, *, stimulation, metadata, cell_type_rows: dict,
+                       compression: str | None, quiet: bool) -> None:
+    """Add every imaging plane of ``session`` to ``nwbfile``; pending movies go to ``assembled.movies``."""
+    from nwbtms.imaging.artifacts import build_artifact_mask
+    from nwbtms.imaging.clock import build_clock_alignment
+    from nwbtms.nwb.imaging import add_imaging_plane, add_two_photon_series
+    from nwbtms.sources.imaging import open_imaging
+
+    planes = session.section("imaging_planes")
+    ophys = nwbfile.processing.get("ophys") or nwbfile.create_processing_module(
+        name="ophys", description="Optical physiology: segmentation, TMS artifact masks, clock alignment.")
+    for key, plane in planes.items():
+        movie_source = session.sources[plane["imaging"]]
+        source = open_imaging(movie_source.path, format=movie_source.reader, **movie_source.options)
+        if plane.get("grid_spacing_um") and getattr(source, "pixel_size_um", None) is None:
+            source.pixel_size_um = tuple(float(v) for v in plane["grid_spacing_um"][:2])
+        fit, shared_signal = fit_plane_clock(session, key, plane, source, stimulation)
+        channel = plane.get("optical_channel") or {}
+        imaging_plane = add_imaging_plane(
+            nwbfile, source, name=f"ImagingPlane_{key}" if len(planes) > 1 else "ImagingPlane",
+            device=nwbfile.devices[plane["device"]], description=plane["description"],
+            indicator=plane["indicator"], location=plane["location"],
+            excitation_lambda_nm=float(plane["excitation_lambda_nm"]),
+            emission_lambda_nm=float(channel.get("emission_lambda_nm", np.nan)),
+            channel_name=channel.get("name", "channel0"), channel_description=channel.get("description", ""),
+        )
+        series_name = f"TwoPhotonSeries_{key}" if len(planes) > 1 else "TwoPhotonSeries"
+        pending = add_two_photon_series(
+            nwbfile, source, imaging_plane=imaging_plane, name=series_name,
+            profile=compression or plane.get("compression", "archive"), clock_fit=fit,
+            description=f"{plane['description']} Raw movie ({movie_source.path.name}); frame times on the "
+                        "session (DAQ) clock.",
+        )
+        assembled.movies.append(pending)
+        assembled.num_frames += int(source.num_frames)
+        if pending.profile.reader_note:
+            assembled.notes.append(pending.profile.reader_note)
+        if fit is not None:
+            ophys.add(build_clock_alignment(
+                fit, name=f"{series_name}_clock_alignment", aligned_clock=f"{movie_source.reader} ({key})",
+                reference_clock=f"DAQ '{session.stimulation.pulses_from}' (session clock)",
+                shared_signal=shared_signal))
+        if stimulation is not None and len(stimulation):
+            ophys.add(build_artifact_mask(pending.series, stimulation.times_s,
+                                          session.stimulation.artifact_window_s, pulses=metadata.pulses))
+        if plane.get("segmentation"):
+            assembled.num_rois += _add_segmentation(session, key, plane, nwbfile, ophys, imaging_plane,
+                                                    pending.series, metadata, cell_type_rows)
+
+
+def _add_segmentation(session, key, plane, nwbfile, ophys, imaging_plane, series, metadata,
+                      cell_type_rows) -> int:
+    """ROIs of the plane's segmentation source with kinds, parents, keys and cell types; returns the count."""
+    raise NotImplementedError  # plugged in when nwbtms.nwb.segmentation lands
+
+
+def _unused(_: Any) -> None:  # pragma: no cover
+    return None

@@ -1,0 +1,157 @@
+"""Delivered pulses of a session: detect on the DAQ, merge logs, split sessions, reconcile.
+
+The DAQ of ``stimulation.pulses_from`` defines the session clock (its time 0 is
+``session_start_time``). Its ``options.trigger_channel`` gives the pulse times (ground truth,
+tms-domain.md section 4); a stimulator log and a navigator add intensity, dI/dt, temperature and pose
+(matched by order and nearest time within ``match_tolerance_s``); sessions are split at gaps longer than
+``min_session_gap_s``; each session is reconciled with the schedule of ``stimulation.protocol``, which
+gives every pulse its train, burst and pulse index (-1 for an extra pulse) and its scheduled time.
+The optional ``options.frame_clock_channel`` gives imaging frame-start times on the session clock, for
+clock alignment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from nwbtms.errors import MetadataError
+from nwbtms.session.model import Session
+
+#: Options of a DAQ source that are ours (the rest go to the reader, e.g. ``group`` for TDMS).
+DAQ_ROLE_OPTIONS = ("trigger_channel", "frame_clock_channel", "trigger_threshold", "trigger_polarity",
+                    "frame_clock_threshold", "calibration_a_per_us_per_unit")
+
+
+@dataclass
+class SessionPulses:
+    """Pulses of one stimulation session and their reconciliation with the declared protocol."""
+
+    span: Any  # nwbtms.pulses.sessions.SessionSpan
+    reconciliation: Any  # nwbtms.protocols.Reconciliation
+    schedule: Any  # nwbtms.protocols.Schedule
+    sham: bool
+
+
+@dataclass
+class StimulationData:
+    """Everything the NWB builders need about delivered pulses (arrays are per pulse)."""
+
+    detected: Any  # DetectedPulses
+    merged: Any  # MergedPulses
+    sessions: list[SessionPulses]
+    session_number: np.ndarray
+    train_number: np.ndarray
+    burst_number: np.ndarray
+    pulse_number: np.ndarray
+    scheduled_time_s: np.ndarray
+    frame_clock_s: np.ndarray | None = None
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def times_s(self) -> np.ndarray:
+        return np.asarray(self.merged.time_s)
+
+    def __len__(self) -> int:
+        return int(self.times_s.size)
+
+
+def reader_options(options: dict) -> dict:
+    """Options of a DAQ source meant for the reader (role options removed)."""
+    return {k: v for k, v in options.items() if k not in DAQ_ROLE_OPTIONS}
+
+
+def open_daq(session: Session, key: str):
+    """Open the DAQ source ``key`` with its reader options."""
+    from nwbtms.sources.daq import open_recording
+
+    source = session.sources[key]
+    return open_recording(source.path, format=source.reader, **reader_options(source.options))
+
+
+def read_stimulation(session: Session) -> StimulationData | None:
+    """Detect, merge, split and reconcile the session's pulses; None without a ``stimulation`` section."""
+    from nwbtms.protocols import build_schedule, reconcile
+    from nwbtms.pulses.detect import detect_pulses
+    from nwbtms.pulses.merge import merge_pulse_sources
+    from nwbtms.pulses.sessions import find_sessions
+    from nwbtms.session.protocols import session_protocol
+
+    stim = session.stimulation
+    if stim is None:
+        return None
+    source = session.sources[stim.pulses_from]
+    trigger = source.options.get("trigger_channel")
+    if not trigger:
+        raise MetadataError(f"source {stim.pulses_from!r} gives pulse times but names no trigger_channel",
+                            file=session.metadata_file, field=f"/sources/{stim.pulses_from}/options",
+                            hint="add options: {trigger_channel: <DAQ channel with the stimulator trigger>}")
+    with open_daq(session, stim.pulses_from) as recording:
+        detected = detect_pulses(
+            recording, trigger, threshold=source.options.get("trigger_threshold"),
+            polarity=source.options.get("trigger_polarity", "rising"),
+            calibration_a_per_us_per_unit=source.options.get("calibration_a_per_us_per_unit"),
+        )
+        frame_clock = None
+        clock_channel = source.options.get("frame_clock_channel")
+        if clock_channel:
+            frames = detect_pulses(recording, clock_channel,
+                                   threshold=source.options.get("frame_clock_threshold"), refractory_s=0.0005)
+            frame_clock = np.asarray(frames.times_s, dtype=np.float64)
+
+    log = navigator = None
+    if stim.stimulator_log:
+        from nwbtms.sources.logs import read_stimulator_log
+
+        log_source = session.sources[stim.stimulator_log]
+        log = read_stimulator_log(log_source.path, column_map=log_source.options.get("column_map"))
+    if stim.navigator:
+        navigator = _read_navigator(session, stim.navigator)
+    merged = merge_pulse_sources(detected.times_s, log=log, navigator=navigator,
+                                 tolerance_s=stim.match_tolerance_s)
+
+    times = np.asarray(merged.time_s, dtype=np.float64)
+    n = times.size
+    session_number = np.full(n, -1, dtype=np.int32)
+    train = np.full(n, -1, dtype=np.int32)
+    burst = np.full(n, -1, dtype=np.int32)
+    pulse = np.full(n, -1, dtype=np.int32)
+    scheduled = np.full(n, np.nan)
+    protocol = session_protocol(session, stim.protocol)
+    schedule = build_schedule(protocol)
+    declared = schedule.times_s
+    sessions = []
+    for number, span in enumerate(find_sessions(times, min_gap_s=stim.min_session_gap_s)):
+        part = slice(span.start_index, span.stop_index)
+        delivered = times[part]
+        result = reconcile(declared, delivered, schedule=schedule, tolerance_s=stim.match_tolerance_s,
+                           offset_hint_s=float(delivered[0]))
+        session_number[part] = number
+        if len(result.matched):
+            declared_index, delivered_index = result.matched[:, 0], result.matched[:, 1] + span.start_index
+            for name, column in (("train", train), ("burst", burst), ("pulse", pulse)):
+                if name in schedule.index:
+                    column[delivered_index] = schedule.index[name][declared_index]
+                else:
+                    column[delivered_index] = 0
+            rate = 1 + result.drift_ppm * 1e-6
+            scheduled[delivered_index] = result.offset_s + declared[declared_index] * rate
+        sessions.append(SessionPulses(span=span, reconciliation=result, schedule=schedule,
+                                      sham=number in stim.sham_sessions))
+    return StimulationData(detected=detected, merged=merged, sessions=sessions, session_number=session_number,
+                           train_number=train, burst_number=burst, pulse_number=pulse,
+                           scheduled_time_s=scheduled,
+                           frame_clock_s=frame_clock, messages=list(merged.report.all_messages()))
+
+
+def _read_navigator(session: Session, key: str):
+    source = session.sources[key]
+    if source.reader == "localite":
+        from nwbtms.sources.navigation import read_localite_triggers
+
+        return read_localite_triggers(source.path, **source.options)
+    from nwbtms.sources.navigation import read_brainsight
+
+    return read_brainsight(source.path, **source.options)
