@@ -15,8 +15,8 @@ from nwbtms.cli._common import say
 @click.option("--overwrite", is_flag=True, help="Replace an existing file.")
 def mock(output: Path, overwrite: bool) -> None:
     """Write ndx_tms.testing.mock_tms_nwbfile() to OUTPUT and check it with pynwb.validate."""
-    from pynwb import validate
     from ndx_tms.testing import mock_tms_nwbfile
+    from pynwb import validate
 
     from nwbtms.errors import ConversionError
     from nwbtms.nwb_write import write_nwbfile

@@ -268,7 +268,9 @@ pulses_table = NWBGroupSpec(
     datasets=[
         region("protocol", "Row of the protocols table this pulse belongs to."),
         region("target", "Row of the targets table this pulse was aimed at."),
-        object_ref_column("coil", "TMSCoil", "The coil that delivered the pulse."),
+        region("coil", "Row of the coils table (TMSCoilsTable) of the coil that delivered the pulse. A row "
+               "index rather than an object reference per pulse: 90,000 object references cost seconds to "
+               "write and read."),
         column("intensity_in_percent_mso", "float64", "Stimulator output for this pulse, %MSO (NaN when "
                "not recorded)."),
         column("di_dt_in_a_per_us", "float64", "Realised rate of change of coil current, A/us (NaN when "
@@ -306,6 +308,16 @@ sessions_table = NWBGroupSpec(
         region("target", "Row of the targets table stimulated in this session."),
         column("sham", "bool", "True when this session was a sham."),
         column("num_pulses", "int64", "Pulses delivered in this session."),
+    ],
+)
+
+coils_table = NWBGroupSpec(
+    neurodata_type_def="TMSCoilsTable",
+    neurodata_type_inc="DynamicTable",
+    doc="The coils pulses refer to, one row per TMSCoil device; TMSPulsesTable.coil holds row indices.",
+    default_name="coils",
+    datasets=[
+        object_ref_column("device", "TMSCoil", "The TMSCoil device in /general/devices."),
     ],
 )
 
@@ -392,6 +404,8 @@ experiment_metadata = NWBGroupSpec(
                      quantity="?"),
         NWBGroupSpec(neurodata_type_inc="TMSProtocolsTable", name="protocols", doc="Protocols."),
         NWBGroupSpec(neurodata_type_inc="TMSTargetsTable", name="targets", doc="Targets.", quantity="?"),
+        NWBGroupSpec(neurodata_type_inc="TMSCoilsTable", name="coils", doc="Coils referred to by pulses.",
+                     quantity="?"),
         NWBGroupSpec(neurodata_type_inc="TMSPulsesTable", name="pulses", doc="Delivered pulses.",
                      quantity="?"),
         NWBGroupSpec(neurodata_type_inc="TMSSessionsTable", name="sessions", doc="Stimulation sessions.",
@@ -460,6 +474,7 @@ NEW_TYPES = [
     thresholds_table,
     protocols_table,
     targets_table,
+    coils_table,
     pulses_table,
     sessions_table,
     reconciliation_table,

@@ -23,11 +23,12 @@ def _spec_path() -> Path:
 
 load_namespaces(str(_spec_path()))
 
-from ndx_tms.vocabulary import TMSValueError  # noqa: E402
 from ndx_tms.devices import TMSCoil, TMSCoilModel, TMSStimulator, TMSStimulatorModel  # noqa: E402
+from ndx_tms.imaging import TMSArtifactMask, TMSClockAlignment  # noqa: E402
 from ndx_tms.tables import (  # noqa: E402
     CellTypesTable,
     TMSAdverseEventsTable,
+    TMSCoilsTable,
     TMSCoordinateSpace,
     TMSExperimentMetadata,
     TMSProtocolsTable,
@@ -38,7 +39,7 @@ from ndx_tms.tables import (  # noqa: E402
     TMSThresholdsTable,
     add_cell_type_column,
 )
-from ndx_tms.imaging import TMSArtifactMask, TMSClockAlignment  # noqa: E402
+from ndx_tms.vocabulary import TMSValueError  # noqa: E402
 
 __all__ = [
     "NAMESPACE",
@@ -47,6 +48,7 @@ __all__ = [
     "TMSArtifactMask",
     "TMSClockAlignment",
     "TMSCoil",
+    "TMSCoilsTable",
     "TMSCoilModel",
     "TMSCoordinateSpace",
     "TMSExperimentMetadata",

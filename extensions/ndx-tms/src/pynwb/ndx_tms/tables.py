@@ -15,8 +15,8 @@ from ndx_tms._registry import generated, register
 from ndx_tms.vocabulary import (
     ADVERSE_EVENT_TYPES,
     CELL_ONTOLOGY_TERMS,
-    INDUCED_CURRENT_DIRECTIONS,
     COIL_CURRENT_DIRECTIONS,
+    INDUCED_CURRENT_DIRECTIONS,
     INTENSITY_REFERENCES,
     MEASUREMENT_METHODS,
     PROJECTION_CLASSES,
@@ -128,8 +128,58 @@ class TMSTargetsTable(generated("TMSTargetsTable")):
 
 
 @register
+class TMSCoilsTable(generated("TMSCoilsTable")):
+    """The coils pulses refer to; ``TMSPulsesTable.coil`` holds row indices into this table."""
+
+    def row_of(self, coil) -> int:
+        """Row of ``coil`` (a TMSCoil), adding it when new."""
+        devices = self["device"].data
+        for i, device in enumerate(devices):
+            if device is coil:
+                return i
+        if getattr(coil, "neurodata_type", None) != "TMSCoil":
+            raise TMSValueError(f"coil: expected a TMSCoil device or a row index, got {type(coil).__name__}")
+        self.add_row(device=coil)
+        return len(self) - 1
+
+
+@register
 class TMSPulsesTable(generated("TMSPulsesTable")):
-    """Every delivered pulse. Use :meth:`add_pulses` for whole courses; ``add_row`` for a few pulses."""
+    """Every delivered pulse. Use :meth:`add_pulses` for whole courses; ``add_row`` for a few pulses.
+
+    ``coil`` takes TMSCoil devices (or row indices); they are stored once in a :class:`TMSCoilsTable`
+    (created when ``target_tables`` gives none) and each pulse holds a row index.
+    """
+
+    @staticmethod
+    def _prepare_kwargs(kwargs: dict) -> dict:
+        target_tables = dict(kwargs.get("target_tables") or {})
+        if "coil" not in target_tables and not kwargs.get("columns"):
+            target_tables["coil"] = TMSCoilsTable(description="Coils that delivered the pulses.")
+            kwargs["target_tables"] = target_tables
+        return kwargs
+
+    @property
+    def coils(self) -> TMSCoilsTable:
+        """The coils table the ``coil`` column refers to."""
+        return self["coil"].table
+
+    def _coil_rows(self, values, n: int) -> np.ndarray:
+        if isinstance(values, (list, tuple, np.ndarray)) and len(values) == n and not isinstance(values, str):
+            items = list(values)
+        else:
+            items = [values] * n
+        cache: dict[int, int] = {}
+        rows = np.empty(n, dtype=np.int64)
+        for i, item in enumerate(items):
+            if isinstance(item, (int, np.integer)):
+                rows[i] = int(item)
+                continue
+            key = id(item)
+            if key not in cache:
+                cache[key] = self.coils.row_of(item)
+            rows[i] = cache[key]
+        return rows
 
     REQUIRED = (
         "timestamp", "protocol", "target", "coil", "intensity_in_percent_mso", "di_dt_in_a_per_us",
@@ -138,6 +188,8 @@ class TMSPulsesTable(generated("TMSPulsesTable")):
 
     def add_row(self, **kwargs):
         """Add one pulse; checks the source term, intensity, pose and artifact window."""
+        if "coil" in kwargs and not isinstance(kwargs["coil"], (int, np.integer)):
+            kwargs["coil"] = int(self._coil_rows(kwargs["coil"], 1)[0])
         check_choice("source", kwargs.get("source"), PULSE_SOURCES)
         check_range("intensity_in_percent_mso", kwargs.get("intensity_in_percent_mso"), 0.0, 100.0)
         window = np.asarray(kwargs.get("artifact_window_in_s"), dtype=float)
@@ -164,6 +216,7 @@ class TMSPulsesTable(generated("TMSPulsesTable")):
         missing = [c for c in self.REQUIRED if c not in columns]
         if missing:
             raise TMSValueError(f"add_pulses: missing required column(s) {missing}")
+        columns["coil"] = self._coil_rows(columns["coil"], n)
         arrays = {name: _broadcast(name, value, n) for name, value in columns.items()}
         _check_pulse_arrays(arrays)
         existing = set(self.colnames)
@@ -199,7 +252,7 @@ def _column_spec(cls, name: str) -> dict | None:
 
 
 _PULSE_DTYPES = {
-    "timestamp": np.float64, "protocol": np.int64, "target": np.int64, "coil": object,
+    "timestamp": np.float64, "protocol": np.int64, "target": np.int64, "coil": np.int64,
     "intensity_in_percent_mso": np.float64, "di_dt_in_a_per_us": np.float64, "source": object,
     "session_number": np.int32, "train_number": np.int32, "burst_number": np.int32, "pulse_number": np.int32,
     "artifact_window_in_s": np.float64, "scheduled_time_in_s": np.float64,
@@ -236,7 +289,7 @@ def _check_pulse_arrays(arrays: dict[str, np.ndarray]) -> None:
         raise TMSValueError("artifact_window_in_s: stop before start")
     if not np.all(np.isfinite(arrays["timestamp"])):
         raise TMSValueError("timestamp: every pulse needs a finite time")
-    for name in ("protocol", "target"):
+    for name in ("protocol", "target", "coil"):
         if np.any(arrays[name] < 0):
             raise TMSValueError(f"{name}: row indices must be >= 0")
     if "measured_coil_pose" in arrays:
@@ -301,7 +354,17 @@ class CellTypesTable(generated("CellTypesTable")):
 
 @register
 class TMSExperimentMetadata(generated("TMSExperimentMetadata")):
-    """All TMS metadata of a session, in ``/general/tms`` (add with ``nwbfile.add_lab_meta_data``)."""
+    """All TMS metadata of a session, in ``/general/tms`` (add with ``nwbfile.add_lab_meta_data``).
+
+    When ``pulses`` is given without ``coils``, the pulses' own coils table is adopted.
+    """
+
+    @staticmethod
+    def _prepare_kwargs(kwargs: dict) -> dict:
+        pulses = kwargs.get("pulses")
+        if pulses is not None and kwargs.get("coils") is None and "coil" in pulses.colnames:
+            kwargs["coils"] = pulses["coil"].table
+        return kwargs
 
 
 def add_cell_type_column(

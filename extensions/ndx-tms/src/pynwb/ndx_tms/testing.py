@@ -295,18 +295,20 @@ def mock_CellTypesTable(**kwargs) -> CellTypesTable:
     return table
 
 
-def mock_TMSExperimentMetadata(*, coil: TMSCoil | None = None, **kwargs) -> TMSExperimentMetadata:
-    """Every TMS table of the mock aiTBS day in one container."""
+def mock_TMSExperimentMetadata(
+    *, coil: TMSCoil | None = None, sessions: int = MOCK_SESSIONS, **kwargs
+) -> TMSExperimentMetadata:
+    """Every TMS table of the mock aiTBS day (``sessions`` iTBS sessions) in one container."""
     space = mock_TMSCoordinateSpace()
     thresholds = mock_TMSThresholdsTable()
     protocols = mock_TMSProtocolsTable(thresholds=thresholds)
     targets = mock_TMSTargetsTable(coordinate_space=space)
-    pulses = mock_TMSPulsesTable(protocols=protocols, targets=targets, coil=coil)
-    sessions = mock_TMSSessionsTable(protocols=protocols, targets=targets)
+    pulses = mock_TMSPulsesTable(protocols=protocols, targets=targets, coil=coil, sessions=sessions)
+    session_table = mock_TMSSessionsTable(protocols=protocols, targets=targets, sessions=sessions)
     values = dict(
         tms_coordinate_spaces=[space], thresholds=thresholds, protocols=protocols, targets=targets,
-        pulses=pulses, sessions=sessions,
-        reconciliation=mock_TMSReconciliationTable(sessions=sessions, protocols=protocols),
+        pulses=pulses, sessions=session_table,
+        reconciliation=mock_TMSReconciliationTable(sessions=session_table, protocols=protocols),
         adverse_events=mock_TMSAdverseEventsTable(), cell_types=mock_CellTypesTable(),
         sham_description="Sham protocol declared (coil 5 cm away, same sound); not delivered on this day.",
         blinding_description="Behavioural scoring blinded to stimulation condition.",
@@ -358,7 +360,7 @@ def mock_tms_nwbfile(*, with_imaging: bool = True) -> NWBFile:
         session_description="One day of accelerated iTBS (3 sessions, 30 min apart) in an awake, head-fixed "
                             "chronically stressed Tlx3-Cre mouse, with two-photon imaging of dmPFC.",
         identifier="ndx-tms-mock-aitbs-0001",
-        session_start_time=dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.timezone.utc),
+        session_start_time=dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC),
         session_id="aitbs-day1",
         experimenter=["Doe, Jane"],
         lab="TMS imaging lab",
@@ -389,10 +391,14 @@ def mock_tms_nwbfile(*, with_imaging: bool = True) -> NWBFile:
 
 def _add_mock_imaging(nwbfile: NWBFile, metadata: TMSExperimentMetadata) -> None:
     """A tiny two-photon series over the first iTBS session, ROIs labelled with cell types."""
+    from pynwb.device import DeviceModel
     from pynwb.ophys import ImageSegmentation, OpticalChannel, TwoPhotonSeries
 
+    microscope_model = DeviceModel(name="Ultima 2Pplus", manufacturer="Bruker",
+                                   description="Resonant-galvo two-photon microscope.")
+    nwbfile.add_device_model(microscope_model)
     microscope = nwbfile.create_device(name="microscope", description="Resonant two-photon microscope.",
-                                       manufacturer="Bruker")
+                                       model=microscope_model)
     channel = OpticalChannel(name="green", description="GCaMP6f emission", emission_lambda=510.0)
     plane = nwbfile.create_imaging_plane(
         name="imaging_plane", optical_channel=channel, description="L5 dmPFC, 250 um below pia",

@@ -95,7 +95,9 @@ def check_choice(field: str, value: str, choices: Iterable[str], *, allow_empty:
 
 def check_choices(field: str, values: Iterable[str] | None, choices: Iterable[str]) -> None:
     """Raise unless every value is one of ``choices``."""
-    for value in values or ():
+    if values is None:
+        return
+    for value in values:
         check_choice(field, value, choices)
 
 
