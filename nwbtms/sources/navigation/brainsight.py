@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from array import array
 from os import PathLike
 from pathlib import Path
 
@@ -75,10 +76,7 @@ def read_brainsight(path: str | PathLike) -> NavigatorPulses:
     if not path.is_file():
         raise SourceError("Brainsight export not found", file=path, hint="check the path")
     header: dict[str, str] = {}
-    columns: list[str] | None = None
-    header_line = 0
-    rows: list[tuple[int, list[str]]] = []
-    saw_samples = False
+    parser: _SampleParser | None = None
     with open(path, encoding="utf-8-sig", errors="strict", newline="") as handle:
         section = None
         try:
@@ -89,106 +87,117 @@ def read_brainsight(path: str | PathLike) -> NavigatorPulses:
                     if "\t" in body and body.split("\t", 1)[0].endswith("Name"):
                         section = body.split("\t", 1)[0]
                         if section == "Sample Name":
-                            if saw_samples:
+                            if parser is not None:
                                 raise SourceError("second Samples section", file=path, line=line_number,
                                                   hint="export one Brainsight session per file")
-                            saw_samples = True
-                            columns = [c.strip() for c in body.split("\t")]
-                            header_line = line_number
+                            parser = _SampleParser(path, [c.strip() for c in body.split("\t")], line_number)
                     elif ":" in body and section is None:
                         key, _, value = body.partition(":")
                         header[key.strip().lower()] = value.strip()
                     continue
                 if section == "Sample Name" and text.strip():
-                    rows.append((line_number, text.split("\t")))
+                    parser.add(line_number, text.split("\t"))
         except UnicodeDecodeError as exc:
             raise SourceError(f"not UTF-8 text ({exc.reason})", file=path,
                               hint="export from Brainsight with Encoding: UTF-8") from None
-    if columns is None:
+    if parser is None:
         raise SourceError("no Samples section ('# Sample Name' line)", file=path,
                           hint="export the samples from Brainsight (File > Export, include samples)")
-    missing = [c for c in POSITION_COLUMNS + COSINE_COLUMNS if c not in columns]
-    if missing:
-        raise SourceError(f"Samples section lacks column(s) {missing}", file=path, line=header_line,
-                          field=missing[0], hint="export the samples with location and orientation")
-    return _build(path, header, columns, rows)
+    return parser.finish(header)
 
 
-def _build(path: Path, header: dict[str, str], columns: list[str],
-           rows: list[tuple[int, list[str]]]) -> NavigatorPulses:
-    position = {name: i for i, name in enumerate(columns)}
-    n = len(rows)
-    recorded = np.full((n, 4, 4), np.nan)
-    numbers = {ours: np.full(n, np.nan) for ours in OPTIONAL_NUMBERS}
-    times = np.full(n, np.nan)
-    labels: list[str] = []
-    line_labels = [f"line {line}" for line, _ in rows]
-    untracked_lines = []
-    first_date: dt.date | None = None
-    for k, (line, cells) in enumerate(rows):
-        if len(cells) < len(columns):
-            cells = cells + [""] * (len(columns) - len(cells))
-        elif len(cells) > len(columns):
-            raise SourceError(f"row has {len(cells)} fields, the Sample header has {len(columns)}", file=path,
-                              line=line, hint="the export is damaged; export it again")
+#: Per-row numbers kept while reading: 3 location, 9 cosines, the optional numbers, time.
+_ROW_WIDTH = 3 + 9 + len(OPTIONAL_NUMBERS) + 1
 
-        def number(column: str, line: int = line, cells: list[str] = cells) -> float:
-            text = cells[position[column]].strip()
-            if text in MISSING:
-                return math.nan
-            try:
-                return float(text)
-            except ValueError:
-                raise SourceError(f"{column} value {text!r} is not a number", file=path, line=line,
-                                  field=column, hint="the export is damaged; export it again") from None
 
-        location = [number(c) for c in POSITION_COLUMNS]
-        cosines = np.array([number(c) for c in COSINE_COLUMNS]).reshape(3, 3)  # row i = axis i
-        if np.isfinite(location).all() and np.isfinite(cosines).all():
-            recorded[k, :3, :3] = cosines.T  # column i = axis i
-            recorded[k, :3, 3] = location
-            recorded[k, 3] = (0.0, 0.0, 0.0, 1.0)
-        else:
-            untracked_lines.append(line)
-        for ours, column in OPTIONAL_NUMBERS.items():
-            if column in position:
-                numbers[ours][k] = number(column)
-        label = cells[position["Assoc. Target"]].strip() if "Assoc. Target" in position else ""
-        labels.append("" if label in MISSING else label)
-        if "Date" in position and "Time" in position:
-            stamp = _timestamp(path, line, cells[position["Date"]], cells[position["Time"]])
+class _SampleParser:
+    """Parses Sample rows one at a time into compact arrays (memory bounded by the output)."""
+
+    def __init__(self, path: Path, columns: list[str], header_line: int) -> None:
+        missing = [c for c in POSITION_COLUMNS + COSINE_COLUMNS if c not in columns]
+        if missing:
+            raise SourceError(f"Samples section lacks column(s) {missing}", file=path, line=header_line,
+                              field=missing[0], hint="export the samples with location and orientation")
+        self.path = path
+        self.columns = columns
+        self.position = {name: i for i, name in enumerate(columns)}
+        self.values = array("d")
+        self.lines = array("q")
+        self.labels: list[str] = []
+        self.first_date: dt.date | None = None
+
+    def _number(self, cells: list[str], column: str, line: int) -> float:
+        text = cells[self.position[column]].strip()
+        if text in MISSING:
+            return math.nan
+        try:
+            return float(text)
+        except ValueError:
+            raise SourceError(f"{column} value {text!r} is not a number", file=self.path, line=line,
+                              field=column, hint="the export is damaged; export it again") from None
+
+    def add(self, line: int, cells: list[str]) -> None:
+        if len(cells) > len(self.columns):
+            raise SourceError(f"row has {len(cells)} fields, the Sample header has {len(self.columns)}",
+                              file=self.path, line=line, hint="the export is damaged; export it again")
+        cells = cells + [""] * (len(self.columns) - len(cells))
+        row = [self._number(cells, c, line) for c in POSITION_COLUMNS + COSINE_COLUMNS]
+        for column in OPTIONAL_NUMBERS.values():
+            row.append(self._number(cells, column, line) if column in self.position else math.nan)
+        time_s = math.nan
+        if "Date" in self.position and "Time" in self.position:
+            stamp = _timestamp(self.path, line, cells[self.position["Date"]], cells[self.position["Time"]])
             if stamp is not None:
-                if first_date is None:
-                    first_date = stamp.date()
-                midnight = dt.datetime.combine(first_date, dt.time())
-                times[k] = (stamp - midnight).total_seconds()
-    pose = recorded @ BRAINSIGHT_TO_MATSIMNIBS_AXES
-    problems = pose_problems(recorded, line_labels)
-    if untracked_lines:
-        problems.append(f"{len(untracked_lines)} sample(s) without a pose (coil not tracked): lines "
-                        f"{untracked_lines[:10]}{' ...' if len(untracked_lines) > 10 else ''}")
-    if n and np.isnan(times).all():
-        problems.append("the export has no Date/Time per sample: time_s is NaN; merge by order")
-    space = header.get("coordinate system", "")
-    orientation = SPACE_ORIENTATION.get(space.lower(), "RAS" if space.lower().startswith("nifti") else "")
-    return NavigatorPulses(
-        time_s=times,
-        pose=pose,
-        amplitude_percent_mso=numbers["amplitude_percent_mso"],
-        di_dt_a_per_us=np.full(n, np.nan),
-        target_error_mm=numbers["target_error_mm"],
-        angular_error_deg=numbers["angular_error_deg"],
-        twist_error_deg=numbers["twist_error_deg"],
-        target_label=labels,
-        coordinate_space=space,
-        path=path,
-        pose_convention="matsimnibs axes (Brainsight coil x and z reversed, as SimNIBS nnav.py does); "
-                        f"translation in mm in the exported '{space}' system"
-                        + (f" ({orientation})" if orientation else ""),
-        pose_recorded=recorded,
-        clock=("s since midnight of the first sample's Date (wall clock)" if first_date else "none"),
-        problems=problems,
-    )
+                if self.first_date is None:
+                    self.first_date = stamp.date()
+                time_s = (stamp - dt.datetime.combine(self.first_date, dt.time())).total_seconds()
+        row.append(time_s)
+        self.values.extend(row)
+        self.lines.append(line)
+        label = cells[self.position["Assoc. Target"]].strip() if "Assoc. Target" in self.position else ""
+        self.labels.append("" if label in MISSING else label)
+
+    def finish(self, header: dict[str, str]) -> NavigatorPulses:
+        table = np.frombuffer(self.values, dtype=np.float64).reshape(-1, _ROW_WIDTH) if len(self.values) \
+            else np.zeros((0, _ROW_WIDTH))
+        n = table.shape[0]
+        location, cosines = table[:, :3], table[:, 3:12].reshape(n, 3, 3)  # cosines[k, i] = axis i
+        tracked = np.isfinite(location).all(axis=1) & np.isfinite(cosines).all(axis=(1, 2))
+        recorded = np.full((n, 4, 4), np.nan)
+        recorded[tracked, :3, :3] = np.swapaxes(cosines[tracked], 1, 2)  # column i = axis i
+        recorded[tracked, :3, 3] = location[tracked]
+        recorded[tracked, 3] = (0.0, 0.0, 0.0, 1.0)
+        numbers = {ours: table[:, 12 + k].copy() for k, ours in enumerate(OPTIONAL_NUMBERS)}
+        times = table[:, -1].copy()
+        lines = np.asarray(self.lines, dtype=np.int64)
+        pose = recorded @ BRAINSIGHT_TO_MATSIMNIBS_AXES
+        problems = pose_problems(recorded, [f"line {line}" for line in lines.tolist()])
+        untracked_lines = lines[~tracked].tolist()
+        if untracked_lines:
+            problems.append(f"{len(untracked_lines)} sample(s) without a pose (coil not tracked): lines "
+                            f"{untracked_lines[:10]}{' ...' if len(untracked_lines) > 10 else ''}")
+        if n and np.isnan(times).all():
+            problems.append("the export has no Date/Time per sample: time_s is NaN; merge by order")
+        space = header.get("coordinate system", "")
+        orientation = SPACE_ORIENTATION.get(space.lower(), "RAS" if space.lower().startswith("nifti") else "")
+        return NavigatorPulses(
+            time_s=times,
+            pose=pose,
+            amplitude_percent_mso=numbers["amplitude_percent_mso"],
+            di_dt_a_per_us=np.full(n, np.nan),
+            target_error_mm=numbers["target_error_mm"],
+            angular_error_deg=numbers["angular_error_deg"],
+            twist_error_deg=numbers["twist_error_deg"],
+            target_label=self.labels,
+            coordinate_space=space,
+            path=self.path,
+            pose_convention="matsimnibs axes (Brainsight coil x and z reversed, as SimNIBS nnav.py does); "
+                            f"translation in mm in the exported '{space}' system"
+                            + (f" ({orientation})" if orientation else ""),
+            pose_recorded=recorded,
+            clock=("s since midnight of the first sample's Date (wall clock)" if self.first_date else "none"),
+            problems=problems,
+        )
 
 
 def _timestamp(path: Path, line: int, date_text: str, time_text: str) -> dt.datetime | None:

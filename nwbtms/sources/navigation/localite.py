@@ -35,6 +35,7 @@ from __future__ import annotations
 import math
 import re
 import xml.etree.ElementTree as ET
+from array import array
 from collections.abc import Iterator
 from os import PathLike
 from pathlib import Path
@@ -78,10 +79,11 @@ def read_localite_triggers(path: str | PathLike) -> NavigatorPulses:
     if not path.is_file():
         raise SourceError("Localite file not found", file=path, hint="check the path")
     refuse_doctype(path)
-    times_ms: list[float] = []
-    matrices: list[list[float]] = []
-    amplitudes: list[float] = []
-    di_dts: list[float] = []
+    # compact typed buffers (8 bytes per number): memory stays proportional to the output arrays
+    times_ms = array("d")
+    matrices = array("d")
+    amplitudes = array("d")
+    di_dts = array("d")
     root = None
     space = ""
     start_time = ""
@@ -97,7 +99,7 @@ def read_localite_triggers(path: str | PathLike) -> NavigatorPulses:
                 continue
             index = len(times_ms)
             times_ms.append(_recording_time_ms(path, elem, index))
-            matrices.append(_matrix(path, elem, index))
+            matrices.extend(_matrix(path, elem, index))
             amplitude, di_dt = _response_values(path, elem, index)
             amplitudes.append(amplitude)
             di_dts.append(di_dt)
@@ -111,7 +113,7 @@ def read_localite_triggers(path: str | PathLike) -> NavigatorPulses:
     if not space:
         raise SourceError("TriggerMarkerList has no coordinateSpace", file=path, field="coordinateSpace",
                           hint="export the trigger markers again from TMS Navigator")
-    recorded = np.asarray(matrices, dtype=np.float64).reshape(-1, 4, 4)
+    recorded = np.array(matrices, dtype=np.float64).reshape(-1, 4, 4)
     untracked = np.all(np.isclose(recorded, UNTRACKED_MATRIX, atol=1e-9), axis=(1, 2))
     pose = recorded @ LOCALITE_TO_MATSIMNIBS_AXES
     pose[untracked] = np.nan
@@ -125,10 +127,10 @@ def read_localite_triggers(path: str | PathLike) -> NavigatorPulses:
     clock = ("ms since the marker list's startTime" + (f" {start_time} ({_format_tod(start_s)} of day)"
                                                         if start_time else ""))
     return NavigatorPulses(
-        time_s=np.asarray(times_ms, dtype=np.float64) / 1000.0,
+        time_s=np.array(times_ms, dtype=np.float64) / 1000.0,
         pose=pose,
-        amplitude_percent_mso=np.asarray(amplitudes, dtype=np.float64),
-        di_dt_a_per_us=np.asarray(di_dts, dtype=np.float64),
+        amplitude_percent_mso=np.array(amplitudes, dtype=np.float64),
+        di_dt_a_per_us=np.array(di_dts, dtype=np.float64),
         target_error_mm=np.full(n, np.nan),
         angular_error_deg=np.full(n, np.nan),
         twist_error_deg=np.full(n, np.nan),
