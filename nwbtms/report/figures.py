@@ -404,7 +404,7 @@ def imaging_timeline(
 def roi_map(maps: list[RoiMap]) -> Figure:
     """Figure 6: mean image with ROI outlines coloured by cell type and drawn by kind."""
     shown = maps[:2]
-    fig = Figure(figsize=(WIDTH_IN, WIDTH_IN / len(shown) * 0.85 + 0.6), layout="constrained")
+    fig = Figure(figsize=(7.5 * len(shown), 7.0), layout="constrained")
     axes = fig.subplots(1, len(shown), squeeze=False)[0]
     for ax, plane in zip(axes, shown, strict=True):
         if plane.image is not None:
