@@ -57,9 +57,11 @@ def find_sessions(times_s, *, min_gap_s: float) -> list[SessionSpan]:
     """
     times = np.asarray(times_s, dtype=np.float64).ravel()
     if not (np.isfinite(min_gap_s) and min_gap_s > 0):
-        raise InputError(f"min_gap_s must be a positive number of seconds, got {min_gap_s}",
-                         field="min_gap_s",
-                         hint="use session_gap_threshold_s(protocol) or a value above the inter-train pause")
+        raise InputError(
+            f"min_gap_s must be a positive number of seconds, got {min_gap_s}",
+            field="min_gap_s",
+            hint="use session_gap_threshold_s(protocol) or a value above the inter-train pause",
+        )
     if times.size == 0:
         return []
     if not np.all(np.isfinite(times)):
@@ -70,8 +72,10 @@ def find_sessions(times_s, *, min_gap_s: float) -> list[SessionSpan]:
     breaks = np.flatnonzero(gaps > min_gap_s) + 1
     starts = np.concatenate([[0], breaks])
     stops = np.concatenate([breaks, [times.size]])
-    return [SessionSpan(int(a), int(b), float(times[a]), float(times[b - 1])) for a, b in zip(starts, stops,
-                                                                                                 strict=True)]
+    return [
+        SessionSpan(int(a), int(b), float(times[a]), float(times[b - 1]))
+        for a, b in zip(starts, stops, strict=True)
+    ]
 
 
 def session_gap_threshold_s(levels: Iterable) -> float:
@@ -93,8 +97,9 @@ def session_gap_threshold_s(levels: Iterable) -> float:
     """
     parsed = [_level(level) for level in getattr(levels, "levels", levels)]
     if not parsed:
-        raise ProtocolError("protocol has no timing levels", field="levels",
-                            hint="declare pulse/burst/train levels")
+        raise ProtocolError(
+            "protocol has no timing levels", field="levels", hint="declare pulse/burst/train levels"
+        )
     within: list[tuple[str, int, int]] = []
     session_interval_us = None
     for name, count, interval_us in parsed:
@@ -105,8 +110,11 @@ def session_gap_threshold_s(levels: Iterable) -> float:
         within.append((name, count, interval_us))
     longest_pause_us, duration_us = _longest_pause_us(within)
     if longest_pause_us <= 0:
-        raise ProtocolError("the protocol has no pause within a session to derive a session gap from",
-                            field="levels", hint="pass min_gap_s explicitly")
+        raise ProtocolError(
+            "the protocol has no pause within a session to derive a session gap from",
+            field="levels",
+            hint="pass min_gap_s explicitly",
+        )
     if session_interval_us is not None and session_interval_us - duration_us > longest_pause_us:
         between_us = session_interval_us - duration_us
         return (longest_pause_us + between_us) / 2 / 1e6
