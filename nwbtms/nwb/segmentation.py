@@ -1,0 +1,431 @@
+"""Suite2p segmentations into NWB: PlaneSegmentation with ROI kinds, parents, keys and cell types; traces.
+
+Each ROI row of the PlaneSegmentation carries
+
+- ``pixel_mask``: ``(x, y, weight)`` from Suite2p's ``xpix``, ``ypix``, ``lam``;
+- ``roi_kind``: ``soma``, ``dendrite`` or ``spine``;
+- ``parent_roi``: row index of the parent ROI in the same table (a spine's dendrite or soma), ``-1`` for
+  none. An integer column rather than a self-referencing ``DynamicTableRegion``: hdmf 6.2 resolves a
+  region that points at its own table recursively (``table[i]`` and ``to_dataframe()`` never return),
+  and a region cannot say "no parent". Named ``parent_roi`` because ``parent`` is already an attribute
+  of every hdmf container;
+- ``roi_key``: a stable cross-session key (from the label file, e.g. ``M001-d3-spine07``, so the same
+  spine can be followed across days); defaults to ``plane<N>-roi<i>``, stable only within a session;
+- ``iscell``, ``iscell_probability``: Suite2p's classifier;
+- ``cell_type``: a ``DynamicTableRegion`` into ``ndx_tms.CellTypesTable`` (``ndx_tms.add_cell_type_column``).
+
+Labels come from a per-ROI label file (CSV or YAML, see :func:`load_roi_labels`) or a rule for the whole
+plane (:func:`roi_label_rule`, e.g. every ROI of this plane is an IT neuron labelled by Tlx3-Cre).
+Traces (F, Fneu, spks; ``(rois, frames)`` on disk) are streamed transposed to ``(frames, rois)``
+RoiResponseSeries under ``Fluorescence`` and ``Deconvolved``, gzip-compressed, never loaded whole.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+import yaml
+from hdmf.backends.hdf5 import H5DataIO
+from hdmf.data_utils import GenericDataChunkIterator
+from pynwb import NWBFile
+from pynwb.base import Images
+from pynwb.image import GrayscaleImage
+from pynwb.ophys import Fluorescence, ImageSegmentation, ImagingPlane, PlaneSegmentation
+
+from nwbtms.errors import InputError, SourceError
+from nwbtms.imaging.clock import ClockFit, to_session_clock
+
+ROI_KINDS = ("soma", "dendrite", "spine")
+#: Trace chunk: whole ROIs x about 1 MB of frames (float32), a small buffer for the transposing copy.
+TRACE_CHUNK_BYTES = 1024 * 1024
+TRACE_BUFFER_GB = 0.064
+
+
+@runtime_checkable
+class Suite2pPlaneLike(Protocol):
+    """What the builder needs of a Suite2p plane (``nwbtms.sources.segmentation.suite2p.Suite2pPlane``)."""
+
+    stat: list[dict[str, Any]]
+    ops: dict[str, Any]
+    F: np.ndarray
+    Fneu: np.ndarray
+    spks: np.ndarray
+    iscell: np.ndarray
+
+
+@dataclass(frozen=True)
+class RoiLabel:
+    """What the label file says of one ROI (None: not given)."""
+
+    roi_kind: str | None = None
+    parent: int | str | None = None
+    roi_key: str | None = None
+    cell_type: str | None = None
+
+
+@dataclass
+class RoiLabels:
+    """Per-ROI labels plus defaults for unlisted ROIs.
+
+    Attributes
+    ----------
+    rois : dict of int to RoiLabel
+        Keyed by Suite2p ROI index (row of ``stat.npy``).
+    default_kind, default_cell_type : str or None
+        For ROIs not listed (or listed without that field).
+    source : str
+        Where the labels came from, for messages and the column descriptions.
+    """
+
+    rois: dict[int, RoiLabel] = field(default_factory=dict)
+    default_kind: str | None = "soma"
+    default_cell_type: str | None = None
+    source: str = "rule"
+
+
+def roi_label_rule(*, cell_type: str | None = None, roi_kind: str = "soma") -> RoiLabels:
+    """Labels for a whole plane: every ROI is ``roi_kind`` of ``cell_type`` (e.g. ``"IT"``)."""
+    return RoiLabels(default_kind=roi_kind, default_cell_type=cell_type,
+                     source=f"rule: every ROI is a {roi_kind}" + (f" of type {cell_type}" if cell_type else ""))
+
+
+_FIELD_ALIASES = {"roi": "roi", "index": "roi", "roi_index": "roi", "kind": "roi_kind", "roi_kind": "roi_kind",
+                  "parent": "parent", "parent_roi": "parent", "key": "roi_key", "roi_key": "roi_key",
+                  "cell_type": "cell_type"}
+
+
+def _label_from_mapping(entry: Mapping[str, Any], path: Path, where: int | None) -> tuple[int, RoiLabel]:
+    values: dict[str, Any] = {}
+    for name, value in entry.items():
+        canonical = _FIELD_ALIASES.get(str(name).strip().lower())
+        if canonical is None:
+            raise InputError(f"unknown label field {name!r}", file=path, line=where, field=str(name),
+                             hint=f"use {', '.join(sorted(set(_FIELD_ALIASES.values())))}")
+        if value is not None and str(value).strip() != "":
+            values[canonical] = value.strip() if isinstance(value, str) else value
+    if "roi" not in values:
+        raise InputError("label without a 'roi' index", file=path, line=where, field="roi",
+                         hint="give the Suite2p ROI index (row of stat.npy) in a 'roi' column")
+    try:
+        roi = int(values.pop("roi"))
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"roi index {entry.get('roi')!r} is not an integer", file=path, line=where,
+                         field="roi") from exc
+    parent = values.get("parent")
+    if isinstance(parent, str) and parent.lstrip("-").isdigit():
+        parent = int(parent)
+    return roi, RoiLabel(roi_kind=values.get("roi_kind"), parent=parent,
+                         roi_key=None if values.get("roi_key") is None else str(values["roi_key"]),
+                         cell_type=None if values.get("cell_type") is None else str(values["cell_type"]))
+
+
+def load_roi_labels(path: str | os.PathLike) -> RoiLabels:
+    """Read a per-ROI label file.
+
+    CSV: a header row with ``roi`` and any of ``roi_kind``, ``parent``, ``roi_key``, ``cell_type``;
+    ``parent`` is the parent's ROI index or its ``roi_key``. YAML::
+
+        default: {roi_kind: soma, cell_type: IT}     # optional, for unlisted ROIs
+        rois:
+          - {roi: 0, roi_key: M001-soma01, cell_type: IT}
+          - {roi: 4, roi_kind: dendrite, parent: 0, roi_key: M001-dend01}
+          - {roi: 9, roi_kind: spine, parent: M001-dend01, roi_key: M001-spine01}
+
+    Raises
+    ------
+    InputError
+        Unreadable file, unknown fields, a ROI listed twice, non-integer indices.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("ROI label file not found", file=path)
+    labels = RoiLabels(default_kind="soma", source=path.name)
+    entries: list[tuple[int | None, Mapping[str, Any]]] = []
+    if path.suffix.lower() in (".yaml", ".yml"):
+        try:
+            document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            raise InputError(f"not valid YAML: {exc}", file=path,
+                             line=None if mark is None else mark.line + 1) from exc
+        if isinstance(document, list):
+            document = {"rois": document}
+        if not isinstance(document, dict):
+            raise InputError("expected a mapping with 'rois' (and optional 'default')", file=path)
+        default = document.get("default") or {}
+        labels.default_kind = default.get("roi_kind", default.get("kind", "soma"))
+        labels.default_cell_type = default.get("cell_type")
+        entries = [(None, e) for e in document.get("rois") or []]
+    else:
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            entries = [(reader.line_num, row) for row in reader]
+    for where, entry in entries:
+        if not isinstance(entry, Mapping):
+            raise InputError("each ROI label must be a mapping", file=path, line=where)
+        roi, label = _label_from_mapping(entry, path, where)
+        if roi in labels.rois:
+            raise InputError(f"ROI {roi} is labelled twice", file=path, line=where, field="roi")
+        labels.rois[roi] = label
+    return labels
+
+
+@dataclass(frozen=True)
+class ResolvedLabels:
+    """Column values, one per ROI."""
+
+    roi_kind: list[str]
+    parent_roi: np.ndarray
+    roi_key: list[str]
+    cell_type: list[str] | None
+
+
+def resolve_labels(labels: RoiLabels, num_rois: int, *, key_prefix: str = "roi") -> ResolvedLabels:
+    """Apply defaults, turn parent keys into row indices and check kinds, keys, parents and cycles.
+
+    Raises
+    ------
+    InputError
+        Unknown kind, a label for a ROI that does not exist, duplicate keys, a missing or self parent, a
+        parent cycle, or cell types given for some ROIs only (without a default).
+    """
+    where = labels.source
+    outside = sorted(r for r in labels.rois if not 0 <= r < num_rois)
+    if outside:
+        raise InputError(f"labels for ROI(s) {outside[:5]} but the plane has {num_rois} ROIs", file=where,
+                         field="roi", hint="ROI indices are rows of Suite2p's stat.npy, from 0")
+    kinds, keys, types = [], [], []
+    for i in range(num_rois):
+        label = labels.rois.get(i, RoiLabel())
+        kind = label.roi_kind or labels.default_kind
+        if kind not in ROI_KINDS:
+            raise InputError(f"ROI {i}: unknown roi_kind {kind!r}", file=where, field="roi_kind",
+                             hint=f"use one of {', '.join(ROI_KINDS)}")
+        kinds.append(kind)
+        keys.append(label.roi_key or f"{key_prefix}{i:04d}")
+        types.append(label.cell_type or labels.default_cell_type)
+    if len(set(keys)) != len(keys):
+        duplicates = sorted({k for k in keys if keys.count(k) > 1})
+        raise InputError(f"duplicate roi_key(s) {duplicates[:5]}", file=where, field="roi_key",
+                         hint="a roi_key must identify one ROI")
+    row_of_key = {k: i for i, k in enumerate(keys)}
+    parents = np.full(num_rois, -1, dtype=np.int64)
+    for i, label in labels.rois.items():
+        if label.parent is None:
+            continue
+        parent = row_of_key.get(label.parent) if isinstance(label.parent, str) else int(label.parent)
+        if parent is None or not 0 <= parent < num_rois:
+            raise InputError(f"ROI {i}: parent {label.parent!r} is neither a ROI index nor a roi_key",
+                             file=where, field="parent")
+        if parent == i:
+            raise InputError(f"ROI {i} is its own parent", file=where, field="parent")
+        parents[i] = parent
+    for i in range(num_rois):
+        seen, node = {i}, parents[i]
+        while node >= 0:
+            if node in seen:
+                raise InputError(f"ROI {i}: parent links form a cycle", file=where, field="parent")
+            seen.add(int(node))
+            node = parents[node]
+    if all(t is None for t in types):
+        cell_types = None
+    elif any(t is None for t in types):
+        missing = [i for i, t in enumerate(types) if t is None]
+        raise InputError(f"cell_type missing for ROI(s) {missing[:5]} (given for others)", file=where,
+                         field="cell_type", hint="label every ROI or give a default cell_type")
+    else:
+        cell_types = [str(t) for t in types]
+    return ResolvedLabels(kinds, parents, keys, cell_types)
+
+
+class _TransposedTraces(GenericDataChunkIterator):
+    """``(rois, frames)`` array (memory-mapped) read as ``(frames, rois)``, a buffer at a time."""
+
+    def __init__(self, traces: np.ndarray, **kwargs):
+        self._traces = traces
+        super().__init__(**kwargs)
+
+    def _get_data(self, selection: tuple[slice, ...]) -> np.ndarray:
+        frames, rois = selection
+        return np.ascontiguousarray(np.asarray(self._traces[rois, frames]).T)
+
+    def _get_maxshape(self) -> tuple[int, int]:
+        return (int(self._traces.shape[1]), int(self._traces.shape[0]))
+
+    def _get_dtype(self) -> np.dtype:
+        return np.dtype(self._traces.dtype)
+
+
+def _trace_data(traces: np.ndarray) -> H5DataIO:
+    num_rois, num_frames = traces.shape
+    itemsize = np.dtype(traces.dtype).itemsize
+    frames_per_chunk = int(max(1, min(num_frames, TRACE_CHUNK_BYTES // max(1, num_rois * itemsize))))
+    iterator = _TransposedTraces(traces, chunk_shape=(frames_per_chunk, max(1, num_rois)),
+                                 buffer_gb=TRACE_BUFFER_GB)
+    return H5DataIO(iterator, compression="gzip", compression_opts=4)
+
+
+def _check_lengths(plane: Suite2pPlaneLike) -> tuple[int, int]:
+    folder = str(getattr(plane, "folder", "suite2p folder"))
+    num_rois = len(plane.stat)
+    arrays = {"F.npy": plane.F, "Fneu.npy": plane.Fneu, "spks.npy": plane.spks}
+    num_frames = int(plane.F.shape[1]) if np.ndim(plane.F) == 2 else -1
+    for name, array in arrays.items():
+        if np.ndim(array) != 2 or array.shape != (num_rois, num_frames):
+            raise SourceError(f"{name} has shape {np.shape(array)}, expected ({num_rois} ROIs of stat.npy, "
+                              f"{num_frames} frames of F.npy)", file=os.path.join(folder, name),
+                              hint="the Suite2p output files come from different runs; rerun Suite2p")
+    if np.shape(plane.iscell)[0] != num_rois:
+        raise SourceError(f"iscell.npy has {np.shape(plane.iscell)[0]} rows, stat.npy {num_rois} ROIs",
+                          file=os.path.join(folder, "iscell.npy"), hint="rerun Suite2p classification")
+    return num_rois, num_frames
+
+
+@dataclass
+class SegmentationResult:
+    """The objects :func:`add_suite2p_segmentation` added."""
+
+    plane_segmentation: PlaneSegmentation
+    fluorescence: Fluorescence
+    deconvolved: Fluorescence
+    labels: ResolvedLabels
+
+
+def add_suite2p_segmentation(
+    nwbfile: NWBFile,
+    plane: Suite2pPlaneLike,
+    *,
+    imaging_plane: ImagingPlane,
+    labels: RoiLabels | None = None,
+    cell_types=None,
+    series=None,
+    clock_fit: ClockFit | None = None,
+    starting_time_s: float = 0.0,
+    name_suffix: str = "",
+    key_prefix: str | None = None,
+    module_name: str = "ophys",
+) -> SegmentationResult:
+    """Add one Suite2p plane: ROIs with kinds, parents, keys and cell types, and its traces.
+
+    Parameters
+    ----------
+    nwbfile : NWBFile
+    plane : Suite2pPlaneLike
+        E.g. ``nwbtms.sources.segmentation.suite2p.read_suite2p_plane(folder)``.
+    imaging_plane : ImagingPlane
+    labels : RoiLabels, optional
+        From :func:`load_roi_labels` or :func:`roi_label_rule`; default: every ROI a soma, no cell type.
+    cell_types : ndx_tms.CellTypesTable, optional
+        Required when the labels name cell types.
+    series : TwoPhotonSeries, optional
+        The movie segmented: traces share its timestamps (or start and rate) and it becomes the reference.
+    clock_fit : ClockFit, optional
+        For traces without ``series``: maps ``starting_time_s`` and the rate onto the session clock.
+    name_suffix : str
+        Appended to object names (``PlaneSegmentation<suffix>``...) when several planes go in one file.
+    key_prefix : str, optional
+        Default ``roi_key`` prefix; default ``plane<N>-roi``.
+
+    Raises
+    ------
+    SourceError
+        Suite2p arrays of mismatched lengths, or traces and movie of different frame counts.
+    InputError
+        Bad labels, or cell types without a CellTypesTable.
+    """
+    num_rois, num_frames = _check_lengths(plane)
+    folder = str(getattr(plane, "folder", "suite2p folder"))
+    plane_index = int(getattr(plane, "plane_index", 0))
+    resolved = resolve_labels(labels or RoiLabels(), num_rois,
+                              key_prefix=key_prefix or f"plane{plane_index}-roi")
+    if resolved.cell_type is not None and cell_types is None:
+        raise InputError("the ROI labels name cell types but no CellTypesTable was given", file=labels.source,
+                         field="cell_type", hint="declare the cell types in the session metadata")
+    module = nwbfile.processing.get(module_name) or nwbfile.create_processing_module(
+        name=module_name, description="Optical physiology: segmentation, traces, TMS artifact masks.")
+    segmentation_name = "ImageSegmentation"
+    segmentation = module.data_interfaces.get(segmentation_name)
+    if segmentation is None:
+        segmentation = ImageSegmentation(name=segmentation_name)
+        module.add(segmentation)
+    rois = segmentation.create_plane_segmentation(
+        name=f"PlaneSegmentation{name_suffix}", imaging_plane=imaging_plane,
+        description=f"Suite2p ROIs of {folder}; labels from {labels.source if labels else 'defaults'}.",
+        **({"reference_images": series} if series is not None else {}),
+    )
+    for i, roi in enumerate(plane.stat):
+        mask = np.column_stack([np.asarray(roi["xpix"], float), np.asarray(roi["ypix"], float),
+                                np.asarray(roi["lam"], float)])
+        rois.add_roi(pixel_mask=[tuple(row) for row in mask], id=i)
+    iscell = np.asarray(plane.iscell)
+    rois.add_column(name="roi_kind", description=f"Kind of ROI: one of {', '.join(ROI_KINDS)}.",
+                    data=resolved.roi_kind)
+    rois.add_column(name="parent_roi", description="Row index in this table of the parent ROI (the dendrite "
+                    "or soma a spine or dendrite belongs to); -1 when none.", data=resolved.parent_roi)
+    rois.add_column(name="roi_key", description="Stable cross-session key of the ROI (same structure, same key "
+                    "on every day).", data=resolved.roi_key)
+    rois.add_column(name="iscell", description="Suite2p classifier decision.", data=iscell[:, 0].astype(bool))
+    rois.add_column(name="iscell_probability", description="Suite2p classifier probability.",
+                    data=iscell[:, 1].astype(float) if iscell.ndim == 2 and iscell.shape[1] > 1
+                    else np.full(num_rois, np.nan))
+    if resolved.cell_type is not None:
+        from ndx_tms import add_cell_type_column
+        from ndx_tms.vocabulary import TMSValueError
+
+        try:
+            add_cell_type_column(rois, cell_types, resolved.cell_type)
+        except TMSValueError as exc:
+            raise InputError(str(exc), file=labels.source, field="cell_type",
+                             hint="cell types must be declared in the CellTypesTable") from exc
+    timing = _trace_timing(series, plane, num_frames, clock_fit, starting_time_s, folder)
+    region = rois.create_roi_table_region(region=list(range(num_rois)), description="All ROIs.")
+    fluorescence = Fluorescence(name=f"Fluorescence{name_suffix}")
+    deconvolved = Fluorescence(name=f"Deconvolved{name_suffix}")
+    module.add(fluorescence)
+    module.add(deconvolved)
+    traces = (
+        (fluorescence, "RoiResponseSeries", plane.F, "Suite2p raw fluorescence F (a.u.)."),
+        (fluorescence, "Neuropil", plane.Fneu, "Suite2p neuropil fluorescence Fneu (a.u.)."),
+        (deconvolved, "RoiResponseSeries", plane.spks, "Suite2p deconvolved activity spks (a.u.)."),
+    )
+    for container, name, data, description in traces:
+        container.create_roi_response_series(name=name, data=_trace_data(data), rois=region, unit="n.a.",
+                                             description=description, **timing)
+    mean_image = plane.ops.get("meanImg") if isinstance(plane.ops, Mapping) else None
+    if mean_image is not None:
+        module.add(Images(name=f"SegmentationImages{name_suffix}", description="Suite2p summary images.",
+                          images=[GrayscaleImage(name="mean", data=np.asarray(mean_image, dtype=np.float32),
+                                                 description="Mean of the registered movie (ops meanImg).")]))
+    return SegmentationResult(rois, fluorescence, deconvolved, resolved)
+
+
+def _trace_timing(series, plane, num_frames: int, clock_fit, starting_time_s: float, folder: str) -> dict:
+    if series is not None:
+        movie_frames = series.data.shape[0] if hasattr(series.data, "shape") else len(series.data)
+        if movie_frames != num_frames:
+            raise SourceError(f"traces have {num_frames} frames, the movie {series.name} has {movie_frames}",
+                              file=os.path.join(folder, "F.npy"), field="num_frames",
+                              hint="segment the same movie (same plane, all frames) that is written")
+        if series.timestamps is not None:
+            return {"timestamps": series}
+        return {"rate": series.rate, "starting_time": series.starting_time or 0.0}
+    rate = plane.ops.get("fs") if isinstance(plane.ops, Mapping) else None
+    if rate is None:
+        raise SourceError("no frame rate: ops.npy has no 'fs' and no movie was given",
+                          file=os.path.join(folder, "ops.npy"), field="fs", hint="pass the imaging series")
+    rate = float(rate)
+    if clock_fit is not None:
+        rate /= 1.0 + clock_fit.drift_ppm * 1e-6
+    return {"rate": rate, "starting_time": float(to_session_clock(starting_time_s, clock_fit))}
+
+
+__all__ = [
+    "ROI_KINDS", "ResolvedLabels", "RoiLabel", "RoiLabels", "SegmentationResult", "Suite2pPlaneLike",
+    "add_suite2p_segmentation", "load_roi_labels", "resolve_labels", "roi_label_rule",
+]
