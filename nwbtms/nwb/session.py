@@ -318,10 +318,8 @@ def build_tms_metadata(session: Session, *, tables: dict[str, Any], spaces: dict
     from ndx_tms import TMSExperimentMetadata, __version__
 
     values = {name: table for name, table in tables.items() if table is not None}
-    return TMSExperimentMetadata(
-        tms_coordinate_spaces=list(spaces.values()),
-        sham_description=session.data.get("sham_description", ""),
-        blinding_description=session.data.get("blinding_description", ""),
-        ndx_tms_version=__version__,
-        **values,
-    )
+    for field in ("sham_description", "blinding_description"):
+        if session.data.get(field):  # optional attributes: omitted rather than empty (NWB Inspector)
+            values[field] = session.data[field]
+    return TMSExperimentMetadata(tms_coordinate_spaces=list(spaces.values()), ndx_tms_version=__version__,
+                                 **values)

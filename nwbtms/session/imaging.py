@@ -15,8 +15,6 @@ For each ``imaging_planes`` entry:
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from nwbtms.errors import MetadataError, SourceError
@@ -113,9 +111,34 @@ def add_imaging_planes(session: Session, nwbfile, assembled, *, stimulation, met
 
 def _add_segmentation(session, key, plane, nwbfile, ophys, imaging_plane, series, metadata,
                       cell_type_rows) -> int:
-    """ROIs of the plane's segmentation source with kinds, parents, keys and cell types; returns the count."""
-    raise NotImplementedError  # plugged in when nwbtms.nwb.segmentation lands
+    """ROIs of the plane's Suite2p folder with kinds, parents, keys and cell types; returns the ROI count.
 
+    Cell types: the ``roi_labels`` file gives them per ROI (as the cell type's ``label``, e.g. ``IT``); the
+    plane's ``cell_type`` key is the rule for every ROI the file leaves without one.
+    """
+    from nwbtms.nwb.segmentation import add_suite2p_segmentation, load_roi_labels, roi_label_rule
+    from nwbtms.sources.segmentation import read_suite2p
 
-def _unused(_: Any) -> None:  # pragma: no cover
-    return None
+    segmentation = session.sources[plane["segmentation"]]
+    suite2p = read_suite2p(segmentation.path)
+    if isinstance(suite2p, list):
+        if len(suite2p) != 1:
+            raise MetadataError(f"segmentation {plane['segmentation']!r} holds {len(suite2p)} planes; point the "
+                                "source at one plane<N> folder per imaging plane", file=session.metadata_file,
+                                field=f"/sources/{plane['segmentation']}/path")
+        suite2p = suite2p[0]
+    rule_label = None
+    if plane.get("cell_type"):
+        rule_label = session.section("cell_types")[plane["cell_type"]]["label"]
+    if plane.get("roi_labels"):
+        labels = load_roi_labels(session.sources[plane["roi_labels"]].path)
+        if labels.default_cell_type is None:
+            labels.default_cell_type = rule_label
+    else:
+        labels = roi_label_rule(cell_type=rule_label)
+    planes = session.section("imaging_planes")
+    result = add_suite2p_segmentation(
+        nwbfile, suite2p, imaging_plane=imaging_plane, labels=labels, cell_types=metadata.cell_types,
+        series=series, name_suffix=f"_{key}" if len(planes) > 1 else "",
+    )
+    return len(result.plane_segmentation)
