@@ -7,11 +7,13 @@ vectorised numpy:
 1. Coarse offset: candidate offsets are differences between the first 10 delivered and the first 10
    declared pulses; each is scored by how many declared pulses of a short opening window find a
    delivered pulse within ``tolerance_s``. Ties (strictly periodic protocols are ambiguous by whole
-   periods) go to the candidate closest to ``offset_hint_s``, or else to ``delivered[0] - declared[0]``.
+   periods) go to the candidate closest to ``offset_hint_s`` (which also beats alignments scoring up
+   to 10% lower), or else to ``delivered[0] - declared[0]``.
 2. Growing windows: match the declared pulses of a window (nearest delivered pulse by
-   ``searchsorted``, one-to-one, within ``tolerance_s``), fit offset and drift by least squares, and
-   quadruple the window until it covers the whole schedule, so a 20 ppm drift over days never
-   outgrows the tolerance.
+   ``searchsorted``, one-to-one, within ``tolerance_s``), fit offset and drift by least squares
+   (drift clamped to ``max_drift_ppm``), and extend the window as far as the slope's uncertainty
+   allows, until it covers the whole schedule, so a 20 ppm drift over days never outgrows the
+   tolerance.
 3. A final pass with the fitted clock gives the matched pairs, the residuals, and the missing and
    extra pulses, which are located in the protocol's structure when a :class:`Schedule` is given
    (``"session 3, train 12: 3 pulses missing"``, 0-based like the pulses table).
@@ -137,9 +139,7 @@ def _as_sorted(values, what: str) -> tuple[np.ndarray, np.ndarray | None]:
     return array, None
 
 
-def _nearest_pairs(
-    pred: np.ndarray, delivered: np.ndarray, tolerance_s: float
-) -> tuple[np.ndarray, np.ndarray]:
+def _nearest_pairs(pred: np.ndarray, delivered: np.ndarray, tolerance_s: float) -> tuple[np.ndarray, np.ndarray]:
     """One-to-one nearest matches of sorted predictions into sorted delivered times within tolerance."""
     if pred.size == 0 or delivered.size == 0:
         empty = np.zeros(0, dtype=np.int64)
@@ -183,9 +183,7 @@ def _coarse_offset(
 ) -> float:
     """Offset (delivered minus declared) that best aligns the opening window of the schedule."""
     candidates = (
-        np.unique(
-            np.round((delivered[:_CANDIDATES, None] - declared[None, :_CANDIDATES]).ravel() / tolerance_s)
-        )
+        np.unique(np.round((delivered[:_CANDIDATES, None] - declared[None, :_CANDIDATES]).ravel() / tolerance_s))
         * tolerance_s
     )
     stop = int(np.searchsorted(declared, declared[0] + window_s, side="right"))
@@ -194,8 +192,12 @@ def _coarse_offset(
     reach = delivered[min(_CANDIDATES, delivered.size) - 1] + (window[-1] - window[0]) + 2 * tolerance_s
     nearby = delivered[: int(np.searchsorted(delivered, reach, side="right"))]
     scores = _match_count(window[None, :] + candidates[:, None], nearby, 2 * tolerance_s)
-    best = np.flatnonzero(scores == scores.max())
-    anchor = delivered[0] - declared[0] if offset_hint_s is None else offset_hint_s
+    if offset_hint_s is None:
+        best = np.flatnonzero(scores == scores.max())
+        anchor = delivered[0] - declared[0]
+    else:  # a hint also wins over near-best alignments a period away (an edge pulse dropped)
+        best = np.flatnonzero(scores >= scores.max() - max(1, 0.1 * scores.max()))
+        anchor = offset_hint_s
     choice = candidates[best[np.argmin(np.abs(candidates[best] - anchor))]]
     # refine to the median difference of the window's matches
     decl_idx, deliv_idx = _nearest_pairs(window + choice, delivered, tolerance_s)
@@ -204,60 +206,56 @@ def _coarse_offset(
     return float(choice)
 
 
-def _fit(declared: np.ndarray, delivered: np.ndarray, min_span_s: float, slope: float) -> tuple[float, float]:
-    """Least-squares ``delivered = a + b * declared``; keeps ``slope`` when the span is too short."""
+def _fit(declared: np.ndarray, delivered: np.ndarray, max_drift: float) -> tuple[float, float, float]:
+    """Least-squares ``delivered = a + b * declared`` with ``|b - 1| <= max_drift``.
+
+    Returns ``(a, b, slope_uncertainty)``, the last being three standard errors of ``b`` (noise
+    floored at 20 us so a handful of perfect points does not claim a perfect slope).
+    """
     center = declared.mean()
     x = declared - center
     y_mean = delivered.mean()
-    if declared.size >= 2 and np.ptp(declared) >= min_span_s:
-        # elementwise sums, not np.dot: BLAS threads stall on a busy machine
-        slope = float((x * (delivered - y_mean)).sum() / (x * x).sum())
+    sxx = float((x * x).sum())  # elementwise sums, not np.dot: BLAS threads stall on a busy machine
+    if declared.size < 3 or sxx == 0.0:
+        return float(y_mean - center), 1.0, max_drift
+    slope = float((x * (delivered - y_mean)).sum() / sxx)
+    slope = min(max(slope, 1.0 - max_drift), 1.0 + max_drift)
     intercept = y_mean - slope * center
-    return float(intercept), slope
-
-
-def _unique_delivered(decl_idx: np.ndarray, deliv_idx: np.ndarray, distance: np.ndarray):
-    """Keep one declared pulse per delivered pulse (the closest)."""
-    if deliv_idx.size > 1 and np.any(deliv_idx[1:] <= deliv_idx[:-1]):
-        order = np.lexsort((distance, deliv_idx))
-        first = np.r_[True, deliv_idx[order][1:] != deliv_idx[order][:-1]]
-        keep = np.sort(order[first])
-        return decl_idx[keep], deliv_idx[keep]
-    return decl_idx, deliv_idx
+    residual = delivered - (intercept + slope * declared)
+    noise = max(float(np.sqrt((residual * residual).sum() / (declared.size - 2))), 20e-6)
+    return float(intercept), slope, min(3.0 * noise / np.sqrt(sxx), max_drift)
 
 
 def _track(
-    declared: np.ndarray, delivered: np.ndarray, tolerance_s: float, window_s: float, intercept: float
+    declared: np.ndarray, delivered: np.ndarray, tolerance_s: float, max_drift: float, intercept: float
 ) -> tuple[np.ndarray, np.ndarray, float, float]:
-    """Match window by window (each 4x longer), refitting the clock; then a final pass if the fit moved."""
-    slope = 1.0
+    """Match window by window, refitting the clock; each window ends where the slope's uncertainty
+    could move a prediction by half the tolerance. A final full pass uses the final fit."""
+    slope, slope_uncertainty = 1.0, max_drift
     start = declared[0]
-    end = start + window_s
     done = 0
+    center = start
     decl_parts: list[np.ndarray] = []
     deliv_parts: list[np.ndarray] = []
     while done < declared.size:
+        horizon = center + 0.5 * tolerance_s / max(slope_uncertainty, 1e-12)
+        end = max(horizon, declared[done])
         stop = int(np.searchsorted(declared, end, side="right"))
         part = declared[done:stop]
         di, dj = _nearest_pairs(intercept + slope * part, delivered, tolerance_s)
         decl_parts.append(di + done)
         deliv_parts.append(dj)
         decl_idx = np.concatenate(decl_parts)
-        deliv_idx = np.concatenate(deliv_parts)
         if decl_idx.size:
-            intercept, slope = _fit(declared[decl_idx], delivered[deliv_idx], window_s, slope)
+            matched_declared = declared[decl_idx]
+            intercept, slope, slope_uncertainty = _fit(
+                matched_declared, delivered[np.concatenate(deliv_parts)], max_drift
+            )
+            center = float(matched_declared.mean())
         done = stop
-        end = start + (end - start) * 4.0
-    decl_idx = np.concatenate(decl_parts)
-    deliv_idx = np.concatenate(deliv_parts)
-    distance = np.abs(delivered[deliv_idx] - (intercept + slope * declared[decl_idx]))
-    decl_idx, deliv_idx = _unique_delivered(decl_idx, deliv_idx, distance)
-    # a last pass only when a late refit moved early predictions noticeably
-    unexplained = np.abs(distance).max() if distance.size else 0.0
-    if unexplained > 0.5 * tolerance_s:
-        decl_idx, deliv_idx = _nearest_pairs(intercept + slope * declared, delivered, tolerance_s)
-        if decl_idx.size:
-            intercept, slope = _fit(declared[decl_idx], delivered[deliv_idx], window_s, slope)
+    decl_idx, deliv_idx = _nearest_pairs(intercept + slope * declared, delivered, tolerance_s)
+    if decl_idx.size:
+        intercept, slope, _ = _fit(declared[decl_idx], delivered[deliv_idx], max_drift)
     return decl_idx, deliv_idx, intercept, slope
 
 
@@ -295,19 +293,18 @@ def _discrepancies(
         level = group_level or _group_level(schedule)
         units = schedule.unit_number(level)
         if missing.size:
-            _, first, counts = np.unique(units[missing], return_index=True, return_counts=True)
+            _, first = np.unique(units[missing], return_index=True)
             firsts = missing[first]
-            groups_of_missing = np.split(missing, np.cumsum(counts)[:-1])
-            for where, pulses, time_s in zip(
-                schedule.locations(firsts, level), groups_of_missing, declared[firsts].tolist(), strict=True
-            ):
-                items.append(Discrepancy("missing", where, pulses.size, tuple(pulses.tolist()), time_s))
+            missing_list = missing.tolist()
+            bounds = [*first.tolist(), missing.size]
+            places = schedule.locations(firsts, level)
+            for k, (where, time_s) in enumerate(zip(places, declared[firsts].tolist(), strict=True)):
+                pulses = tuple(missing_list[bounds[k] : bounds[k + 1]])
+                items.append(Discrepancy("missing", where, len(pulses), pulses, time_s))
         groups: dict[str, list[tuple[int, float]]] = defaultdict(list)
         per_unit = schedule.protocol.pulses_per_unit(level)
         before = np.searchsorted(declared, extra_declared_s, side="right") - 1
-        for k, t, j in zip(
-            before.tolist(), extra_declared_s.tolist(), extra_delivered_idx.tolist(), strict=True
-        ):
+        for k, t, j in zip(before.tolist(), extra_declared_s.tolist(), extra_delivered_idx.tolist(), strict=True):
             if k < 0:
                 where = "before the first pulse"
             else:
@@ -318,14 +315,11 @@ def _discrepancies(
                     where = "after the last pulse"
                 else:
                     where = (
-                        f"between {schedule.location(unit_last, level)} and "
-                        f"{schedule.location(unit_last + 1, level)}"
+                        f"between {schedule.location(unit_last, level)} and {schedule.location(unit_last + 1, level)}"
                     )
             groups[where].append((j, t))
         for where, entries in groups.items():
-            items.append(
-                Discrepancy("extra", where, len(entries), tuple(j for j, _ in entries), entries[0][1])
-            )
+            items.append(Discrepancy("extra", where, len(entries), tuple(j for j, _ in entries), entries[0][1]))
     else:
         if missing.size:
             breaks = np.flatnonzero(np.diff(missing) != 1) + 1
@@ -341,9 +335,7 @@ def _discrepancies(
                     )
                 )
         for j, t in zip(extra_delivered_idx.tolist(), extra_declared_s.tolist(), strict=True):
-            items.append(
-                Discrepancy("extra", f"delivered pulse {j} (t={t:.6f} s on the declared clock)", 1, (j,), t)
-            )
+            items.append(Discrepancy("extra", f"delivered pulse {j} (t={t:.6f} s on the declared clock)", 1, (j,), t))
     items.sort(key=lambda d: d.time_s)
     return items
 
@@ -392,9 +384,7 @@ def reconcile(
             hint="pass the schedule the declared times came from",
         )
     if schedule is not None and declared_order is not None:
-        raise InputError(
-            "declared times must be in schedule order when a schedule is given", field="declared_s"
-        )
+        raise InputError("declared times must be in schedule order when a schedule is given", field="declared_s")
     if group_level is not None and schedule is not None and group_level not in schedule.protocol.level_names:
         raise InputError(f"group_level {group_level!r} is not a level of the protocol", field="group_level")
     tolerance = default_tolerance_s(declared) if tolerance_s is None else float(tolerance_s)
@@ -404,9 +394,10 @@ def reconcile(
     intercept, slope = 0.0, 1.0
     decl_idx = deliv_idx = np.zeros(0, dtype=np.int64)
     if declared.size and delivered.size:
-        window_s = tolerance / (2.0 * max(max_drift_ppm, 1e-3) * 1e-6)
+        max_drift = max(max_drift_ppm, 1e-3) * 1e-6
+        window_s = tolerance / (2.0 * max_drift)
         intercept = _coarse_offset(declared, delivered, tolerance, window_s, offset_hint_s)
-        decl_idx, deliv_idx, intercept, slope = _track(declared, delivered, tolerance, window_s, intercept)
+        decl_idx, deliv_idx, intercept, slope = _track(declared, delivered, tolerance, max_drift, intercept)
     elif delivered.size:
         intercept = float(delivered[0])
     residuals = delivered[deliv_idx] - (intercept + slope * declared[decl_idx])
