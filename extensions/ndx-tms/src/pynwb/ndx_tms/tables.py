@@ -34,7 +34,7 @@ from ndx_tms.vocabulary import (
     check_cl_id,
     check_pose,
     check_range,
-    pose_problem,
+    first_pose_problem,
 )
 
 ORIENTATION_LETTERS = (set("RL"), set("AP"), set("SI"))
@@ -293,10 +293,9 @@ def _check_pulse_arrays(arrays: dict[str, np.ndarray]) -> None:
         if np.any(arrays[name] < 0):
             raise TMSValueError(f"{name}: row indices must be >= 0")
     if "measured_coil_pose" in arrays:
-        for i, pose in enumerate(arrays["measured_coil_pose"]):
-            problem = pose_problem(pose)
-            if problem:
-                raise TMSValueError(f"measured_coil_pose of pulse {i}: pose {problem}")
+        found = first_pose_problem(arrays["measured_coil_pose"])
+        if found:
+            raise TMSValueError(f"measured_coil_pose of pulse {found[0]}: pose {found[1]}")
 
 
 @register

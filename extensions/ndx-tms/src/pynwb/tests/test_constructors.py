@@ -197,3 +197,19 @@ def test_invalid_values_in_a_file_warn_instead_of_failing(tmp_path):
     with pytest.warns(UserWarning, match="butterfly"), NWBHDF5IO(str(path), "r") as io:
         nwbfile = io.read()
         assert nwbfile.device_models["Rodent coil 8 mm"].shape == "butterfly"
+
+
+def test_vectorised_pose_check_agrees_with_single_check():
+    from ndx_tms.vocabulary import first_pose_problem
+
+    rng = np.random.default_rng(3)
+    poses = np.stack([np.eye(4)] * 50)
+    q, _ = np.linalg.qr(rng.normal(size=(3, 3)))
+    poses[:, :3, :3] = q * np.sign(np.linalg.det(q))
+    poses[10] = np.nan  # not recorded
+    assert first_pose_problem(poses) is None
+    poses[37, :3, 0] *= 1.01
+    assert first_pose_problem(poses) == (37, pose_problem(poses[37]))
+    poses[37] = np.eye(4)
+    poses[41, :3, 2] *= -1
+    assert first_pose_problem(poses) == (41, "rotation is left-handed (determinant -1); flip one axis")
