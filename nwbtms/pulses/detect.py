@@ -25,8 +25,10 @@ Automatic threshold (``threshold=None``, analog channels): one extra pass takes 
 minimum and maximum and an evenly strided subsample (at most :data:`LEVEL_SUBSAMPLE` values);
 the low level is the median of subsampled values in the lower half of [min, max], the high level
 the median of those in the upper half, or the maximum when fewer than 16 subsampled values lie
-there (short, rare pulses). ``threshold`` is the midpoint of the two levels (the 50 % level used
-for timing digital edges, IEEE 181-2011) and ``hysteresis`` defaults to 25 % of their difference.
+there (short, rare pulses). Long recordings are first sampled in 32 evenly spaced windows and
+scanned whole only when the windows show no high level. ``threshold`` is the midpoint of the two
+levels (the 50 % level used for timing digital edges, IEEE 181-2011) and ``hysteresis`` defaults
+to 25 % of their difference.
 
 For int16 recordings the comparisons run on raw counts (thresholds converted once through the
 reader's lookup table) and only reported samples are scaled, so detection costs about as much as
@@ -52,6 +54,13 @@ DEFAULT_REFRACTORY_S = 0.0005
 
 #: Maximum number of samples kept for the automatic level estimate.
 LEVEL_SUBSAMPLE = 1 << 20
+
+#: Automatic levels of long recordings: evenly spaced windows read first (32 x 64 Ki samples).
+LEVEL_WINDOWS = 32
+LEVEL_WINDOW_SAMPLES = 1 << 16
+
+#: Fewest subsampled values above mid-range that make a high level (else the maximum is used).
+LEVEL_MIN_HIGH_SAMPLES = 16
 
 #: Default hysteresis as a fraction of (high level - low level) when thresholds are automatic.
 HYSTERESIS_FRACTION = 0.25
@@ -101,26 +110,13 @@ class DetectedPulses:
 
 
 # --------------------------------------------------------------------------------------- engine
-def _first_index(values: np.ndarray, start: int, test, reduce) -> int | None:
-    """First index >= ``start`` where ``test(window)`` holds; windows grow x4 so cost is O(distance)."""
-    n = values.shape[0]
-    width = 64
-    pos = start
-    while pos < n:
-        end = min(n, pos + width)
-        window = values[pos:end]
-        if reduce(window):
-            return pos + int(np.argmax(test(window)))
-        pos = end
-        width *= 4
-    return None
-
-
 class _Schmitt:
     """Stateful detector over consecutive chunks of one channel in the *work domain*.
 
     Work domain: values where a pulse goes up (negated for falling polarity), raw counts or
     physical values. ``to_physical`` maps work values back to the channel's (signed) unit.
+    Each chunk is handled with whole-array operations: runs above the trigger level, runs at or
+    below the re-arm level, and a short loop over the few candidate onsets.
     """
 
     def __init__(
@@ -136,12 +132,11 @@ class _Schmitt:
         self.onset_segments: list[int] = []
         self.peaks: list = []  # work-domain peak
         self.flat: list[bool] = []
-        self._period_s = 1.0
         self.reset()
 
     def reset(self) -> None:
         self.armed = False
-        self.in_pulse = False
+        self.open_pulse = False  # the last pulse may still grow (no re-arm since its onset)
         self.prev = None  # last work-domain sample of the previous chunk
         self.last_onset_sample = -math.inf  # in samples, on a clock continuous across carried segments
         self.origin = 0  # absolute sample index of the current segment's sample 0 (carried clock)
@@ -154,95 +149,141 @@ class _Schmitt:
         self.segment = seg
         self.rate = rate
 
-    def _update_peak(self, window: np.ndarray) -> None:
-        if window.size == 0 or not self.peaks:
-            return
-        peak = window.max()
-        if peak > self.peaks[-1]:
+    def _grow_last(self, peak) -> None:
+        if self.peaks and peak > self.peaks[-1]:
             self.peaks[-1] = peak
-            self.flat[-1] = self._is_flat(window, peak)
-        elif peak == self.peaks[-1] and not self.flat[-1]:
-            self.flat[-1] = self._is_flat(window, peak)
-
-    def _is_flat(self, window: np.ndarray, peak) -> bool:
-        return self.rail is not None and bool(peak >= self.rail)
+            self.flat[-1] = self.rail is not None and bool(peak >= self.rail)
 
     def feed(self, values: np.ndarray, start_sample: int) -> None:
         n = values.shape[0]
         if n == 0:
             return
-        trigger, rearm = self.trigger, self.rearm
-        chunk_max = values.max()
-        pos = 0
-        while pos < n:
-            if not self.armed:
-                j = _first_index(values, pos, lambda w: w <= rearm, lambda w: w.min() <= rearm)
-                if self.in_pulse:
-                    self._update_peak(values[pos : n if j is None else j])
-                if j is None:
-                    break
-                self.armed = True
-                self.in_pulse = False
-                pos = j
-            else:
-                if chunk_max < trigger:
-                    break
-                j = _first_index(values, pos, lambda w: w >= trigger, lambda w: w.max() >= trigger)
-                if j is None:
-                    break
-                before = values[j - 1] if j > 0 else self.prev
-                onset = self._onset(before, values[j], start_sample + j)
-                if onset - self.last_onset_sample >= self.refractory_samples or not self.peaks:
-                    self.last_onset_sample = onset
-                    self.onsets.append(self.segment.start_time_s + (onset - self.origin) / self.rate)
-                    self.onset_segments.append(self.segment.index)
-                    self.peaks.append(values[j])
-                    self.flat.append(False)
-                self.armed = False
-                self.in_pulse = True
-                pos = j
+        above = values >= self.trigger
+        change = np.flatnonzero(above[1:] != above[:-1]) + 1
+        if change.size == 0 and not above[0]:  # the common case: nothing reaches the trigger level
+            if not self.armed and values.min() <= self.rearm:
+                self.armed, self.open_pulse = True, False
+            self.prev = values[-1]
+            return
+        bounds = np.concatenate(([0], change, [n]))
+        first = 0 if above[0] else 1
+        hi_starts = bounds[first:-1:2]
+        hi_ends = bounds[first + 1 :: 2]
+        # One pass each: [gap before run 0, run 0, gap before run 1, run 1, ..., tail after the last run].
+        # An empty first gap makes reduceat return the run's first value (>= trigger > re-arm): not armed.
+        gap_starts = np.concatenate(([0], hi_ends[:-1]))
+        edges = np.stack([gap_starts, hi_starts], axis=1).ravel()
+        tail = hi_ends[-1] < n
+        if tail:
+            edges = np.append(edges, hi_ends[-1])
+        lows = np.minimum.reduceat(values, edges)
+        run_peaks = np.maximum.reduceat(values, edges)[1::2][: hi_starts.size]
+        armed = lows[0 : 2 * hi_starts.size : 2] <= self.rearm
+        armed[0] |= self.armed
+        tail_armed = bool(tail and lows[-1] <= self.rearm)
+        candidates = np.flatnonzero(armed)
+        onsets = self._onsets(values, hi_starts[candidates], start_sample) if candidates.size else []
+        accepted = np.zeros(hi_starts.size, bool)
+        for c, onset in zip(candidates.tolist(), onsets, strict=True):
+            if onset - self.last_onset_sample >= self.refractory_samples:
+                self.last_onset_sample = onset
+                accepted[c] = True
+                self.onsets.append(self.segment.start_time_s + (onset - self.origin) / self.rate)
+                self.onset_segments.append(self.segment.index)
+        # Runs before this chunk's first onset continue the previous pulse when it is still open
+        # or when a debounced crossing merged them into it.
+        owner = np.cumsum(accepted) - 1
+        continues = (owner < 0) & (self.open_pulse | (np.cumsum(armed) > 0))
+        if continues.any():
+            self._grow_last(run_peaks[continues].max())
+        if accepted.any():
+            for peak in np.maximum.reduceat(run_peaks, np.flatnonzero(accepted)).tolist():
+                self.peaks.append(peak)
+                self.flat.append(self.rail is not None and peak >= self.rail)
+        self.armed = tail_armed
+        self.open_pulse = not self.armed and bool(owner[-1] >= 0 or continues[-1])
         self.prev = values[-1]
 
-    def _onset(self, before, at, sample_in_segment: int) -> float:
-        """Onset in samples on the carried clock: interpolated crossing of the trigger level."""
-        sample = self.origin + sample_in_segment
-        if before is None:
-            return float(sample)
-        lo = float(self.to_physical(np.asarray([before]))[0])
-        hi = float(self.to_physical(np.asarray([at]))[0])
-        if not hi > lo:
-            return float(sample)
-        fraction = (self.trigger_physical - lo) / (hi - lo)
-        return sample - 1 + min(max(fraction, 0.0), 1.0)
+    def _onsets(self, values: np.ndarray, at: np.ndarray, start_sample: int) -> list[float]:
+        """Onsets (samples, carried clock): trigger-level crossing interpolated before each ``at``."""
+        has_before = at > 0
+        before = values[np.clip(at - 1, 0, None)]
+        if not has_before[0] and self.prev is not None:
+            before[0] = self.prev
+            has_before[0] = True
+        lo = np.asarray(self.to_physical(before), dtype=np.float64)
+        hi = np.asarray(self.to_physical(values[at]), dtype=np.float64)
+        span = hi - lo
+        with np.errstate(divide="ignore", invalid="ignore"):
+            fraction = np.where(span > 0, (self.trigger_physical - lo) / span, 1.0)
+        fraction = np.where(has_before, np.clip(fraction, 0.0, 1.0), 1.0)
+        return ((self.origin + start_sample + at - 1) + fraction).tolist()
 
 
 # --------------------------------------------------------------------------------------- levels
-def _estimate_levels(chunks: Iterable[np.ndarray], total: int) -> tuple[float, float] | None:
-    """(low, high) levels of a trace from its extremes and a strided subsample; None when flat."""
-    stride = max(1, total // LEVEL_SUBSAMPLE)
+def _levels_from(data: Iterable[np.ndarray], stride: int) -> tuple[float, float, np.ndarray] | None:
+    """Extremes of ``data`` and every ``stride``-th value."""
     lo = math.inf
     hi = -math.inf
     picked = []
     offset = 0
-    for data in chunks:
-        if data.size == 0:
+    for block in data:
+        if block.size == 0:
             continue
-        lo = min(lo, float(data.min()))
-        hi = max(hi, float(data.max()))
-        first = (-offset) % stride
-        picked.append(np.asarray(data[first::stride], dtype=np.float64))
-        offset += data.size
-    if not picked or not hi > lo:
+        lo = min(lo, float(block.min()))
+        hi = max(hi, float(block.max()))
+        picked.append(np.asarray(block[(-offset) % stride :: stride], dtype=np.float64))
+        offset += block.size
+    if not picked:
         return None
-    sample = np.concatenate(picked)
+    return lo, hi, np.concatenate(picked)
+
+
+def _split_levels(lo: float, hi: float, sample: np.ndarray) -> tuple[float, float | None] | None:
+    """(low level, high level or None when too few samples lie in the upper half)."""
+    if not hi > lo:
+        return None
     middle = (lo + hi) / 2
     lower = sample[sample <= middle]
     upper = sample[sample > middle]
     low_level = float(np.median(lower)) if lower.size else lo
-    high_level = float(np.median(upper)) if upper.size >= 16 else hi
-    if not high_level > low_level:
+    return low_level, (float(np.median(upper)) if upper.size >= LEVEL_MIN_HIGH_SAMPLES else None)
+
+
+def _estimate_levels(
+    recording: Recording, info, segments: list[Segment], use_raw: bool, chunk_samples: int
+) -> tuple[float, float] | None:
+    """(low, high) levels of a trace (raw counts when ``use_raw``); None when the trace is flat.
+
+    Long recordings are sampled first (:data:`LEVEL_WINDOWS` evenly spaced windows of
+    :data:`LEVEL_WINDOW_SAMPLES`); the whole trace is scanned only when those windows show no
+    high level (e.g. a single short pulse in an hour).
+    """
+    read = recording._read_raw if use_raw else recording._read
+    total = sum(s.num_samples for s in segments)
+    if recording.random_access and total > 4 * LEVEL_WINDOWS * LEVEL_WINDOW_SAMPLES:
+        positions = np.linspace(0, total - LEVEL_WINDOW_SAMPLES, LEVEL_WINDOWS).astype(np.int64)
+        ends = np.cumsum([s.num_samples for s in segments])
+
+        def windows() -> Iterator[np.ndarray]:
+            for position in positions.tolist():
+                k = int(np.searchsorted(ends, position, side="right"))
+                seg = segments[k]
+                start = position - (int(ends[k]) - seg.num_samples)
+                stop = min(seg.num_samples, start + LEVEL_WINDOW_SAMPLES)
+                yield read(info, seg.index, start, stop)
+
+        found = _levels_from(windows(), 1)
+        split = None if found is None else _split_levels(*found)
+        if split is not None and split[1] is not None and split[1] > split[0]:
+            return split[0], split[1]
+    chunks = (c.data for c in recording._iter(info, [s.index for s in segments], chunk_samples, read))
+    found = _levels_from(chunks, max(1, total // LEVEL_SUBSAMPLE))
+    split = None if found is None else _split_levels(*found)
+    if split is None:
         return None
-    return low_level, high_level
+    low, high = split[0], (split[1] if split[1] is not None else found[1])
+    return (low, high) if high > low else None
 
 
 # --------------------------------------------------------------------------------------- public
@@ -252,9 +293,7 @@ def _check_common(polarity: str, refractory_s: float, calibration, hysteresis) -
     if not (math.isfinite(refractory_s) and refractory_s >= 0):
         raise InputError(f"refractory_s must be >= 0, got {refractory_s!r}", field="refractory_s")
     if calibration is not None and not math.isfinite(float(calibration)):
-        raise InputError(
-            "calibration_a_per_us_per_unit must be finite", field="calibration_a_per_us_per_unit"
-        )
+        raise InputError("calibration_a_per_us_per_unit must be finite", field="calibration_a_per_us_per_unit")
     if hysteresis is not None and not (math.isfinite(float(hysteresis)) and float(hysteresis) >= 0):
         raise InputError(f"hysteresis must be >= 0, got {hysteresis!r}", field="hysteresis")
 
@@ -340,7 +379,6 @@ def detect_pulses(
 
     if info.kind == "digital":
         engine = _Schmitt(1, 0, 1.0, lambda w: np.asarray(w, dtype=np.float64), refractory_samples, rail=None)
-        engine._is_flat = lambda window, peak: False
         flip = polarity == "falling"
         _run(
             bar(recording.iter_chunks(info.name, segment=seg_index, chunk_samples=chunk_samples)),
@@ -377,8 +415,7 @@ def detect_pulses(
         return recording.iter_chunks(info.name, segment=seg_index, chunk_samples=chunk_samples)
 
     if threshold is None:
-        total = sum(s.num_samples for s in selected)
-        levels = _estimate_levels((c.data for c in raw_chunks()), total)
+        levels = _estimate_levels(recording, info, selected, use_raw, chunk_samples)
         if levels is None:
             notes.append("trace is flat: no pulses")
             return _empty(recording, info, rate, polarity, notes)

@@ -189,9 +189,7 @@ def merge_pulse_sources(
     """
     ttl = np.asarray(ttl_times_s, dtype=np.float64).ravel()
     if match not in MATCH_MODES:
-        raise InputError(
-            f"unknown match mode {match!r}", field="match", hint=f"use one of {list(MATCH_MODES)}"
-        )
+        raise InputError(f"unknown match mode {match!r}", field="match", hint=f"use one of {list(MATCH_MODES)}")
     if not (np.isfinite(tolerance_s) and tolerance_s > 0):
         raise InputError(
             f"tolerance_s must be a positive number of seconds, got {tolerance_s}",
@@ -270,9 +268,11 @@ def merge_pulse_sources(
     if ttl_di_dt_a_per_us is not None:
         measured = np.asarray(ttl_di_dt_a_per_us, dtype=np.float64).ravel()
         if measured.shape != ttl.shape:
-            raise InputError(f"ttl_di_dt_a_per_us has {measured.size} values for {n} pulses",
-                             field="ttl_di_dt_a_per_us",
-                             hint="give one value per TTL pulse (NaN when absent)")
+            raise InputError(
+                f"ttl_di_dt_a_per_us has {measured.size} values for {n} pulses",
+                field="ttl_di_dt_a_per_us",
+                hint="give one value per TTL pulse (NaN when absent)",
+            )
         finite = np.isfinite(measured)
         merged.di_dt_a_per_us[finite] = measured[finite]
     return merged
@@ -351,9 +351,7 @@ def match_source(
     if m != n:
         messages.append(f"{name}: {m} rows for {n} TTL pulses")
     if unmatched_rows.size and method != "previous":
-        messages.append(
-            f"{name}: {unmatched_rows.size} row(s) matched no pulse: rows {_listed(unmatched_rows)}"
-        )
+        messages.append(f"{name}: {unmatched_rows.size} row(s) matched no pulse: rows {_listed(unmatched_rows)}")
     if without.size:
         messages.append(f"{name}: {without.size} pulse(s) got no value: pulses {_listed(without)}")
     info = SourceMatch(

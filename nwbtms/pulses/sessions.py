@@ -73,8 +73,7 @@ def find_sessions(times_s, *, min_gap_s: float) -> list[SessionSpan]:
     starts = np.concatenate([[0], breaks])
     stops = np.concatenate([breaks, [times.size]])
     return [
-        SessionSpan(int(a), int(b), float(times[a]), float(times[b - 1]))
-        for a, b in zip(starts, stops, strict=True)
+        SessionSpan(int(a), int(b), float(times[a]), float(times[b - 1])) for a, b in zip(starts, stops, strict=True)
     ]
 
 
@@ -97,9 +96,7 @@ def session_gap_threshold_s(levels: Iterable) -> float:
     """
     parsed = [_level(level) for level in getattr(levels, "levels", levels)]
     if not parsed:
-        raise ProtocolError(
-            "protocol has no timing levels", field="levels", hint="declare pulse/burst/train levels"
-        )
+        raise ProtocolError("protocol has no timing levels", field="levels", hint="declare pulse/burst/train levels")
     within: list[tuple[str, int, int]] = []
     session_interval_us = None
     for name, count, interval_us in parsed:

@@ -129,9 +129,7 @@ def test_ringing_coil_current_is_one_pulse_per_stimulus():
 def test_saturated_pulses_are_flagged_and_timed(tmp_path):
     x, truth = ramp_train(ONSETS, 3000, high=15.0)
     counts = to_counts(x)  # clips at the int16 rail (about 10.6 V)
-    path = write_wavesurfer(
-        tmp_path / "sat.h5", [counts[None, :]], sample_rate_hz=RATE, channel_names=["coil"]
-    )
+    path = write_wavesurfer(tmp_path / "sat.h5", [counts[None, :]], sample_rate_hz=RATE, channel_names=["coil"])
     with open_recording(path) as rec:
         found = detect_pulses(rec, "coil", threshold=5.0, hysteresis=2.0)
     assert found.saturated.all()
@@ -169,9 +167,7 @@ def test_pulse_split_across_files(tmp_path):
         to_counts(part).tofile(path)
         paths.append(path)
     c0, c1 = EXAMPLE_COEFFICIENTS[:2]
-    with open_recording(
-        paths, dtype="int16", num_channels=1, sample_rate_hz=RATE, scale=c1, offset=c0
-    ) as rec:
+    with open_recording(paths, dtype="int16", num_channels=1, sample_rate_hz=RATE, scale=c1, offset=c0) as rec:
         found = detect_pulses(rec, "ch0", chunk_samples=50)
     assert len(found) == 2
     assert np.max(np.abs(found.times_s - truth)) * RATE < 0.1
@@ -212,3 +208,21 @@ def test_bad_arguments():
         detect_pulses_in_array(x, RATE, refractory_s=-1)
     flat = detect_pulses_in_array(np.zeros(100), RATE)
     assert len(flat) == 0 and flat.notes
+
+
+@pytest.mark.parametrize("onsets_s", [np.arange(1.0, 470.0, 0.7), np.array([123.456])])
+def test_automatic_levels_on_a_long_recording(tmp_path, onsets_s):
+    """Windowed level estimate (frequent pulses) and the full-scan fallback (one pulse in 8 min)."""
+    rate = 20000.0
+    n = int(480 * rate)
+    counts = np.zeros(n, np.int16)
+    starts = np.round(onsets_s * rate).astype(np.int64)
+    for start in starts:
+        counts[start : start + 20] = 10000
+    path = tmp_path / "long.bin"
+    counts.tofile(path)
+    with open_recording(path, dtype="int16", num_channels=1, sample_rate_hz=rate, scale=0.001) as rec:
+        found = detect_pulses(rec, "ch0")
+    assert len(found) == starts.size
+    assert found.threshold == pytest.approx(5.0, abs=0.01)
+    np.testing.assert_allclose(found.times_s, (starts - 0.5) / rate, atol=1e-9)

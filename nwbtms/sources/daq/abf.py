@@ -111,9 +111,7 @@ class AbfRecording(Recording):
         raw = self._read_raw(info, segment, start, stop)
         if not self._int16:
             return raw.astype(np.float64)
-        scaled = raw.astype(np.float32) * np.float32(self._gain[info.index]) + np.float32(
-            self._offset[info.index]
-        )
+        scaled = raw.astype(np.float32) * np.float32(self._gain[info.index]) + np.float32(self._offset[info.index])
         return scaled.astype(np.float64)
 
     def close(self) -> None:

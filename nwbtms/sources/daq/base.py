@@ -153,6 +153,9 @@ class Recording(ABC):
     start_datetime: datetime | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
 
+    #: Whether ``_read(info, segment, start, stop)`` is cheap anywhere in the file (False: streamed only).
+    random_access = True
+
     # ----------------------------------------------------------------------------- lookup
     def channel(self, name: str) -> ChannelInfo:
         """The channel called ``name``; :class:`ChannelNotFoundError` lists the existing ones."""
@@ -244,9 +247,7 @@ class Recording(ABC):
         """Unscaled samples; defaults to the physical ones."""
         return self._read(info, segment, start, stop)
 
-    def read(
-        self, channel_name: str, *, segment: int = 0, start: int = 0, stop: int | None = None
-    ) -> np.ndarray:
+    def read(self, channel_name: str, *, segment: int = 0, start: int = 0, stop: int | None = None) -> np.ndarray:
         """Samples ``start:stop`` of one segment in one array (for small reads and tests)."""
         info = self.channel(channel_name)
         seg = self.segments_for(segment)[0]

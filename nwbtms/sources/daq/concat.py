@@ -26,8 +26,7 @@ class ConcatenatedRecording(Recording):
         for other in recordings[1:]:
             if other.sample_rate_hz != first.sample_rate_hz:
                 raise SourceError(
-                    f"sample rate {other.sample_rate_hz:g} Hz differs from {first.sample_rate_hz:g} Hz "
-                    f"of {first.path}",
+                    f"sample rate {other.sample_rate_hz:g} Hz differs from {first.sample_rate_hz:g} Hz of {first.path}",
                     file=other.path,
                     field="sample_rate_hz",
                 )

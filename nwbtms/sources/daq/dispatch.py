@@ -56,9 +56,7 @@ def guess_format(path: Path) -> str:
 def reader_class(name: str) -> type[Recording]:
     """The Recording subclass registered as ``name``."""
     if name not in READERS:
-        raise InputError(
-            f"unknown recording format {name!r}", field="format", hint=f"use one of {', '.join(READERS)}"
-        )
+        raise InputError(f"unknown recording format {name!r}", field="format", hint=f"use one of {', '.join(READERS)}")
     import importlib
 
     module_name, class_name = READERS[name]

@@ -174,6 +174,8 @@ class BinaryRecording(Recording):
 class CsvRecording(Recording):
     """A CSV/TSV table: header row of channel names, one row per sample; streamed."""
 
+    random_access = False
+
     def __init__(
         self,
         path: str | Path,
@@ -210,9 +212,7 @@ class CsvRecording(Recording):
                     continue
                 if time_name is not None and len(times) < 2:
                     times.append(
-                        self._number(
-                            row, header.index(time_name), reader.line_num, path, time_name, len(header)
-                        )
+                        self._number(row, header.index(time_name), reader.line_num, path, time_name, len(header))
                     )
                 num_rows += 1
         self._header = header
@@ -234,9 +234,7 @@ class CsvRecording(Recording):
         data_names = [h for h in header if h != time_name]
         unknown = sorted(set(digital_channels) - set(data_names))
         if unknown:
-            raise InputError(
-                f"digital_channels not among columns: {unknown}", file=path, field="digital_channels"
-            )
+            raise InputError(f"digital_channels not among columns: {unknown}", file=path, field="digital_channels")
         channels = [
             ChannelInfo(
                 name,

@@ -121,16 +121,12 @@ class OpenEphysRecording(Recording):
                 stream_folder = info["folder_name"]
             elif info["folder_name"] != stream_folder:
                 raise SourceError(f"stream {stream_folder!r} missing", file=oebin_path, field="continuous")
-            this_rate = check_sample_rate(
-                info.get("sample_rate"), file=oebin_path, field="continuous/sample_rate"
-            )
+            this_rate = check_sample_rate(info.get("sample_rate"), file=oebin_path, field="continuous/sample_rate")
             if rate is None:
                 rate = this_rate
                 for ch in info.get("channels", []):
                     channels.append(
-                        ChannelInfo(
-                            str(ch.get("channel_name")), "analog", str(ch.get("units", "")), len(channels)
-                        )
+                        ChannelInfo(str(ch.get("channel_name")), "analog", str(ch.get("units", "")), len(channels))
                     )
                     self._bit_volts.append(float(ch.get("bit_volts", 1.0)))
                 num_channels = int(info.get("num_channels", len(channels)))
@@ -152,8 +148,7 @@ class OpenEphysRecording(Recording):
             frame = 2 * len(channels)
             if size % frame:
                 raise SourceError(
-                    f"{size} bytes is not a whole number of {len(channels)}-channel int16 frames"
-                    " (truncated?)",
+                    f"{size} bytes is not a whole number of {len(channels)}-channel int16 frames (truncated?)",
                     file=dat,
                     hint="copy the recording again",
                 )
@@ -211,14 +206,10 @@ class OpenEphysRecording(Recording):
                 if stream in names:
                     return info
         names = ", ".join(repr(c.get("folder_name", "").strip("/")) for c in continuous)
-        raise InputError(
-            f"no continuous stream {stream!r}; streams: {names}", file=oebin_path, field="stream"
-        )
+        raise InputError(f"no continuous stream {stream!r}; streams: {names}", file=oebin_path, field="stream")
 
     @staticmethod
-    def _read_ttl(
-        folder: Path, structure: dict, rate: float, first_sample: int, stream: dict
-    ) -> dict[str, _Line]:
+    def _read_ttl(folder: Path, structure: dict, rate: float, first_sample: int, stream: dict) -> dict[str, _Line]:
         lines: dict[str, _Line] = {}
         for event in structure.get("events") or []:
             folder_name = str(event.get("folder_name", "")).strip("/")
@@ -229,11 +220,7 @@ class OpenEphysRecording(Recording):
                 continue
             if float(event.get("sample_rate", rate)) != rate:
                 continue
-            if (
-                event.get("stream_name")
-                and stream.get("stream_name")
-                and event["stream_name"] != stream["stream_name"]
-            ):
+            if event.get("stream_name") and stream.get("stream_name") and event["stream_name"] != stream["stream_name"]:
                 continue
             if new_layout:
                 numbers = np.asarray(_load_npy(event_dir / "sample_numbers.npy"), dtype=np.int64)

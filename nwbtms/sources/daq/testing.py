@@ -46,9 +46,7 @@ def write_header(
     n = len(channel_names)
     scales = np.asarray(scales if scales is not None else [1.0] * n, dtype=float).reshape(n, 1)
     units = list(units if units is not None else ["V"] * n)
-    coefficients = np.asarray(
-        coefficients if coefficients is not None else [EXAMPLE_COEFFICIENTS] * n, dtype=float
-    )
+    coefficients = np.asarray(coefficients if coefficients is not None else [EXAMPLE_COEFFICIENTS] * n, dtype=float)
     active_arr = np.asarray(active if active is not None else [True] * n, dtype=float).reshape(n, 1)
     di_active = np.ones((max(1, len(digital_names)), 1)) if digital_names else np.zeros((1, 1))
     header = h5.create_group("header")

@@ -97,9 +97,7 @@ class WaveSurferRecording(Recording):
         ai_scales = np.asarray(
             self._find("header/AIChannelScales", "header/Acquisition/AnalogChannelScales"), dtype=float
         ).reshape(-1)
-        ai_units = self._find(
-            "header/AIChannelUnits", "header/Acquisition/AnalogChannelUnits", required=False
-        )
+        ai_units = self._find("header/AIChannelUnits", "header/Acquisition/AnalogChannelUnits", required=False)
         ai_units = _text_list(ai_units) if ai_units is not None else [""] * len(ai_names)
         coefficients = np.atleast_2d(
             np.asarray(
@@ -120,15 +118,12 @@ class WaveSurferRecording(Recording):
             coefficients = coefficients[ai_active]
         if coefficients.shape[0] < len(active_ai):
             raise SourceError(
-                f"{coefficients.shape[0]} scaling coefficient rows for"
-                f" {len(active_ai)} active analog channels",
+                f"{coefficients.shape[0]} scaling coefficient rows for {len(active_ai)} active analog channels",
                 file=path,
                 field="header/AIScalingCoefficients",
             )
 
-        di_names_raw = self._find(
-            "header/DIChannelNames", "header/Acquisition/DigitalChannelNames", required=False
-        )
+        di_names_raw = self._find("header/DIChannelNames", "header/Acquisition/DigitalChannelNames", required=False)
         di_active_raw = self._find(
             "header/IsDIChannelActive", "header/Acquisition/IsDigitalChannelActive", required=False
         )
@@ -156,9 +151,7 @@ class WaveSurferRecording(Recording):
             poly = coefficients[row][::-1]
             self._lut[name] = int16_lookup_table(lambda counts, p=poly, s=scale: np.polyval(p, counts) / s)
             self._analog_row[name] = row
-            channels.append(
-                ChannelInfo(name, "analog", ai_units[i] if i < len(ai_units) else "", len(channels))
-            )
+            channels.append(ChannelInfo(name, "analog", ai_units[i] if i < len(ai_units) else "", len(channels)))
         self._digital_bit: dict[str, int] = {}
         for bit, i in enumerate(active_di):
             self._digital_bit[di_names[i]] = bit
@@ -233,11 +226,17 @@ class WaveSurferRecording(Recording):
         info = self.channel(channel_name)
         return self._lut[info.name] if info.kind == "analog" else None
 
+    def _analog_scans(self, segment: int) -> h5py.Dataset:
+        """``analogScans`` of one sweep, looked up once (h5py lookups cost more than small reads)."""
+        cache = self.__dict__.setdefault("_scans_cache", {})
+        if segment not in cache:
+            cache[segment] = self._h5[self._sweep_keys[segment]]["analogScans"]
+        return cache[segment]
+
     def _read_raw(self, info: ChannelInfo, segment: int, start: int, stop: int) -> np.ndarray:
-        group = self._h5[self._sweep_keys[segment]]
         if info.kind == "analog":
             try:
-                return group["analogScans"][self._analog_row[info.name], start:stop]
+                return self._analog_scans(segment)[self._analog_row[info.name], start:stop]
             except OSError as exc:
                 raise SourceError(
                     f"cannot read samples {start}:{stop} (file truncated?): {exc}",
