@@ -165,9 +165,7 @@ def _intensity(summary) -> object:
 def _protocol(nwb: NwbFile, summary, section: Section) -> object:
     rows = read_reconciliation(nwb)
     if not rows:
-        return (
-            "No TMSReconciliationTable in this file: delivered pulses were not reconciled with the protocol."
-        )
+        return "No TMSReconciliationTable in this file: delivered pulses were not reconciled with the protocol."
     listed = [
         (
             r.session,
@@ -228,9 +226,7 @@ def _validation(path: Path, validate: bool, section: Section) -> object:
             table_html(
                 ["severity", "check", "location", "message", "hint"],
                 rows[:MAX_TABLE_ROWS],
-                caption=f"first {MAX_TABLE_ROWS} of {len(rows)} findings"
-                if len(rows) > MAX_TABLE_ROWS
-                else "",
+                caption=f"first {MAX_TABLE_ROWS} of {len(rows)} findings" if len(rows) > MAX_TABLE_ROWS else "",
             )
         )
     return figures.validation_summary(outcome.findings)

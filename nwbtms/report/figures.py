@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import LineCollection
+from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -44,9 +44,7 @@ EXTRA = OKABE_ITO["orange"]
 MASKED = OKABE_ITO["vermillion"]
 FAINT = "#BBBBBB"
 #: Colours of cell types, in the order of the cell types table.
-CELL_TYPE_COLOURS = [
-    OKABE_ITO[k] for k in ("orange", "sky_blue", "green", "yellow", "purple", "blue", "vermillion")
-]
+CELL_TYPE_COLOURS = [OKABE_ITO[k] for k in ("orange", "sky_blue", "green", "yellow", "purple", "blue", "vermillion")]
 #: How each ROI kind is drawn: (line style, centroid marker).
 ROI_KIND_STYLES = {
     "soma": ("-", None),
@@ -100,17 +98,36 @@ def _session_ticks(ax, labels: list[str], colours: list[str]) -> None:
         tick.set_color(colours[i])
 
 
+def _rectangles(ax, rects: list[tuple[float, float, float, float]], colours: Sequence[str]) -> None:
+    """Add (x, y, width, height) rectangles as one collection (fast for thousands of bars)."""
+    if not rects:
+        return
+    verts = [[(x, y), (x + w, y), (x + w, y + h), (x, y + h)] for x, y, w, h in rects]
+    ax.add_collection(PolyCollection(verts, facecolors=colours, edgecolors=colours, linewidths=0.6))
+    ax.autoscale_view()
+
+
 def _draw_rows(
     ax, occupancy: np.ndarray, edges: np.ndarray, colours: Sequence[str], scale: float, height: float = 0.7
 ) -> None:
     """Draw each row's occupied bins as merged bars (no aliasing: every run is at least one line wide)."""
     width = np.diff(edges) / scale
+    rects, rect_colours = [], []
     for row, colour in enumerate(colours):
-        runs = _runs(occupancy[row] > 0)
-        if not runs:
-            continue
-        bars = [(edges[a] / scale, width[a] * n) for a, n in runs]
-        ax.broken_barh(bars, (row - height / 2, height), facecolors=colour, edgecolors=colour, linewidth=0.6)
+        for a, n in _runs(occupancy[row] > 0):
+            rects.append((edges[a] / scale, row - height / 2, width[a] * n, height))
+            rect_colours.append(colour)
+    _rectangles(ax, rects, rect_colours)
+
+
+def _bars(ax, x: np.ndarray, heights: np.ndarray, colour: str, width: float = 0.8) -> None:
+    """Vertical bars from 0 to ``heights`` at ``x`` as one collection."""
+    keep = heights != 0
+    _rectangles(
+        ax,
+        [(xi - width / 2, min(0.0, h), width, abs(h)) for xi, h in zip(x[keep], heights[keep], strict=True)],
+        [colour] * int(keep.sum()),
+    )
 
 
 def stimulation_overview(summary: PulseSummary) -> Figure:
@@ -126,8 +143,7 @@ def stimulation_overview(summary: PulseSummary) -> Figure:
     course_start = rows[0].first_s
     c_scale, c_unit = time_scale(rows[-1].first_s - course_start)
     labels = [
-        f"S{r.number} +{(r.first_s - course_start) / c_scale:.1f} {c_unit}" + (" sham" if r.sham else "")
-        for r in rows
+        f"S{r.number} +{(r.first_s - course_start) / c_scale:.1f} {c_unit}" + (" sham" if r.sham else "") for r in rows
     ]
     _session_ticks(ax, labels, colours)
     ax.set_ylim(len(rows) - 0.5, -0.5)
@@ -135,9 +151,7 @@ def stimulation_overview(summary: PulseSummary) -> Figure:
     ax.set_xlabel(f"time since the session's first pulse ({unit})")
     ax.set_ylabel("session (onset after the first)")
     n_sham = sum(r.sham for r in rows)
-    ax.set_title(
-        f"{summary.n_pulses:,} pulses in {len(rows)} session(s)" + (f", {n_sham} sham" if n_sham else "")
-    )
+    ax.set_title(f"{summary.n_pulses:,} pulses in {len(rows)} session(s)" + (f", {n_sham} sham" if n_sham else ""))
     ax.legend(
         handles=[Patch(color=ACTIVE, label="active"), Patch(color=SHAM, label="sham")],
         loc="upper right",
@@ -162,9 +176,7 @@ def stimulation_overview(summary: PulseSummary) -> Figure:
     return fig
 
 
-def _binned(
-    ax, centres: np.ndarray, lo: np.ndarray, hi: np.ndarray, mean: np.ndarray, colour: str, label: str
-) -> None:
+def _binned(ax, centres: np.ndarray, lo: np.ndarray, hi: np.ndarray, mean: np.ndarray, colour: str, label: str) -> None:
     ok = np.isfinite(mean)
     ax.vlines(centres[ok], lo[ok], hi[ok], color=to_rgba(colour, 0.35), linewidth=2)
     ax.plot(centres[ok], mean[ok], ".", color=colour, markersize=3, label=label)
@@ -217,8 +229,9 @@ def protocol_reconciliation(rows: list[ReconciliationRow], summary: PulseSummary
     x = np.arange(len(rows))
     missing = np.array([max(r.num_missing, 0) for r in rows])
     extra = np.array([max(r.num_extra, 0) for r in rows])
-    top.bar(x, -missing, color=MISSING, label="missing (declared, not delivered)")
-    top.bar(x, extra, color=EXTRA, label="extra (delivered, not declared)")
+    _bars(top, x, -missing, MISSING)
+    _bars(top, x, extra, EXTRA)
+    top.set_xlim(-0.6, max(len(rows), 1) - 0.4)
     top.axhline(0, color=OKABE_ITO["black"], linewidth=0.8)
     top.set_xticks(x if len(rows) <= 30 else x[:: max(1, len(rows) // 30)])
     top.set_xlabel("stimulation session")
@@ -229,7 +242,14 @@ def protocol_reconciliation(rows: list[ReconciliationRow], summary: PulseSummary
         f"declared {declared:,}, delivered {delivered:,}, missing {missing.sum():,}, extra {extra.sum():,}",
         fontsize=9,
     )
-    top.legend(fontsize=8, loc="lower right")
+    top.legend(
+        handles=[
+            Patch(color=MISSING, label="missing (declared, not delivered)"),
+            Patch(color=EXTRA, label="extra (delivered, not declared)"),
+        ],
+        fontsize=8,
+        loc="lower right",
+    )
     lim = max(1, int(missing.max(initial=0)), int(extra.max(initial=0)))
     top.set_ylim(-lim * 1.3, lim * 1.3)
 
@@ -241,9 +261,7 @@ def protocol_reconciliation(rows: list[ReconciliationRow], summary: PulseSummary
     position = {n: i for i, n in enumerate(numbers)}
     if summary is not None:
         scale, unit = time_scale(float(summary.row_edges_s[-1]))
-        _draw_rows(
-            bottom, summary.occupancy, summary.row_edges_s, [FAINT] * len(summary.sessions), scale, height=0.5
-        )
+        _draw_rows(bottom, summary.occupancy, summary.row_edges_s, [FAINT] * len(summary.sessions), scale, height=0.5)
     else:
         spans = [float(np.ptp(r.missing_s)) for r in rows if r.missing_s.size]
         scale, unit = time_scale(max(spans, default=0.0))
@@ -308,9 +326,7 @@ def clock_alignment(fits: list[ClockFit]) -> Figure:
         ax.axhline(0, color=OKABE_ITO["black"], linewidth=0.5)
         ax.set_ylabel("residual (\u00b5s)")
         ax.set_xlabel(f"{fit.aligned_clock or 'device'} time ({unit})")
-        note = (
-            f", min/max per bin of {fit.n_events:,} events" if fit.downsampled else f", {fit.n_events} events"
-        )
+        note = f", min/max per bin of {fit.n_events:,} events" if fit.downsampled else f", {fit.n_events} events"
         ax.set_title(
             f"{fit.name}: {fit.aligned_clock} \u2192 {fit.reference_clock}; "
             f"RMS {fit.rms_s * 1e6:.3g} \u00b5s, "
@@ -375,9 +391,7 @@ def imaging_timeline(
         )
         frames = line.zoom_frame_s
         colours = np.where(line.zoom_masked, MASKED, FAINT)
-        zoom.broken_barh(
-            [(t, line.frame_duration_s * 0.9) for t in frames.tolist()], (0, 1), facecolors=colours
-        )
+        zoom.broken_barh([(t, line.frame_duration_s * 0.9) for t in frames.tolist()], (0, 1), facecolors=colours)
         pulses = window_pulses_s[k] if k < len(window_pulses_s) else np.zeros(0)
         if pulses.size:
             zoom.vlines(pulses, -0.1, 1.2, color=OKABE_ITO["black"], linewidth=1.2)
@@ -386,9 +400,7 @@ def imaging_timeline(
         zoom.set_ylim(-0.15, 1.25)
         zoom.set_yticks([])
         zoom.set_xlabel("time on the session clock (s)")
-        zoom.set_title(
-            f"zoom: {frames.size} frames around the first masked frame; black lines are pulses", fontsize=9
-        )
+        zoom.set_title(f"zoom: {frames.size} frames around the first masked frame; black lines are pulses", fontsize=9)
         zoom.legend(
             handles=[
                 Patch(color=FAINT, label="frame"),
@@ -424,9 +436,7 @@ def roi_map(maps: list[RoiMap]) -> Figure:
             groups.setdefault((roi.cell_type, roi.kind), []).extend(roi.lines)
         for (cell_type, kind), lines in groups.items():
             style, _ = ROI_KIND_STYLES.get(kind, ("-", None))
-            ax.add_collection(
-                LineCollection(lines, colors=colour_of[cell_type], linestyles=style, linewidths=1.4)
-            )
+            ax.add_collection(LineCollection(lines, colors=colour_of[cell_type], linestyles=style, linewidths=1.4))
         centroids = {i: r.centroid for i, r in enumerate(plane.rois)}
         for roi in plane.rois:
             _, marker = ROI_KIND_STYLES.get(roi.kind, ("-", None))
@@ -462,9 +472,7 @@ def roi_map(maps: list[RoiMap]) -> Figure:
         ax.set_xlabel("x (pixels)")
         ax.set_ylabel("y (pixels)")
         drawn = (
-            f"{len(plane.rois)} of {plane.n_rois} ROIs"
-            if len(plane.rois) < plane.n_rois
-            else f"{plane.n_rois} ROIs"
+            f"{len(plane.rois)} of {plane.n_rois} ROIs" if len(plane.rois) < plane.n_rois else f"{plane.n_rois} ROIs"
         )
         kind_note = "" if plane.has_kind else "; no roi_kind column"
         ax.set_title(

@@ -758,13 +758,9 @@ def _series_frame_times(series: h5py.Group, n_frames: int):
     return lambda a, b: start + np.arange(a, min(b, n_frames)) / rate, rate
 
 
-def read_imaging_timelines(
-    nwb: NwbFile, *, bins: int = TIME_BINS, zoom_frames: int = 30
-) -> list[ImagingTimeline]:
+def read_imaging_timelines(nwb: NwbFile, *, bins: int = TIME_BINS, zoom_frames: int = 30) -> list[ImagingTimeline]:
     """Every imaging series with its artifact mask (if any), streamed and reduced per time bin."""
-    mask_groups = [
-        g for g in nwb.find("TMSArtifactMask") if "mask" in g and isinstance(g.get("series"), h5py.Group)
-    ]
+    mask_groups = [g for g in nwb.find("TMSArtifactMask") if "mask" in g and isinstance(g.get("series"), h5py.Group)]
     series_groups = nwb.find(*IMAGING_SERIES_TYPES)
     for mask_group in mask_groups:
         if not any(mask_group["series"] == s for s in series_groups):
@@ -801,16 +797,10 @@ def read_imaging_timelines(
         centre = first_masked if first_masked is not None else 0
         a, b = max(0, centre - zoom_frames), min(n_frames, centre + zoom_frames)
         zoom_times = frame_times(a, b)
-        zoom_mask = (
-            mask[a : min(b, mask.shape[0])].astype(bool) if mask is not None else np.zeros(b - a, bool)
-        )
+        zoom_mask = mask[a : min(b, mask.shape[0])].astype(bool) if mask is not None else np.zeros(b - a, bool)
         duration = float(_attr(mask_group, "frame_duration_in_s", 0.0) or 0.0)
         if not duration:
-            duration = (
-                1.0 / rate
-                if rate
-                else (float(np.median(np.diff(zoom_times))) if zoom_times.size > 1 else 0.03)
-            )
+            duration = 1.0 / rate if rate else (float(np.median(np.diff(zoom_times))) if zoom_times.size > 1 else 0.03)
         timelines.append(
             ImagingTimeline(
                 series=series.name,
@@ -878,9 +868,7 @@ def _mean_of_frames(data: h5py.Dataset, max_frames: int = MAX_MEAN_FRAMES) -> np
 def _background(nwb: NwbFile, seg: h5py.Group, shape: tuple[int, int]) -> tuple[np.ndarray | None, str]:
     """The best background for ``seg``: a mean summary image, then a streamed mean of its movie."""
     images = nwb.find("GrayscaleImage", "Image")
-    fitting = [
-        d for d in images if isinstance(d, h5py.Dataset) and tuple(d.shape[:2]) == shape and d.ndim == 2
-    ]
+    fitting = [d for d in images if isinstance(d, h5py.Dataset) and tuple(d.shape[:2]) == shape and d.ndim == 2]
     fitting.sort(key=lambda d: ("mean" not in d.name.lower(), d.name))
     if fitting:
         return fitting[0][()].astype(np.float64), f"summary image {fitting[0].name}"
@@ -894,12 +882,7 @@ def _background(nwb: NwbFile, seg: h5py.Group, shape: tuple[int, int]) -> tuple[
             candidates.append((series.name, series))
     for name, series in candidates:
         data = series.get("data")
-        if (
-            isinstance(data, h5py.Dataset)
-            and data.ndim >= 3
-            and tuple(data.shape[1:3]) == shape
-            and data.shape[0]
-        ):
+        if isinstance(data, h5py.Dataset) and data.ndim >= 3 and tuple(data.shape[1:3]) == shape and data.shape[0]:
             used = min(data.shape[0], MAX_MEAN_FRAMES)
             return _mean_of_frames(data), f"mean of {used} of {data.shape[0]} frames of {name}"
     return None, "no summary image or movie of this plane"
@@ -1006,9 +989,7 @@ def _plane_shape(nwb: NwbFile, seg: h5py.Group, plane) -> tuple[int, int] | None
     """Frame shape of the movie of ``seg``'s plane (for pixel masks)."""
     refs = seg.get("reference_images")
     candidates = list(refs.values()) if isinstance(refs, h5py.Group) else []
-    candidates += [
-        s for s in nwb.find(*IMAGING_SERIES_TYPES) if plane is not None and s.get("imaging_plane") == plane
-    ]
+    candidates += [s for s in nwb.find(*IMAGING_SERIES_TYPES) if plane is not None and s.get("imaging_plane") == plane]
     for series in candidates:
         data = series.get("data") if isinstance(series, h5py.Group) else None
         if isinstance(data, h5py.Dataset) and data.ndim >= 3:
