@@ -143,14 +143,32 @@ def check_pulses(pulses, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hi
 
 
 def check_coil_references(pulses, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
-    """Every coil reference resolves to a TMSCoil (dereferenced once per distinct object)."""
-    data = unwrap(pulses["coil"].data)
+    """Every pulse's coil exists: a row of the TMSCoilsTable whose device is a TMSCoil (or, in files written
+    before the coils table, an object reference to a TMSCoil)."""
+    column = pulses["coil"]
     location = column_path(pulses, "coil")
+    coils = getattr(column, "table", None)
+    if coils is None:
+        yield from _coil_object_references(unwrap(column.data), location, chunk_elements)
+        return
+    n_coils = len(coils)
+    tracker = _First(TMS_PULSE_REFERENCES, location)
+    for start, block in iter_rows(column.data, chunk_elements=chunk_elements):
+        rows = np.asarray(block, dtype=np.int64)
+        tracker.add(start, np.flatnonzero((rows < 0) | (rows >= n_coils)),
+                    lambda i, r=rows: f"coil row {r[i]} does not exist ({n_coils} coils)")
+    yield from tracker.hits(n_rows(column.data))
+    if has_column(coils, "device"):
+        yield from _coil_object_references(unwrap(coils["device"].data), column_path(coils, "device"),
+                                           chunk_elements, what="coils table row")
+
+
+def _coil_object_references(data, location: str, chunk_elements: int, what: str = "pulse") -> Iterator[Hit]:
+    """Every object reference in ``data`` resolves to a TMSCoil (dereferenced once per distinct object)."""
     if not isinstance(data, h5py.Dataset):
-        bad = [i for i, c in enumerate(data) if type(c).__name__ != "TMSCoil" and
-               "TMSCoil" not in [k.__name__ for k in type(c).__mro__]]
+        bad = [i for i, c in enumerate(data) if getattr(c, "neurodata_type", None) != "TMSCoil"]
         if bad:
-            yield TMS_PULSE_REFERENCES.hit(f"{len(bad)} pulse(s) refer to something other than a TMSCoil; "
+            yield TMS_PULSE_REFERENCES.hit(f"{len(bad)} {what}(s) refer to something other than a TMSCoil; "
                                            f"first at row {bad[0]}", location=location, index=bad[0],
                                            count=len(bad))
         return
@@ -174,13 +192,13 @@ def check_coil_references(pulses, *, chunk_elements: int = CHUNK_ELEMENTS) -> It
                         obj = root[ref]
                         kind = obj.attrs.get("neurodata_type", b"")
                         kind = kind.decode() if isinstance(kind, bytes) else str(kind)
-                        verdict[oid] = None if kind == "TMSCoil" else f"coil reference points at {obj.name} " \
-                                                                      f"({kind or 'untyped'}), not a TMSCoil"
+                        verdict[oid] = (None if kind == "TMSCoil" else
+                                        f"coil reference points at {obj.name} ({kind or 'untyped'}), not a TMSCoil")
                     problem = verdict[oid]
             if problem:
                 count += 1
                 if first is None:
                     first, reason = start + offset, problem
     if count:
-        yield TMS_PULSE_REFERENCES.hit(f"{count} pulse(s) with a bad coil: first at row {first}: {reason}",
+        yield TMS_PULSE_REFERENCES.hit(f"{count} {what}(s) with a bad coil: first at row {first}: {reason}",
                                        location=location, index=first, count=count)

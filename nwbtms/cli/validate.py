@@ -1,0 +1,61 @@
+"""``nwbtms validate``: check NWB files for DANDI upload and TMS correctness; exit 0/1/2 for CI."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from nwbtms.cli._common import emit, is_quiet, say
+
+SEVERITY_CHOICES = ["ERROR", "CRITICAL", "BEST_PRACTICE_VIOLATION", "BEST_PRACTICE_SUGGESTION", "INFO",
+                    "violation", "suggestion"]
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--profile", type=click.Choice(["dandi", "tms"]), default=None,
+              help="dandi: the upload gate (steps 1-5, 7); tms (default): adds TMS semantics and reporting items.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "junit"]), default="text",
+              show_default=True, help="Report format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the report to this file (atomically) instead of stdout.")
+@click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES, case_sensitive=False), default=None,
+              help="Lowest severity that fails the run (default BEST_PRACTICE_VIOLATION, as dandi validate).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="YAML file that skips or demotes checks, each with a justification.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Files validated in parallel processes.")
+@click.option("--fast", is_flag=True, help="Quick subset (no NWB Inspector, no whole-array scans).")
+@click.option("--list-checks", is_flag=True, help="List the check IDs and exit.")
+def validate(paths: tuple[Path, ...], profile: str | None, fmt: str, output: Path | None, fail_on: str | None,
+             config_path: Path | None, jobs: int, fast: bool, list_checks: bool) -> None:
+    """Validate NWB files and folders (searched recursively for *.nwb).
+
+    \b
+    Exit codes: 0 nothing blocking, 1 blocking findings, 2 usage error or no file could be opened.
+    Example:  nwbtms validate sessions/ --jobs 2 --format sarif -o nwbtms.sarif
+    """
+    from nwbtms.validate.registry import CHECKS, inspector_check_ids
+
+    if list_checks:
+        lines = [f"{c.id}\t{c.severity.name}\t{'/'.join(c.profiles)}\t{c.summary}" for c in CHECKS.values()]
+        lines += [f"{cid}\t(NWB Inspector, dandi config)\tdandi/tms\t" for cid in sorted(inspector_check_ids())]
+        emit("\n".join(lines), output)
+        return
+    if not paths:
+        raise click.UsageError("give at least one NWB file or folder")
+    from nwbtms.validate.reporters import render
+    from nwbtms.validate.runner import validate_paths
+
+    report = validate_paths(paths, profile=profile, config=config_path, jobs=jobs, fail_on=fail_on, fast=fast,
+                            quiet=is_quiet())
+    emit(render(report, fmt), output)
+    if output is not None or fmt != "text":
+        counts = ", ".join(f"{n} {name}" for name, n in report.counts().items() if n) or "no findings"
+        say(f"validated {len(report.files)} file(s): {counts}; exit {report.exit_code}")
+    if report.exit_code:
+        # SystemExit, not ctx.exit(): with standalone_mode=False click returns Exit codes from main() and
+        # nwbtms.cli.main() would turn them into 0.
+        sys.exit(report.exit_code)

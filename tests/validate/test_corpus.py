@@ -1,0 +1,215 @@
+"""Broken-file corpus: each file has one planted problem deep in its arrays or tables; validating the corpus
+(in parallel) must name each problem's check and location, exit 1, and never raise."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+from nwbtms.validate import Severity, validate_paths
+
+pytestmark = pytest.mark.slow
+
+PULSES = "general/tms/pulses"
+
+
+def set_text(h5: h5py.File, path: str, value: str) -> None:
+    """Replace a scalar text dataset, keeping its attributes."""
+    attrs = dict(h5[path].attrs)
+    del h5[path]
+    h5.create_dataset(path, data=value, dtype=h5py.string_dtype())
+    h5[path].attrs.update(attrs)
+
+
+def _timestamp_back(h5):
+    ts = h5[f"{PULSES}/timestamp"]
+    ts[1500] = ts[1499] - 0.5
+
+
+def _intensity(h5):
+    h5[f"{PULSES}/intensity_in_percent_mso"][1600] = 150.0
+
+
+def _protocol_ref(h5):
+    h5[f"{PULSES}/protocol"][1700] = 7
+
+
+def _coil_ref(h5):
+    h5[f"{PULSES}/coil"][1750] = 9
+
+
+def _coil_device(h5):
+    path = "general/tms/coils/device"
+    refs = np.array(list(h5[path][:]), dtype=object)
+    refs[0] = h5["general/devices/stimulator"].ref
+    attrs = dict(h5[path].attrs)
+    del h5[path]
+    h5.create_dataset(path, data=refs, dtype=h5py.ref_dtype)
+    h5[path].attrs.update(attrs)
+
+
+def _series_nan(h5):
+    h5["acquisition/running_speed/timestamps"][4000] = np.nan
+
+
+def _series_back(h5):
+    ts = h5["acquisition/running_speed/timestamps"]
+    ts[4200] = ts[4199] - 1.0
+
+
+def _epoch_stop(h5):
+    h5["intervals/epochs/stop_time"][17] = 1.0
+
+
+def _pose(h5):
+    pose = h5["general/tms/targets/coil_pose"][0]
+    pose[:3, 0] *= -1  # mirror one axis: left-handed
+    h5["general/tms/targets/coil_pose"][0] = pose
+
+
+def _species(h5):
+    set_text(h5, "general/subject/species", "Peromyscus maniculatus")
+
+
+def _sex(h5):
+    set_text(h5, "general/subject/sex", "male")
+
+
+def _age(h5):
+    set_text(h5, "general/subject/age", "84 days")
+
+
+def _subject_id(h5):
+    set_text(h5, "general/subject/subject_id", "M/001")
+
+
+def _naive_start(h5):
+    set_text(h5, "session_start_time", "2026-03-02T09:30:00")
+
+
+def _external_link(h5):
+    h5["acquisition/elsewhere"] = h5py.ExternalLink("other.nwb", "/acquisition/x")
+
+
+def _cell_type(h5):
+    ids = [v.decode() for v in h5["general/tms/cell_types/cell_ontology_id"][:]]
+    ids[1] = "CL:123"
+    attrs = dict(h5["general/tms/cell_types/cell_ontology_id"].attrs)
+    del h5["general/tms/cell_types/cell_ontology_id"]
+    h5.create_dataset("general/tms/cell_types/cell_ontology_id", data=ids, dtype=h5py.string_dtype())
+    h5["general/tms/cell_types/cell_ontology_id"].attrs.update(attrs)
+
+
+def _no_mask(h5):
+    del h5["processing/ophys/TwoPhotonSeries_tms_artifact_mask"]
+
+
+def _session_count(h5):
+    h5["general/tms/sessions/num_pulses"][1] = 500
+
+
+def _protocol_intensity(h5):
+    h5["general/tms/protocols/intensity_in_percent_mso"][1] = 60.0
+
+
+def _unrecorded(h5):
+    h5["general/tms/reconciliation/num_missing"][2] = 0
+
+
+def _sham_description(h5):
+    h5["general/tms"].attrs["sham_description"] = ""
+
+
+def _schema(h5):
+    del h5[f"{PULSES}/source"]  # a required column: schema error and objects that cannot be built
+
+
+def _uncached(h5):
+    del h5["specifications/ndx-tms"]
+
+
+#: name -> (plant, check ID expected, location substring expected, index expected or None)
+CORPUS = {
+    "pulse_time_back": (_timestamp_back, "tms.pulses.ascending", "/general/tms/pulses/timestamp", 1500),
+    "pulse_intensity": (_intensity, "tms.pulses.intensity_range", "intensity_in_percent_mso", 1600),
+    "pulse_protocol_ref": (_protocol_ref, "tms.pulses.references", "/general/tms/pulses/protocol", 1700),
+    "pulse_coil_ref": (_coil_ref, "tms.pulses.references", "/general/tms/pulses/coil", 1750),
+    "coil_device": (_coil_device, "tms.pulses.references", "/general/tms/coils/device", 0),
+    "series_nan": (_series_nan, "data.timestamps.finite", "/acquisition/running_speed/timestamps", 4000),
+    "series_back": (_series_back, "data.timestamps.ascending", "/acquisition/running_speed/timestamps", 4200),
+    "epoch_stop": (_epoch_stop, "data.intervals.stop_after_start", "/intervals/epochs/stop_time", 17),
+    "pose": (_pose, "tms.poses.valid", "/general/tms/targets/coil_pose", 0),
+    "species": (_species, "dandi.species", "/general/subject/species", None),
+    "sex": (_sex, "dandi.sex", "/general/subject/sex", None),
+    "age": (_age, "dandi.age", "/general/subject/age", None),
+    "subject_id": (_subject_id, "dandi.subject_id", "/general/subject/subject_id", None),
+    "naive_start": (_naive_start, "dandi.session_start_time", "/session_start_time", None),
+    "external_link": (_external_link, "dandi.external_links", "/acquisition/elsewhere", None),
+    "cell_type": (_cell_type, "tms.cell_types.terms", "cell_ontology_id", 1),
+    "no_mask": (_no_mask, "tms.imaging.artifact_mask", "TwoPhotonSeries", None),
+    "session_count": (_session_count, "tms.sessions.num_pulses", "/general/tms/sessions/num_pulses", 1),
+    "protocol_intensity": (_protocol_intensity, "tms.protocols.intensity_consistent", "protocols", 1),
+    "unrecorded": (_unrecorded, "tms.reconciliation.counts", "/general/tms/reconciliation", 2),
+    "sham_description": (_sham_description, "report.sham_description", "/general/tms", None),
+    "schema": (_schema, "nwb.schema", "pulses", None),
+    "uncached": (_uncached, "nwb.namespaces.uncached", "/specifications", None),
+}
+
+
+@pytest.fixture(scope="module")
+def corpus(complete_nwb, make_copy, tmp_path_factory):
+    """Every broken file, the complete file, and the report of validating them all together (2 jobs)."""
+    root = tmp_path_factory.mktemp("corpus")
+    paths = {name: make_copy(complete_nwb, root / name / f"{name}.nwb", plant)
+             for name, (plant, *_rest) in CORPUS.items()}
+    paths["complete"] = make_copy(complete_nwb, root / "complete" / "complete.nwb", None)
+    report = validate_paths([root], jobs=2)
+    return paths, report
+
+
+def _findings(report, path: Path):
+    return [f for f in report.findings if f.file == str(path)]
+
+
+@pytest.mark.parametrize("name", sorted(CORPUS))
+def test_planted_problem_is_found_and_located(corpus, name):
+    paths, report = corpus
+    _plant, check_id, location, index = CORPUS[name]
+    found = [f for f in _findings(report, paths[name]) if f.check_id == check_id]
+    assert found, f"{check_id} not reported for {name}: {[f.check_id for f in _findings(report, paths[name])]}"
+    assert any(location in (f.location or "") for f in found), [f.location for f in found]
+    if index is not None:
+        assert any(f.index == index for f in found), [(f.index, f.message) for f in found]
+    assert any(f.severity >= Severity.BEST_PRACTICE_VIOLATION for f in found)
+    assert all(f.hint for f in found)
+
+
+def test_complete_file_has_nothing_blocking(corpus):
+    paths, report = corpus
+    blocking = [f for f in _findings(report, paths["complete"]) if f.severity >= report.fail_on]
+    assert blocking == []
+
+
+def test_corpus_exit_code_and_summary(corpus):
+    _paths, report = corpus
+    assert report.exit_code == 1
+    assert len(report.files) == len(CORPUS) + 1
+    assert all(f.opened for f in report.files)
+    assert not [f for f in report.findings if f.check_id == "validate.internal"]
+
+
+def test_schema_errors_reported_when_objects_cannot_be_built(corpus):
+    paths, report = corpus
+    ids = {f.check_id for f in _findings(report, paths["schema"])}
+    assert {"nwb.schema", "nwb.build"} <= ids
+    assert "tms.skipped" in ids  # and the gate still ran from HDF5: no dandi findings because it is fine
+
+
+def test_each_broken_file_alone_exits_1(corpus):
+    paths, _report = corpus
+    report = validate_paths([paths["pulse_time_back"]], fast=True)
+    assert report.exit_code == 1
+    assert any(f.check_id == "tms.pulses.ascending" and f.index == 1500 for f in report.findings)

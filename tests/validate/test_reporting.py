@@ -1,0 +1,128 @@
+"""Exit codes, output formats (JSON against schemas/report.schema.json, SARIF 2.1.0, JUnit XML), the CLI, and
+files that cannot be opened (truncated, empty, not HDF5)."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from nwbtms.cli import cli
+from nwbtms.validate import Severity, validate_paths
+from nwbtms.validate.reporters import render
+
+SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "schemas" / "report.schema.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def unreadable(tmp_path_factory, complete_nwb) -> dict[str, Path]:
+    """A truncated copy of the complete file, an empty file and a text file named .nwb."""
+    root = tmp_path_factory.mktemp("unreadable")
+    data = complete_nwb.read_bytes()
+    files = {"truncated": root / "truncated.nwb", "empty": root / "empty.nwb", "text": root / "text.nwb"}
+    files["truncated"].write_bytes(data[: len(data) * 2 // 3])
+    files["empty"].write_bytes(b"")
+    files["text"].write_text("subject,species\nM001,mouse\n")
+    return files
+
+
+@pytest.fixture(scope="module")
+def mixed_report(complete_nwb, unreadable):
+    """The complete file validated with the unreadable ones, in 2 processes."""
+    return validate_paths([complete_nwb, *unreadable.values()], jobs=2)
+
+
+@pytest.mark.parametrize("name", ["truncated", "empty", "text"])
+def test_unreadable_file_alone_exits_2_with_one_finding(unreadable, name):
+    report = validate_paths([unreadable[name]])
+    assert report.exit_code == 2
+    assert [f.check_id for f in report.findings] == ["file.readable"]
+    assert report.findings[0].severity == Severity.ERROR
+    assert report.findings[0].file == str(unreadable[name])
+
+
+def test_mixed_run_exits_1_and_keeps_going(mixed_report, complete_nwb):
+    assert mixed_report.exit_code == 1
+    assert [f.opened for f in mixed_report.files] == [True, False, False, False]
+    assert not [f for f in mixed_report.findings if f.file == str(complete_nwb) and f.severity >= Severity.CRITICAL]
+
+
+def test_json_follows_the_report_schema(mixed_report):
+    document = json.loads(render(mixed_report, "json"))
+    jsonschema.Draft202012Validator(SCHEMA).validate(document)
+    assert document["exit_code"] == 1
+    assert document["summary"]["files_opened"] == 1
+
+
+def test_sarif_structure(mixed_report):
+    log = json.loads(render(mixed_report, "sarif"))
+    assert log["version"] == "2.1.0"
+    run = log["runs"][0]
+    rules = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    assert len(run["results"]) == len(mixed_report.findings)
+    for result in run["results"]:
+        assert rules[result["ruleIndex"]] == result["ruleId"]
+        assert result["level"] in {"error", "warning", "note"}
+        assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        assert result["message"]["text"]
+
+
+def test_junit_parses_and_counts_failures(mixed_report):
+    root = ET.fromstring(render(mixed_report, "junit"))
+    assert root.tag == "testsuites"
+    assert len(root.findall("testsuite")) == 4
+    failures = root.findall(".//failure")
+    assert int(root.get("failures")) == len(failures) == 3  # one file.readable case per unreadable file
+
+
+def test_text_groups_by_severity_with_hints(mixed_report):
+    text = render(mixed_report, "text")
+    assert text.index("== ERROR (blocking)") < text.index("== INFO")
+    assert "hint:" in text
+    assert "FAILED: 4 file(s), 1 opened" in text
+
+
+def test_fail_on_sets_what_blocks(unreadable):
+    report = validate_paths([unreadable["text"]], fail_on="critical")
+    assert report.fail_on == Severity.CRITICAL
+    with pytest.raises(Exception, match="unknown severity"):
+        validate_paths([unreadable["text"]], fail_on="fatal")
+
+
+def test_cli_exit_codes_and_output_file(tmp_path, unreadable):
+    runner = CliRunner()
+    out = tmp_path / "report.json"
+    result = runner.invoke(cli, ["validate", str(unreadable["text"]), "--format", "json", "-o", str(out)])
+    assert result.exit_code == 2, result.output
+    assert json.loads(out.read_text())["exit_code"] == 2
+    result = runner.invoke(cli, ["validate"])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    result = runner.invoke(cli, ["validate", str(tmp_path / "missing.nwb")])
+    assert result.exit_code == 2
+    assert "file does not exist" in result.output
+
+
+def test_cli_empty_folder_is_a_usage_error(tmp_path):
+    from nwbtms.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["validate", str(tmp_path)])
+    assert exc.value.code == 2
+
+
+def test_cli_folder_recursive_and_list_checks(tmp_path, unreadable):
+    runner = CliRunner()
+    nested = tmp_path / "a" / "b"
+    nested.mkdir(parents=True)
+    (nested / "x.nwb").write_bytes(unreadable["text"].read_bytes())
+    result = runner.invoke(cli, ["validate", str(tmp_path), "--jobs", "2", "--format", "text"])
+    assert result.exit_code == 2
+    assert "x.nwb" in result.output
+    listing = runner.invoke(cli, ["validate", "--list-checks"])
+    assert listing.exit_code == 0
+    assert "tms.pulses.ascending" in listing.output and "inspector.check_data_orientation" in listing.output
