@@ -22,7 +22,9 @@ vectorised numpy:
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -89,7 +91,7 @@ class Reconciliation:
     tolerance_s : float
         Matching tolerance used.
     discrepancies : list of Discrepancy
-        Missing and extra pulses grouped by place, in time order.
+        Missing and extra pulses grouped by place, in time order (located on first access).
     """
 
     matched: np.ndarray
@@ -102,7 +104,12 @@ class Reconciliation:
     tolerance_s: float
     n_declared: int
     n_delivered: int
-    discrepancies: list[Discrepancy] = field(default_factory=list)
+    _locate: Callable[[], list[Discrepancy]] | None = field(default=None, repr=False)
+
+    @cached_property
+    def discrepancies(self) -> list[Discrepancy]:
+        """Missing and extra pulses grouped by place, in time order."""
+        return self._locate() if self._locate is not None else []
 
     @property
     def ok(self) -> bool:
@@ -253,10 +260,40 @@ def _track(
             )
             center = float(matched_declared.mean())
         done = stop
-    decl_idx, deliv_idx = _nearest_pairs(intercept + slope * declared, delivered, tolerance_s)
+    # final pass with the final fit: re-check the matches, retry only the unmatched declared pulses
+    decl_idx = np.concatenate(decl_parts)
+    deliv_idx = np.concatenate(deliv_parts)
+    pred = intercept + slope * declared
+    distance = np.abs(delivered[deliv_idx] - pred[decl_idx])
+    keep = distance <= tolerance_s
+    decl_idx, deliv_idx, distance = decl_idx[keep], deliv_idx[keep], distance[keep]
+    unmatched = np.ones(declared.size, dtype=bool)
+    unmatched[decl_idx] = False
+    retry = np.flatnonzero(unmatched)
+    if retry.size:
+        di, dj = _nearest_pairs(pred[retry], delivered, tolerance_s)
+        decl_idx = np.concatenate([decl_idx, retry[di]])
+        deliv_idx = np.concatenate([deliv_idx, dj])
+        distance = np.concatenate([distance, np.abs(delivered[dj] - pred[retry[di]])])
+        order = np.argsort(decl_idx, kind="stable")
+        decl_idx, deliv_idx, distance = decl_idx[order], deliv_idx[order], distance[order]
+    decl_idx, deliv_idx = _one_per_delivered(decl_idx, deliv_idx, distance)
     if decl_idx.size:
         intercept, slope, _ = _fit(declared[decl_idx], delivered[deliv_idx], max_drift)
     return decl_idx, deliv_idx, intercept, slope
+
+
+def _one_per_delivered(decl_idx: np.ndarray, deliv_idx: np.ndarray, distance: np.ndarray):
+    """Keep, for each delivered pulse matched more than once, the closest declared pulse."""
+    if deliv_idx.size < 2 or np.all(deliv_idx[1:] > deliv_idx[:-1]):  # the usual case: no sort needed
+        return decl_idx, deliv_idx
+    by_delivered = np.lexsort((distance, deliv_idx))
+    sorted_deliv = deliv_idx[by_delivered]
+    first = np.r_[True, sorted_deliv[1:] != sorted_deliv[:-1]]
+    if first.all():
+        return decl_idx, deliv_idx
+    keep = np.sort(by_delivered[first])
+    return decl_idx[keep], deliv_idx[keep]
 
 
 def default_tolerance_s(declared_s: np.ndarray) -> float:
@@ -411,9 +448,12 @@ def reconcile(
     # report indices in the caller's order
     decl_map = np.arange(declared.size) if declared_order is None else declared_order
     deliv_map = np.arange(delivered.size) if delivered_order is None else delivered_order
-    discrepancies = _discrepancies(
-        missing, extra, declared, extra_declared_s, deliv_map[extra], tolerance, schedule, group_level
-    )
+
+    def locate() -> list[Discrepancy]:
+        return _discrepancies(
+            missing, extra, declared, extra_declared_s, deliv_map[extra], tolerance, schedule, group_level
+        )
+
     matched = np.column_stack([decl_map[decl_idx], deliv_map[deliv_idx]]).astype(np.int64)
     return Reconciliation(
         matched=matched,
@@ -426,5 +466,5 @@ def reconcile(
         tolerance_s=tolerance,
         n_declared=int(declared.size),
         n_delivered=int(delivered.size),
-        discrepancies=discrepancies,
+        _locate=locate,
     )
