@@ -128,6 +128,7 @@ def test_row_banded_chunks_roundtrip(tmp_path):
 
 def test_buffer_is_bounded():
     assert buffer_frame_count((8, 512, 512), np.uint16, 64 * 2**20) == 128
+    assert buffer_frame_count((8, 512, 512), np.uint16) == 64
     assert buffer_frame_count((8, 512, 512), np.uint16, 1) == 8
     with pytest.raises(InputError):
         buffer_frame_count((8, 512, 512), np.uint16, 512 * 2**20)
