@@ -1,29 +1,42 @@
-"""``make demo``: build the example session and validate it, then print where the file is.
+"""``make demo``: generate the miniature aiTBS session, convert it, validate it, print where the file is.
 
-Until the converters land this writes the ndx-tms mock file (``nwbtms mock``) and validates it with pynwb.
+Steps (each timed): write the raw files and ``session.yaml`` with :mod:`examples.aitbs_mouse.generator`
+(about 33 MB), convert with :func:`nwbtms.convert_session` into DANDI layout under ``--out``, check the
+file with ``pynwb.validate`` and the nwbtms validator (the conversion's fast checks). Exit 0 when the
+file is written and nothing blocking was found.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
+import time
 from pathlib import Path
 
-from nwbtms.cli import main as nwbtms_main
 
+def run(out: Path) -> int:
+    """Generate, convert and validate into ``out``; returns the exit code."""
+    from pynwb import validate
 
-def run(out: Path) -> Path:
+    from examples.aitbs_mouse.generator import generate
+    from nwbtms import convert_session
+
     out.mkdir(parents=True, exist_ok=True)
-    target = out / "mock_tms.nwb"
-    try:
-        nwbtms_main(["mock", "-o", str(target), "--overwrite"])
-    except SystemExit as exc:
-        if exc.code:
-            raise
-    return target
+    started = time.perf_counter()
+    metadata = generate(out)
+    print(f"generated {metadata} and raw/ in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    result = convert_session(metadata, dandi_layout=out / "nwb", overwrite=True)
+    print(result.summary(), file=sys.stderr)
+    errors = validate(path=str(result.output))
+    print(f"pynwb.validate: {len(errors)} error(s)", file=sys.stderr)
+    for finding in result.findings:
+        print(f"  {finding.severity.name} {finding.check_id}: {finding.message}", file=sys.stderr)
+    print(f"demo done in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    print(f"demo file: {result.output.resolve()}")
+    return 1 if errors or result.exit_code else 0
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("out/aitbs_mouse"))
-    path = run(parser.parse_args().out)
-    print(f"demo file: {path.resolve()}")
+    sys.exit(run(parser.parse_args().out))

@@ -125,15 +125,15 @@ def write_daq(path: Path, p: ExampleParameters, pulses_s: np.ndarray, rng: np.ra
         scans = sweep.create_dataset("analogScans", shape=(2, n), dtype=np.int16, chunks=(2, 1 << 16))
         frame_starts = _frame_times_daq_s(p)
         frame_high_s = 0.5 / p.frame_rate_hz
+        width = max(1, int(round(p.trigger_width_s * p.daq_rate_hz)))
+        high = (np.ceil(pulses_s * p.daq_rate_hz).astype(np.int64)[:, None] + np.arange(width)).ravel()
         block = 1 << 20
         for start in range(0, n, block):
             stop = min(n, start + block)
             t = np.arange(start, stop) / p.daq_rate_hz
             trigger = np.zeros(t.size)
-            lo = np.searchsorted(pulses_s, t[0] - p.trigger_width_s)
-            hi = np.searchsorted(pulses_s, t[-1])
-            for pulse in pulses_s[lo:hi + 1]:
-                trigger[(t >= pulse) & (t < pulse + p.trigger_width_s)] = 5.0
+            inside_block = high[(high >= start) & (high < stop)]
+            trigger[inside_block - start] = 5.0
             clock = np.zeros(t.size)
             index = np.searchsorted(frame_starts, t, side="right") - 1
             inside = (index >= 0) & (index < p.num_frames)
@@ -282,13 +282,22 @@ def generate(out: Path, params: ExampleParameters | None = None) -> Path:
     write_daq(raw / "daq.h5", p, pulses_s, rng)
     write_stimulator_log(raw / "stimulator_log.csv", pulses_s, rng)
     write_imaging(raw, p, pulses_s, rng)
-    text = string.Template(TEMPLATE.read_text(encoding="utf-8")).substitute(
+    metadata = out / "session.yaml"
+    metadata.write_text(render_metadata(p), encoding="utf-8")
+    return metadata
+
+
+def render_metadata(params: ExampleParameters | None = None) -> str:
+    """The ``session.yaml`` text of the example (``session.yaml.template`` with the parameters filled in).
+
+    ``min_session_gap_s`` lies halfway between the 8 s pause between iTBS trains and the pause between
+    sessions (interval minus the 191.84 s an iTBS-600 session lasts, tms-domain.md section 2).
+    """
+    p = params or ExampleParameters()
+    return string.Template(TEMPLATE.read_text(encoding="utf-8")).substitute(
         sessions=p.sessions, session_interval_s=f"{p.session_interval_s:g}",
         dcz_time_s=f"{p.dcz_time_s:g}", min_session_gap_s=f"{(8.0 + p.session_interval_s - 191.84) / 2:.1f}",
     )
-    metadata = out / "session.yaml"
-    metadata.write_text(text, encoding="utf-8")
-    return metadata
 
 
 def main(argv: list[str] | None = None) -> None:

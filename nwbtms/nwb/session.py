@@ -84,11 +84,14 @@ def add_devices(nwbfile: NWBFile, session: Session) -> dict[str, Any]:
                              description=entry.pop("description", key), **entry)
         else:
             model_entry = entry.pop("model", None)
+            if not model_entry and entry.get("manufacturer"):
+                # core 2.9: the manufacturer belongs to the DeviceModel (Device.manufacturer is deprecated)
+                model_entry = {"name": f"{key} model", "manufacturer": entry["manufacturer"]}
             model = None
             if model_entry:
-                model = nwbfile.create_device_model(**_model_kwargs(model_entry, key))
-            device = Device(name=key, description=entry.get("description"),
-                            manufacturer=entry.get("manufacturer"), model=model)
+                model_values = {"manufacturer": entry.get("manufacturer", ""), **model_entry}
+                model = nwbfile.create_device_model(**_model_kwargs(model_values, key))
+            device = Device(name=key, description=entry.get("description"), model=model)
         nwbfile.add_device(device)
         devices[key] = device
     return devices

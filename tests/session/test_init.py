@@ -1,0 +1,75 @@
+"""``nwbtms init``: recognise raw files, fill what they say, mark every unknown; convert refuses drafts."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # examples/ (pytest runs in importlib mode)
+from examples.aitbs_mouse.generator import ExampleParameters, generate  # noqa: E402
+from nwbtms.cli import main  # noqa: E402
+from nwbtms.errors import MetadataError  # noqa: E402
+from nwbtms.session import load_session  # noqa: E402
+from nwbtms.session.init import draft_metadata, recognise, write_draft  # noqa: E402
+
+TINY = ExampleParameters(sessions=1, num_frames=40, frame_size=64)
+
+
+@pytest.fixture(scope="module")
+def raw_session(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("init")
+    generate(out, TINY)
+    return out
+
+
+def test_recognises_every_example_file(raw_session):
+    found = {s.reader: s for s in recognise(raw_session / "raw")}
+    assert set(found) == {"wavesurfer", "stimulator_log", "scanimage", "suite2p"}
+    daq = found["wavesurfer"]
+    assert daq.facts["sample_rate_hz"] == TINY.daq_rate_hz
+    assert daq.facts["channels"] == ["TMS_trigger", "frame_clock"]
+    assert found["suite2p"].path.name == "plane0"
+
+
+def test_draft_marks_unknowns_and_convert_refuses_listing_them(raw_session, capsys):
+    target = raw_session / "draft.yaml"
+    draft = write_draft(raw_session / "raw", target)
+    assert draft.num_placeholders >= 10
+    data = yaml.safe_load(target.read_text())
+    assert data["sources"]["wavesurfer"]["path"] == "raw/daq.h5"
+    assert "TMS_trigger" in data["sources"]["wavesurfer"]["options"]["trigger_channel"]
+    assert data["imaging_planes"]["plane0"]["segmentation"] == "suite2p"
+    with pytest.raises(MetadataError) as info:
+        load_session(target)
+    problems = info.value.problems
+    assert problems and all(p.message.startswith("placeholder left") for p in problems)
+    lines = target.read_text().splitlines()
+    for problem in problems:
+        assert "<FILL ME" in lines[problem.line - 1]
+    with pytest.raises(SystemExit) as exit_info:
+        main(["convert", str(target), "-o", str(raw_session / "x.nwb")])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "placeholder" in err and "draft.yaml:" in err and "Traceback" not in err
+    assert not (raw_session / "x.nwb").exists()
+
+
+def test_init_cli_does_not_overwrite(raw_session, capsys):
+    target = raw_session / "existing.yaml"
+    target.write_text("keep: me\n")
+    with pytest.raises(SystemExit) as info:
+        main(["init", str(raw_session / "raw"), "-o", str(target)])
+    assert info.value.code == 2
+    assert target.read_text() == "keep: me\n"
+
+
+@pytest.mark.realdata
+def test_recognises_real_instrument_files(realdata, tmp_path):
+    readers = {s.reader for s in recognise(realdata)}
+    assert {"wavesurfer", "tdms", "abf", "openephys", "brainsight", "localite", "scanimage", "bruker",
+            "suite2p"} <= readers
+    draft = draft_metadata(realdata, metadata_dir=tmp_path)
+    assert all(entry["path"] for entry in draft.data["sources"].values())

@@ -1,0 +1,177 @@
+"""convert_session end to end on the aiTBS example, and the guarantees around writing the output."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # examples/ (pytest runs in importlib mode)
+from examples.aitbs_mouse.generator import ExampleParameters, generate  # noqa: E402
+from nwbtms import convert_session  # noqa: E402
+from nwbtms.cli import main  # noqa: E402
+from nwbtms.convert import TEST_HOOK_ENV  # noqa: E402
+from nwbtms.errors import ConversionError, OutputExistsError  # noqa: E402
+
+TINY = ExampleParameters(sessions=1, num_frames=40, frame_size=64)
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory):
+    """The full example session (3 iTBS sessions, 600 frames), converted once for the module."""
+    folder = tmp_path_factory.mktemp("aitbs")
+    metadata = generate(folder)
+    output = folder / "example.nwb"
+    result = convert_session(metadata, output, quiet=True)
+    return folder, metadata, result
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> Path:
+    """A one-session example with a short movie, for the write-guarantee tests."""
+    folder = tmp_path_factory.mktemp("tiny")
+    return generate(folder, TINY)
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _partials(folder: Path) -> list[Path]:
+    return [p for p in folder.iterdir() if ".partial-" in p.name]
+
+
+def test_example_counts(example):
+    _, _, result = example
+    assert result.exit_code == 0, [str(f.message) for f in result.findings]
+    # 3 iTBS-600 sessions with one pulse dropped by the stimulator (generator's dropped_pulse)
+    assert (result.num_pulses, result.num_sessions, result.num_frames, result.num_rois) == (1799, 3, 600, 9)
+    assert any("1 missing" in note for note in result.notes)
+
+
+def test_example_content(example):
+    from pynwb import NWBHDF5IO
+
+    _, _, result = example
+    with NWBHDF5IO(str(result.output), "r") as io:
+        nwbfile = io.read()
+        tms = nwbfile.lab_meta_data["tms"]
+        pulses = tms.pulses
+        assert len(pulses) == 1799
+        assert np.all(np.diff(pulses["timestamp"][:]) > 0)
+        assert set(pulses["session_number"][:]) == {0, 1, 2}
+        assert np.allclose(pulses["intensity_in_percent_mso"][:], 45.0)  # 100 % of the 45 %MSO threshold
+        assert np.isfinite(pulses["di_dt_in_a_per_us"][:]).all()  # from the stimulator log
+        assert list(tms.sessions["num_pulses"][:]) == [600, 599, 600]
+        assert list(tms.reconciliation["num_missing"][:]) == [0, 1, 0]
+        assert list(tms.protocols["protocol_name"][:]) == ["itbs_600", "aitbs_mouse_day"]
+        assert tms.protocols["intensity_in_percent_mso"][0] == pytest.approx(45.0)
+        assert nwbfile.subject.genotype.startswith("Tlx3-Cre")
+        manipulations = nwbfile.events["manipulations"]
+        assert manipulations["substance"][0] == "deschloroclozapine (DCZ)"
+        assert manipulations["route"][0] == "intraperitoneal"
+        assert manipulations["dose"][0] == pytest.approx(0.1) and manipulations["timestamp"][0] == -1200.0
+        assert manipulations["target_cell_type"][0] == "IT"
+        assert {"stimulator", "coil", "microscope"} <= set(nwbfile.devices)
+        series = nwbfile.acquisition["TwoPhotonSeries"]
+        assert series.data.shape == (600, 128, 128)
+        ophys = nwbfile.processing["ophys"]
+        rois = ophys["ImageSegmentation"].plane_segmentations["PlaneSegmentation"]
+        assert list(rois["roi_kind"][:]) == ["soma", "dendrite", "dendrite"] + ["spine"] * 6
+        labels = set(rois["cell_type"].table["label"][:][i] for i in rois["cell_type"].data[:])
+        assert labels == {"IT"}
+        assert tms.cell_types["cre_line"][0] == "Tlx3-Cre_PL56"
+        alignment = next(v for k, v in ophys.data_interfaces.items() if k.endswith("clock_alignment"))
+        assert alignment.drift_in_ppm == pytest.approx(20.0, abs=2.0)  # generator's imaging drift
+        mask = next(v for k, v in ophys.data_interfaces.items() if k.endswith("artifact_mask"))
+        masked = np.asarray(mask.mask[:])
+        assert 0 < masked.sum() < masked.size
+
+
+def test_example_passes_pynwb_validate(example):
+    from pynwb import validate
+
+    _, _, result = example
+    assert validate(path=str(result.output)) == []
+
+
+def test_example_passes_nwbinspector_dandi(example, tmp_path):
+    _, _, result = example
+    report = tmp_path / "inspector.json"
+    inspector = Path(sys.executable).with_name("nwbinspector")
+    completed = subprocess.run([str(inspector), "--config", "dandi", "--json-file-path", str(report),
+                                str(result.output)], capture_output=True, text=True, timeout=300)
+    assert report.is_file(), completed.stdout + completed.stderr
+    messages = json.loads(report.read_text())["messages"]
+    blocking = [m for m in messages if m["importance"] in ("CRITICAL", "BEST_PRACTICE_VIOLATION", "ERROR",
+                                                          "PYNWB_VALIDATION")]
+    assert blocking == []
+
+
+def test_existing_output_untouched_without_overwrite(example, capsys):
+    folder, metadata, result = example
+    before = _sha(result.output)
+    with pytest.raises(OutputExistsError):
+        convert_session(metadata, result.output)
+    with pytest.raises(SystemExit) as info:
+        main(["convert", str(metadata), "-o", str(result.output)])
+    assert info.value.code == 2
+    assert "--overwrite" in capsys.readouterr().err
+    assert _sha(result.output) == before
+
+
+def test_dandi_layout_and_cli_exit_code(tiny, tmp_path, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["-q", "convert", str(tiny), "--dandi-layout", str(tmp_path / "dandiset")])
+    assert info.value.code == 0
+    expected = tmp_path / "dandiset" / "sub-M001" / "sub-M001_ses-aitbs-day1.nwb"
+    assert capsys.readouterr().out.strip() == str(expected)
+    assert expected.is_file()
+
+
+def test_exception_mid_write_leaves_nothing(tiny, tmp_path, monkeypatch):
+    target = tmp_path / "failed.nwb"
+    monkeypatch.setenv(TEST_HOOK_ENV, "raise")
+    with pytest.raises(ConversionError) as info:
+        convert_session(tiny, target, quiet=True)
+    assert "mid-write" in str(info.value)
+    assert not target.exists() and _partials(tmp_path) == []
+
+
+def test_sigkill_mid_write_leaves_no_output(tiny, tmp_path):
+    target = tmp_path / "killed.nwb"
+    env = {**os.environ, TEST_HOOK_ENV: "sleep:120"}
+    code = f"from nwbtms import convert_session; convert_session({str(tiny)!r}, {str(target)!r}, quiet=True)"
+    process = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while not _partials(tmp_path):
+            assert process.poll() is None, process.stderr.read().decode()
+            assert time.monotonic() < deadline, "the conversion never started writing"
+            time.sleep(0.2)
+        partial = _partials(tmp_path)[0]
+        # wait until the hook sleeps (file written and closed): size stops changing
+        size = -1
+        while partial.stat().st_size != size:
+            size = partial.stat().st_size
+            time.sleep(0.5)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.stderr.close()
+    assert process.returncode == -signal.SIGKILL
+    assert not target.exists()
+    assert _partials(tmp_path) == [partial]  # a hidden leftover, never the target
+    convert_session(tiny, target, quiet=True)  # the next run cleans the dead process's partial file
+    assert target.is_file() and _partials(tmp_path) == []
