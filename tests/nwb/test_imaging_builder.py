@@ -143,3 +143,17 @@ def test_truncated_source_leaves_no_output_and_existing_file_is_kept(tmp_path):
         write_nwbfile_with_movies(nwbfile, out, [pending], overwrite=True)
     assert out.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["t.nwb"]
+
+
+@pytest.mark.realdata
+def test_real_scanimage_file_streams_into_nwb(tmp_path, realdata):
+    source = open_imaging(realdata / "scanimage" / "Blank-IPA_1s_16r_032.tif")
+    nwbfile = _nwbfile()
+    out = tmp_path / "si.nwb"
+    write_nwbfile_with_movies(nwbfile, out, [_add(nwbfile, source, "archive")])
+    with NWBHDF5IO(str(out), "r") as io:
+        read = io.read()
+        np.testing.assert_array_equal(read.acquisition["TwoPhotonSeries"].data[:], source.read_frames())
+        header = read.acquisition["TwoPhotonSeries_raw_header"]["header"][0]
+        assert header == source.raw_header and "state." in header
+    assert validate(path=str(out)) == []

@@ -149,3 +149,18 @@ def test_mismatched_suite2p_arrays_name_the_file(tmp_path):
     plane.iscell = np.ones((NUM_ROIS - 1, 2))
     with pytest.raises(SourceError, match="iscell.npy"):
         add_suite2p_segmentation(nwbfile, plane, imaging_plane=imaging_plane)
+
+
+@pytest.mark.realdata
+def test_real_suite2p_plane_with_plane_rule(tmp_path, realdata):
+    plane = read_suite2p_plane(realdata / "suite2p" / "fissa_example" / "suite2p" / "plane0")
+    nwbfile, imaging_plane = _nwbfile(with_tms=True)
+    add_suite2p_segmentation(nwbfile, plane, imaging_plane=imaging_plane, labels=roi_label_rule(cell_type="IT"),
+                             cell_types=nwbfile.lab_meta_data["tms"].cell_types)
+    out = tmp_path / "real.nwb"
+    write_nwbfile_with_movies(nwbfile, out)
+    with NWBHDF5IO(str(out), "r") as io:
+        rois = io.read().processing["ophys"]["ImageSegmentation"]["PlaneSegmentation"]
+        assert len(rois) == plane.num_rois == 23
+        assert int(rois["iscell"][:].sum()) == int(plane.is_cell.sum())
+    assert validate(path=str(out)) == []
