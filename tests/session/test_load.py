@@ -98,7 +98,8 @@ def test_placeholder_left_blocks_and_is_listed(tmp_path):
 
 
 def test_placeholder_in_number_field_gives_no_type_error(tmp_path):
-    text = render_metadata().replace("    value_in_percent_mso: 45", f'    value_in_percent_mso: "{placeholder("%MSO")}"')
+    marker = placeholder("%MSO")
+    text = render_metadata().replace("    value_in_percent_mso: 45", f'    value_in_percent_mso: "{marker}"')
     error = _problems(_write(tmp_path, text))
     assert len(error.problems) == 1 and "placeholder" in error.problems[0].message
 
