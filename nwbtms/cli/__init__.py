@@ -84,7 +84,8 @@ def cli(ctx: click.Context, quiet: bool) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the CLI and turn nwbtms errors into clean messages."""
     try:
-        cli.main(args=argv, prog_name="nwbtms", standalone_mode=False)
+        # With standalone_mode=False click returns the code of ctx.exit(n) instead of raising.
+        code = cli.main(args=argv, prog_name="nwbtms", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(130)
@@ -102,4 +103,4 @@ def main(argv: list[str] | None = None) -> None:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
         raise
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -24,8 +24,8 @@ def say(message: str) -> None:
         click.echo(message, err=True)
 
 
-def emit(text: str, output: Path | None) -> None:
-    """Write data to ``output`` (atomically) or to stdout."""
+def emit(text: str, output: Path | None, *, overwrite: bool = False) -> None:
+    """Write data to ``output`` (atomically; an existing file only with ``overwrite``) or to stdout."""
     if output is None:
         sys.stdout.write(text)
         if not text.endswith("\n"):
@@ -33,4 +33,4 @@ def emit(text: str, output: Path | None) -> None:
         return
     from nwbtms.io import atomic_write_text
 
-    atomic_write_text(output, text)
+    atomic_write_text(output, text, overwrite=overwrite)

@@ -54,3 +54,26 @@ def test_mock_writes_a_valid_file(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(target)
     assert result.stderr == ""
+
+
+def test_exit_code_of_ctx_exit_is_kept():
+    import click
+
+    from nwbtms.cli import main
+
+    @cli.command(name="_exit_one", hidden=True)
+    @click.pass_context
+    def _exit_one(ctx):
+        ctx.exit(1)
+
+    try:
+        main(["_exit_one"])
+    except SystemExit as exc:
+        assert exc.code == 1
+    finally:
+        cli.commands.pop("_exit_one")
+
+
+def test_python_dash_m_nwbtms():
+    result = subprocess.run([sys.executable, "-m", "nwbtms", "--version"], capture_output=True, text=True)
+    assert result.returncode == 0 and __version__ in result.stdout
