@@ -145,7 +145,8 @@ def test_pulses_sessions_reconciliation_round_trip_and_validate(tmp_path, tms_ta
                                     targets_table=tms_tables["targets"])
     reconciliation = build_reconciliation_table(reconciliations, sessions, tms_tables["protocols"],
                                                 declared_times_s=[schedule.times_s] * SESSIONS)
-    assert "nearest rotation" in table.description and "navigator" in table.description
+    # 3-decimal poses are within the extension's tolerance (ndx-tms POSE_TOLERANCE): stored as recorded
+    assert "nearest rotation" not in table.description and "navigator" in table.description
     nwbfile = new_nwbfile(tms_tables["coil"])
     nwbfile.add_lab_meta_data(TMSExperimentMetadata(
         tms_coordinate_spaces=[tms_tables["space"]], thresholds=tms_tables["thresholds"],
@@ -165,7 +166,7 @@ def test_pulses_sessions_reconciliation_round_trip_and_validate(tmp_path, tms_ta
         np.testing.assert_allclose(pulses["coil_temperature_in_c"][:], merged.coil_temperature_c)
         poses = pulses["measured_coil_pose"][:]
         assert np.isnan(poses[-3:]).all() and np.isfinite(poses[:-3]).all()
-        np.testing.assert_allclose(poses[:-3], merged.pose[:-3], atol=2e-3)  # nearest rotation
+        np.testing.assert_array_equal(poses[:-3], merged.pose[:-3])
         np.testing.assert_allclose(pulses["target_error_in_mm"][:-3], 1.5)
         assert np.isnan(pulses["target_error_in_mm"][-3:]).all()
         assert pulses["source"][0] == "trigger_ttl"
@@ -198,6 +199,11 @@ def test_sessions_from_spans_and_bad_inputs(tms_tables):
     skewed.pose[5, 0, 0] += 0.1
     with pytest.raises(InputError, match="pulses \\[5\\]"):
         build_pulses_table(skewed, artifact_window_s=(0, 0.01), **common)
+    # a wider pose_tolerance snaps such a pose to the nearest rotation, and says so
+    snapped = build_pulses_table(skewed, artifact_window_s=(0, 0.01), pose_tolerance=0.25, **common)
+    assert "1 measured pose(s)" in snapped.description and "nearest rotation" in snapped.description
+    rotation = np.asarray(snapped["measured_coil_pose"].data[5])[:3, :3]
+    np.testing.assert_allclose(rotation.T @ rotation, np.eye(3), atol=1e-12)
     sessions = build_sessions_table(spans, protocols_table=tms_tables["protocols"],
                                     targets_table=tms_tables["targets"])
     missing = FakeReconciliation(np.zeros((0, 2), dtype=np.int64), [3], 0.0, 600)
