@@ -6,8 +6,9 @@ semantics); while composing, the line of every mapping key and sequence item is 
 JSON pointer (``/levels/2/count``), so each schema violation can name the line the user must edit.
 
 Schemas live at the repository root in ``schemas/<name>.schema.json`` and are found via
-``Path(__file__).parents[1] / "schemas"`` (source checkouts and editable installs). For wheels, a copy
-may be shipped as package data in ``nwbtms/data/schemas/``; :func:`load_schema` falls back to it.
+``Path(__file__).parents[1] / "schemas"`` (source checkouts and editable installs). Wheels install them
+as data files into ``<prefix>/share/nwbtms/schemas/`` (setup.cfg ``data_files``); :func:`schema_path` falls
+back there.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ import copy
 import json
 import os
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -156,19 +157,22 @@ def load_yaml_with_lines(path: str | os.PathLike) -> tuple[Any, LineMap]:
             raise MetadataError(f"not valid JSON: {exc.msg}", file=path, line=exc.lineno) from None
 
 
-@cache
-def _read_schema(name: str) -> dict:
-    candidate = SCHEMA_DIR / f"{name}.schema.json"
-    if candidate.is_file():
-        return json.loads(candidate.read_text(encoding="utf-8"))
-    packaged = resources.files("nwbtms").joinpath("data", "schemas", f"{name}.schema.json")
-    if packaged.is_file():
-        return json.loads(packaged.read_text(encoding="utf-8"))
+def schema_path(name: str) -> Path:
+    """Where ``schemas/<name>.schema.json`` is: the source tree, else the installed data files."""
+    filename = f"{name}.schema.json"
+    for folder in (SCHEMA_DIR, Path(sys.prefix) / "share" / "nwbtms" / "schemas"):
+        if (folder / filename).is_file():
+            return folder / filename
     raise NwbtmsError(
         f"JSON Schema {name!r} not found",
-        file=candidate,
-        hint="reinstall nwbtms; schemas/ must sit beside the nwbtms package",
+        file=SCHEMA_DIR / filename,
+        hint="reinstall nwbtms; the schemas ship in schemas/ and <prefix>/share/nwbtms/schemas",
     )
+
+
+@cache
+def _read_schema(name: str) -> dict:
+    return json.loads(schema_path(name).read_text(encoding="utf-8"))
 
 
 def load_schema(name: str) -> dict:
