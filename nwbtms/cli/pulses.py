@@ -2,6 +2,10 @@
 
 ``nwbtms pulses detect FILE [--channel NAME] [--format csv|json] [--threshold V] [-o FILE]`` prints
 one row per detected pulse (CSV header ``time_s,amplitude[,di_dt_a_per_us],saturated``).
+
+FILE is any recording :func:`nwbtms.sources.daq.open_recording` reads (DAQ files and Bruker PrairieView
+``*_VoltageRecording_*.csv/.xml``), or a ScanImage TIFF, whose ``auxTrigger0..3`` edge times (already
+measured by ScanImage, on the imaging clock) are printed as pulses.
 """
 
 from __future__ import annotations
@@ -15,6 +19,11 @@ import click
 
 from nwbtms.cli._common import emit, is_quiet, say
 from nwbtms.errors import ChannelNotFoundError, InputError
+from nwbtms.sources.daq.dispatch import READERS
+
+#: Input formats that are not sampled recordings: edge times read from an imaging file.
+EDGE_TIME_FORMATS = ("scanimage",)
+TIFF_SUFFIXES = (".tif", ".tiff")
 
 #: Channel names that usually carry the stimulator trigger or coil current.
 TRIGGER_NAME = re.compile(r"trig|tms|ttl|pulse|stim|coil", re.IGNORECASE)
@@ -87,7 +96,7 @@ def render_json(pulses, with_di_dt: bool) -> str:
         "file": pulses.path,
         "channel": pulses.channel,
         "unit": pulses.unit,
-        "sample_rate_hz": pulses.sample_rate_hz,
+        "sample_rate_hz": pulses.sample_rate_hz if math.isfinite(pulses.sample_rate_hz) else None,
         "threshold": pulses.threshold,
         "hysteresis": pulses.hysteresis,
         "polarity": pulses.polarity,
@@ -96,6 +105,37 @@ def render_json(pulses, with_di_dt: bool) -> str:
         "pulses": rows,
     }
     return json.dumps(document, indent=2) + "\n"
+
+
+def scanimage_aux_pulses(file: Path, channel: str | None, *, refractory_s: float, **options):
+    """Pulses from a ScanImage acquisition's ``auxTrigger<N>`` edge times (no detection needed).
+
+    Without ``channel`` the one aux input with edges is used; a wrong or ambiguous name lists the four.
+    """
+    from nwbtms.pulses.detect import pulses_from_edge_times
+    from nwbtms.sources.imaging.scanimage import AUX_TRIGGER_NAMES, open_scanimage
+
+    try:
+        source = open_scanimage(file, **options)
+    except TypeError as exc:
+        raise InputError(f"option not understood by the ScanImage reader: {exc}", file=file, field="--option",
+                         hint="it accepts frame_rate_hz, flyback_frames, multi_file") from None
+    edges = source.aux_triggers
+    listing = ", ".join(f"{name!r} ({len(edges.get(name, ()))} edge(s))" for name in AUX_TRIGGER_NAMES)
+    if channel is None:
+        with_edges = [name for name in AUX_TRIGGER_NAMES if len(edges.get(name, ()))]
+        if len(with_edges) != 1:
+            raise ChannelNotFoundError(
+                f"{'several' if with_edges else 'no'} aux trigger input(s) with edges; pick one with --channel: "
+                f"{listing}", file=file, field="--channel",
+                hint="ScanImage logs edges of the inputs wired in its auxiliary trigger settings")
+        channel = with_edges[0]
+        say(f"using channel {channel!r}")
+    elif channel not in AUX_TRIGGER_NAMES:
+        raise ChannelNotFoundError(f"no channel {channel!r}; channels in this file: {listing}", file=file,
+                                   field=str(channel), hint="pick one of the channels listed")
+    return pulses_from_edge_times(edges.get(channel, ()), channel=channel, path=str(file),
+                                  refractory_s=refractory_s)
 
 
 @click.group()
@@ -123,8 +163,8 @@ def pulses() -> None:
 )
 @click.option(
     "--input-format",
-    type=click.Choice(["wavesurfer", "tdms", "abf", "openephys", "binary", "csv"]),
-    help="Reader to use (default: from the extension).",
+    type=click.Choice([*READERS, *EDGE_TIME_FORMATS]),
+    help="Reader to use (default: from the extension; .tif/.tiff: ScanImage aux trigger edges).",
 )
 @click.option(
     "--option",
@@ -158,31 +198,30 @@ def detect(
             "output file exists; it was left untouched", file=output, hint="pass --overwrite to replace it"
         )
     reader_options = _parse_options(options)
-    with open_recording(file, format=input_format, **reader_options) as recording:
-        if channel is None:
-            channel = pick_channel(recording)
-            say(f"using channel {channel!r}")
-        result = detect_pulses(
-            recording,
-            channel,
-            threshold=threshold,
-            hysteresis=hysteresis,
-            refractory_s=DEFAULT_REFRACTORY_S if refractory_s is None else refractory_s,
-            polarity=polarity,
-            calibration_a_per_us_per_unit=calibration,
-            show_progress=not is_quiet(),
-        )
+    refractory_s = DEFAULT_REFRACTORY_S if refractory_s is None else refractory_s
+    if input_format in EDGE_TIME_FORMATS or (input_format is None and file.suffix.lower() in TIFF_SUFFIXES):
+        result = scanimage_aux_pulses(file, channel, refractory_s=refractory_s, **reader_options)
+    else:
+        with open_recording(file, format=input_format, **reader_options) as recording:
+            if channel is None:
+                channel = pick_channel(recording)
+                say(f"using channel {channel!r}")
+            result = detect_pulses(
+                recording,
+                channel,
+                threshold=threshold,
+                hysteresis=hysteresis,
+                refractory_s=refractory_s,
+                polarity=polarity,
+                calibration_a_per_us_per_unit=calibration,
+                show_progress=not is_quiet(),
+            )
     with_di_dt = calibration is not None
     text = render_csv(result, with_di_dt) if output_format == "csv" else render_json(result, with_di_dt)
-    if output is not None and overwrite:
+    if output is not None:
         from nwbtms.io.atomic import atomic_write_text
 
-        atomic_write_text(output, text, overwrite=True)
-    elif output is not None:
-        from nwbtms.io.atomic import atomic_output
-
-        with atomic_output(output, overwrite=False) as tmp:
-            tmp.write_text(text, encoding="utf-8")
+        atomic_write_text(output, text, overwrite=overwrite)
     else:
         emit(text, None)
     if not is_quiet():

@@ -5,7 +5,7 @@ stimulator-log and navigator values: :func:`nwbtms.pulses.merge.merge_pulse_sour
 from gaps: :func:`nwbtms.pulses.sessions.find_sessions`.
 """
 
-from nwbtms.pulses.detect import DetectedPulses, detect_pulses, detect_pulses_in_array
+from nwbtms.pulses.detect import DetectedPulses, detect_pulses, detect_pulses_in_array, pulses_from_edge_times
 from nwbtms.pulses.merge import MergedPulses, MergeReport, merge_pulse_sources
 from nwbtms.pulses.sessions import SessionSpan, find_sessions, session_gap_threshold_s
 
@@ -18,5 +18,6 @@ __all__ = [
     "detect_pulses_in_array",
     "find_sessions",
     "merge_pulse_sources",
+    "pulses_from_edge_times",
     "session_gap_threshold_s",
 ]

@@ -590,3 +590,38 @@ def detect_pulses_in_array(
         calibration_a_per_us_per_unit=calibration_a_per_us_per_unit,
         chunk_samples=chunk_samples,
     )
+
+
+def pulses_from_edge_times(
+    times_s,
+    *,
+    channel: str,
+    path: str | None = None,
+    refractory_s: float = DEFAULT_REFRACTORY_S,
+    notes: list[str] | None = None,
+) -> DetectedPulses:
+    """Pulses from edge times the acquisition system measured itself (e.g. ScanImage ``auxTrigger``).
+
+    No trace to threshold: each edge is a pulse onset (amplitude 1.0, as for digital lines), after the
+    same debounce as :func:`detect_pulses` (an edge less than ``refractory_s`` after a kept one is dropped).
+    """
+    _check_common("rising", refractory_s, None, None)
+    times = np.sort(np.asarray(times_s, dtype=np.float64).ravel())
+    if times.size and not np.all(np.isfinite(times)):
+        raise InputError(f"edge times of {channel!r} are not all finite", file=path, field=channel)
+    kept: list[float] = []
+    for t in times.tolist():
+        if not kept or t - kept[-1] >= refractory_s:
+            kept.append(t)
+    n = len(kept)
+    return DetectedPulses(
+        times_s=np.asarray(kept, dtype=np.float64),
+        amplitudes=np.ones(n),
+        di_dt_a_per_us=np.full(n, np.nan),
+        saturated=np.zeros(n, bool),
+        segments=np.zeros(n, np.int64),
+        channel=channel,
+        path=path,
+        sample_rate_hz=math.nan,
+        notes=list(notes or []) + ["edge times recorded by the acquisition system (no threshold detection)"],
+    )

@@ -127,3 +127,38 @@ def test_bad_inputs_exit_2(tmp_path, capsys):
         capsys,
     )
     assert code == 0 and out.splitlines() == ["time_s,amplitude,saturated"]
+
+
+def write_scanimage_aux(path, edges_by_input, *, num_frames=5, frame_period_s=0.1):
+    """A ScanImage 2016+ TIFF whose per-frame descriptions log ``auxTrigger<N>`` edges (tifffile writes it)."""
+    import tifffile
+
+    header = f"SI.hRoiManager.scanFrameRate = {1 / frame_period_s:g}\nSI.hChannels.channelSave = 1\n"
+    with tifffile.TiffWriter(path, bigtiff=True) as tw:
+        for i in range(num_frames):
+            t0 = i * frame_period_s
+            lines = [f"frameNumbers = {i + 1}", f"frameTimestamps_sec = {t0:.6f}"]
+            for k in range(4):
+                edges = [t for t in edges_by_input.get(k, ()) if t0 <= t < t0 + frame_period_s]
+                lines.append(f"auxTrigger{k} = [" + " ".join(f"{t:.6f}" for t in edges) + "]")
+            tw.write(np.zeros((4, 4), np.int16), software=header, description="\n".join(lines) + "\n", metadata=None)
+    return path
+
+
+def test_scanimage_aux_trigger_edges_are_the_pulses(tmp_path, capsys):
+    edges = [0.012345, 0.0323, 0.0325, 0.25]  # 0.0325 is 0.2 ms after 0.0323: one debounced pulse
+    path = write_scanimage_aux(tmp_path / "acq_00001.tif", {2: edges})
+    code, out, err = run(["pulses", "detect", str(path), "--format", "json"], capsys)
+    assert code == 0, err
+    document = json.loads(out)
+    assert document["channel"] == "auxTrigger2" and document["sample_rate_hz"] is None
+    assert [p["time_s"] for p in document["pulses"]] == pytest.approx([0.012345, 0.0323, 0.25])
+    code, out, _ = run(["pulses", "detect", str(path), "-c", "auxTrigger0"], capsys)
+    assert code == 0 and out.splitlines() == ["time_s,amplitude,saturated"]
+    out_file = tmp_path / "pulses.csv"
+    code, _, err = run(["pulses", "detect", str(path), "-c", "aux2", "-o", str(out_file)], capsys)
+    assert code == 2 and "'auxTrigger2' (4 edge(s))" in err and "Traceback" not in err
+    assert not out_file.exists()
+    both = write_scanimage_aux(tmp_path / "two_00001.tif", {0: [0.1], 1: [0.2]})
+    code, _, err = run(["pulses", "detect", str(both)], capsys)
+    assert code == 2 and "several" in err and "--channel" in err

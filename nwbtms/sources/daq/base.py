@@ -118,6 +118,14 @@ def check_sample_rate(rate_hz: Any, *, file: str | Path, field: str) -> float:
     return rate
 
 
+def checked_chunk_samples(chunk_samples: int) -> int:
+    """``chunk_samples`` as int; :class:`InputError` when it is below 1."""
+    chunk_samples = int(chunk_samples)
+    if chunk_samples < 1:
+        raise InputError(f"chunk_samples must be >= 1, got {chunk_samples}", field="chunk_samples")
+    return chunk_samples
+
+
 def int16_lookup_table(to_physical) -> np.ndarray:
     """Physical value of every int16 count, indexed by the count viewed as uint16 (65536 float64)."""
     counts = np.arange(65536, dtype=np.uint16).view(np.int16).astype(np.float64)
@@ -231,9 +239,7 @@ class Recording(ABC):
         yield from self._iter(info, segment, chunk_samples, self._read_raw)
 
     def _iter(self, info: ChannelInfo, segment, chunk_samples: int, reader) -> Iterator[Chunk]:
-        chunk_samples = int(chunk_samples)
-        if chunk_samples < 1:
-            raise InputError(f"chunk_samples must be >= 1, got {chunk_samples}", field="chunk_samples")
+        chunk_samples = checked_chunk_samples(chunk_samples)
         for seg in self.segments_for(segment):
             for start in range(0, seg.num_samples, chunk_samples):
                 stop = min(start + chunk_samples, seg.num_samples)
@@ -272,3 +278,57 @@ class Recording(ABC):
         lines = [f"{self.path} ({self.format}, {self.sample_rate_hz:g} Hz, {len(self.segments)} segment(s))"]
         lines += [f"  {c.name} [{c.kind}{', ' + c.unit if c.unit else ''}]" for c in self.channels]
         return "\n".join(lines)
+
+
+class SequentialRecording(Recording):
+    """A one-segment recording that can only be read front to back (text tables such as CSV).
+
+    Subclasses yield a channel's physical values in blocks of any size from :meth:`_blocks`; this
+    class re-cuts them into chunks of the requested size (memory: one block plus one chunk) and
+    serves :meth:`Recording.read` by scanning from the start (cost grows with ``stop``).
+    """
+
+    random_access = False
+
+    @abstractmethod
+    def _blocks(self, info: ChannelInfo) -> Iterator[np.ndarray]:
+        """Consecutive float64 values of one channel, from the first sample, in blocks of any size."""
+
+    @staticmethod
+    def _convert(info: ChannelInfo, data: np.ndarray) -> np.ndarray:
+        return data != 0 if info.kind == "digital" else data
+
+    def _iter(self, info: ChannelInfo, segment, chunk_samples: int, reader) -> Iterator[Chunk]:
+        chunk_samples = checked_chunk_samples(chunk_samples)
+        self.segments_for(segment)  # validates the selection; there is one segment
+        pending: list[np.ndarray] = []
+        filled = start = 0
+        for block in self._blocks(info):
+            while block.size:
+                take = min(chunk_samples - filled, block.size)
+                pending.append(block[:take])
+                filled += take
+                block = block[take:]
+                if filled == chunk_samples:
+                    yield Chunk(0, start, self._convert(info, np.concatenate(pending)))
+                    start += filled
+                    pending, filled = [], 0
+        if filled:
+            yield Chunk(0, start, self._convert(info, np.concatenate(pending)))
+
+    def _read(self, info: ChannelInfo, segment: int, start: int, stop: int) -> np.ndarray:
+        parts: list[np.ndarray] = []
+        position = 0
+        blocks = self._blocks(info)
+        try:
+            for block in blocks:
+                end = position + block.size
+                if end > start:
+                    parts.append(block[max(0, start - position) : stop - position])
+                position = end
+                if position >= stop:
+                    break
+        finally:
+            blocks.close()  # type: ignore[attr-defined] - generators release their file here
+        data = np.concatenate(parts) if parts else np.empty(0, dtype=np.float64)
+        return self._convert(info, data)

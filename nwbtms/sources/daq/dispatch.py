@@ -19,6 +19,7 @@ READERS: dict[str, tuple[str, str]] = {
     "openephys": ("nwbtms.sources.daq.openephys", "OpenEphysRecording"),
     "binary": ("nwbtms.sources.daq.generic", "BinaryRecording"),
     "csv": ("nwbtms.sources.daq.generic", "CsvRecording"),
+    "bruker_voltage": ("nwbtms.sources.daq.bruker_voltage", "BrukerVoltageRecording"),
 }
 
 _EXTENSIONS = {
@@ -39,6 +40,8 @@ def guess_format(path: Path) -> str:
     if path.is_dir():
         return "openephys"
     suffix = path.suffix.lower()
+    if "_VoltageRecording_" in path.name and suffix in (".csv", ".xml"):
+        return "bruker_voltage"  # PrairieView's analog inputs beside a T-series
     if suffix == ".dat" and path.name == "continuous.dat":
         # continuous/<stream>/continuous.dat inside an Open Ephys recording folder
         recording = path.parent.parent.parent
@@ -72,7 +75,8 @@ def open_recording(
     ----------
     path : path, or a list of paths
         A WaveSurfer ``.h5``, ``.tdms``, ``.abf``, an Open Ephys ``structure.oebin`` or its folder
-        (recording, experiment or record node), raw ``.bin``/``.dat``, or ``.csv``/``.tsv``.
+        (recording, experiment or record node), raw ``.bin``/``.dat``, ``.csv``/``.tsv``, or a Bruker
+        PrairieView ``*_VoltageRecording_NNN.csv``/``.xml``.
         Several paths are joined into one :class:`ConcatenatedRecording` (same channels and rate).
     format : str, optional
         Reader name (see :data:`READERS`); guessed from the extension when omitted.

@@ -21,14 +21,16 @@ import numpy as np
 from nwbtms.errors import InputError, SourceError
 from nwbtms.sources.daq.base import (
     ChannelInfo,
-    Chunk,
     Recording,
     Segment,
+    SequentialRecording,
     check_sample_rate,
     int16_lookup_table,
 )
 
 TIME_COLUMNS = ("time_s", "time", "t", "timestamp_s")
+#: Rows parsed before a block of values is handed on (512 KiB as float64).
+CSV_BLOCK_ROWS = 1 << 16
 
 
 def _per_channel(value, count: int, name: str, path: Path) -> list[float]:
@@ -171,10 +173,8 @@ class BinaryRecording(Recording):
         self._map = np.zeros((0, len(self.channels)))
 
 
-class CsvRecording(Recording):
+class CsvRecording(SequentialRecording):
     """A CSV/TSV table: header row of channel names, one row per sample; streamed."""
-
-    random_access = False
 
     def __init__(
         self,
@@ -267,10 +267,14 @@ class CsvRecording(Recording):
         except ValueError as exc:
             raise SourceError(f"not a number: {row[column]!r}", file=path, line=line, field=name) from exc
 
-    def _rows(self, column: int) -> Iterator[float]:
+    def _blocks(self, info: ChannelInfo) -> Iterator[np.ndarray]:
+        """The column of ``info`` parsed row by row, handed out in blocks of :data:`CSV_BLOCK_ROWS`."""
+        column = self._header.index(info.name)
         width = len(self._header)
         time_index = self._header.index(self._time_name) if self._time_name else None
         period = 1.0 / self.sample_rate_hz
+        block = np.empty(CSV_BLOCK_ROWS, dtype=np.float64)
+        filled = 0
         with open(self.path, encoding="utf-8-sig", newline="") as handle:
             reader = csv.reader(handle, delimiter=self._delimiter)
             next(reader, None)
@@ -291,37 +295,10 @@ class CsvRecording(Recording):
                             hint="split the file at the gap or resample it",
                         )
                 sample += 1
-                yield value
-
-    def _column(self, info: ChannelInfo) -> int:
-        return self._header.index(info.name)
-
-    def _iter(self, info: ChannelInfo, segment, chunk_samples: int, reader) -> Iterator[Chunk]:
-        chunk_samples = int(chunk_samples)
-        if chunk_samples < 1:
-            raise InputError(f"chunk_samples must be >= 1, got {chunk_samples}", field="chunk_samples")
-        self.segments_for(segment)
-        buffer = np.empty(chunk_samples, dtype=np.float64)
-        filled = start = 0
-        for value in self._rows(self._column(info)):
-            buffer[filled] = value
-            filled += 1
-            if filled == chunk_samples:
-                yield Chunk(0, start, self._convert(info, buffer.copy()))
-                start += filled
-                filled = 0
+                block[filled] = value
+                filled += 1
+                if filled == CSV_BLOCK_ROWS:
+                    yield block.copy()
+                    filled = 0
         if filled:
-            yield Chunk(0, start, self._convert(info, buffer[:filled].copy()))
-
-    @staticmethod
-    def _convert(info: ChannelInfo, data: np.ndarray) -> np.ndarray:
-        return data != 0 if info.kind == "digital" else data
-
-    def _read(self, info: ChannelInfo, segment: int, start: int, stop: int) -> np.ndarray:
-        out = []
-        for index, value in enumerate(self._rows(self._column(info))):
-            if index >= stop:
-                break
-            if index >= start:
-                out.append(value)
-        return self._convert(info, np.asarray(out, dtype=np.float64))
+            yield block[:filled].copy()

@@ -83,7 +83,9 @@ class VoltageRecording:
                 try:
                     block = np.loadtxt(lines, delimiter=",", ndmin=2, dtype=np.float64)
                 except ValueError as exc:
-                    raise SourceError(f"unreadable CSV row: {exc}", file=self.csv_path, line=line_number,
+                    bad = next((k for k, text in enumerate(lines) if not _row_parses(text, expected)), 0)
+                    raise SourceError(f"unreadable CSV row {lines[bad].strip()[:80]!r}: {exc}",
+                                      file=self.csv_path, line=line_number + bad,
                                       hint="the CSV is truncated or corrupted") from exc
                 if block.shape[1] != expected:
                     raise SourceError(
@@ -113,6 +115,17 @@ class VoltageRecording:
         if not times:
             return np.empty(0), np.empty(0, np.float32)
         return np.concatenate(times), np.concatenate(values)
+
+
+def _row_parses(text: str, width: int) -> bool:
+    """Whether one CSV line is blank or holds ``width`` numbers."""
+    cells = text.strip().split(",")
+    if cells == [""]:
+        return True
+    try:
+        return len([float(c) for c in cells]) == width
+    except ValueError:
+        return False
 
 
 def _text(elem: object, tag: str, default: str = "") -> str:
