@@ -248,7 +248,7 @@ def _write_suite2p(folder: Path, p: ExampleParameters, masks, activity, rng) -> 
     for mask in masks:
         mean_image[mask] += 900.0
     ops = {"Ly": p.frame_size, "Lx": p.frame_size, "fs": p.frame_rate_hz, "nframes": p.num_frames,
-           "nplanes": 1, "nchannels": 1, "tau": 0.7, "meanImg": mean_image, "save_path": str(plane),
+           "nplanes": 1, "nchannels": 1, "tau": 0.7, "meanImg": mean_image, "save_path": "suite2p/plane0",
            "suite2p_version": "0.14.4"}
     # Writing pickles is fine; nwbtms reads them back through its restricted unpickler.
     stat_array = np.empty(len(stat), dtype=object)
