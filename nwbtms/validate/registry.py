@@ -62,7 +62,7 @@ def define(check_id: str, severity: Severity, step: int, summary: str, hint: str
     return info
 
 
-E, C, V, S, I = (Severity.ERROR, Severity.CRITICAL, Severity.BEST_PRACTICE_VIOLATION,
+E, C, V, S, INFO = (Severity.ERROR, Severity.CRITICAL, Severity.BEST_PRACTICE_VIOLATION,
                  Severity.BEST_PRACTICE_SUGGESTION, Severity.INFO)
 TMS_ONLY = ("tms",)
 
@@ -78,7 +78,7 @@ NWB_NAMESPACE_UNCACHED = define(
 NWB_NAMESPACE_UNUSED = define(
     "nwb.namespaces.unused", S, 2, "No extension namespace is cached without being used.",
     "Write from a process that imports only the extensions the file uses (pynwb issue 1777).")
-NWB_NDX_TMS_VERSION = define("nwb.namespaces.ndx_tms_version", I, 2, "Reports the cached ndx-tms version.",
+NWB_NDX_TMS_VERSION = define("nwb.namespaces.ndx_tms_version", INFO, 2, "Reports the cached ndx-tms version.",
                              "Nothing to fix.")
 NWB_SCHEMA = define("nwb.schema", E, 3, "pynwb validation against the cached namespaces.",
                     "Fix the object named in the location so it matches the NWB/extension schema.")
@@ -112,9 +112,9 @@ DANDI_FILE_NAME = define("dandi.file_name", V, 5,
                          "Rename to sub-<subject_id>/sub-<subject_id>_ses-<session_id>_<modalities>.nwb "
                          "(dandi organize does this).")
 # --------------------------------------------------------------------------- step 6: TMS semantics
-TMS_METADATA = define("tms.metadata.present", I, 6, "Notes files without TMS metadata.", "Nothing to fix.",
+TMS_METADATA = define("tms.metadata.present", INFO, 6, "Notes files without TMS metadata.", "Nothing to fix.",
                       profiles=TMS_ONLY)
-TMS_OBJECTS_SKIPPED = define("tms.skipped", I, 6, "Notes TMS checks skipped because objects were not built.",
+TMS_OBJECTS_SKIPPED = define("tms.skipped", INFO, 6, "Notes TMS checks skipped because objects were not built.",
                              "Fix the nwb.build error first.")
 TMS_PULSE_FINITE = define("tms.pulses.finite", C, 6, "Every pulse time is finite.",
                           "Remove or re-time pulses with NaN/inf times.")
@@ -155,7 +155,7 @@ TMS_RECONCILED = define("tms.protocols.reconciled", V, 6,
                         "Delivered pulses per session match the declared protocol or the discrepancy is recorded.",
                         "Record the discrepancy in the reconciliation table, or fix the protocol timing.",
                         fast=False)
-TMS_RECONCILED_NOTE = define("tms.protocols.reconciled_note", I, 6,
+TMS_RECONCILED_NOTE = define("tms.protocols.reconciled_note", INFO, 6,
                              "Notes recorded discrepancies and skipped reconciliations.", "Nothing to fix.",
                              fast=False)
 TMS_ARTIFACT_MASK = define("tms.imaging.artifact_mask", V, 6,

@@ -121,9 +121,9 @@ def _report_steps(ctx: FileContext) -> Iterator[Hit]:
     from nwbtms.validate.checks import completeness
     from nwbtms.validate.registry import REPORT_CELL_TYPES, REPORT_STIMULATOR, REPORT_TARGET, REPORT_TIMING
 
-    yield from guarded(REPORT_STIMULATOR, lambda: completeness.check_devices(ctx.nwbfile))
     metadata = ctx.tms
-    if metadata is not None:
+    if metadata is not None:  # reporting items apply to files with TMS metadata only
+        yield from guarded(REPORT_STIMULATOR, lambda: completeness.check_devices(ctx.nwbfile))
         yield from guarded(REPORT_TIMING, lambda: completeness.check_protocol_items(metadata))
         yield from guarded(REPORT_TARGET, lambda: completeness.check_target_items(metadata))
         yield from guarded(REPORT_CELL_TYPES, lambda: completeness.check_roi_cell_types(ctx.nwbfile))

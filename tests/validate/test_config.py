@@ -4,6 +4,7 @@ raising demotions and missing justifications are rejected (exit 2)."""
 from __future__ import annotations
 
 import pytest
+
 from nwbtms.errors import ConfigError
 from nwbtms.validate import Severity, load_config, validate_paths
 from nwbtms.validate.config import config_from_dict
@@ -91,3 +92,11 @@ def test_skip_and_demote_apply_to_findings(tmp_path, complete_nwb, make_copy):
     assert ids["tms.sessions.num_pulses"].demoted_from == Severity.BEST_PRACTICE_VIOLATION
     assert report.exit_code == 0
     assert report.to_dict()["skipped_checks"][0]["id"] == "dandi.sex"
+
+
+def test_example_ci_configuration_is_valid():
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "ci" / "nwbtms-validate.yaml"
+    config = load_config(example)
+    assert "report.pulse_width" in config.skip

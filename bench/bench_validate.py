@@ -1,0 +1,161 @@
+"""``nwbtms validate`` against ``nwbinspector --config dandi`` on the same files, in the same run.
+
+Three files, generated into ``bench/_data/`` (gitignored) and reused when present:
+
+1. 2,000 small TimeSeries: wall time (issue 7 target: nwbtms <= 0.4x NWB Inspector);
+2. 1 GB of float64 timestamps in one TimeSeries: peak RSS (target <= 300 MB while every timestamp is checked);
+3. a 90,000-pulse TMS file (one SNT/SAINT course, tms-domain.md section 2): wall time and peak RSS.
+
+Each tool runs as its own process (wall time and peak RSS from ``os.wait4``). nwbtms runs its full default
+profile (``tms``: every step, every element); NWB Inspector runs its dandi configuration.
+
+Run: ``python -m bench.bench_validate [--series 2000] [--timestamps-gb 1.0] [--pulses 90000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+DATA = Path(__file__).resolve().parent / "_data"
+BIN = Path(sys.executable).parent
+
+
+def _base_nwbfile(identifier: str):
+    from pynwb import NWBFile
+    from pynwb.file import Subject
+
+    nwbfile = NWBFile(session_description="nwbtms validate benchmark", identifier=identifier,
+                      session_start_time=dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC), session_id="bench")
+    nwbfile.subject = Subject(subject_id="M001", species="Mus musculus", sex="M", age="P84D")
+    return nwbfile
+
+
+def make_many_series(path: Path, n_series: int) -> Path:
+    """``n_series`` TimeSeries of 100 float32 samples each."""
+    if path.exists():
+        return path
+    from pynwb import TimeSeries
+
+    from nwbtms.nwb_write import write_nwbfile
+
+    nwbfile = _base_nwbfile(f"bench-series-{n_series}")
+    data = np.arange(100, dtype=np.float32)
+    for i in range(n_series):
+        nwbfile.add_acquisition(TimeSeries(name=f"series_{i:05d}", data=data, unit="V", rate=100.0,
+                                           description="small series"))
+    write_nwbfile(nwbfile, path)
+    return path
+
+
+def make_big_timestamps(path: Path, gigabytes: float) -> Path:
+    """One TimeSeries whose float64 timestamps take ``gigabytes`` GB, written in slices with h5py."""
+    if path.exists():
+        return path
+    from pynwb import TimeSeries
+
+    from nwbtms.nwb_write import write_nwbfile
+
+    n = int(gigabytes * 1e9 / 8)
+    nwbfile = _base_nwbfile(f"bench-timestamps-{n}")
+    nwbfile.add_acquisition(TimeSeries(name="long", data=np.zeros(2, dtype=np.uint8), unit="V",
+                                       timestamps=[0.0, 1.0], description="1 GB of timestamps"))
+    tmp = path.with_name(path.stem + ".tmp.nwb")
+    tmp.unlink(missing_ok=True)
+    write_nwbfile(nwbfile, tmp)
+    rng = np.random.default_rng(0)
+    with h5py.File(tmp, "r+") as h5:
+        group = h5["acquisition/long"]
+        for name, dtype, kwargs in (("timestamps", np.float64, {}),
+                                    ("data", np.uint8, {"compression": "gzip"})):
+            attrs = dict(group[name].attrs)
+            del group[name]
+            ds = group.create_dataset(name, shape=(n,), dtype=dtype, chunks=(1 << 20,), **kwargs)
+            ds.attrs.update(attrs)
+        step = 1 << 22
+        last = 0.0
+        for start in range(0, n, step):
+            stop = min(n, start + step)
+            times = last + np.cumsum(rng.uniform(0.9e-3, 1.1e-3, stop - start))  # irregular, ascending
+            group["timestamps"][start:stop] = times
+            last = float(times[-1])
+    tmp.rename(path)
+    return path
+
+
+def make_pulses_file(path: Path, n_pulses: int) -> Path:
+    """A complete TMS file whose pulses table holds ``n_pulses`` pulses (iTBS-600 sessions)."""
+    if path.exists():
+        return path
+    from ndx_tms.testing import (
+        mock_TMSCoil,
+        mock_TMSCoilModel,
+        mock_TMSExperimentMetadata,
+        mock_TMSStimulator,
+        mock_TMSStimulatorModel,
+    )
+
+    from nwbtms.nwb_write import write_nwbfile
+
+    nwbfile = _base_nwbfile(f"bench-pulses-{n_pulses}")
+    stimulator_model, coil_model = mock_TMSStimulatorModel(), mock_TMSCoilModel()
+    stimulator = mock_TMSStimulator(model=stimulator_model)
+    coil = mock_TMSCoil(model=coil_model, stimulator=stimulator)
+    for obj in (stimulator_model, coil_model):
+        nwbfile.add_device_model(obj)
+    nwbfile.add_device(stimulator)
+    nwbfile.add_device(coil)
+    nwbfile.add_lab_meta_data(mock_TMSExperimentMetadata(coil=coil, sessions=max(1, n_pulses // 600)))
+    write_nwbfile(nwbfile, path)
+    return path
+
+
+def run(command: list[str]) -> tuple[float, float, int]:
+    """Wall time (s), peak RSS (MB) and exit code of ``command`` run as a child process."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    return wall, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+
+
+def compare(label: str, path: Path) -> dict:
+    """Run both tools on ``path`` and print one line."""
+    ours = run([str(BIN / "nwbtms"), "--quiet", "validate", str(path), "--format", "json"])
+    theirs = run([str(BIN / "nwbinspector"), "--config", "dandi", str(path)])
+    ratio = ours[0] / theirs[0] if theirs[0] else float("nan")
+    print(f"{label:<34} nwbtms {ours[0]:7.1f} s {ours[1]:7.0f} MB (exit {ours[2]}) | "
+          f"nwbinspector {theirs[0]:7.1f} s {theirs[1]:7.0f} MB | time ratio {ratio:.2f}x", flush=True)
+    return {"label": label, "ours": ours, "theirs": theirs, "ratio": ratio}
+
+
+def main(argv: list[str] | None = None) -> list[dict]:
+    """Generate the files (if needed), run both tools on each, print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--series", type=int, default=2000, help="TimeSeries in the many-series file.")
+    parser.add_argument("--timestamps-gb", type=float, default=1.0, help="Size of the timestamps dataset, GB.")
+    parser.add_argument("--pulses", type=int, default=90_000, help="Pulses in the TMS file.")
+    args = parser.parse_args(argv)
+    DATA.mkdir(parents=True, exist_ok=True)
+    print("generating files (reused when present) ...", flush=True)
+    files = [
+        (f"{args.series} small TimeSeries", make_many_series(DATA / f"series_{args.series}.nwb", args.series)),
+        (f"{args.timestamps_gb:g} GB float64 timestamps",
+         make_big_timestamps(DATA / f"timestamps_{args.timestamps_gb:g}gb.nwb", args.timestamps_gb)),
+        (f"{args.pulses} TMS pulses", make_pulses_file(DATA / f"pulses_{args.pulses}.nwb", args.pulses)),
+    ]
+    results = [compare(label, path) for label, path in files]
+    print("targets (issue 7): many-series time ratio <= 0.4x; timestamps peak RSS <= 300 MB")
+    return results
+
+
+if __name__ == "__main__":
+    main()
