@@ -104,6 +104,8 @@ def _target_path(session, output, dandi_layout) -> Path:
     output = Path(output)
     if output.suffix != ".nwb":
         raise InputError("output file name must end in .nwb", file=output, hint="e.g. -o session.nwb")
+    if not output.parent.is_dir():  # checked before any source is read
+        raise InputError("output folder does not exist", file=output.parent, hint="create it first (mkdir -p)")
     return output
 
 

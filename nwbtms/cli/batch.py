@@ -20,13 +20,14 @@ from nwbtms.cli._common import is_quiet
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="LocalCluster worker processes (default: one per core).")
 @click.option("--force", is_flag=True, help="Reconvert sessions whose valid output exists.")
+@click.option("-q", "--quiet", "quiet_flag", is_flag=True, help="No summary table on stderr.")
 def batch(session_files: tuple[Path, ...], out_dir: Path, scheduler: str | None, workers: int | None,
-          force: bool) -> None:
+          force: bool, quiet_flag: bool) -> None:
     """Convert SESSION_FILES (session.yaml files) into OUT, resumably; a summary table at the end."""
     from nwbtms.batch import run_batch
 
     result = run_batch(list(session_files), out_dir, scheduler=scheduler, workers=workers, force=force)
-    if not is_quiet():
+    if not (quiet_flag or is_quiet()):
         click.echo(result.table(), err=True)
     for outcome in result.outcomes:
         if outcome.output and outcome.ok:

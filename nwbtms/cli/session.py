@@ -47,16 +47,23 @@ def init(rawdir: Path, output: Path, overwrite: bool) -> None:
 @click.option("--profile", type=click.Choice(["archive", "fast", "none"]), default=None,
               help="Compression of imaging movies (default: the plane's 'compression', else archive).")
 @click.option("--no-validate", is_flag=True, help="Skip the validator's fast checks after writing.")
+@click.option("-q", "--quiet", "quiet_flag", is_flag=True, help="No progress bars and no summary on stderr.")
 def convert(metadata: Path, output: Path | None, dandi_layout: Path | None, overwrite: bool,
-            profile: str | None, no_validate: bool) -> None:
-    """Convert the session described by METADATA (session.yaml) into one NWB file."""
+            profile: str | None, no_validate: bool, quiet_flag: bool) -> None:
+    """Convert the session described by METADATA (session.yaml) into one NWB file.
+
+    Prints the file written on stdout and a summary (pulses, sessions, frames, ROIs, findings) on stderr.
+    Exit 0: written, nothing blocking; 1: conversion failed (nothing written) or blocking findings (file
+    kept for inspection); 2: bad metadata or input (nothing written).
+    """
     from nwbtms.convert import convert_session
 
+    quiet = quiet_flag or is_quiet()
     if (output is None) == (dandi_layout is None):
         raise click.UsageError("give exactly one of -o/--output and --dandi-layout")
     result = convert_session(metadata, output, overwrite=overwrite, dandi_layout=dandi_layout,
-                             quiet=is_quiet(), validate=not no_validate, compression=profile)
-    if not is_quiet():
+                             quiet=quiet, validate=not no_validate, compression=profile)
+    if not quiet:
         click.echo(result.summary(), err=True)
     click.echo(str(result.output))
     if result.exit_code:

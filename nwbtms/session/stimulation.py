@@ -97,6 +97,8 @@ def read_stimulation(session: Session) -> StimulationData | None:
         frame_clock = None
         clock_channel = source.options.get("frame_clock_channel")
         if clock_channel:
+            # Frame-clock edges come once per frame (>= 1 ms apart even for fast resonant scanning, ScanImage
+            # frame rates stay below 1 kHz); 0.5 ms debounces ringing without merging frames.
             frames = detect_pulses(recording, clock_channel,
                                    threshold=source.options.get("frame_clock_threshold"), refractory_s=0.0005)
             frame_clock = np.asarray(frames.times_s, dtype=np.float64)
