@@ -108,7 +108,8 @@ def read_stimulation(session: Session) -> StimulationData | None:
         from nwbtms.sources.logs import read_stimulator_log
 
         log_source = session.sources[stim.stimulator_log]
-        log = read_stimulator_log(log_source.path, column_map=log_source.options.get("column_map"))
+        log = read_stimulator_log(log_source.path, column_map=log_source.options.get("column_map"),
+                                  time_unit=log_source.options.get("time_unit", "s"))
     if stim.navigator:
         navigator = _read_navigator(session, stim.navigator)
     merged = merge_pulse_sources(detected.times_s, log=log, navigator=navigator,
@@ -149,11 +150,15 @@ def read_stimulation(session: Session) -> StimulationData | None:
 
 
 def _read_navigator(session: Session, key: str):
+    """Localite trigger markers or a Brainsight export (both readers take no options)."""
     source = session.sources[key]
+    if source.options:
+        raise MetadataError(f"the {source.reader} reader takes no options", file=session.metadata_file,
+                            field=f"/sources/{key}/options", hint="remove 'options' from this source")
     if source.reader == "localite":
         from nwbtms.sources.navigation import read_localite_triggers
 
-        return read_localite_triggers(source.path, **source.options)
+        return read_localite_triggers(source.path)
     from nwbtms.sources.navigation import read_brainsight
 
-    return read_brainsight(source.path, **source.options)
+    return read_brainsight(source.path)
