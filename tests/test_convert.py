@@ -36,9 +36,12 @@ def example(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory) -> Path:
-    """A one-session example with a short movie, for the write-guarantee tests."""
+    """A one-session example with a short movie keeping the raw DAQ traces, for the write-guarantee tests."""
     folder = tmp_path_factory.mktemp("tiny")
-    return generate(folder, TINY)
+    metadata = generate(folder, TINY)
+    text = metadata.read_text().replace("  artifact_window_s:", "  keep_raw_traces: true\n  artifact_window_s:")
+    metadata.write_text(text)
+    return metadata
 
 
 def _sha(path: Path) -> str:
@@ -138,6 +141,7 @@ def test_dandi_layout_and_cli_exit_code(tiny, tmp_path, capsys):
 
     with h5py.File(expected, "r") as handle:
         assert handle["acquisition/TwoPhotonSeries/data"].compression is None  # --profile none
+        assert handle["acquisition/daq_TMS_trigger/data"].shape[0] > 0  # keep_raw_traces
 
 
 def test_exception_mid_write_leaves_nothing(tiny, tmp_path, monkeypatch):

@@ -68,6 +68,8 @@ def assemble_session(
     if stimulation is not None:
         tables.update(_pulse_tables(session, nwbfile, stimulation, protocols, protocol_rows, targets,
                                     target_rows))
+        if session.stimulation.keep_raw_traces:
+            _add_raw_traces(session, nwbfile, assembled)
         assembled.num_pulses = len(stimulation)
         assembled.num_sessions = len(stimulation.sessions)
         assembled.notes.extend(_reconciliation_notes(stimulation))
@@ -108,19 +110,21 @@ def _pulse_tables(session, nwbfile, stimulation, protocols, protocol_rows, targe
         [s.reconciliation for s in stimulation.sessions], sessions, protocols,
         declared_times_s=[s.schedule.times_s for s in stimulation.sessions], protocol_row=protocol_row,
     )
-    if stim.keep_raw_traces:
-        _add_raw_traces(session, nwbfile)
     return {"pulses": pulses, "sessions": sessions, "reconciliation": reconciliation}
 
 
-def _add_raw_traces(session: Session, nwbfile) -> None:
-    """Trigger (and frame clock) channels of the pulse DAQ as streamed TimeSeries in acquisition."""
+def _add_raw_traces(session: Session, nwbfile, assembled: AssembledSession) -> None:
+    """Trigger (and frame clock) channels of the pulse DAQ as streamed TimeSeries in acquisition.
+
+    The recording stays open until the file is written (the series stream from it) and is then closed.
+    """
     from nwbtms.nwb.pulses import raw_trace_series
     from nwbtms.session.stimulation import open_daq
 
     stim = session.stimulation
     options = session.sources[stim.pulses_from].options
     recording = open_daq(session, stim.pulses_from)
+    assembled.closers.append(recording.close)
     for option in ("trigger_channel", "frame_clock_channel"):
         if options.get(option):
             nwbfile.add_acquisition(raw_trace_series(recording, options[option]))
