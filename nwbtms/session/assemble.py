@@ -14,8 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from nwbtms.session.model import Session
 
 
@@ -139,7 +137,3 @@ def _reconciliation_notes(stimulation) -> list[str]:
             notes.append(f"stimulation session {number}: {result.missing.size} missing, "
                          f"{result.extra.size} extra pulse(s) ({places})")
     return notes
-
-
-def _as_float(values) -> np.ndarray:
-    return np.asarray(values, dtype=np.float64)
