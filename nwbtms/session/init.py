@@ -184,7 +184,7 @@ def recognise(rawdir: str | os.PathLike) -> list[RecognisedSource]:
 def _read_facts(source: RecognisedSource) -> None:
     """Fill what the file says (rates, channel names, start time); never fail the draft."""
     try:
-        if source.reader in ("wavesurfer", "tdms", "abf", "openephys"):
+        if source.reader in ("wavesurfer", "tdms", "abf", "openephys", "bruker_voltage"):
             from nwbtms.sources.daq import open_recording
 
             with open_recording(source.path, format=source.reader) as recording:

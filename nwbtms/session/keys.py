@@ -24,7 +24,7 @@ class Reference:
     target_kind: tuple[str, frozenset[str]] | None = None
 
 
-DAQ_READERS = frozenset({"wavesurfer", "tdms", "abf", "openephys", "binary", "csv"})
+DAQ_READERS = frozenset({"wavesurfer", "tdms", "abf", "openephys", "binary", "csv", "bruker_voltage"})
 IMAGING_READERS = frozenset({"scanimage", "tiff", "bruker"})
 NAVIGATOR_READERS = frozenset({"localite", "brainsight"})
 
