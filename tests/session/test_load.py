@@ -154,3 +154,14 @@ def test_find_placeholders_walks_keys_lists_and_values():
     data = {"a": [1, placeholder("x")], placeholder("k"): {"b": placeholder("y")}}
     pointers = dict(find_placeholders(data))
     assert set(pointers) == {"/a/1", "/<FILL ME: k>", "/<FILL ME: k>/b"}
+
+
+def test_schema_knows_every_daq_and_imaging_reader():
+    from nwbtms.metadata_yaml import load_schema
+    from nwbtms.session.keys import DAQ_READERS, IMAGING_READERS
+    from nwbtms.sources.daq import READERS
+    from nwbtms.sources.imaging import FORMATS
+
+    readers = set(load_schema("session")["$defs"]["source"]["properties"]["reader"]["enum"])
+    assert set(READERS) == DAQ_READERS and set(FORMATS) == IMAGING_READERS
+    assert DAQ_READERS | IMAGING_READERS <= readers
