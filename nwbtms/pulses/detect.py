@@ -232,7 +232,7 @@ def _levels_from(data: Iterable[np.ndarray], stride: int) -> tuple[float, float,
             continue
         lo = min(lo, float(block.min()))
         hi = max(hi, float(block.max()))
-        picked.append(np.asarray(block[(-offset) % stride :: stride], dtype=np.float64))
+        picked.append(block[(-offset) % stride :: stride].copy())  # raw counts stay int16
         offset += block.size
     if not picked:
         return None

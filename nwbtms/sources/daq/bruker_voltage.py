@@ -20,8 +20,8 @@ import numpy as np
 from nwbtms.sources.daq.base import ChannelInfo, Segment, SequentialRecording, check_sample_rate
 from nwbtms.sources.imaging.bruker_voltage import read_voltage_recording
 
-#: CSV rows parsed at a time (numpy.loadtxt per block; 64 Ki rows x channels as float64).
-BLOCK_ROWS = 1 << 16
+#: CSV rows parsed at a time (numpy.loadtxt per block of lines; about 1 MB of work memory).
+BLOCK_ROWS = 1 << 12
 
 
 class BrukerVoltageRecording(SequentialRecording):

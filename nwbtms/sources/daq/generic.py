@@ -27,10 +27,11 @@ from nwbtms.sources.daq.base import (
     check_sample_rate,
     int16_lookup_table,
 )
+from nwbtms.sources.daq.text_table import iter_numeric_blocks
 
 TIME_COLUMNS = ("time_s", "time", "t", "timestamp_s")
-#: Rows parsed before a block of values is handed on (512 KiB as float64).
-CSV_BLOCK_ROWS = 1 << 16
+#: Rows parsed at a time (numpy.loadtxt per block of lines; about 1 MB of work memory).
+CSV_BLOCK_ROWS = 1 << 12
 
 
 def _per_channel(value, count: int, name: str, path: Path) -> list[float]:
@@ -193,8 +194,7 @@ class CsvRecording(SequentialRecording):
         except OSError as exc:
             raise SourceError(f"cannot open: {exc}", file=path) from exc
         with handle:
-            reader = csv.reader(handle, delimiter=self._delimiter)
-            header = next(reader, None)
+            header = next(csv.reader([handle.readline()], delimiter=self._delimiter), None)
             if not header or not any(h.strip() for h in header):
                 raise SourceError("empty file: expected a header row of channel names", file=path, line=1)
             header = [h.strip() for h in header]
@@ -205,16 +205,16 @@ class CsvRecording(SequentialRecording):
                 raise SourceError(
                     f"no time column {time_column!r}; columns: {header}", file=path, line=1, field=time_column
                 )
-            times = []
+            times: list[float] = []
             num_rows = 0
-            for row in reader:
-                if not row or all(not c.strip() for c in row):
-                    continue
-                if time_name is not None and len(times) < 2:
-                    times.append(
-                        self._number(row, header.index(time_name), reader.line_num, path, time_name, len(header))
-                    )
-                num_rows += 1
+            if time_name is not None:  # the first rows give the start time (and the rate when not given)
+                first_rows = self._numeric_blocks(handle, path, len(header), block_rows=16)
+                for _, values in first_rows:
+                    times = values[:2, header.index(time_name)].tolist()
+                    num_rows = values.shape[0]
+                    break
+                first_rows.close()
+            num_rows += sum(1 for text in handle if text.strip())
         self._header = header
         self._time_name = time_name
         if sample_rate_hz is None:
@@ -253,52 +253,33 @@ class CsvRecording(SequentialRecording):
             metadata={"time_column": time_name},
         )
 
-    @staticmethod
-    def _number(row: list[str], column: int, line: int, path: Path, name: str, width: int) -> float:
-        if len(row) != width:
-            raise SourceError(
-                f"row has {len(row)} fields, header has {width}",
-                file=path,
-                line=line,
-                hint="every row needs one value per header column",
-            )
-        try:
-            return float(row[column])
-        except ValueError as exc:
-            raise SourceError(f"not a number: {row[column]!r}", file=path, line=line, field=name) from exc
+    def _numeric_blocks(self, handle, path: Path, width: int, block_rows: int = 0):
+        return iter_numeric_blocks(
+            handle, path=path, delimiter=self._delimiter, width=width, first_line=2,
+            block_rows=block_rows or CSV_BLOCK_ROWS,
+        )
 
     def _blocks(self, info: ChannelInfo) -> Iterator[np.ndarray]:
-        """The column of ``info`` parsed row by row, handed out in blocks of :data:`CSV_BLOCK_ROWS`."""
+        """The column of ``info``, block by block; a time column must step by one sample period."""
         column = self._header.index(info.name)
-        width = len(self._header)
         time_index = self._header.index(self._time_name) if self._time_name else None
         period = 1.0 / self.sample_rate_hz
-        block = np.empty(CSV_BLOCK_ROWS, dtype=np.float64)
-        filled = 0
+        sample = 0
         with open(self.path, encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle, delimiter=self._delimiter)
-            next(reader, None)
-            sample = 0
-            for row in reader:
-                if not row or all(not c.strip() for c in row):
-                    continue
-                value = self._number(row, column, reader.line_num, self.path, self._header[column], width)
+            handle.readline()
+            for lines, values in self._numeric_blocks(handle, self.path, len(self._header)):
                 if time_index is not None:
-                    t = self._number(row, time_index, reader.line_num, self.path, self._time_name, width)
-                    expected = self._t0 + sample * period
-                    if abs(t - expected) > 0.5 * period:
+                    expected = self._t0 + (sample + np.arange(values.shape[0])) * period
+                    off = np.flatnonzero(np.abs(values[:, time_index] - expected) > 0.5 * period)
+                    if off.size:
+                        k = int(off[0])
                         raise SourceError(
-                            f"time {t!r} s but uniform sampling expects {expected:.9g} s (gap or jitter)",
+                            f"time {values[k, time_index]!r} s but uniform sampling expects {expected[k]:.9g} s "
+                            "(gap or jitter)",
                             file=self.path,
-                            line=reader.line_num,
+                            line=int(lines[k]),
                             field=self._time_name,
                             hint="split the file at the gap or resample it",
                         )
-                sample += 1
-                block[filled] = value
-                filled += 1
-                if filled == CSV_BLOCK_ROWS:
-                    yield block.copy()
-                    filled = 0
-        if filled:
-            yield block[:filled].copy()
+                sample += values.shape[0]
+                yield values[:, column].copy()

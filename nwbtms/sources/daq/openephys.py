@@ -88,10 +88,10 @@ class _Line:
         first = np.searchsorted(self.positions, start, side="right")
         last = np.searchsorted(self.positions, stop - 1, side="right")
         level = bool(self.levels[first - 1]) if first > 0 else self.initial
-        out = np.full(stop - start, level, dtype=bool)
-        for pos, new_level in zip(self.positions[first:last], self.levels[first:last], strict=True):
-            out[int(pos) - start :] = bool(new_level)
-        return out
+        # runs between edges: level before the first edge, then each edge's new level until the next
+        bounds = np.concatenate(([start], self.positions[first:last], [stop])) - start
+        values = np.concatenate(([level], self.levels[first:last])).astype(bool)
+        return np.repeat(values, np.diff(bounds))
 
 
 class OpenEphysRecording(Recording):

@@ -1,4 +1,4 @@
-"""Write small WaveSurfer-layout ``.h5`` files for tests and benchmarks (h5py, the real layout).
+"""Write DAQ files in their real layouts for tests and benchmarks: WaveSurfer ``.h5`` (h5py), Open Ephys.
 
 Follows the files in ``shared/realdata/wavesurfer``: scalars as (1, 1) float64 arrays, names as
 fixed-length byte strings, ``analogScans`` int16 (active channels, samples), ``digitalScans``
@@ -8,6 +8,7 @@ fixed-length byte strings, ``analogScans`` int16 (active channels, samples), ``d
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -128,3 +129,110 @@ def write_wavesurfer_blocks(
             scans[:, start:stop] = fill(start, stop)
         group["timestamp"] = _scalar(0.0)
     return path
+
+
+def write_openephys(
+    folder: Path,
+    data: np.ndarray,
+    *,
+    rate: float = 30000,
+    first_sample: int = 1000,
+    ttl: tuple | None = None,
+    new_layout: bool = True,
+    bit_volts: float = 0.195,
+) -> Path:
+    """An Open Ephys recording folder: structure.oebin, continuous.dat (interleaved int16), TTL arrays.
+
+    ``data`` is (samples, channels) int16; the last channel is an ADC input (``ADC1``, volts). ``ttl`` is
+    ``(positions, lines, rising)`` (sample positions from the first sample, 1-based lines). ``new_layout``
+    writes the GUI 0.6+ layout (``sample_numbers.npy``, signed ``states.npy``), else the 0.5 layout
+    (``timestamps.npy`` sample numbers, ``channels.npy``, ``channel_states.npy``).
+    """
+    folder.mkdir(parents=True)
+    stream = "Acquisition_Board-100.Rhythm Data" if new_layout else "Rhythm_FPGA-100.0"
+    cont = folder / "continuous" / stream
+    cont.mkdir(parents=True)
+    np.asarray(data, dtype="<i2").tofile(cont / "continuous.dat")
+    numbers = np.arange(first_sample, first_sample + data.shape[0], dtype=np.int64)
+    np.save(cont / ("sample_numbers.npy" if new_layout else "timestamps.npy"), numbers)
+    channels = [
+        {"channel_name": f"CH{i + 1}", "bit_volts": bit_volts, "units": "uV"} for i in range(data.shape[1])
+    ]
+    channels[-1].update(channel_name="ADC1", bit_volts=0.00015, units="V")
+    structure = {
+        "GUI version": "0.6.4" if new_layout else "0.5.3",
+        "continuous": [
+            {
+                "folder_name": stream + "/",
+                "sample_rate": rate,
+                "num_channels": data.shape[1],
+                "stream_name": "Rhythm Data",
+                "channels": channels,
+            }
+        ],
+        "events": [],
+        "spikes": [],
+    }
+    if ttl is not None:
+        positions, lines, rising = ttl
+        event_folder = (stream + "/TTL/") if new_layout else "Rhythm_FPGA-100.0/TTL_1/"
+        ev = folder / "events" / event_folder
+        ev.mkdir(parents=True)
+        signed = np.where(rising, lines, -lines).astype(np.int16)
+        if new_layout:
+            np.save(ev / "sample_numbers.npy", np.asarray(positions, np.int64) + first_sample)
+            np.save(ev / "states.npy", signed)
+            np.save(ev / "timestamps.npy", (np.asarray(positions) + first_sample) / rate)
+        else:
+            np.save(ev / "timestamps.npy", np.asarray(positions, np.int64) + first_sample)
+            np.save(ev / "channels.npy", np.asarray(lines, np.uint16))
+            np.save(ev / "channel_states.npy", np.where(rising, 1, -1).astype(np.int16))
+        structure["events"].append(
+            {
+                "folder_name": event_folder,
+                "sample_rate": rate,
+                "num_channels": 8,
+                "stream_name": "Rhythm Data",
+                "type": "int16",
+            }
+        )
+    (folder / "structure.oebin").write_text(json.dumps(structure, indent=2))
+    return folder
+
+
+def write_voltage_recording(
+    stem: Path,
+    signals: Sequence[tuple[str, str, bool]],
+    columns: np.ndarray,
+    *,
+    rate_hz: float,
+    t0_ms: float = 0.0,
+    header: str | None = None,
+) -> tuple[Path, Path]:
+    """A Bruker PrairieView ``<stem>.xml`` + ``<stem>.csv`` VoltageRecording pair (5.x layout, XML with a BOM).
+
+    ``signals`` are ``(name, input channel, enabled)`` in XML order; ``columns`` is (samples, enabled
+    signals) in volts. The CSV header names the inputs (``Time(ms), Input 0, ...``) unless ``header`` is
+    given; its first column is time in ms from ``t0_ms`` at ``rate_hz``.
+    """
+    stem = Path(stem)
+    columns = np.asarray(columns, dtype=np.float64).reshape(len(columns), -1)
+    entries = "".join(
+        f"<VRecSignal><Name>{name}</Name><Channel>{channel}</Channel><Enabled>{str(enabled).lower()}</Enabled>"
+        "<Unit><UnitName>V</UnitName><Multiplier>1</Multiplier><Divisor>1</Divisor></Unit></VRecSignal>"
+        for name, channel, enabled in signals
+    )
+    duration_ms = columns.shape[0] / rate_hz * 1000
+    stem.with_suffix(".xml").write_text(
+        '\ufeff<?xml version="1.0" encoding="utf-8"?>\n<VRecSessionEntry><DateTime>2019-01-14T15:12:36</DateTime>'
+        f"<Experiment><Rate>{rate_hz:g}</Rate><AcquisitionTime>{duration_ms:g}</AcquisitionTime>"
+        f"<SignalList>{entries}</SignalList></Experiment></VRecSessionEntry>",
+        encoding="utf-8",
+    )
+    if header is None:
+        header = ", ".join(["Time(ms)"] + [f"Input {channel}" for _, channel, enabled in signals if enabled])
+    time_ms = t0_ms + np.arange(columns.shape[0]) * (1000.0 / rate_hz)
+    with open(stem.with_suffix(".csv"), "w", encoding="utf-8") as handle:
+        handle.write(header + "\n")
+        np.savetxt(handle, np.column_stack([time_ms, columns]), delimiter=",", fmt="%.6f")
+    return stem.with_suffix(".xml"), stem.with_suffix(".csv")

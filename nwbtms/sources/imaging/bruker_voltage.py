@@ -8,7 +8,6 @@ as written in the CSV, in each signal's ``Unit/UnitName``.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from nwbtms.errors import ChannelNotFoundError, SourceError
+from nwbtms.sources.daq.text_table import iter_numeric_blocks
 from nwbtms.sources.imaging.bruker_xml import refuse_dtd
 
 # PrairieView writes the time column in milliseconds (header "Time(ms)").
@@ -72,27 +72,10 @@ class VoltageRecording:
 
     def iter_chunks(self, samples_per_chunk: int = 262_144) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Yield ``(time_s, values)`` chunks; ``values`` is ``(k, num_channels)`` float64."""
-        expected = len(self.signals) + 1
         with open(self.csv_path, encoding="utf-8-sig") as fh:
             fh.readline()  # header names are not trusted; columns follow the XML
-            line_number = 2
-            while True:
-                lines = list(itertools.islice(fh, samples_per_chunk))
-                if not lines:
-                    return
-                try:
-                    block = np.loadtxt(lines, delimiter=",", ndmin=2, dtype=np.float64)
-                except ValueError as exc:
-                    bad = next((k for k, text in enumerate(lines) if not _row_parses(text, expected)), 0)
-                    raise SourceError(f"unreadable CSV row {lines[bad].strip()[:80]!r}: {exc}",
-                                      file=self.csv_path, line=line_number + bad,
-                                      hint="the CSV is truncated or corrupted") from exc
-                if block.shape[1] != expected:
-                    raise SourceError(
-                        f"rows have {block.shape[1]} columns, expected time + {len(self.signals)} enabled "
-                        f"signals from {self.xml_path.name}", file=self.csv_path, line=line_number,
-                    )
-                line_number += len(lines)
+            for _, block in iter_numeric_blocks(fh, path=self.csv_path, delimiter=",", width=len(self.signals) + 1,
+                                                first_line=2, block_rows=samples_per_chunk):
                 yield block[:, 0] / _MS_PER_S, block[:, 1:]
 
     def read(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -115,17 +98,6 @@ class VoltageRecording:
         if not times:
             return np.empty(0), np.empty(0, np.float32)
         return np.concatenate(times), np.concatenate(values)
-
-
-def _row_parses(text: str, width: int) -> bool:
-    """Whether one CSV line is blank or holds ``width`` numbers."""
-    cells = text.strip().split(",")
-    if cells == [""]:
-        return True
-    try:
-        return len([float(c) for c in cells]) == width
-    except ValueError:
-        return False
 
 
 def _text(elem: object, tag: str, default: str = "") -> str:

@@ -12,39 +12,25 @@ from nwbtms.cli import main
 from nwbtms.errors import ChannelNotFoundError, SourceError
 from nwbtms.pulses import detect_pulses
 from nwbtms.sources.daq import guess_format, open_recording
+from nwbtms.sources.daq.testing import write_voltage_recording as write_voltage_recording_pair
 
 RATE_HZ = 10_000
-BOM = "\ufeff"
 #: (name in the XML, input channel, enabled): the CSV holds the enabled ones, in this order.
-SIGNALS = (("Input 0", "0", "true"), ("Input 1", "1", "false"), ("TMS trigger", "2", "true"))
+SIGNALS = (("Input 0", "0", True), ("Input 1", "1", False), ("TMS trigger", "2", True))
 ONSETS_S = (0.0102345, 0.0303, 0.0704321)
 RISE_SAMPLES = 6
 
 
-def write_voltage_recording(stem, *, num_samples=1000, header="Time(ms), Input 0, Input 2", t0_ms=0.0):
-    """A ``<stem>.xml`` + ``<stem>.csv`` pair in PrairieView 5.x layout; trigger = trapezoid pulses (V)."""
-    entries = "".join(
-        f"<VRecSignal><Name>{name}</Name><Channel>{channel}</Channel><Enabled>{enabled}</Enabled>"
-        "<Unit><UnitName>V</UnitName><Multiplier>1</Multiplier><Divisor>1</Divisor></Unit></VRecSignal>"
-        for name, channel, enabled in SIGNALS
-    )
-    stem.with_suffix(".xml").write_text(
-        f'{BOM}<?xml version="1.0" encoding="utf-8"?>\n<VRecSessionEntry>'
-        "<DateTime>2019-01-14T15:12:36</DateTime>"
-        f"<Experiment><Rate>{RATE_HZ}</Rate><AcquisitionTime>{num_samples / RATE_HZ * 1000:g}</AcquisitionTime>"
-        f"<SignalList>{entries}</SignalList></Experiment></VRecSessionEntry>",
-        encoding="utf-8",
-    )
+def write_voltage_recording(stem, *, num_samples=1000, t0_ms=0.0):
+    """A pair whose "TMS trigger" (CSV column "Input 2") holds trapezoid pulses; returns the 50 % crossings."""
     t_s = np.arange(num_samples) / RATE_HZ
     trigger = np.zeros(num_samples)
     rise_s = RISE_SAMPLES / RATE_HZ
     for onset in ONSETS_S:
         trigger += 5.0 * (np.clip((t_s - onset) / rise_s, 0, 1) - np.clip((t_s - onset - 0.002) / rise_s, 0, 1))
-    lines = [header] + [
-        f"{t0_ms + 1000 * t:.4f},{0.001 * i:.6f},{v:.6f}" for i, (t, v) in enumerate(zip(t_s, trigger, strict=True))
-    ]
-    stem.with_suffix(".csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return stem.with_suffix(".xml"), stem.with_suffix(".csv"), np.asarray(ONSETS_S) + rise_s / 2, trigger
+    columns = np.column_stack([0.001 * np.arange(num_samples), trigger])
+    xml, csv_path = write_voltage_recording_pair(stem, SIGNALS, columns, rate_hz=RATE_HZ, t0_ms=t0_ms)
+    return xml, csv_path, np.asarray(ONSETS_S) + rise_s / 2, trigger
 
 
 @pytest.mark.parametrize("which", ["xml", "csv"])
@@ -80,7 +66,7 @@ def test_detection_on_the_imaging_clock(tmp_path):
 def test_malformed_row_names_its_line(tmp_path):
     _, csv_path, _, _ = write_voltage_recording(tmp_path / "T_VoltageRecording_001")
     lines = csv_path.read_text().splitlines()
-    lines[500] = "49.9000,0.499000,oops"
+    lines[500] = "49.900000,0.499000,oops"
     csv_path.write_text("\n".join(lines) + "\n")
     with open_recording(csv_path) as rec, pytest.raises(SourceError) as err:
         detect_pulses(rec, "TMS trigger", chunk_samples=128)

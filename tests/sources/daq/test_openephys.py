@@ -2,69 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 
 from nwbtms.errors import InputError, SourceError
 from nwbtms.sources.daq import open_recording
-
-
-def write_openephys(
-    folder, data, *, rate=30000, first_sample=1000, ttl=None, new_layout=True, bit_volts=0.195
-):
-    """A recording folder: structure.oebin, continuous.dat (interleaved int16), TTL arrays."""
-    folder.mkdir(parents=True)
-    stream = "Acquisition_Board-100.Rhythm Data" if new_layout else "Rhythm_FPGA-100.0"
-    cont = folder / "continuous" / stream
-    cont.mkdir(parents=True)
-    np.asarray(data, dtype="<i2").tofile(cont / "continuous.dat")
-    numbers = np.arange(first_sample, first_sample + data.shape[0], dtype=np.int64)
-    np.save(cont / ("sample_numbers.npy" if new_layout else "timestamps.npy"), numbers)
-    channels = [
-        {"channel_name": f"CH{i + 1}", "bit_volts": bit_volts, "units": "uV"} for i in range(data.shape[1])
-    ]
-    channels[-1].update(channel_name="ADC1", bit_volts=0.00015, units="V")
-    structure = {
-        "GUI version": "0.6.4" if new_layout else "0.5.3",
-        "continuous": [
-            {
-                "folder_name": stream + "/",
-                "sample_rate": rate,
-                "num_channels": data.shape[1],
-                "stream_name": "Rhythm Data",
-                "channels": channels,
-            }
-        ],
-        "events": [],
-        "spikes": [],
-    }
-    if ttl is not None:
-        positions, lines, rising = ttl
-        event_folder = (stream + "/TTL/") if new_layout else "Rhythm_FPGA-100.0/TTL_1/"
-        ev = folder / "events" / event_folder
-        ev.mkdir(parents=True)
-        signed = np.where(rising, lines, -lines).astype(np.int16)
-        if new_layout:
-            np.save(ev / "sample_numbers.npy", np.asarray(positions, np.int64) + first_sample)
-            np.save(ev / "states.npy", signed)
-            np.save(ev / "timestamps.npy", (np.asarray(positions) + first_sample) / rate)
-        else:
-            np.save(ev / "timestamps.npy", np.asarray(positions, np.int64) + first_sample)
-            np.save(ev / "channels.npy", np.asarray(lines, np.uint16))
-            np.save(ev / "channel_states.npy", np.where(rising, 1, -1).astype(np.int16))
-        structure["events"].append(
-            {
-                "folder_name": event_folder,
-                "sample_rate": rate,
-                "num_channels": 8,
-                "stream_name": "Rhythm Data",
-                "type": "int16",
-            }
-        )
-    (folder / "structure.oebin").write_text(json.dumps(structure, indent=2))
-    return folder
+from nwbtms.sources.daq.testing import write_openephys
 
 
 @pytest.mark.parametrize("new_layout", [True, False])
