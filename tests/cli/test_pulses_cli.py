@@ -162,3 +162,38 @@ def test_scanimage_aux_trigger_edges_are_the_pulses(tmp_path, capsys):
     both = write_scanimage_aux(tmp_path / "two_00001.tif", {0: [0.1], 1: [0.2]})
     code, _, err = run(["pulses", "detect", str(both)], capsys)
     assert code == 2 and "several" in err and "--channel" in err
+
+
+def _truncated_h5(tmp_path):
+    path, _ = _rig_file(tmp_path)
+    data = path.read_bytes()
+    cut = tmp_path / "cut.h5"
+    cut.write_bytes(data[: len(data) // 3])
+    return cut, [], "cut.h5"
+
+
+def _impossible_rate(tmp_path):
+    path = write_wavesurfer(tmp_path / "rate.h5", [np.zeros((1, 10), np.int16)], sample_rate_hz=0.0,
+                            channel_names=["TMS trigger"])
+    return path, [], "sample rate"
+
+
+def _bad_csv_row(tmp_path):  # found only while streaming, after the output was opened in the old code
+    path = tmp_path / "rig.csv"
+    path.write_text("trigger\n" + "0\n" * 50 + "5\n" * 5 + "five\n" + "0\n" * 10)
+    return path, ["--option", "sample_rate_hz=1000"], ":57"
+
+
+def _missing_channel(tmp_path):
+    path, _ = _rig_file(tmp_path)
+    return path, ["--channel", "nope"], "'TMS trigger'"
+
+
+@pytest.mark.parametrize("make", [_truncated_h5, _impossible_rate, _bad_csv_row, _missing_channel])
+def test_bad_input_exits_2_and_writes_nothing(tmp_path, capsys, make):
+    path, extra, expected = make(tmp_path)
+    out_file = tmp_path / "out" / "pulses.csv"
+    out_file.parent.mkdir()
+    code, out, err = run(["pulses", "detect", str(path), *extra, "-o", str(out_file)], capsys)
+    assert code == 2 and expected in err and "Traceback" not in err
+    assert out == "" and list(out_file.parent.iterdir()) == []  # no output, no partial file
