@@ -228,36 +228,22 @@ def merge_pulse_sources(
         pose_convention="",
         report=report,
     )
+    def matched_rows(name: str, source) -> tuple[np.ndarray, np.ndarray]:
+        rows, info = match_source(ttl, source.time_s, tolerance_s=tolerance_s, match=match,
+                                  offset_s=offsets_s.get(name), name=name, path=_path(source))
+        report.sources[name] = info
+        return rows, rows >= 0
+
     if log is not None:
-        rows, info = match_source(
-            ttl,
-            log.time_s,
-            tolerance_s=tolerance_s,
-            match=match,
-            offset_s=offsets_s.get("log"),
-            name="log",
-            path=_path(log),
-        )
-        report.sources["log"] = info
+        rows, hit = matched_rows("log", log)
         merged.log_row = rows
-        hit = rows >= 0
         for name in ("intensity_percent_mso", "di_dt_a_per_us", "coil_temperature_c"):
             getattr(merged, name)[hit] = np.asarray(getattr(log, name), dtype=np.float64)[rows[hit]]
         merged.mode = _take_text(log.mode, rows)
         merged.waveform = _take_text(log.waveform, rows)
     if navigator is not None:
-        rows, info = match_source(
-            ttl,
-            navigator.time_s,
-            tolerance_s=tolerance_s,
-            match=match,
-            offset_s=offsets_s.get("navigator"),
-            name="navigator",
-            path=_path(navigator),
-        )
-        report.sources["navigator"] = info
+        rows, hit = matched_rows("navigator", navigator)
         merged.navigator_row = rows
-        hit = rows >= 0
         merged.pose[hit] = np.asarray(navigator.pose, dtype=np.float64)[rows[hit]]
         for name in ("target_error_mm", "angular_error_deg", "twist_error_deg"):
             getattr(merged, name)[hit] = np.asarray(getattr(navigator, name), dtype=np.float64)[rows[hit]]

@@ -58,6 +58,24 @@ def _channel_names(names: Sequence[str] | str | None, count: int, path: Path) ->
     return names
 
 
+def _channel_infos(
+    names: Sequence[str], digital_channels: Sequence[str] | str, unit: str, path: Path
+) -> list[ChannelInfo]:
+    """Channels in ``names`` order: those in ``digital_channels`` (a list or "a,b") are lines, the rest analog."""
+    if isinstance(digital_channels, str):
+        digital_channels = [d.strip() for d in digital_channels.split(",") if d.strip()]
+    digital = set(digital_channels)
+    unknown = sorted(digital - set(names))
+    if unknown:
+        raise InputError(
+            f"digital_channels not among the channels {list(names)}: {unknown}", file=path, field="digital_channels"
+        )
+    return [
+        ChannelInfo(name, "digital" if name in digital else "analog", "" if name in digital else unit, i)
+        for i, name in enumerate(names)
+    ]
+
+
 class BinaryRecording(Recording):
     """Raw interleaved samples described by the caller."""
 
@@ -107,13 +125,7 @@ class BinaryRecording(Recording):
             raise InputError("num_channels must be >= 1", file=path, field="num_channels")
         rate = check_sample_rate(sample_rate_hz, file=path, field="sample_rate_hz")
         names = _channel_names(channel_names, num_channels, path)
-        if isinstance(digital_channels, str):
-            digital_channels = [d.strip() for d in digital_channels.split(",") if d.strip()]
-        unknown = sorted(set(digital_channels) - set(names))
-        if unknown:
-            raise InputError(
-                f"digital_channels not among channel_names: {unknown}", file=path, field="digital_channels"
-            )
+        channels = _channel_infos(names, digital_channels, unit, path)
         self._scale = _per_channel(scale, num_channels, "scale", path)
         self._offset = _per_channel(offset, num_channels, "offset", path)
         try:
@@ -134,15 +146,6 @@ class BinaryRecording(Recording):
             if n
             else np.zeros((0, num_channels), dtype)
         )
-        channels = [
-            ChannelInfo(
-                name,
-                "digital" if name in digital_channels else "analog",
-                "" if name in digital_channels else unit,
-                i,
-            )
-            for i, name in enumerate(names)
-        ]
         super().__init__(
             path=path,
             format="binary",
@@ -229,21 +232,7 @@ class CsvRecording(SequentialRecording):
             sample_rate_hz = 1.0 / step if step > 0 else 0.0
         rate = check_sample_rate(sample_rate_hz, file=path, field="sample_rate_hz")
         self._t0 = times[0] if times else 0.0
-        if isinstance(digital_channels, str):
-            digital_channels = [d.strip() for d in digital_channels.split(",") if d.strip()]
-        data_names = [h for h in header if h != time_name]
-        unknown = sorted(set(digital_channels) - set(data_names))
-        if unknown:
-            raise InputError(f"digital_channels not among columns: {unknown}", file=path, field="digital_channels")
-        channels = [
-            ChannelInfo(
-                name,
-                "digital" if name in digital_channels else "analog",
-                "" if name in digital_channels else unit,
-                i,
-            )
-            for i, name in enumerate(data_names)
-        ]
+        channels = _channel_infos([h for h in header if h != time_name], digital_channels, unit, path)
         super().__init__(
             path=path,
             format="csv",
