@@ -42,6 +42,28 @@ def index_tree(h5: h5py.File) -> TreeIndex:
     return index
 
 
+def index_builders(h5: h5py.File, root) -> TreeIndex:
+    """The same index from hdmf builders already read (no second pass over HDF5 attributes); external links
+    still come from h5py, whose link walk reads no attributes."""
+    index = TreeIndex()
+
+    def visit_link(name: str, link) -> None:
+        if isinstance(link, h5py.ExternalLink):
+            index.external_links.append(("/" + name, link.filename, link.path))
+
+    h5.visititems_links(visit_link)
+    stack = [root]
+    while stack:
+        builder = stack.pop()
+        attrs = builder.attributes
+        parts = builder.path.split("/")[1:]  # builder paths start with the root builder's name ("root")
+        if "neurodata_type" in attrs and parts:
+            index.typed["/" + "/".join(parts)] = (_text(attrs.get("namespace", "")), _text(attrs["neurodata_type"]))
+        for child_map in ("groups", "datasets"):
+            stack.extend(getattr(builder, child_map, {}).values())
+    return index
+
+
 def _text(value) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 

@@ -25,7 +25,7 @@ from nwbtms.errors import InputError
 from nwbtms.validate.checks import arrays, dandi, namespaces, readable, schema
 from nwbtms.validate.chunked import CHUNK_ELEMENTS
 from nwbtms.validate.config import ValidationConfig, config_from_dict, load_config
-from nwbtms.validate.context import FileContext, index_tree
+from nwbtms.validate.context import FileContext, index_builders, index_tree
 from nwbtms.validate.findings import DEFAULT_FAIL_ON, FileResult, Finding, Severity, ValidationReport
 from nwbtms.validate.registry import (
     DANDI_IDENTIFIER_UNIQUE,
@@ -135,14 +135,6 @@ def _file_hits(ctx: FileContext, result: FileResult) -> Iterator[Hit]:
     result.identifier = _attr_text(h5, "identifier")
     result.nwb_version = _attr_text(h5, "nwb_version", attribute=True)
     try:
-        ctx.tree = index_tree(h5)
-    except Exception as exc:
-        yield FILE_READABLE.hit(f"the HDF5 tree cannot be read (damaged file?): {type(exc).__name__}: {exc}")
-        return
-    yield from guarded(NWB_NAMESPACE_UNCACHED, lambda: namespaces.run(ctx))
-    result.namespaces = dict(ctx.cached_namespaces)
-    result.ndx_tms_version = ctx.cached_namespaces.get("ndx-tms")
-    try:
         from pynwb import NWBHDF5IO
 
         with warnings.catch_warnings():
@@ -150,6 +142,21 @@ def _file_hits(ctx: FileContext, result: FileResult) -> Iterator[Hit]:
             ctx.io = NWBHDF5IO(file=h5, mode="r", load_namespaces=True)
     except Exception as exc:
         yield NWB_OPEN.hit(f"pynwb cannot open the file as NWB: {type(exc).__name__}: {exc}")
+    try:
+        ctx.tree = None
+        if ctx.io is not None:
+            try:  # the builders are read once here and reused by validation and object construction
+                ctx.tree = index_builders(h5, ctx.io.read_builder())
+            except Exception as exc:
+                yield NWB_OPEN.hit(f"pynwb cannot read the file's structure: {type(exc).__name__}: {exc}")
+        if ctx.tree is None:
+            ctx.tree = index_tree(h5)
+    except Exception as exc:
+        yield FILE_READABLE.hit(f"the HDF5 tree cannot be read (damaged file?): {type(exc).__name__}: {exc}")
+        return
+    yield from guarded(NWB_NAMESPACE_UNCACHED, lambda: namespaces.run(ctx))
+    result.namespaces = dict(ctx.cached_namespaces)
+    result.ndx_tms_version = ctx.cached_namespaces.get("ndx-tms")
     if ctx.io is not None:
         yield from guarded(NWB_OPEN, lambda: schema.validate_schema(ctx))
         yield from guarded(NWB_OPEN, lambda: schema.build_objects(ctx))
