@@ -21,6 +21,7 @@ SEVERITY_CHOICES = ["ERROR", "CRITICAL", "BEST_PRACTICE_VIOLATION", "BEST_PRACTI
               show_default=True, help="Report format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the report to this file (atomically) instead of stdout.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing --output file.")
 @click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES, case_sensitive=False), default=None,
               help="Lowest severity that fails the run (default BEST_PRACTICE_VIOLATION, as dandi validate).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -30,7 +31,7 @@ SEVERITY_CHOICES = ["ERROR", "CRITICAL", "BEST_PRACTICE_VIOLATION", "BEST_PRACTI
 @click.option("--fast", is_flag=True, help="Quick subset (no NWB Inspector, no whole-array scans).")
 @click.option("--list-checks", is_flag=True, help="List the check IDs and exit.")
 def validate(paths: tuple[Path, ...], profile: str | None, fmt: str, output: Path | None, fail_on: str | None,
-             config_path: Path | None, jobs: int, fast: bool, list_checks: bool) -> None:
+             config_path: Path | None, jobs: int, fast: bool, list_checks: bool, overwrite: bool) -> None:
     """Validate NWB files and folders (searched recursively for *.nwb).
 
     \b
@@ -42,7 +43,7 @@ def validate(paths: tuple[Path, ...], profile: str | None, fmt: str, output: Pat
     if list_checks:
         lines = [f"{c.id}\t{c.severity.name}\t{'/'.join(c.profiles)}\t{c.summary}" for c in CHECKS.values()]
         lines += [f"{cid}\t(NWB Inspector, dandi config)\tdandi/tms\t" for cid in sorted(inspector_check_ids())]
-        emit("\n".join(lines), output)
+        emit("\n".join(lines), output, overwrite=overwrite)
         return
     if not paths:
         raise click.UsageError("give at least one NWB file or folder")
@@ -51,11 +52,9 @@ def validate(paths: tuple[Path, ...], profile: str | None, fmt: str, output: Pat
 
     report = validate_paths(paths, profile=profile, config=config_path, jobs=jobs, fail_on=fail_on, fast=fast,
                             quiet=is_quiet())
-    emit(render(report, fmt), output)
+    emit(render(report, fmt), output, overwrite=overwrite)
     if output is not None or fmt != "text":
         counts = ", ".join(f"{n} {name}" for name, n in report.counts().items() if n) or "no findings"
         say(f"validated {len(report.files)} file(s): {counts}; exit {report.exit_code}")
     if report.exit_code:
-        # SystemExit, not ctx.exit(): with standalone_mode=False click returns Exit codes from main() and
-        # nwbtms.cli.main() would turn them into 0.
         sys.exit(report.exit_code)

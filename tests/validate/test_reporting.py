@@ -99,6 +99,12 @@ def test_cli_exit_codes_and_output_file(tmp_path, unreadable):
     result = runner.invoke(cli, ["validate", str(unreadable["text"]), "--format", "json", "-o", str(out)])
     assert result.exit_code == 2, result.output
     assert json.loads(out.read_text())["exit_code"] == 2
+    out.write_text("previous report")
+    result = runner.invoke(cli, ["validate", str(unreadable["text"]), "--format", "json", "-o", str(out)])
+    assert result.exit_code == 2 and out.read_text() == "previous report"
+    result = runner.invoke(cli, ["validate", str(unreadable["text"]), "--format", "json", "-o", str(out),
+                                 "--overwrite"])
+    assert json.loads(out.read_text())["exit_code"] == 2
     result = runner.invoke(cli, ["validate"])
     assert result.exit_code == 2
     assert "Traceback" not in result.output
