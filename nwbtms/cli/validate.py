@@ -40,6 +40,12 @@ def validate(paths: tuple[Path, ...], profile: str | None, fmt: str, output: Pat
     """
     from nwbtms.validate.registry import CHECKS, inspector_check_ids
 
+    if output is not None and output.exists() and not overwrite:
+        from nwbtms.errors import OutputExistsError
+
+        raise OutputExistsError("report file exists; it was left untouched", file=output,
+                                hint="pass --overwrite to replace it")
+
     if list_checks:
         lines = [f"{c.id}\t{c.severity.name}\t{'/'.join(c.profiles)}\t{c.summary}" for c in CHECKS.values()]
         lines += [f"{cid}\t(NWB Inspector, dandi config)\tdandi/tms\t" for cid in sorted(inspector_check_ids())]

@@ -100,8 +100,11 @@ def test_cli_exit_codes_and_output_file(tmp_path, unreadable):
     assert result.exit_code == 2, result.output
     assert json.loads(out.read_text())["exit_code"] == 2
     out.write_text("previous report")
-    result = runner.invoke(cli, ["validate", str(unreadable["text"]), "--format", "json", "-o", str(out)])
-    assert result.exit_code == 2 and out.read_text() == "previous report"
+    from nwbtms.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["validate", str(unreadable["text"]), "--format", "json", "-o", str(out)])
+    assert exc.value.code == 2 and out.read_text() == "previous report"
     result = runner.invoke(cli, ["validate", str(unreadable["text"]), "--format", "json", "-o", str(out),
                                  "--overwrite"])
     assert json.loads(out.read_text())["exit_code"] == 2
