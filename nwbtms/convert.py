@@ -229,7 +229,7 @@ def _convert(session, target: Path, result: ConversionResult, *, overwrite: bool
     result.num_sessions = assembled.num_sessions
     result.num_frames = assembled.num_frames
     result.num_rois = assembled.num_rois
-    result.notes.extend(assembled.notes)
+    result.notes.extend(note for note in dict.fromkeys(assembled.notes) if note not in result.notes)  # once each
     try:
         with atomic_output(target, overwrite=overwrite) as tmp:
             with NWBHDF5IO(str(tmp), mode="w") as io:

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # examples/ (pytest runs in importlib mode)
-from examples.aitbs_mouse.generator import ExampleParameters, generate  # noqa: E402
+from examples.aitbs_mouse.generator import ExampleParameters, delivered_pulses_s, generate  # noqa: E402
 from nwbtms import convert_session  # noqa: E402
 from nwbtms.cli import main  # noqa: E402
 from nwbtms.convert import TEST_HOOK_ENV  # noqa: E402
@@ -71,6 +71,13 @@ def test_example_content(example):
         assert len(pulses) == 1799
         assert np.all(np.diff(pulses["timestamp"][:]) > 0)
         assert set(pulses["session_number"][:]) == {0, 1, 2}
+        # schedule indices from the reconciliation: the pulse the stimulator dropped (generator's
+        # dropped_pulse: session 1, train 12, burst 4, pulse 2) is the one triple missing
+        triples = np.stack([pulses[f"{level}_number"][:] for level in ("session", "train", "burst", "pulse")], 1)
+        assert triples.min(axis=0).tolist() == [0, 0, 0, 0] and triples.max(axis=0).tolist() == [2, 19, 9, 2]
+        assert len({tuple(t) for t in triples}) == 1799
+        assert [1, 12, 4, 2] not in triples.tolist() and [0, 12, 4, 2] in triples.tolist()
+        assert np.isfinite(pulses["scheduled_time_in_s"][:]).all()
         assert np.allclose(pulses["intensity_in_percent_mso"][:], 45.0)  # 100 % of the 45 %MSO threshold
         assert np.isfinite(pulses["di_dt_in_a_per_us"][:]).all()  # from the stimulator log
         assert list(tms.sessions["num_pulses"][:]) == [600, 599, 600]
@@ -131,17 +138,49 @@ def test_existing_output_untouched_without_overwrite(example, capsys):
     assert _sha(result.output) == before
 
 
-def test_dandi_layout_and_cli_exit_code(tiny, tmp_path, capsys):
+def test_cli_dandi_layout_summary_and_fast_profile_note(tiny, tmp_path, capsys):
     with pytest.raises(SystemExit) as info:
-        main(["convert", str(tiny), "--dandi-layout", str(tmp_path / "dandiset"), "--profile", "none", "-q"])
+        main(["convert", str(tiny), "--dandi-layout", str(tmp_path / "dandiset"), "--profile", "fast"])
     assert info.value.code == 0
     expected = tmp_path / "dandiset" / "sub-M001" / "sub-M001_ses-aitbs-day1.nwb"
-    assert capsys.readouterr().out.strip() == str(expected)
+    captured = capsys.readouterr()
+    assert captured.out.strip() == str(expected)  # data on stdout: only the file written
+    # the summary on stderr: pulses, sessions, frames, ROIs, findings, and what readers need
+    assert "pulses: 600  sessions: 1  frames: 40  ROIs: 9" in captured.err
+    assert "findings: " in captured.err
+    [note] = [line for line in captured.err.splitlines() if "hdf5plugin" in line]
+    assert note.strip().startswith("note:") and "fast" in note
     import h5py
 
+    from nwbtms.io.compression import BLOSC_FILTER_ID
+
     with h5py.File(expected, "r") as handle:
-        assert handle["acquisition/TwoPhotonSeries/data"].compression is None  # --profile none
+        assert str(BLOSC_FILTER_ID) in handle["acquisition/TwoPhotonSeries/data"]._filters  # --profile fast
         assert handle["acquisition/daq_TMS_trigger/data"].shape[0] > 0  # keep_raw_traces
+
+
+def test_dict_metadata_with_daq_start_offset(tiny, tmp_path):
+    """convert_session takes a dict; daq_start_offset_s moves every DAQ-derived time, nothing else."""
+    import yaml
+    from pynwb import NWBHDF5IO
+
+    data = yaml.safe_load(tiny.read_text())
+    data["stimulation"]["daq_start_offset_s"] = 100.0
+    result = convert_session(data, tmp_path / "offset.nwb", base_dir=tiny.parent, quiet=True, validate=False,
+                             compression="none")
+    assert result.metadata_file is None and result.num_pulses == 600
+    sample_s = 1 / TINY.daq_rate_hz
+    with NWBHDF5IO(str(result.output), "r") as io:
+        nwbfile = io.read()
+        tms = nwbfile.lab_meta_data["tms"]
+        delivered = delivered_pulses_s(TINY) + 100.0
+        assert np.allclose(tms.pulses["timestamp"][:], delivered, atol=sample_s)
+        assert tms.sessions["start_time"][0] == pytest.approx(delivered[0], abs=sample_s)
+        assert np.allclose(tms.pulses["scheduled_time_in_s"][:], delivered, atol=2 * sample_s)
+        assert nwbfile.acquisition["daq_TMS_trigger"].starting_time == pytest.approx(100.0)
+        frames = nwbfile.acquisition["TwoPhotonSeries"].timestamps[:]
+        assert frames[0] == pytest.approx(TINY.imaging_start_s + 100.0, abs=sample_s)
+        assert nwbfile.events["manipulations"]["timestamp"][0] == TINY.dcz_time_s  # session_start_time based
 
 
 def test_exception_mid_write_leaves_nothing(tiny, tmp_path, monkeypatch):

@@ -67,9 +67,10 @@ def assemble_session(
         tables.update(_pulse_tables(session, nwbfile, stimulation, protocols, protocol_rows, targets,
                                     target_rows))
         if session.stimulation.keep_raw_traces:
-            _add_raw_traces(session, nwbfile, assembled)
+            _add_raw_traces(session, nwbfile, assembled, clock_offset_s=stimulation.clock_offset_s)
         assembled.num_pulses = len(stimulation)
         assembled.num_sessions = len(stimulation.sessions)
+        assembled.notes.extend(stimulation.notes)
         assembled.notes.extend(_reconciliation_notes(stimulation))
     metadata = build.build_tms_metadata(session, tables=tables, spaces=spaces)
     nwbfile.add_lab_meta_data(metadata)
@@ -111,7 +112,7 @@ def _pulse_tables(session, nwbfile, stimulation, protocols, protocol_rows, targe
     return {"pulses": pulses, "sessions": sessions, "reconciliation": reconciliation}
 
 
-def _add_raw_traces(session: Session, nwbfile, assembled: AssembledSession) -> None:
+def _add_raw_traces(session: Session, nwbfile, assembled: AssembledSession, *, clock_offset_s: float) -> None:
     """Trigger (and frame clock) channels of the pulse DAQ as streamed TimeSeries in acquisition.
 
     The recording stays open until the file is written (the series stream from it) and is then closed.
@@ -125,7 +126,7 @@ def _add_raw_traces(session: Session, nwbfile, assembled: AssembledSession) -> N
     assembled.closers.append(recording.close)
     for option in ("trigger_channel", "frame_clock_channel"):
         if options.get(option):
-            nwbfile.add_acquisition(raw_trace_series(recording, options[option]))
+            nwbfile.add_acquisition(raw_trace_series(recording, options[option], clock_offset_s=clock_offset_s))
 
 
 def _reconciliation_notes(stimulation) -> list[str]:

@@ -46,6 +46,8 @@ class Stimulation:
     match_tolerance_s: float = DEFAULT_MATCH_TOLERANCE_S
     artifact_window_s: tuple[float, float] = DEFAULT_ARTIFACT_WINDOW_S
     keep_raw_traces: bool = False
+    #: Seconds from ``session_start_time`` to the DAQ clock's zero, or ``"from_recording"``.
+    daq_start_offset_s: float | str = 0.0
 
     @classmethod
     def from_dict(cls, data: dict) -> Stimulation:

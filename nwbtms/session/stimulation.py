@@ -1,17 +1,22 @@
 """Delivered pulses of a session: detect on the DAQ, merge logs, split sessions, reconcile.
 
-The DAQ of ``stimulation.pulses_from`` defines the session clock (its time 0 is
-``session_start_time``). Its ``options.trigger_channel`` gives the pulse times (ground truth,
-tms-domain.md section 4); a stimulator log and a navigator add intensity, dI/dt, temperature and pose
-(matched by order and nearest time within ``match_tolerance_s``); sessions are split at gaps longer than
-``min_session_gap_s``; each session is reconciled with the schedule of ``stimulation.protocol``, which
-gives every pulse its train, burst and pulse index (-1 for an extra pulse) and its scheduled time.
+The DAQ of ``stimulation.pulses_from`` defines the session clock. Its time 0 is ``session_start_time``
+plus ``stimulation.daq_start_offset_s`` (default 0: the DAQ started at ``session_start_time``;
+``from_recording``: the recording's own timezone-aware start time, for readers whose files store one);
+the offset is added to every DAQ-derived time. Its ``options.trigger_channel`` gives the pulse times
+(ground truth, tms-domain.md section 4); a stimulator log and a navigator add intensity, dI/dt,
+temperature and pose (matched by order and nearest time within ``match_tolerance_s``); sessions are split
+at gaps longer than ``min_session_gap_s``; each session is reconciled with the schedule of
+``stimulation.protocol``, which gives every pulse its train, burst and pulse index (-1 for an extra
+pulse) and its scheduled time (:func:`nwbtms.nwb.pulses.schedule_indices_from_reconciliation`).
 The optional ``options.frame_clock_channel`` gives imaging frame-start times on the session clock, for
 clock alignment.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +53,12 @@ class StimulationData:
     pulse_number: np.ndarray
     scheduled_time_s: np.ndarray
     frame_clock_s: np.ndarray | None = None
+    #: Session-clock time of the DAQ clock's zero, s (``stimulation.daq_start_offset_s``), already added to
+    #: ``merged.time_s`` and ``frame_clock_s``.
+    clock_offset_s: float = 0.0
+    #: Things the user should know (printed in the conversion summary).
+    notes: list[str] = field(default_factory=list)
+    #: Notes of merging the rig sources (also stored in the pulses table's description).
     messages: list[str] = field(default_factory=list)
 
     @property
@@ -73,6 +84,7 @@ def open_daq(session: Session, key: str):
 
 def read_stimulation(session: Session) -> StimulationData | None:
     """Detect, merge, split and reconcile the session's pulses; None without a ``stimulation`` section."""
+    from nwbtms.nwb.pulses import schedule_indices_from_reconciliation
     from nwbtms.protocols import build_schedule, reconcile
     from nwbtms.pulses.detect import detect_pulses
     from nwbtms.pulses.merge import merge_pulse_sources
@@ -89,6 +101,7 @@ def read_stimulation(session: Session) -> StimulationData | None:
                             file=session.metadata_file, field=f"/sources/{stim.pulses_from}/options",
                             hint="add options: {trigger_channel: <DAQ channel with the stimulator trigger>}")
     with open_daq(session, stim.pulses_from) as recording:
+        start_datetime = recording.start_datetime
         detected = detect_pulses(
             recording, trigger, threshold=source.options.get("trigger_threshold"),
             polarity=source.options.get("trigger_polarity", "rising"),
@@ -115,38 +128,76 @@ def read_stimulation(session: Session) -> StimulationData | None:
     merged = merge_pulse_sources(detected.times_s, log=log, navigator=navigator,
                                  tolerance_s=stim.match_tolerance_s)
 
+    offset_s, offset_note = daq_start_offset_s(stim.daq_start_offset_s, start_datetime,
+                                               session.session_start_time, file=session.metadata_file)
+    if offset_s:
+        merged = dataclasses.replace(merged, time_s=np.asarray(merged.time_s, dtype=np.float64) + offset_s)
+        if frame_clock is not None:
+            frame_clock = frame_clock + offset_s
     times = np.asarray(merged.time_s, dtype=np.float64)
     n = times.size
     session_number = np.full(n, -1, dtype=np.int32)
-    train = np.full(n, -1, dtype=np.int32)
-    burst = np.full(n, -1, dtype=np.int32)
-    pulse = np.full(n, -1, dtype=np.int32)
+    indices = {level: np.full(n, -1, dtype=np.int32) for level in ("train", "burst", "pulse")}
     scheduled = np.full(n, np.nan)
-    protocol = session_protocol(session, stim.protocol)
-    schedule = build_schedule(protocol)
-    declared = schedule.times_s
+    schedule = build_schedule(session_protocol(session, stim.protocol))
     sessions = []
     for number, span in enumerate(find_sessions(times, min_gap_s=stim.min_session_gap_s)):
         part = slice(span.start_index, span.stop_index)
         delivered = times[part]
-        result = reconcile(declared, delivered, schedule=schedule, tolerance_s=stim.match_tolerance_s,
+        result = reconcile(schedule.times_s, delivered, schedule=schedule, tolerance_s=stim.match_tolerance_s,
                            offset_hint_s=float(delivered[0]))
+        # every pulse of the span belongs to its session (extra pulses too); levels come from the schedule
         session_number[part] = number
-        if len(result.matched):
-            declared_index, delivered_index = result.matched[:, 0], result.matched[:, 1] + span.start_index
-            for name, column in (("train", train), ("burst", burst), ("pulse", pulse)):
-                if name in schedule.index:
-                    column[delivered_index] = schedule.index[name][declared_index]
-                else:
-                    column[delivered_index] = 0
-            rate = 1 + result.drift_ppm * 1e-6
-            scheduled[delivered_index] = result.offset_s + declared[declared_index] * rate
+        part_indices, scheduled[part] = schedule_indices_from_reconciliation(schedule, result, delivered.size)
+        for level, column in indices.items():
+            column[part] = part_indices[level]
         sessions.append(SessionPulses(span=span, reconciliation=result, schedule=schedule,
                                       sham=number in stim.sham_sessions))
     return StimulationData(detected=detected, merged=merged, sessions=sessions, session_number=session_number,
-                           train_number=train, burst_number=burst, pulse_number=pulse,
-                           scheduled_time_s=scheduled,
-                           frame_clock_s=frame_clock, messages=list(merged.report.all_messages()))
+                           train_number=indices["train"], burst_number=indices["burst"],
+                           pulse_number=indices["pulse"], scheduled_time_s=scheduled,
+                           frame_clock_s=frame_clock, clock_offset_s=offset_s,
+                           notes=[offset_note] if offset_note else [],
+                           messages=list(merged.report.all_messages()))
+
+
+#: A DAQ start and session_start_time further apart than this (s) while the offset says otherwise get a note:
+#: more than clock-setting jitter, so one of the two is probably wrong.
+OFFSET_MISMATCH_NOTE_S = 1.0
+
+
+def daq_start_offset_s(setting: float | str, recording_start: dt.datetime | None,
+                       session_start: dt.datetime, *, file=None) -> tuple[float, str | None]:
+    """Session-clock time of the DAQ clock's zero, s, and a note when the recording disagrees.
+
+    Parameters
+    ----------
+    setting : float or "from_recording"
+        ``stimulation.daq_start_offset_s``.
+    recording_start : datetime or None
+        The recording's timezone-aware start (``Recording.start_datetime``), None when its file has none.
+    session_start : datetime
+        ``nwbfile.session_start_time``.
+
+    Raises
+    ------
+    MetadataError
+        ``from_recording`` for a recording that does not store a timezone-aware start.
+    """
+    implied = None if recording_start is None else (recording_start - session_start).total_seconds()
+    if setting == "from_recording":
+        if implied is None:
+            raise MetadataError("daq_start_offset_s is 'from_recording' but the DAQ file stores no "
+                                "timezone-aware start time", file=file, field="/stimulation/daq_start_offset_s",
+                                hint="give the offset in seconds (0 when the DAQ started at session_start_time)")
+        return implied, None
+    offset = float(setting)
+    note = None
+    if implied is not None and abs(implied - offset) > OFFSET_MISMATCH_NOTE_S:
+        note = (f"the pulse DAQ says it started {implied:+.3f} s from session_start_time, but "
+                f"stimulation.daq_start_offset_s is {offset:g} s; pulse times use {offset:g} s "
+                "(set daq_start_offset_s: from_recording to use the DAQ's clock)")
+    return offset, note
 
 
 def _read_navigator(session: Session, key: str):

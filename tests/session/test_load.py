@@ -104,14 +104,35 @@ def test_placeholder_in_number_field_gives_no_type_error(tmp_path):
     assert len(error.problems) == 1 and "placeholder" in error.problems[0].message
 
 
-def test_every_problem_reported_at_once(tmp_path):
+def test_five_different_errors_reported_at_once_with_line_and_path(tmp_path, capsys):
+    """Wrong type, missing field, unknown key, placeholder and dangling key: one run lists all five."""
+    from nwbtms.cli import main
+
     text = (render_metadata().replace("  sex: M\n", "")
-            .replace("      number_of_turns: 70", "      number_of_turns: x")
-            .replace("    coordinate_space: bregma", "    coordinate_space: nowhere"))
-    error = _problems(_write(tmp_path, text))
-    assert len(error.problems) >= 3
-    lines = [p.line for p in error.problems]
-    assert all(line is not None for line in lines) and lines == sorted(lines)
+            .replace("      number_of_turns: 70", "      number_of_turns: seventy")
+            .replace("  strain: C57BL/6J\n", "  strain: C57BL/6J\n  colour: black\n")
+            .replace("species: Mus musculus", f'species: "{placeholder("species")}"')
+            .replace("    coordinate_space: bregma", "    coordinate_space: lambda"))
+    path = _write(tmp_path, text)
+    expected = {  # JSON path -> (line, words of the message)
+        "/subject/sex": (_line_of(text, "^subject:"), "missing required field"),
+        "/subject/species": (_line_of(text, "FILL ME: species"), "placeholder left"),
+        "/subject/colour": (_line_of(text, "colour: black"), "unknown field"),
+        "/devices/coil/model/number_of_turns": (_line_of(text, "number_of_turns: seventy"), "integer"),
+        "/targets/dmpfc/coordinate_space": (_line_of(text, "coordinate_space: lambda"), "dangling key 'lambda'"),
+    }
+    error = _problems(path)
+    assert {p.field: p.line for p in error.problems} == {k: line for k, (line, _) in expected.items()}
+    assert [p.line for p in error.problems] == sorted(p.line for p in error.problems)
+    with pytest.raises(SystemExit) as info:
+        main(["convert", str(path), "-o", str(tmp_path / "out.nwb")])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "5 problem(s)" in err and "Traceback" not in err
+    for pointer, (line, words) in expected.items():
+        [row] = [r for r in err.splitlines() if f"session.yaml:{line}: {pointer}: " in r]
+        assert words in row
+    assert not (tmp_path / "out.nwb").exists()
 
 
 @pytest.mark.parametrize("path", ["../outside/daq.h5", "/etc/passwd", "raw\\daq.h5"])
@@ -165,3 +186,15 @@ def test_schema_knows_every_daq_and_imaging_reader():
     readers = set(load_schema("session")["$defs"]["source"]["properties"]["reader"]["enum"])
     assert set(READERS) == DAQ_READERS and set(FORMATS) == IMAGING_READERS
     assert DAQ_READERS | IMAGING_READERS <= readers
+
+
+@pytest.mark.parametrize(("value", "ok"), [("12.5", True), ("from_recording", True), ("soon", False)])
+def test_daq_start_offset_is_seconds_or_from_recording(tmp_path, value, ok):
+    text = render_metadata().replace("  pulses_from: daq\n", f"  pulses_from: daq\n  daq_start_offset_s: {value}\n")
+    path = _write(tmp_path, text)
+    if ok:
+        assert load_session(path).stimulation.daq_start_offset_s in (12.5, "from_recording")
+        return
+    [problem] = _problems(path).problems
+    assert problem.field == "/stimulation/daq_start_offset_s"
+    assert problem.line == _line_of(text, "daq_start_offset_s: soon")
