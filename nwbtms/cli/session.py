@@ -32,7 +32,7 @@ def init(rawdir: Path, output: Path, overwrite: bool) -> None:
 
     draft = write_draft(rawdir, output, overwrite=overwrite)
     for found in draft.recognised:
-        say(f"found {found}")
+        say(f"found {found.describe(rawdir)}")
     say(f"wrote {output}: {draft.num_placeholders} placeholder(s) to fill (search for '<FILL ME')")
     click.echo(str(output))
 

@@ -43,9 +43,15 @@ class RecognisedSource:
     options: dict[str, Any] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
 
-    def __str__(self) -> str:
+    def describe(self, rawdir: str | os.PathLike) -> str:
+        """``reader: path (facts)`` with the path relative to ``rawdir`` (for a file meant to be shared)."""
+        root = Path(rawdir)
         facts = ", ".join(f"{k}={v}" for k, v in self.facts.items())
-        return f"{self.reader}: {self.path}" + (f" ({facts})" if facts else "")
+        text = f"{self.reader}: {_rel(self.path, root)}" + (f" ({facts})" if facts else "")
+        for folder in {str(root.resolve()), str(root)}:  # reader messages in the facts name files too
+            if folder not in (".", ""):
+                text = text.replace(folder + os.sep, "").replace(folder, ".")
+        return text
 
 
 @dataclass
@@ -287,6 +293,9 @@ def draft_metadata(rawdir: str | os.PathLike, *, metadata_dir: str | os.PathLike
     }
     for source in recognised:
         entry: dict[str, Any] = {"reader": source.reader, "path": _rel(source.path, base)}
+        if entry["path"].startswith("../") or Path(entry["path"]).is_absolute():
+            # convert refuses a path leaving the metadata file's folder unless this is set (load.py)
+            data = {"format_version": 1, "allow_absolute_paths": True, **data}
         if source in daqs:
             channels = source.facts.get("channels") or []
             hint = f"TMS trigger channel, one of {channels}" if channels else "TMS trigger channel name"
@@ -317,11 +326,14 @@ def draft_metadata(rawdir: str | os.PathLike, *, metadata_dir: str | os.PathLike
     return Draft(data=data, recognised=recognised)
 
 
-def _comment_block(recognised: list[RecognisedSource]) -> str:
+def _comment_block(draft: Draft, rawdir: Path) -> str:
     lines = ["# Session metadata drafted by 'nwbtms init' (schemas/session.schema.json).",
              "# Replace every <FILL ME: ...>; 'nwbtms convert' refuses to run while one is left.",
-             "# Recognised raw files:"]
-    lines += [f"#   {source}" for source in recognised] or ["#   (none)"]
+             f"# Recognised raw files (relative to the raw folder '{rawdir.resolve().name}'):"]
+    lines += [f"#   {source.describe(rawdir)}" for source in draft.recognised] or ["#   (none)"]
+    if draft.data.get("allow_absolute_paths"):
+        lines.append("# The raw files are outside this file's folder, so allow_absolute_paths is true; move this "
+                     "file next to them and drop it before sharing.")
     return "\n".join(lines) + "\n"
 
 
@@ -331,7 +343,7 @@ def write_draft(rawdir: str | os.PathLike, output: str | os.PathLike, *, overwri
 
     output = Path(output)
     draft = draft_metadata(rawdir, metadata_dir=output.resolve().parent)
-    text = _comment_block(draft.recognised) + yaml.safe_dump(draft.data, sort_keys=False, allow_unicode=True,
+    text = _comment_block(draft, Path(rawdir)) + yaml.safe_dump(draft.data, sort_keys=False, allow_unicode=True,
                                                             width=100)
     atomic_write_text(output, text, overwrite=overwrite)
     return draft

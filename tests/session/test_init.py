@@ -57,6 +57,34 @@ def test_draft_marks_unknowns_and_convert_refuses_listing_them(raw_session, caps
     assert not (raw_session / "x.nwb").exists()
 
 
+def test_draft_names_no_absolute_path_of_this_machine(raw_session, capsys):
+    """The header comment lists the files relative to RAWDIR; a file meant to be shared."""
+    target = raw_session / "shared.yaml"
+    with pytest.raises(SystemExit) as info:
+        main(["init", str((raw_session / "raw").resolve()), "-o", str(target)])
+    assert info.value.code == 0
+    text = target.read_text()
+    assert str(raw_session.resolve()) not in text and str(raw_session) not in text
+    assert "#   wavesurfer: daq.h5 (" in text and "#   suite2p: suite2p/plane0" in text
+    found = [line for line in capsys.readouterr().err.splitlines() if line.startswith("found ")]
+    assert found and not any(str(raw_session) in line for line in found)  # the terminal says the same
+    assert "allow_absolute_paths" not in yaml.safe_load(text)
+
+
+def test_draft_outside_the_raw_folder_allows_its_paths(raw_session, tmp_path):
+    """A draft written elsewhere points back with '../' and says so, so convert does not refuse the paths."""
+    target = tmp_path / "elsewhere" / "session.yaml"
+    target.parent.mkdir()
+    write_draft(raw_session / "raw", target)
+    data = yaml.safe_load(target.read_text())
+    assert data["allow_absolute_paths"] is True
+    assert data["sources"]["wavesurfer"]["path"].startswith("../")
+    assert "allow_absolute_paths is true" in target.read_text()
+    with pytest.raises(MetadataError) as info:
+        load_session(target)
+    assert all(p.message.startswith("placeholder left") for p in info.value.problems)
+
+
 def test_init_cli_does_not_overwrite(raw_session, capsys):
     target = raw_session / "existing.yaml"
     target.write_text("keep: me\n")
