@@ -40,6 +40,7 @@ from pynwb.ophys import Fluorescence, ImageSegmentation, ImagingPlane, PlaneSegm
 
 from nwbtms.errors import InputError, SourceError
 from nwbtms.imaging.clock import ClockFit, to_session_clock
+from nwbtms.sources.segmentation.suite2p import check_plane_shapes, pixel_mask
 
 ROI_KINDS = ("soma", "dendrite", "spine")
 #: Trace chunk: whole ROIs x about 1 MB of frames (float32), a small buffer for the transposing copy.
@@ -272,19 +273,11 @@ def _trace_data(traces: np.ndarray) -> H5DataIO:
 
 
 def _check_lengths(plane: Suite2pPlaneLike) -> tuple[int, int]:
-    folder = str(getattr(plane, "folder", "suite2p folder"))
-    num_rois = len(plane.stat)
-    arrays = {"F.npy": plane.F, "Fneu.npy": plane.Fneu, "spks.npy": plane.spks}
-    num_frames = int(plane.F.shape[1]) if np.ndim(plane.F) == 2 else -1
-    for name, array in arrays.items():
-        if np.ndim(array) != 2 or array.shape != (num_rois, num_frames):
-            raise SourceError(f"{name} has shape {np.shape(array)}, expected ({num_rois} ROIs of stat.npy, "
-                              f"{num_frames} frames of F.npy)", file=os.path.join(folder, name),
-                              hint="the Suite2p output files come from different runs; rerun Suite2p")
-    if np.shape(plane.iscell)[0] != num_rois:
-        raise SourceError(f"iscell.npy has {np.shape(plane.iscell)[0]} rows, stat.npy {num_rois} ROIs",
-                          file=os.path.join(folder, "iscell.npy"), hint="rerun Suite2p classification")
-    return num_rois, num_frames
+    """ROIs and frames of ``plane``, after the reader's shape checks (planes may come from elsewhere)."""
+    arrays = {key: getattr(plane, key, None) for key in ("F", "Fneu", "spks", "iscell", "F_chan2", "Fneu_chan2",
+                                                          "redcell")}
+    num_frames = check_plane_shapes(getattr(plane, "folder", "suite2p folder"), len(plane.stat), arrays)
+    return len(plane.stat), num_frames
 
 
 @dataclass
@@ -347,6 +340,7 @@ def add_suite2p_segmentation(
     if resolved.cell_type is not None and cell_types is None:
         raise InputError("the ROI labels name cell types but no CellTypesTable was given", file=labels.source,
                          field="cell_type", hint="declare the cell types in the session metadata")
+    timing = _trace_timing(series, plane, num_frames, clock_fit, starting_time_s, folder)  # checked before adding
     module = nwbfile.processing.get(module_name) or nwbfile.create_processing_module(
         name=module_name, description="Optical physiology: segmentation, traces, TMS artifact masks.")
     segmentation_name = "ImageSegmentation"
@@ -360,9 +354,7 @@ def add_suite2p_segmentation(
         **({"reference_images": series} if series is not None else {}),
     )
     for i, roi in enumerate(plane.stat):
-        mask = np.column_stack([np.asarray(roi["xpix"], float), np.asarray(roi["ypix"], float),
-                                np.asarray(roi["lam"], float)])
-        rois.add_roi(pixel_mask=[tuple(row) for row in mask], id=i)
+        rois.add_roi(pixel_mask=[tuple(row) for row in pixel_mask(roi)], id=i)
     iscell = np.asarray(plane.iscell)
     rois.add_column(name="roi_kind", description=f"Kind of ROI: one of {', '.join(ROI_KINDS)}.",
                     data=resolved.roi_kind)
@@ -372,8 +364,7 @@ def add_suite2p_segmentation(
                     "on every day).", data=resolved.roi_key)
     rois.add_column(name="iscell", description="Suite2p classifier decision.", data=iscell[:, 0].astype(bool))
     rois.add_column(name="iscell_probability", description="Suite2p classifier probability.",
-                    data=iscell[:, 1].astype(float) if iscell.ndim == 2 and iscell.shape[1] > 1
-                    else np.full(num_rois, np.nan))
+                    data=iscell[:, 1].astype(float))
     if resolved.cell_type is not None:
         from ndx_tms import add_cell_type_column
         from ndx_tms.vocabulary import TMSValueError
@@ -383,10 +374,12 @@ def add_suite2p_segmentation(
         except TMSValueError as exc:
             raise InputError(str(exc), file=labels.source, field="cell_type",
                              hint="cell types must be declared in the CellTypesTable") from exc
-    timing = _trace_timing(series, plane, num_frames, clock_fit, starting_time_s, folder)
     region = rois.create_roi_table_region(region=list(range(num_rois)), description="All ROIs.")
     fluorescence = Fluorescence(name=f"Fluorescence{name_suffix}")
     deconvolved = Fluorescence(name=f"Deconvolved{name_suffix}")
+    # Attach the containers before the series are created in them: hdmf checks, when a series gets its
+    # parent, that the region's table shares an ancestor with the region, and warns ("linked table ...
+    # does not share an ancestor") if the series is not yet in the file tree.
     module.add(fluorescence)
     module.add(deconvolved)
     traces = (

@@ -22,6 +22,10 @@ from nwbtms.sources.segmentation.suite2p import read_suite2p_plane
 
 NUM_ROIS, NUM_FRAMES = 6, 90
 
+# Any warning fails these tests: hdmf's "linked table for DynamicTableRegion 'rois' does not share an
+# ancestor" (traces created before their containers are in the file tree) among others.
+pytestmark = pytest.mark.filterwarnings("error")
+
 
 def _stat():
     stat = []
@@ -142,7 +146,7 @@ def test_mismatched_suite2p_arrays_name_the_file(tmp_path):
                             Fneu=rng.random((NUM_ROIS, 49)), spks=rng.random((NUM_ROIS, 50)),
                             iscell=np.ones((NUM_ROIS, 2)), folder=tmp_path / "plane0")
     nwbfile, imaging_plane = _nwbfile()
-    with pytest.raises(SourceError, match=r"Fneu.npy has shape \(6, 49\)") as info:
+    with pytest.raises(SourceError, match=r"Fneu.npy has shape \(6, 49\), expected \(6, 50\)") as info:
         add_suite2p_segmentation(nwbfile, plane, imaging_plane=imaging_plane)
     assert info.value.file.endswith("Fneu.npy")
     plane.Fneu = plane.F
@@ -164,3 +168,46 @@ def test_real_suite2p_plane_with_plane_rule(tmp_path, realdata):
         assert len(rois) == plane.num_rois == 23
         assert int(rois["iscell"][:].sum()) == int(plane.is_cell.sum())
     assert validate(path=str(out)) == []
+
+
+def test_traces_share_the_movie_clock_or_map_their_rate_by_the_fit(tmp_path):
+    """All data on one session clock: traces link the movie's (session-clock) timestamps, or, without a
+    movie, their start and rate are mapped through the clock fit."""
+    from pynwb.ophys import TwoPhotonSeries
+
+    from nwbtms.imaging.clock import fit_clock
+
+    plane = read_suite2p_plane(_write_suite2p(tmp_path / "plane0"))
+    nwbfile, imaging_plane = _nwbfile()
+    session_times = 4.0 + np.arange(NUM_FRAMES) / 30.0
+    movie = TwoPhotonSeries(name="TwoPhotonSeries", imaging_plane=imaging_plane, unit="n.a.",
+                            data=np.zeros((NUM_FRAMES, 4, 4), np.uint16), timestamps=session_times)
+    nwbfile.add_acquisition(movie)
+    add_suite2p_segmentation(nwbfile, plane, imaging_plane=imaging_plane, series=movie)
+    write_nwbfile_with_movies(nwbfile, tmp_path / "linked.nwb")
+    with NWBHDF5IO(str(tmp_path / "linked.nwb"), "r") as io:
+        traces = io.read().processing["ophys"]["Fluorescence"]["RoiResponseSeries"]
+        np.testing.assert_allclose(traces.timestamps[:], session_times)
+
+    device = np.arange(20) * 0.5
+    fit = fit_clock(device, 4.0 + (1 + 50e-6) * device)
+    nwbfile, imaging_plane = _nwbfile()
+    add_suite2p_segmentation(nwbfile, plane, imaging_plane=imaging_plane, clock_fit=fit, starting_time_s=1.0)
+    write_nwbfile_with_movies(nwbfile, tmp_path / "fitted.nwb")
+    with NWBHDF5IO(str(tmp_path / "fitted.nwb"), "r") as io:
+        traces = io.read().processing["ophys"]["Deconvolved"]["RoiResponseSeries"]
+        assert traces.starting_time == pytest.approx(4.0 + (1 + 50e-6) * 1.0, abs=1e-9)
+        assert traces.rate == pytest.approx(30.0 / (1 + 50e-6), rel=1e-9)
+
+
+def test_traces_and_movie_of_different_length_are_refused(tmp_path):
+    from pynwb.ophys import TwoPhotonSeries
+
+    plane = read_suite2p_plane(_write_suite2p(tmp_path / "plane0"))
+    nwbfile, imaging_plane = _nwbfile()
+    movie = TwoPhotonSeries(name="TwoPhotonSeries", imaging_plane=imaging_plane, unit="n.a.",
+                            data=np.zeros((NUM_FRAMES - 1, 4, 4), np.uint16), rate=30.0)
+    with pytest.raises(SourceError, match="traces have 90 frames") as info:
+        add_suite2p_segmentation(nwbfile, plane, imaging_plane=imaging_plane, series=movie)
+    assert info.value.file.endswith("F.npy")
+    assert "ophys" not in nwbfile.processing  # refused before anything was added

@@ -96,9 +96,7 @@ class Suite2pPlane:
 
     def pixel_mask(self, roi: int) -> np.ndarray:
         """``(n, 3)`` rows of ``(x, y, weight)`` for ROI ``roi`` (NWB PlaneSegmentation pixel mask order)."""
-        s = self.stat[roi]
-        return np.column_stack([np.asarray(s["xpix"], float), np.asarray(s["ypix"], float),
-                                np.asarray(s["lam"], float)])
+        return pixel_mask(self.stat[roi])
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready description of what was read."""
@@ -109,6 +107,59 @@ class Suite2pPlane:
             "frame_shape": None if self.frame_shape is None else list(self.frame_shape),
             "has_chan2": self.F_chan2 is not None,
         }
+
+
+def pixel_mask(roi_stat: dict[str, Any]) -> np.ndarray:
+    """``(n, 3)`` rows of ``(x, y, weight)`` from one ``stat.npy`` entry's ``xpix``, ``ypix``, ``lam``."""
+    return np.column_stack([np.asarray(roi_stat["xpix"], float), np.asarray(roi_stat["ypix"], float),
+                            np.asarray(roi_stat["lam"], float)])
+
+
+#: Trace files: ``(num_rois, num_frames)``; label files: ``(num_rois, 2)`` (Suite2p's output layout).
+_TRACE_FILES = ("F", "Fneu", "spks", "F_chan2", "Fneu_chan2")
+_LABEL_FILES = ("iscell", "redcell")
+
+
+def check_plane_shapes(folder: str | Path, num_rois: int, arrays: dict[str, Any]) -> int:
+    """Check that the arrays of a plane agree with ``stat.npy`` and with each other; return the frame count.
+
+    Parameters
+    ----------
+    folder : path
+        The plane folder (file names in messages are ``<folder>/<key>.npy``).
+    num_rois : int
+        ROIs in ``stat.npy``.
+    arrays : dict
+        ``F``, ``Fneu``, ``spks``, ``iscell`` and optionally ``F_chan2``, ``Fneu_chan2``, ``redcell``
+        (None or absent: not present).
+
+    Raises
+    ------
+    SourceError
+        Naming the first file whose shape is wrong (``file=``), with every disagreement listed.
+    """
+    folder = Path(folder)
+    traces = [np.shape(arrays[k]) for k in ("F", "Fneu", "spks") if len(np.shape(arrays.get(k))) == 2]
+    lengths = [shape[1] for shape in traces]
+    num_frames = max(set(lengths), key=lengths.count) if lengths else -1
+    problems = []
+    for key in _TRACE_FILES + _LABEL_FILES:
+        if arrays.get(key) is None:
+            continue
+        shape = tuple(np.shape(arrays[key]))
+        expected = (num_rois, 2) if key in _LABEL_FILES else (num_rois, num_frames)
+        if shape != expected:
+            what = "2 columns" if key in _LABEL_FILES else f"{num_frames} frames as in most trace files"
+            problems.append(Problem(f"{key}.npy has shape {shape}, expected {expected} ({num_rois} ROIs as in "
+                                    f"stat.npy, {what})", file=str(folder / f"{key}.npy")))
+    if problems:
+        first = problems[0]
+        raise SourceError(
+            f"Suite2p arrays disagree on the number of ROIs or frames: {first.message}", file=first.file,
+            hint="the files come from different Suite2p runs; re-run Suite2p or copy the folder again",
+            problems=problems if len(problems) > 1 else None,
+        )
+    return num_frames
 
 
 def _load_array(path: Path) -> np.ndarray:
@@ -162,33 +213,7 @@ def read_suite2p_plane(folder: str | Path) -> Suite2pPlane:
             names[key] = path
             optional[key] = _load_array(path)
 
-    problems = []
-    num_rois = len(stat)
-    trace_lengths = [a.shape[1] for a in (arrays["F"], arrays["Fneu"], arrays["spks"]) if a.ndim == 2]
-    num_frames = max(set(trace_lengths), key=trace_lengths.count) if trace_lengths else None
-    for key in ("F", "Fneu", "spks", "F_chan2", "Fneu_chan2"):
-        array = arrays.get(key, optional.get(key))
-        if array is None:
-            continue
-        if array.ndim != 2 or array.shape != (num_rois, num_frames):
-            problems.append(Problem(f"shape {array.shape}, expected ({num_rois} ROIs as in stat.npy, "
-                                    f"{num_frames} frames as in most trace files)", file=str(names[key])))
-    for key in ("iscell", "redcell"):
-        array = arrays.get(key, optional.get(key))
-        if array is None:
-            continue
-        if array.ndim != 2 or array.shape[0] != num_rois or array.shape[1] != 2:
-            problems.append(Problem(f"shape {array.shape}, expected ({num_rois}, 2)", file=str(names[key])))
-    if problems:
-        shapes = ", ".join(f"{key}.npy {arrays.get(key, optional.get(key)).shape}"
-                           for key in ("F", "Fneu", "spks", "iscell", "F_chan2", "Fneu_chan2", "redcell")
-                           if key in arrays or key in optional)
-        raise SourceError(
-            f"Suite2p arrays disagree on the number of ROIs or frames (stat.npy {num_rois} ROIs, {shapes})",
-            file=folder,
-            hint="the files come from different Suite2p runs; re-run Suite2p or copy the folder again",
-            problems=problems,
-        )
+    check_plane_shapes(folder, len(stat), {**arrays, **optional})
     match = _PLANE_DIR.match(folder.name)
     return Suite2pPlane(
         folder=folder, plane_index=int(match.group(1)) if match else 0, stat=stat, ops=ops,

@@ -77,7 +77,8 @@ def test_mismatched_lengths_name_the_files(tmp_path):
     with pytest.raises(SourceError, match="disagree") as info:
         read_suite2p(tmp_path / "plane0")
     message = str(info.value)
-    assert "F.npy" in message and "iscell.npy" in message and "(3, 19)" in message
+    assert info.value.file.endswith("F.npy")
+    assert "F.npy has shape (3, 19)" in message and "iscell.npy has shape (4, 2)" in message
 
 
 def test_missing_files_and_unsafe_stat(tmp_path):
