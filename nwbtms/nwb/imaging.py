@@ -8,10 +8,11 @@ pynwb into an atomic temporary file, fills each pending dataset chunk by chunk f
 renames the file into place only when everything succeeded. The session converter builds one NWBFile
 (pulses, imaging, segmentation), then calls :func:`write_nwbfile_with_movies` once.
 
-The raw header of each source is kept verbatim as a one-row ``DynamicTable`` (``<series>_raw_header``,
-columns ``source_file`` and ``header``) next to the series in ``acquisition``: a text dataset, because
-ScanImage headers (ROI-group JSON included) exceed the 64 KiB an HDF5 attribute such as
-``TimeSeries.comments`` can hold; the series' ``comments`` name that table.
+The raw header of each source is kept verbatim as a ``DynamicTable`` (``<series>_raw_header``, columns
+``source_file``, ``part`` and ``header``; row 0 the header itself, then further parts such as ScanImage's
+ROI group JSON) next to the series in ``acquisition``: a text dataset, because ScanImage headers exceed
+the 64 KiB an HDF5 attribute such as ``TimeSeries.comments`` can hold; the series' ``comments`` name that
+table.
 """
 
 from __future__ import annotations
@@ -260,15 +261,22 @@ def _field_of_view_m(source: Any) -> list[float] | None:
 
 
 def _raw_header_table(name: str, source: Any, series_name: str) -> DynamicTable:
+    """One row per verbatim header part: ``header`` (the raw header), then the source's ``extra_headers``."""
     paths = getattr(source, "paths", None) or [_source_name(source)]
+    files = "; ".join(Path(p).name for p in paths)
+    extra = getattr(source, "extra_headers", None) or {}
+    parts = [("header", _header_text(source))] + [(str(k), str(v)) for k, v in extra.items()]
     return DynamicTable(
         name=name,
         description=f"Verbatim header of the raw file(s) of {series_name}, kept for provenance.",
         columns=[
             VectorData(name="source_file", description="Raw file name(s), in acquisition order.",
-                       data=["; ".join(Path(p).name for p in paths)]),
+                       data=[files] * len(parts)),
+            VectorData(name="part", description="Which part of the header: 'header' (the static header or "
+                       "master XML), or a further part such as ScanImage's 'roi_groups_json'.",
+                       data=[part for part, _ in parts]),
             VectorData(name="header", description="Header text exactly as the instrument wrote it.",
-                       data=[_header_text(source)]),
+                       data=[text for _, text in parts]),
         ],
     )
 

@@ -17,6 +17,7 @@ from nwbtms.imaging.clock import build_clock_alignment, fit_clock
 from nwbtms.io.compression import MAX_CHUNK_BYTES
 from nwbtms.nwb.imaging import add_imaging_plane, add_two_photon_series, write_nwbfile_with_movies
 from nwbtms.sources.imaging import open_imaging
+from nwbtms.sources.imaging.testing import write_scanimage, write_tseries
 
 
 def _nwbfile() -> NWBFile:
@@ -56,8 +57,9 @@ class ArraySource:
 
 
 def _add(nwbfile, source, profile, **kwargs):
-    plane = add_imaging_plane(nwbfile, source, indicator="GCaMP6f", location="PL", excitation_lambda_nm=920.0,
-                              emission_lambda_nm=510.0)
+    plane_name = f"ImagingPlane{len(nwbfile.imaging_planes) or ''}"
+    plane = add_imaging_plane(nwbfile, source, name=plane_name, indicator="GCaMP6f", location="PL",
+                              excitation_lambda_nm=920.0, emission_lambda_nm=510.0)
     return add_two_photon_series(nwbfile, source, imaging_plane=plane, profile=profile, **kwargs)
 
 
@@ -157,3 +159,27 @@ def test_real_scanimage_file_streams_into_nwb(tmp_path, realdata):
         header = read.acquisition["TwoPhotonSeries_raw_header"]["header"][0]
         assert header == source.raw_header and "state." in header
     assert validate(path=str(out)) == []
+
+
+def test_full_raw_headers_are_kept_verbatim(tmp_path):
+    """ScanImage 2016+: the SI header and the ROI group JSON; Bruker: the whole master XML."""
+    folder = tmp_path / "si"
+    folder.mkdir()
+    roi_groups = '{"RoiGroups": {"imagingRoiGroup": {"rois": [{"name": "ROI 1"}]}}}'
+    (path,) = write_scanimage(folder, num_volumes=3, header_block=True, roi_groups_json=roi_groups)
+    bruker_xml = write_tseries(tmp_path / "TSeries-001")
+    nwbfile = _nwbfile()
+    pending = [_add(nwbfile, open_imaging(path), "none"),
+               _add(nwbfile, open_imaging(bruker_xml), "none", name="Bruker")]
+    write_nwbfile_with_movies(nwbfile, tmp_path / "h.nwb", pending)
+    with NWBHDF5IO(str(tmp_path / "h.nwb"), "r") as io:
+        acquisition = io.read().acquisition
+        table = acquisition["TwoPhotonSeries_raw_header"].to_dataframe()
+        assert table["part"].tolist() == ["header", "roi_groups_json"]
+        assert table["source_file"].tolist() == [path.name] * 2
+        with tifffile.TiffFile(path) as tif:
+            assert table["header"][0] == tif.pages.first.software
+        assert table["header"][1] == roi_groups
+        assert "Raw header" in acquisition["TwoPhotonSeries"].comments
+        bruker = acquisition["Bruker_raw_header"].to_dataframe()
+        assert bruker["header"][0] == bruker_xml.read_text(encoding="utf-8-sig")

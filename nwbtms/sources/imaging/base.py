@@ -82,6 +82,9 @@ class ImagingSource:
         Acquisition start as written by the instrument (naive: local time of the rig).
     raw_header : str
         The full raw header text, to be kept in the NWB file.
+    extra_headers : dict of str to str
+        Further verbatim header parts kept beside :attr:`raw_header` (ScanImage 2016+:
+        ``roi_groups_json``, the ROI group definitions of the Artist tag).
     metadata : dict
         Further format-specific values (parsed header, per-plane timestamps, units...).
     """
@@ -105,6 +108,7 @@ class ImagingSource:
     laser_power: Any = None
     start_datetime: _dt.datetime | None = None
     raw_header: str = ""
+    extra_headers: dict[str, str] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -239,4 +243,5 @@ class ImagingSource:
             "laser_power": self.laser_power,
             "start_datetime": None if self.start_datetime is None else self.start_datetime.isoformat(),
             "raw_header_chars": len(self.raw_header),
+            "extra_headers": sorted(self.extra_headers),
         }

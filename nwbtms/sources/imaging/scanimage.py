@@ -19,8 +19,10 @@ Pages are interleaved channel-fastest; fast-z volumes store ``planes + flyback``
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -109,19 +111,36 @@ def _parse_key_values(text: str) -> dict[str, Any]:
     return parsed if isinstance(parsed, dict) else {}
 
 
-def read_header(path: Path) -> tuple[str, dict[str, Any], str, str]:
-    """Read the static header of a ScanImage TIFF.
+@dataclass(frozen=True)
+class ScanImageHeader:
+    """The static header of a ScanImage TIFF.
 
-    Returns
-    -------
+    Attributes
+    ----------
     family : str
         ``"2016+"``, ``"4/5"`` or ``"3"``.
-    header : dict
+    values : dict
         Parsed ``key -> value`` pairs.
-    raw_header : str
-        The header text as written.
-    roi_groups : str
-        ROI group JSON (2016+ Artist tag), else ``""``.
+    text : str
+        The header text as written (2016+: the Software tag; older: the first ImageDescription).
+    roi_groups_json : str
+        ROI group JSON (2016+: the Artist tag, else the header block), else ``""``.
+    block_version : int or None
+        Version of the ScanImage 2016+ BigTIFF header block at byte 16 when it was read, else None.
+    """
+
+    family: str
+    values: dict[str, Any]
+    text: str
+    roi_groups_json: str = ""
+    block_version: int | None = None
+
+
+def read_header(path: Path) -> ScanImageHeader:
+    """Read the static header of a ScanImage TIFF.
+
+    ScanImage 2016+ writes it twice: as a block after the BigTIFF file header (read with
+    ``tifffile.read_scanimage_metadata``; preferred) and in every page's Software tag (the fallback).
     """
     with tifffile_errors(path), open_tiff(path) as tif:
         page = tif.pages.first
@@ -130,19 +149,23 @@ def read_header(path: Path) -> tuple[str, dict[str, Any], str, str]:
                               hint="open it with format='tiff' and give the frame rate")
         software, description = page.software, page.description
         if software.startswith("SI."):
-            header: dict[str, Any] | None = None
+            values: dict[str, Any] = {}
+            roi_groups: Any = {}
+            version = None
             if tif.is_bigtiff:
                 try:  # the static header ScanImage 2016+ writes after the BigTIFF header
-                    header, _, _ = tifffile.read_scanimage_metadata(tif.filehandle)
+                    values, roi_groups, version = tifffile.read_scanimage_metadata(tif.filehandle)
                 except ValueError:
-                    header = None
-            if not header:
-                header = _parse_key_values(software)
-            artist = page.tags.valueof(315, default="") or ""
-            return "2016+", dict(header), software, str(artist)
+                    version = None
+            if not values:
+                values, version = _parse_key_values(software), None
+            artist = str(page.tags.valueof(315, default="") or "")
+            if not artist and roi_groups:
+                artist = json.dumps(roi_groups)
+            return ScanImageHeader("2016+", dict(values), software, artist, version)
         if description.startswith("state."):
-            return "3", _parse_key_values(description), description, ""
-        return "4/5", _parse_key_values(description), description, ""
+            return ScanImageHeader("3", _parse_key_values(description), description)
+        return ScanImageHeader("4/5", _parse_key_values(description), description)
 
 
 def _lookup(header: dict[str, Any], *keys: str, default: Any = None) -> Any:
@@ -326,11 +349,12 @@ def open_scanimage(
         paths = acquisition_files(first) if multi_file else [first]
     else:
         paths = [Path(p) for p in path]
-    family, header, raw_header, roi_groups = read_header(paths[0])
+    static = read_header(paths[0])
+    family, header = static.family, static.values
     settings = _Settings(family, header, paths[0])
     for other in paths[1:]:
-        other_family, other_header, _, _ = read_header(other)
-        other_settings = _Settings(other_family, other_header, other)
+        other_static = read_header(other)
+        other_settings = _Settings(other_static.family, other_static.values, other)
         if (other_settings.channels, other_settings.frame_rate_hz) != (settings.channels,
                                                                        settings.frame_rate_hz):
             raise SourceError(
@@ -372,13 +396,14 @@ def open_scanimage(
         channels=settings.channels, num_planes=num_planes, flyback_frames=settings.flyback_frames,
         planes=planes, aux_triggers=frame_data["aux"], pixel_size_um=pixel_size, field_of_view_um=fov,
         zoom=settings.zoom, laser_power=settings.laser_power,
-        start_datetime=frame_data["epoch"] or settings.start_datetime, raw_header=raw_header,
+        start_datetime=frame_data["epoch"] or settings.start_datetime, raw_header=static.text,
+        extra_headers={"roi_groups_json": static.roi_groups_json} if static.roi_groups_json else {},
         plane_major=settings.plane_major, page_counts=counts,
         metadata={
             "scanimage_version": settings.version,
             "header_family": family,
             "header": header,
-            "roi_groups_json": roi_groups,
+            "header_block_version": static.block_version,
             "fast_z": settings.fast_z,
             "pages_per_file": counts,
             "laser_power_unit": "percent" if family != "3" else "percent (state.init.eom.maxPower)",

@@ -14,104 +14,15 @@ from nwbtms.sources.imaging import (
     read_prairieview_xml,
     read_voltage_recording,
 )
+from nwbtms.sources.imaging.testing import (
+    BOM,
+    TSERIES_PERIOD_S,
+    TSERIES_SHAPE,
+    write_tseries,
+    write_tseries_voltage,
+)
 
-BOM = "\ufeff"
-SHAPE = (8, 6)
-PERIOD_S = 0.05
-
-
-def _state_5x(frame_period_s: float) -> str:
-    return f"""  <PVStateShard>
-    <PVStateValue key="framePeriod" value="{frame_period_s}" />
-    <PVStateValue key="linesPerFrame" value="{SHAPE[0]}" />
-    <PVStateValue key="pixelsPerLine" value="{SHAPE[1]}" />
-    <PVStateValue key="opticalZoom" value="2.5" />
-    <PVStateValue key="laserPower">
-      <IndexedValue index="0" value="120" description="Insight" />
-    </PVStateValue>
-    <PVStateValue key="micronsPerPixel">
-      <IndexedValue index="XAxis" value="0.8" />
-      <IndexedValue index="YAxis" value="0.9" />
-      <IndexedValue index="ZAxis" value="2" />
-    </PVStateValue>
-  </PVStateShard>
-"""
-
-
-def write_tseries(folder, name="TSeries-001", *, num_frames=5, channels=(1, 2), volumes=None,
-                  multipage=False, tiffs=True, voltage=True):
-    """A PrairieView 5.x T-series folder; pixel value = 100 * frame + 10 * plane + channel."""
-    folder.mkdir(parents=True, exist_ok=True)
-    sequences = []
-    if volumes is None:
-        layout = [[(t, 0) for t in range(num_frames)]]
-        seq_type = "TSeries Timed Element"
-    else:
-        layout = [[(v, p) for p in range(volumes[1])] for v in range(volumes[0])]
-        seq_type = "TSeries ZSeries Element"
-    index = 0
-    for cycle, frames in enumerate(layout, start=1):
-        body = []
-        for t, plane in frames:
-            index += 1
-            rel = (t * len(frames) + plane) * PERIOD_S if volumes else t * PERIOD_S
-            files = []
-            for c in channels:
-                if multipage:
-                    fname = f"{name}_Cycle{cycle:05d}_Ch{c}.ome.tif"
-                    files.append(f'<File channel="{c}" channelName="Ch{c}" page="{t + 1}" '
-                                 f'filename="{fname}" />')
-                else:
-                    fname = f"{name}_Cycle{cycle:05d}_Ch{c}_{index:06d}.ome.tif"
-                    files.append(f'<File channel="{c}" channelName="Ch{c}" filename="{fname}" />')
-                    if tiffs:
-                        tifffile.imwrite(folder / fname, np.full(SHAPE, 100 * t + 10 * plane + c, np.uint16))
-            body.append(
-                f'    <Frame relativeTime="{rel}" absoluteTime="{rel + 0.2}" index="{index}" '
-                f'parameterSet="CurrentSettings">\n      ' + "\n      ".join(files) + "\n"
-                f'      <PVStateShard><PVStateValue key="framePeriod" value="{PERIOD_S}" /></PVStateShard>\n'
-                "    </Frame>")
-        extra = ""
-        if voltage and cycle == 1:
-            extra = (f'    <VoltageRecording configurationFile="{name}_Cycle00001_VoltageRecording_001.xml" '
-                     f'dataFile="{name}_Cycle00001_VoltageRecording_001.csv" />\n')
-        sequences.append(f'  <Sequence type="{seq_type}" cycle="{cycle}" time="10:00:00.0">\n'
-                         f"    <PVStateShard />\n{extra}" + "\n".join(body) + "\n  </Sequence>")
-    if multipage and tiffs:
-        for cycle, frames in enumerate(layout, start=1):
-            for c in channels:
-                stack = np.stack([np.full(SHAPE, 100 * t + 10 * p + c, np.uint16) for t, p in frames])
-                with tifffile.TiffWriter(folder / f"{name}_Cycle{cycle:05d}_Ch{c}.ome.tif") as tw:
-                    for page in stack:
-                        tw.write(page, metadata=None)
-    xml = (f'{BOM}<?xml version="1.0" encoding="utf-8"?>\n'
-           f'<PVScan version="5.4.64.500" date="1/14/2019 3:12:36 PM" notes="">\n'
-           + _state_5x(0.04) + "\n".join(sequences) + "\n</PVScan>\n")
-    path = folder / f"{name}.xml"
-    path.write_text(xml, encoding="utf-8")
-    if voltage:
-        write_voltage(folder / f"{name}_Cycle00001_VoltageRecording_001")
-    return path
-
-
-def write_voltage(stem, *, rate_hz=1000, header="Time(ms), Input 0, Input 2"):
-    """Signals Input 0 (enabled), Input 1 (disabled), Input 2 (enabled, renamed TMS trigger)."""
-    signals = [("Input 0", "0", "true"), ("Input 1", "1", "false"), ("TMS trigger", "2", "true")]
-    entries = "".join(
-        f"<VRecSignal><Name>{n}</Name><Channel>{c}</Channel><Enabled>{e}</Enabled>"
-        "<Unit><UnitName>V</UnitName><Multiplier>1</Multiplier><Divisor>1</Divisor></Unit></VRecSignal>"
-        for n, c, e in signals)
-    stem.with_suffix(".xml").write_text(
-        f'{BOM}<?xml version="1.0" encoding="utf-8"?>\n<VRecSessionEntry>'
-        "<DateTime>2019-01-14T15:12:36</DateTime>"
-        f"<Experiment><Rate>{rate_hz}</Rate><AcquisitionTime>50</AcquisitionTime>"
-        f"<SignalList>{entries}</SignalList></Experiment></VRecSessionEntry>", encoding="utf-8")
-    t_ms = np.arange(50) * 1000.0 / rate_hz
-    trigger = np.where((t_ms >= 10) & (t_ms < 12), 5.0, 0.0)
-    rows = "\n".join(f"{t:.3f},{0.1 * i:.3f},{v:.3f}"
-                     for i, (t, v) in enumerate(zip(t_ms, trigger, strict=True)))
-    stem.with_suffix(".csv").write_text(header + "\n" + rows + "\n", encoding="utf-8")
-    return stem.with_suffix(".csv")
+SHAPE, PERIOD_S = TSERIES_SHAPE, TSERIES_PERIOD_S
 
 
 def test_tseries_frames_times_and_geometry(tmp_path):
@@ -161,7 +72,7 @@ def test_voltage_recording_maps_columns_by_enabled_signal_order(tmp_path):
 
 
 def test_voltage_recording_column_count_must_match_the_xml(tmp_path):
-    csv = write_voltage(tmp_path / "x_VoltageRecording_001", header="Time(ms), Input 0, Input 1, Input 2")
+    csv = write_tseries_voltage(tmp_path / "x_VoltageRecording_001", header="Time(ms), Input 0, Input 1, Input 2")
     with pytest.raises(SourceError, match="enables 2 signals") as info:
         read_voltage_recording(csv)
     assert "x_VoltageRecording_001.csv" in str(info.value)

@@ -162,3 +162,32 @@ def test_every_frame_comes_from_its_own_page(tmp_path_factory, write_scanimage_t
         for channel in range(channels):
             values = [int(f[0, 0]) for f in source.read_frames(plane=plane, channel=channel)]
             assert values == [code(v, plane, channel) for v in range(volumes)]
+
+
+ROI_GROUPS = '{"RoiGroups": {"imagingRoiGroup": {"name": "Default Imaging ROI Group", "rois": []}}}'
+
+
+def test_2016_header_block_at_byte_16_is_read(scanimage_writer):
+    """ScanImage 2016+ BigTIFF: the static header block after the file header (ScanImage BigTIFF spec v3)."""
+    (path,) = scanimage_writer(num_volumes=3, header_block=True, roi_groups_json=ROI_GROUPS)
+    with tifffile.TiffFile(path) as tif:  # tifffile agrees that this is ScanImage's layout
+        assert tif.is_scanimage and tif.scanimage_metadata["version"] == 3
+        software = tif.pages.first.software
+        assert tif.pages.first.offset > 16 + 16 + len(software)  # pages come after the block
+    source = open_imaging(path)
+    assert source.metadata["header_block_version"] == 3
+    assert source.metadata["header"]["SI.hRoiManager.scanFrameRate"] == 30.0
+    assert source.raw_header == software
+    assert source.extra_headers == {"roi_groups_json": ROI_GROUPS}
+    assert [int(f[0, 0]) for f in source.read_frames()] == [code(v, 0, 0) for v in range(3)]
+    (plain,) = scanimage_writer(num_volumes=3, stem="plain_00001")
+    assert open_imaging(plain).metadata["header_block_version"] is None  # Software tag only
+
+
+def test_damaged_header_block_falls_back_to_the_software_tag(scanimage_writer):
+    (path,) = scanimage_writer(num_volumes=2, header_block=True)
+    data = bytearray(path.read_bytes())
+    data[16:20] = b"\0\0\0\0"  # magic number gone
+    path.write_bytes(bytes(data))
+    source = open_imaging(path)
+    assert source.metadata["header_block_version"] is None and source.frame_rate_hz == 30.0
