@@ -306,8 +306,9 @@ def run_batch(
         client = distributed.Client(scheduler)
     else:
         count, memory_limit = cluster_size(len(files), workers)
+        # dashboard on a free port: the scheduler's HTTP server binds one anyway, and 8787 may be taken
         cluster = distributed.LocalCluster(n_workers=count, threads_per_worker=1, processes=True,
-                                           memory_limit=memory_limit, dashboard_address=None)
+                                           memory_limit=memory_limit, dashboard_address=":0")
         client = distributed.Client(cluster)
     try:
         futures = {client.submit(convert_one, str(f.resolve()), str(out.resolve()), force, pure=False): f

@@ -35,7 +35,7 @@ def scheduler():
     """One 2-worker LocalCluster for the module (workers stay warm between batches)."""
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
         yield cluster.scheduler_address
 
 
@@ -53,7 +53,9 @@ def test_batch_finishes_the_rest_and_resumes(sessions, tmp_path, scheduler, caps
 
     ledger = json.loads(ledger_path(out, sessions[0]).read_text())
     assert ledger["status"] == "converted"
+    assert ledger["output"] == str((out / "sub-M001" / "sub-M001_ses-aitbs-day1.nwb").resolve())
     assert ledger["output_sha256"] == sha256_of(Path(ledger["output"]))
+    assert isinstance(ledger["findings"], list) and all("message" in f for f in ledger["findings"])
     assert ledger["num_pulses"] == 600 and ledger["mb_per_s"] > 0 and ledger["peak_memory_mb"] > 0
     assert {i["source"] for i in ledger["inputs"]} >= {"daq", "scanimage", "suite2p"}
     assert all(i["size_bytes"] > 0 and i["mtime"] > 0 for i in ledger["inputs"])
@@ -72,8 +74,12 @@ def test_batch_finishes_the_rest_and_resumes(sessions, tmp_path, scheduler, caps
     output.write_bytes(output.read_bytes() + b"\0")
     tampered = run_batch(sessions[:1], out, scheduler=scheduler)
     assert tampered.outcomes[0].status == "failed" and "checksum" in tampered.outcomes[0].message
-    forced = run_batch(sessions[:1], out, scheduler=scheduler, force=True)
-    assert forced.outcomes[0].status == "converted" and forced.exit_code == 0
+    # --force reconverts it
+    with pytest.raises(SystemExit) as info:
+        main(["batch", str(sessions[0]), "--out", str(out), "--force", "--scheduler", scheduler])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.strip() == ledger["output"]
+    assert json.loads(ledger_path(out, sessions[0]).read_text())["status"] == "converted"
 
 
 def test_local_cluster_sized_to_the_machine():

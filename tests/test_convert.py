@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
 import os
 import signal
@@ -15,6 +17,7 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # examples/ (pytest runs in importlib mode)
+from examples.aitbs_mouse import demo  # noqa: E402
 from examples.aitbs_mouse.generator import ExampleParameters, delivered_pulses_s, generate  # noqa: E402
 from nwbtms import convert_session  # noqa: E402
 from nwbtms.cli import main  # noqa: E402
@@ -26,12 +29,20 @@ TINY = ExampleParameters(sessions=1, num_frames=40, frame_size=64)
 
 @pytest.fixture(scope="module")
 def example(tmp_path_factory):
-    """The full example session (3 iTBS sessions, 600 frames), converted once for the module."""
+    """The full example (3 iTBS sessions, 600 frames) run once for the module by ``make demo``'s code."""
     folder = tmp_path_factory.mktemp("aitbs")
-    metadata = generate(folder)
-    output = folder / "example.nwb"
-    result = convert_session(metadata, output, quiet=True)
-    return folder, metadata, result
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        outcome = demo.run(folder)
+    return folder, outcome, stdout.getvalue(), stderr.getvalue()
+
+
+def test_demo_prints_where_the_file_is(example):
+    folder, outcome, stdout, stderr = example
+    assert outcome.exit_code == 0, stderr
+    assert outcome.result.output == folder / "nwb" / "sub-M001" / "sub-M001_ses-aitbs-day1.nwb"
+    assert stdout.splitlines()[-1] == f"demo file: {outcome.result.output.resolve()}"
+    assert "pynwb.validate: 0 error(s)" in stderr and "pulses: 1799" in stderr
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +64,7 @@ def _partials(folder: Path) -> list[Path]:
 
 
 def test_example_counts(example):
-    _, _, result = example
+    result = example[1].result
     assert result.exit_code == 0, [str(f.message) for f in result.findings]
     # 3 iTBS-600 sessions with one pulse dropped by the stimulator (generator's dropped_pulse)
     assert (result.num_pulses, result.num_sessions, result.num_frames, result.num_rois) == (1799, 3, 600, 9)
@@ -63,7 +74,7 @@ def test_example_counts(example):
 def test_example_content(example):
     from pynwb import NWBHDF5IO
 
-    _, _, result = example
+    result = example[1].result
     with NWBHDF5IO(str(result.output), "r") as io:
         nwbfile = io.read()
         tms = nwbfile.lab_meta_data["tms"]
@@ -107,14 +118,11 @@ def test_example_content(example):
 
 
 def test_example_passes_pynwb_validate(example):
-    from pynwb import validate
-
-    _, _, result = example
-    assert validate(path=str(result.output)) == []
+    assert example[1].pynwb_errors == []  # the demo ran pynwb.validate on its file
 
 
 def test_example_passes_nwbinspector_dandi(example, tmp_path):
-    _, _, result = example
+    result = example[1].result
     report = tmp_path / "inspector.json"
     inspector = Path(sys.executable).with_name("nwbinspector")
     completed = subprocess.run([str(inspector), "--config", "dandi", "--json-file-path", str(report),
@@ -127,7 +135,7 @@ def test_example_passes_nwbinspector_dandi(example, tmp_path):
 
 
 def test_existing_output_untouched_without_overwrite(example, capsys):
-    folder, metadata, result = example
+    metadata, result = example[1].metadata, example[1].result
     before = _sha(result.output)
     with pytest.raises(OutputExistsError):
         convert_session(metadata, result.output)

@@ -3,7 +3,7 @@
 Steps (each timed): write the raw files and ``session.yaml`` with :mod:`examples.aitbs_mouse.generator`
 (about 33 MB), convert with :func:`nwbtms.convert_session` into DANDI layout under ``--out``, check the
 file with ``pynwb.validate`` and the nwbtms validator (the conversion's fast checks). Exit 0 when the
-file is written and nothing blocking was found.
+file is written and nothing blocking was found; the last line on stdout is ``demo file: <path>``.
 """
 
 from __future__ import annotations
@@ -11,11 +11,25 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 
-def run(out: Path) -> int:
-    """Generate, convert and validate into ``out``; returns the exit code."""
+@dataclass
+class DemoOutcome:
+    """What the demo did: the conversion, the ``pynwb.validate`` errors, and the exit code."""
+
+    result: object  # nwbtms.convert.ConversionResult
+    pynwb_errors: list
+    metadata: Path
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.pynwb_errors or self.result.exit_code else 0
+
+
+def run(out: Path) -> DemoOutcome:
+    """Generate, convert and validate into ``out``, printing progress on stderr and the file on stdout."""
     from pynwb import validate
 
     from examples.aitbs_mouse.generator import generate
@@ -33,10 +47,10 @@ def run(out: Path) -> int:
         print(f"  {finding.severity.name} {finding.check_id}: {finding.message}", file=sys.stderr)
     print(f"demo done in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     print(f"demo file: {result.output.resolve()}")
-    return 1 if errors or result.exit_code else 0
+    return DemoOutcome(result=result, pynwb_errors=list(errors), metadata=metadata)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("out/aitbs_mouse"))
-    sys.exit(run(parser.parse_args().out))
+    sys.exit(run(parser.parse_args().out).exit_code)
