@@ -183,3 +183,138 @@ def test_full_raw_headers_are_kept_verbatim(tmp_path):
         assert "Raw header" in acquisition["TwoPhotonSeries"].comments
         bruker = acquisition["Bruker_raw_header"].to_dataframe()
         assert bruker["header"][0] == bruker_xml.read_text(encoding="utf-8-sig")
+
+
+def _truncate(path, keep_bytes):
+    path.write_bytes(path.read_bytes()[:keep_bytes])
+
+
+def _scanimage(folder):
+    folder.mkdir()
+    return write_scanimage(folder, num_volumes=6)[0]
+
+
+def _bad_input_cases():
+    """(name, make(tmp) -> (path to open, damage after opening or None), the file the error must name)."""
+
+    def truncated_before(tmp):
+        path = _scanimage(tmp / "in")
+        _truncate(path, path.stat().st_size - 100)
+        return path, None, path.name
+
+    def truncated_while_converting(tmp):
+        path = _scanimage(tmp / "in")
+        return path, lambda: _truncate(path, path.stat().st_size // 2), path.name
+
+    def frame_of_other_shape(tmp):
+        xml = write_tseries(tmp / "in" / "TSeries-001")
+        odd = xml.parent / "TSeries-001_Cycle00001_Ch1_000004.ome.tif"
+        return xml, lambda: tifffile.imwrite(odd, np.zeros((4, 4), np.uint16)), odd.name
+
+    def missing_xml(tmp):
+        xml = write_tseries(tmp / "in" / "TSeries-001")
+        xml.unlink()
+        return xml.parent, None, "TSeries-001.xml) is missing"
+
+    def frame_tiff_gone(tmp):
+        xml = write_tseries(tmp / "in" / "TSeries-001")
+        gone = xml.parent / "TSeries-001_Cycle00001_Ch1_000003.ome.tif"
+        return xml, gone.unlink, gone.name
+
+    return [truncated_before, truncated_while_converting, frame_of_other_shape, missing_xml, frame_tiff_gone]
+
+
+@pytest.mark.parametrize("case", _bad_input_cases(), ids=lambda case: case.__name__)
+def test_bad_input_names_the_file_and_leaves_no_output(tmp_path, case):
+    """Opening or streaming a bad movie raises a SourceError naming the file; the output folder stays empty."""
+    path, damage, named = case(tmp_path)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    with pytest.raises(SourceError) as info:
+        source = open_imaging(path)
+        nwbfile = _nwbfile()
+        pending = _add(nwbfile, source, "archive", buffer_bytes=source.frame_bytes)
+        if damage is not None:
+            damage()
+        write_nwbfile_with_movies(nwbfile, out_dir / "session.nwb", [pending])
+    assert named in str(info.value)
+    assert list(out_dir.iterdir()) == []
+
+
+def test_mismatched_suite2p_arrays_leave_no_output(tmp_path):
+    from nwbtms.nwb.segmentation import add_suite2p_segmentation
+    from nwbtms.sources.segmentation import read_suite2p
+
+    folder = tmp_path / "plane0"
+    folder.mkdir()
+    rng = np.random.default_rng(2)
+    stat = np.empty(2, dtype=object)
+    stat[:] = [{"ypix": np.arange(3), "xpix": np.arange(3), "lam": np.ones(3)} for _ in range(2)]
+    np.save(folder / "stat.npy", stat, allow_pickle=True)  # writing test data
+    np.save(folder / "ops.npy", np.array({"fs": 30.0}, dtype=object), allow_pickle=True)
+    for name, frames in (("F", 40), ("Fneu", 40), ("spks", 39)):
+        np.save(folder / f"{name}.npy", rng.random((2, frames), dtype=np.float32))
+    np.save(folder / "iscell.npy", np.ones((2, 2)))
+    out = tmp_path / "out" / "session.nwb"
+    out.parent.mkdir()
+    with pytest.raises(SourceError, match=r"spks.npy has shape \(2, 39\)") as info:
+        plane = read_suite2p(folder)
+        nwbfile = _nwbfile()
+        imaging_plane = add_imaging_plane(nwbfile, ArraySource([np.zeros((1, 4, 4), np.uint16)]),
+                                          indicator="GCaMP6f", location="PL", excitation_lambda_nm=920.0,
+                                          emission_lambda_nm=510.0)
+        add_suite2p_segmentation(nwbfile, plane, imaging_plane=imaging_plane)
+        write_nwbfile_with_movies(nwbfile, out)
+    assert info.value.file.endswith("spks.npy")
+    assert list(out.parent.iterdir()) == []
+
+
+_MEMORY_SCRIPT = """
+import datetime as dt, resource, sys
+import numpy as np, psutil
+from pynwb import NWBFile
+from nwbtms.nwb.imaging import add_imaging_plane, add_two_photon_series, write_nwbfile_with_movies
+
+class GeneratedMovie:
+    '''400 frames of 512 x 512 uint16 (210 MB), each made when asked for: the source holds no movie.'''
+    num_frames, frame_shape, dtype, frame_rate_hz, path = 400, (512, 512), np.dtype("uint16"), 30.0, "generated"
+
+    def iter_frames(self, *, channel=0, plane=0, start=0, stop=None, frames_per_chunk=None):
+        base = (np.arange(512 * 512, dtype=np.uint32).reshape(512, 512) % 64).astype(np.uint16)
+        for first in range(start, self.num_frames if stop is None else stop, frames_per_chunk):
+            n = min(frames_per_chunk, self.num_frames - first)
+            yield base + np.arange(first, first + n, dtype=np.uint16)[:, None, None]
+
+nwbfile = NWBFile(session_description="memory", identifier="memory",
+                  session_start_time=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+source = GeneratedMovie()
+plane = add_imaging_plane(nwbfile, source, indicator="GCaMP6f", location="PL", excitation_lambda_nm=920.0,
+                          emission_lambda_nm=510.0)
+pending = add_two_photon_series(nwbfile, source, imaging_plane=plane, profile=sys.argv[1])
+before = psutil.Process().memory_info().rss
+write_nwbfile_with_movies(nwbfile, sys.argv[2], [pending], quiet=True)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
+print(peak - before)
+"""
+
+
+@pytest.mark.parametrize("profile", ["none", "archive"])
+def test_writing_a_200_mb_movie_keeps_memory_bounded(tmp_path, profile):
+    """Peak RSS growth while streaming a 210 MB generated movie stays within two frame buffers plus chunks
+    in flight, far below the movie (a writer holding the movie would grow by 210 MB or more)."""
+    import subprocess
+    import sys
+
+    from nwbtms.io.compression import DEFAULT_BUFFER_BYTES
+
+    movie_bytes = 400 * 512 * 512 * 2
+    out = tmp_path / "movie.nwb"
+    run = subprocess.run([sys.executable, "-c", _MEMORY_SCRIPT, profile, str(out)], capture_output=True,
+                         text=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stderr
+    growth = int(run.stdout.split()[-1])
+    assert growth < 2 * DEFAULT_BUFFER_BYTES + 32 * 2**20, f"peak grew by {growth / 1e6:.0f} MB"
+    assert growth < movie_bytes / 2
+    with h5py.File(out, "r") as f:
+        data = f["acquisition/TwoPhotonSeries/data"]
+        assert data.shape == (400, 512, 512) and int(data[399, 0, 1]) == 1 + 399

@@ -7,6 +7,7 @@ lazily in chunks. Readers are pure: no pynwb.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,9 @@ __all__ = [
     "VoltageRecording", "detect_format", "open_bruker", "open_imaging", "open_scanimage",
     "open_tiff_stack", "read_prairieview_xml", "read_voltage_recording",
 ]
+
+# PrairieView names frame TIFFs <series>_Cycle00001_Ch1_000001.ome.tif and saves a <series>.env beside them.
+_PRAIRIEVIEW_FRAME = re.compile(r"_Cycle\d{5}_Ch\d+_\d{6}")
 
 #: Formats :func:`open_imaging` reads.
 FORMATS = ("scanimage", "tiff", "bruker")
@@ -54,6 +58,8 @@ def detect_format(path: str | Path | Sequence[str | Path]) -> str:
         if any("_Voltage" not in x.name and x.name != "experiment.xml" for x in first.glob("*.xml")):
             return "bruker"
         tiffs = _tiffs_in(first)
+        if any(first.glob("*.env")) or any(_PRAIRIEVIEW_FRAME.search(t.name) for t in tiffs):
+            return "bruker"  # a T-series folder whose master XML is missing: say so, not "no frame rate"
         if not tiffs:
             raise SourceError("folder holds neither a PrairieView XML nor TIFF files", file=first,
                               hint="give a ScanImage/TIFF file, a Bruker T-series folder or its XML")

@@ -77,7 +77,12 @@ def _resolve_xml(path: Path) -> Path:
         masters = [p for p in sorted(path.glob("*.xml"))
                    if "_VoltageRecording_" not in p.name and "_VoltageOutput_" not in p.name
                    and p.name != "experiment.xml"]
-        if len(masters) != 1:
+        if not masters:
+            raise SourceError(
+                f"the PrairieView master XML ({path.name}.xml) is missing from the T-series folder", file=path,
+                hint="copy the whole T-series folder: the XML holds the frame times and pixel size",
+            )
+        if len(masters) > 1:
             raise SourceError(
                 f"expected one master XML in the folder, found {len(masters)}", file=path,
                 hint="give the T-series master XML (<folder name>.xml) itself",
