@@ -78,6 +78,16 @@ class ClockFit:
         """Number of matched event pairs."""
         return int(self.device_index.size)
 
+    def describe(self) -> str:
+        """One line for the user: offset, drift, residuals and how many events matched."""
+        worst_ms = float(np.max(np.abs(self.residuals_s))) * 1e3 if self.residuals_s.size else float("nan")
+        text = (f"offset {self.offset_s:.6f} s, drift {self.drift_ppm:.2f} ppm, residuals rms "
+                f"{self.rms_residual_s * 1e3:.3f} ms (max {worst_ms:.3f} ms), {self.num_matched} events matched "
+                f"of {self.num_device_events} device / {self.num_reference_events} reference")
+        if self.ambiguous:
+            text += "; AMBIGUOUS: another matching fits as well (give initial_offset_s)"
+        return text
+
     @property
     def matched_pairs(self) -> np.ndarray:
         """``(n, 2)`` array of ``(device_index, reference_index)``."""

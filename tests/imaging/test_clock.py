@@ -70,6 +70,21 @@ def test_record_in_ndx_tms():
                                    reference_clock="DAQ", shared_signal="frame clock on AI2")
     assert record.offset_in_s == pytest.approx(OFFSET_S)
     assert len(record.residual_in_s) == 100
+    np.testing.assert_array_equal(record.residual_in_s, fit.residuals_s)
+    assert record.rms_residual_in_s == fit.rms_residual_s
+
+
+def test_residuals_are_reported():
+    frames = np.arange(100) / 30.0
+    daq = _on_daq(frames)
+    daq[7] += 0.002  # one edge 2 ms late
+    fit = fit_clock(frames, daq)
+    worst_ms = float(np.max(np.abs(fit.residuals_s))) * 1e3
+    assert 1.5 < worst_ms < 2.0
+    text = fit.describe()
+    assert "100 events matched of 100 device / 100 reference" in text
+    assert f"rms {fit.rms_residual_s * 1e3:.3f} ms (max {worst_ms:.3f} ms)" in text
+    assert "AMBIGUOUS" in fit_clock(frames, _on_daq(np.arange(-1, 103) / 30.0)).describe()
 
 
 def test_bad_input():

@@ -12,7 +12,7 @@ import tifffile
 from pynwb import NWBHDF5IO, NWBFile, validate
 
 from nwbtms.errors import OutputExistsError, SourceError
-from nwbtms.imaging.artifacts import build_artifact_mask
+from nwbtms.imaging.artifacts import METHOD_TEXT, build_artifact_mask
 from nwbtms.imaging.clock import build_clock_alignment, fit_clock
 from nwbtms.io.compression import MAX_CHUNK_BYTES
 from nwbtms.nwb.imaging import add_imaging_plane, add_two_photon_series, write_nwbfile_with_movies
@@ -113,9 +113,15 @@ def test_timestamps_on_session_clock_with_mask_and_alignment(tmp_path):
         read = io.read()
         series = read.acquisition["TwoPhotonSeries"]
         np.testing.assert_allclose(series.timestamps[:], daq_times, atol=1e-9)
-        mask = read.processing["ophys"]["TwoPhotonSeries_tms_artifact_mask"].mask[:]
+        record = read.processing["ophys"]["TwoPhotonSeries_tms_artifact_mask"]
         expected = (daq_times <= 5.06) & (daq_times + 1 / 20.0 > 4.999)
-        np.testing.assert_array_equal(mask, expected)
+        np.testing.assert_array_equal(record.mask[:], expected)
+        assert record.series is series and record.method == METHOD_TEXT  # stored with how it was computed
+        assert list(record.artifact_window_in_s[:]) == [-0.001, 0.06]
+        alignment = read.processing["ophys"]["scanimage_to_daq"]
+        np.testing.assert_allclose(alignment.residual_in_s[:], fit.residuals_s)
+        assert alignment.rms_residual_in_s == pytest.approx(fit.rms_residual_s)
+        assert alignment.drift_in_ppm == pytest.approx(30.0, abs=0.5)
     assert validate(path=str(tmp_path / "t.nwb")) == []
 
 
@@ -318,3 +324,17 @@ def test_writing_a_200_mb_movie_keeps_memory_bounded(tmp_path, profile):
     with h5py.File(out, "r") as f:
         data = f["acquisition/TwoPhotonSeries/data"]
         assert data.shape == (400, 512, 512) and int(data[399, 0, 1]) == 1 + 399
+
+
+def test_movie_without_frame_times_gets_start_and_rate_on_the_session_clock(tmp_path):
+    device = np.arange(30) * 0.25
+    fit = fit_clock(device, 4.0 + (1 + 50e-6) * device)
+    source = ArraySource([np.zeros((10, 8, 8), np.uint16)], rate=20.0)
+    nwbfile = _nwbfile()
+    pending = _add(nwbfile, source, "none", clock_fit=fit, starting_time_s=0.5)
+    write_nwbfile_with_movies(nwbfile, tmp_path / "r.nwb", [pending])
+    with NWBHDF5IO(str(tmp_path / "r.nwb"), "r") as io:
+        series = io.read().acquisition["TwoPhotonSeries"]
+        assert series.timestamps is None
+        assert series.starting_time == pytest.approx(4.0 + (1 + 50e-6) * 0.5, abs=1e-9)
+        assert series.rate == pytest.approx(20.0 / (1 + 50e-6), rel=1e-12)
