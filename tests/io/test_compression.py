@@ -153,3 +153,26 @@ def test_truncated_source_is_reported(tmp_path):
 def test_unknown_profile():
     with pytest.raises(InputError, match="archive"):
         get_profile("zip")
+
+
+def test_archive_chunks_are_compressed_off_the_main_thread(tmp_path, monkeypatch):
+    """``archive`` hands each chunk to the pool (zlib releases the GIL) and stores the bytes it returns."""
+    import threading
+
+    import nwbtms.io.compression as compression
+
+    threads = []
+    original = compression.encode_chunk
+
+    def recording(tile, chunk_shape, profile):
+        threads.append(threading.current_thread().name)
+        return original(tile, chunk_shape, profile)
+
+    monkeypatch.setattr(compression, "encode_chunk", recording)
+    movie = _movie(n=20)
+    _write(tmp_path / "a.h5", movie, "archive", chunk_shape=(2, 24, 20))
+    assert len(threads) == 10 and all(name.startswith("nwbtms-chunk") for name in threads)
+    with h5py.File(tmp_path / "a.h5", "r") as f:
+        _, stored = f["data"].id.read_direct_chunk((4, 0, 0))
+        assert stored == original(movie[4:6], (2, 24, 20), PROFILES["archive"])
+        np.testing.assert_array_equal(f["data"][:], movie)

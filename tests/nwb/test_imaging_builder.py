@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import sys
 from collections.abc import Iterator
 
 import h5py
@@ -309,7 +311,6 @@ def test_writing_a_200_mb_movie_keeps_memory_bounded(tmp_path, profile):
     """Peak RSS growth while streaming a 210 MB generated movie stays within two frame buffers plus chunks
     in flight, far below the movie (a writer holding the movie would grow by 210 MB or more)."""
     import subprocess
-    import sys
 
     from nwbtms.io.compression import DEFAULT_BUFFER_BYTES
 
@@ -338,3 +339,21 @@ def test_movie_without_frame_times_gets_start_and_rate_on_the_session_clock(tmp_
         assert series.timestamps is None
         assert series.starting_time == pytest.approx(4.0 + (1 + 50e-6) * 0.5, abs=1e-9)
         assert series.rate == pytest.approx(20.0 / (1 + 50e-6), rel=1e-12)
+
+
+class _Terminal(io.StringIO):
+    """A stderr that says it is a terminal, so progress bars are drawn into it."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_progress_bar_per_movie_on_a_terminal_only_without_quiet(tmp_path, monkeypatch, quiet):
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    source = ArraySource([np.zeros((12, 8, 8), np.uint16)])
+    nwbfile = _nwbfile()
+    pending = _add(nwbfile, source, "archive", name="Movie")
+    write_nwbfile_with_movies(nwbfile, tmp_path / "p.nwb", [pending], quiet=quiet)
+    assert ("Movie" in terminal.getvalue() and "chunk" in terminal.getvalue()) is not quiet
