@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from nwbtms.errors import ConfigError, InputError, NwbtmsError
+from nwbtms.session.assemble import COUNT_FIELDS, SessionCounts
 
 LEDGER_VERSION = 1
 #: Share of the machine's memory given to the LocalCluster's workers together.
@@ -38,7 +39,7 @@ MEMORY_SAMPLE_INTERVAL_S = 0.05
 
 
 @dataclass
-class SessionOutcome:
+class SessionOutcome(SessionCounts):
     """One session of a batch (mirrors its ledger)."""
 
     metadata: str
@@ -46,10 +47,6 @@ class SessionOutcome:
     output: str | None = None
     ledger: str | None = None
     message: str = ""
-    num_pulses: int = 0
-    num_sessions: int = 0
-    num_frames: int = 0
-    num_rois: int = 0
     mb_per_s: float = 0.0
     peak_memory_mb: float = 0.0
     elapsed_s: float = 0.0
@@ -205,8 +202,7 @@ def convert_one(metadata: str, out_dir: str, force: bool = False) -> dict:
             if output.exists() and not force:
                 valid, why = _valid_output(previous, output)
                 if valid:
-                    entry.update({k: previous.get(k) for k in ("output_sha256", "num_pulses", "num_sessions",
-                                                                "num_frames", "num_rois", "findings")})
+                    entry.update({k: previous.get(k) for k in ("output_sha256", *COUNT_FIELDS, "findings")})
                     entry.update(status="skipped", message="valid output exists (checksum and fast checks)")
                 else:
                     raise InputError(f"output exists and is not a valid result of this batch ({why}); "
@@ -216,8 +212,7 @@ def convert_one(metadata: str, out_dir: str, force: bool = False) -> dict:
                 entry.update(
                     status="findings" if result.exit_code else "converted",
                     output_sha256=sha256_of(result.output), output_bytes=result.output_bytes,
-                    input_bytes=result.input_bytes, num_pulses=result.num_pulses, num_sessions=result.num_sessions,
-                    num_frames=result.num_frames, num_rois=result.num_rois, findings=_finding_dicts(result.findings),
+                    input_bytes=result.input_bytes, **result.counts(), findings=_finding_dicts(result.findings),
                     mb_per_s=round(result.throughput_mb_per_s, 3), notes=result.notes,
                     message="blocking findings" if result.exit_code else "",
                 )
@@ -238,9 +233,8 @@ def convert_one(metadata: str, out_dir: str, force: bool = False) -> dict:
 def _outcome(entry: dict) -> SessionOutcome:
     return SessionOutcome(
         metadata=entry.get("metadata", "?"), status=entry.get("status", "failed"), output=entry.get("output"),
-        ledger=entry.get("ledger"), message=entry.get("message", ""), num_pulses=entry.get("num_pulses") or 0,
-        num_sessions=entry.get("num_sessions") or 0, num_frames=entry.get("num_frames") or 0,
-        num_rois=entry.get("num_rois") or 0, mb_per_s=entry.get("mb_per_s") or 0.0,
+        ledger=entry.get("ledger"), message=entry.get("message", ""),
+        **{name: entry.get(name) or 0 for name in COUNT_FIELDS}, mb_per_s=entry.get("mb_per_s") or 0.0,
         peak_memory_mb=entry.get("peak_memory_mb") or 0.0, elapsed_s=entry.get("elapsed_s") or 0.0,
         findings=entry.get("findings") or [],
     )

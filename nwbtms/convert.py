@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nwbtms.errors import ConversionError, InputError, NwbtmsError, OutputExistsError, Problem, SourceError
+from nwbtms.session.assemble import SessionCounts
 
 #: Test-only hook: ``NWBTMS_TEST_MID_WRITE=sleep:<s>`` sleeps after the NWB file was written to its temporary
 #: name and before the rename; ``NWBTMS_TEST_MID_WRITE=raise`` raises there. Lets tests kill or fail a
@@ -28,7 +29,7 @@ TEST_HOOK_ENV = "NWBTMS_TEST_MID_WRITE"
 
 
 @dataclass
-class ConversionResult:
+class ConversionResult(SessionCounts):
     """What :func:`convert_session` did.
 
     Attributes
@@ -38,7 +39,8 @@ class ConversionResult:
     metadata_file : Path or None
         The metadata file (None for a dict).
     num_pulses, num_sessions, num_frames, num_rois : int
-        Delivered pulses, stimulation sessions, imaging frames (all planes), ROIs (all planes).
+        Delivered pulses, stimulation sessions, imaging frames (all planes), ROIs (all planes)
+        (:class:`~nwbtms.session.assemble.SessionCounts`).
     findings : list
         Validator findings (``nwbtms.validate`` ``Finding`` objects) of the written file.
     exit_code : int
@@ -55,10 +57,6 @@ class ConversionResult:
 
     output: Path
     metadata_file: Path | None
-    num_pulses: int = 0
-    num_sessions: int = 0
-    num_frames: int = 0
-    num_rois: int = 0
     findings: list = field(default_factory=list)
     exit_code: int = 0
     elapsed_s: float = 0.0
@@ -80,8 +78,7 @@ class ConversionResult:
         findings = ", ".join(f"{n} {name}" for name, n in sorted(by_severity.items())) or "none"
         lines = [
             f"wrote {self.output} ({self.output_bytes / 1e6:.1f} MB in {self.elapsed_s:.1f} s)",
-            f"  pulses: {self.num_pulses}  sessions: {self.num_sessions}  frames: {self.num_frames}  "
-            f"ROIs: {self.num_rois}",
+            f"  {self.counts_line()}",
             f"  findings: {findings}" + ("  -> blocking" if self.exit_code else ""),
         ]
         lines += [f"  note: {note}" for note in self.notes]
@@ -225,10 +222,8 @@ def _convert(session, target: Path, result: ConversionResult, *, overwrite: bool
     from nwbtms.session.assemble import assemble_session
 
     assembled = assemble_session(session, quiet=quiet, compression=compression)
-    result.num_pulses = assembled.num_pulses
-    result.num_sessions = assembled.num_sessions
-    result.num_frames = assembled.num_frames
-    result.num_rois = assembled.num_rois
+    for name, value in assembled.counts().items():
+        setattr(result, name, value)
     result.notes.extend(note for note in dict.fromkeys(assembled.notes) if note not in result.notes)  # once each
     try:
         with atomic_output(target, overwrite=overwrite) as tmp:

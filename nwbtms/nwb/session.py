@@ -21,6 +21,7 @@ What goes where:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -109,6 +110,15 @@ def _model_kwargs(model: dict, device_key: str) -> dict:
     return values
 
 
+def _add_keyed_rows(table, section: dict, make_row: Callable[[str, dict], dict]) -> dict[str, int]:
+    """Add ``make_row(key, entry)`` for every entry of a keyed section (in key order); row index per key."""
+    rows = {}
+    for index, (key, entry) in enumerate(section.items()):
+        table.add_row(**make_row(key, entry))
+        rows[key] = index
+    return rows
+
+
 def build_coordinate_spaces(session: Session) -> dict[str, Any]:
     """``TMSCoordinateSpace`` per key of ``coordinate_spaces``."""
     from ndx_tms import TMSCoordinateSpace
@@ -125,16 +135,16 @@ def build_thresholds(session: Session):
     if not section:
         return None, {}
     table = TMSThresholdsTable(description="Thresholds measured for the subject.")
-    rows = {}
     optional = {"time_measured_in_s", "coil_orientation_deg"}
     used_optional = sorted({c for entry in section.values() for c in optional if c in entry})
-    for index, (key, entry) in enumerate(section.items()):
+
+    def threshold_row(key: str, entry: dict) -> dict:
         row = _floats({k: v for k, v in entry.items() if k not in optional})
         for column in used_optional:
             row[column] = float(entry.get(column, np.nan))
-        table.add_row(**row)
-        rows[key] = index
-    return table, rows
+        return row
+
+    return table, _add_keyed_rows(table, section, threshold_row)
 
 
 def protocol_row(
@@ -189,14 +199,14 @@ def build_protocols(session: Session, thresholds_table, threshold_rows: dict[str
     if thresholds_table is not None:
         kwargs["target_tables"] = {"threshold": thresholds_table}
     table = TMSProtocolsTable(description="Stimulation protocols declared for the session.", **kwargs)
-    rows = {}
-    for index, (key, entry) in enumerate(session.section("protocols").items()):
+
+    def table_row(key: str, entry: dict) -> dict:
         row = protocol_row(key, entry, threshold_rows, threshold_values)
         if thresholds_table is not None and "threshold" not in row:
             row["threshold"] = 0  # column exists for every row once one row is relative; 0 is unused
-        table.add_row(**row)
-        rows[key] = index
-    return table, rows
+        return row
+
+    return table, _add_keyed_rows(table, session.section("protocols"), table_row)
 
 
 def build_targets(session: Session, spaces: dict[str, Any]):
@@ -212,8 +222,8 @@ def build_targets(session: Session, spaces: dict[str, Any]):
                       "scalp_to_cortex_distance_in_mm", "efield_at_target_in_v_per_m")
     optional_text = ("atlas", "head_fixation", "anesthesia")
     used = {c for entry in section.values() for c in entry}
-    rows = {}
-    for index, (key, entry) in enumerate(section.items()):
+
+    def target_row(key: str, entry: dict) -> dict:
         row = {"label": entry["label"], "atlas_term": entry["atlas_term"],
                "coordinate_space": spaces[entry["coordinate_space"]],
                "target_position": [float(v) for v in entry["target_position"]],
@@ -228,9 +238,9 @@ def build_targets(session: Session, spaces: dict[str, Any]):
             row["coil_pose"] = np.asarray(entry.get("coil_pose", np.full((4, 4), np.nan)), dtype=float)
         if "entry_position" in used:
             row["entry_position"] = np.asarray(entry.get("entry_position", [np.nan] * 3), dtype=float)
-        table.add_row(**row)
-        rows[key] = index
-    return table, rows
+        return row
+
+    return table, _add_keyed_rows(table, section, target_row)
 
 
 def build_adverse_events(session: Session):
@@ -254,13 +264,9 @@ def build_cell_types(session: Session):
     if not section:
         return None, {}
     table = CellTypesTable(description="Cell types of imaged neurons (Cell Ontology terms, Cre lines).")
-    rows = {}
-    for index, (key, entry) in enumerate(section.items()):
-        row = {"cell_ontology_label": "", "atlas_taxonomy_label": "", "atlas_taxonomy_id": "", "cre_line": "",
-               "cre_line_id": "", "reporter": "", **entry}
-        table.add_row(**row)
-        rows[key] = index
-    return table, rows
+    blank = dict.fromkeys(("cell_ontology_label", "atlas_taxonomy_label", "atlas_taxonomy_id", "cre_line",
+                           "cre_line_id", "reporter"), "")
+    return table, _add_keyed_rows(table, section, lambda key, entry: {**blank, **entry})
 
 
 def manipulations_summary(session: Session) -> str:

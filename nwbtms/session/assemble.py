@@ -17,15 +17,34 @@ from typing import Any
 from nwbtms.session.model import Session
 
 
-@dataclass
-class AssembledSession:
-    """The in-memory NWBFile of a session and the steps that stream its large data after writing."""
+@dataclass(kw_only=True)
+class SessionCounts:
+    """How much of each kind a session's file holds (shared by the assembled session, the conversion result
+    and the batch ledger)."""
 
-    nwbfile: Any
     num_pulses: int = 0
     num_sessions: int = 0
     num_frames: int = 0
     num_rois: int = 0
+
+    def counts(self) -> dict[str, int]:
+        """The counts as a mapping (``num_pulses``...), e.g. for a JSON ledger."""
+        return {name: int(getattr(self, name)) for name in COUNT_FIELDS}
+
+    def counts_line(self) -> str:
+        """``pulses: 600  sessions: 1  frames: 40  ROIs: 9``."""
+        return (f"pulses: {self.num_pulses}  sessions: {self.num_sessions}  frames: {self.num_frames}  "
+                f"ROIs: {self.num_rois}")
+
+
+COUNT_FIELDS = ("num_pulses", "num_sessions", "num_frames", "num_rois")
+
+
+@dataclass
+class AssembledSession(SessionCounts):
+    """The in-memory NWBFile of a session and the steps that stream its large data after writing."""
+
+    nwbfile: Any
     notes: list[str] = field(default_factory=list)
     movies: list[Any] = field(default_factory=list)
     closers: list[Callable[[], None]] = field(default_factory=list)
