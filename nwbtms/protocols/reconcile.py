@@ -146,24 +146,31 @@ def _as_sorted(values, what: str) -> tuple[np.ndarray, np.ndarray | None]:
     return array, None
 
 
-def _nearest_pairs(pred: np.ndarray, delivered: np.ndarray, tolerance_s: float) -> tuple[np.ndarray, np.ndarray]:
-    """One-to-one nearest matches of sorted predictions into sorted delivered times within tolerance."""
+def _midpoints(delivered: np.ndarray) -> np.ndarray:
+    """Midpoints between consecutive sorted delivered times: ``searchsorted`` into them gives the nearest."""
+    return 0.5 * (delivered[1:] + delivered[:-1])
+
+
+def _nearest_pairs(
+    pred: np.ndarray, delivered: np.ndarray, tolerance_s: float, midpoints: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """One-to-one nearest matches of sorted predictions into sorted delivered times within tolerance.
+
+    The nearest delivered pulse is found with one ``searchsorted`` into the midpoints between delivered
+    pulses (a prediction exactly halfway goes to the earlier pulse); ``midpoints`` may be passed in when
+    matching several times against the same delivered pulses.
+    """
     if pred.size == 0 or delivered.size == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
-    last = delivered.size - 1
-    right = np.searchsorted(delivered, pred)
-    left = np.clip(right - 1, 0, last)
-    right = np.minimum(right, last)
-    d_left = np.abs(pred - delivered[left])
-    d_right = np.abs(delivered[right] - pred)
-    nearest = np.where(d_right < d_left, right, left)
-    distance = np.minimum(d_left, d_right)
-    ok = distance <= tolerance_s
-    decl_idx = np.flatnonzero(ok)
-    deliv_idx = nearest[ok]
+    if midpoints is None:
+        midpoints = _midpoints(delivered)
+    nearest = np.searchsorted(midpoints, pred)
+    distance = np.abs(delivered[nearest] - pred)
+    decl_idx = np.flatnonzero(distance <= tolerance_s)
+    deliv_idx = nearest[decl_idx]
     if deliv_idx.size > 1 and np.any(deliv_idx[1:] == deliv_idx[:-1]):
-        dist = distance[ok]
+        dist = distance[decl_idx]
         order = np.lexsort((dist, deliv_idx))
         first = np.r_[True, deliv_idx[order][1:] != deliv_idx[order][:-1]]
         keep = np.sort(order[first])
@@ -187,6 +194,7 @@ def _coarse_offset(
     tolerance_s: float,
     window_s: float,
     offset_hint_s: float | None,
+    midpoints: np.ndarray,
 ) -> float:
     """Offset (delivered minus declared) that best aligns the opening window of the schedule."""
     candidates = (
@@ -207,7 +215,7 @@ def _coarse_offset(
         anchor = offset_hint_s
     choice = candidates[best[np.argmin(np.abs(candidates[best] - anchor))]]
     # refine to the median difference of the window's matches
-    decl_idx, deliv_idx = _nearest_pairs(window + choice, delivered, tolerance_s)
+    decl_idx, deliv_idx = _nearest_pairs(window + choice, delivered, tolerance_s, midpoints)
     if decl_idx.size:
         return float(np.median(delivered[deliv_idx] - window[decl_idx]))
     return float(choice)
@@ -233,15 +241,67 @@ def _fit(declared: np.ndarray, delivered: np.ndarray, max_drift: float) -> tuple
     return float(intercept), slope, min(3.0 * noise / np.sqrt(sxx), max_drift)
 
 
+class _RunningFit:
+    """Least-squares clock fit updated window by window from sums, without re-reading earlier matches.
+
+    Sums are kept of ``x = declared - x0`` and ``y = delivered - declared - y0`` (the deviation from a
+    clock that only shifts, small), centred at the first match, so float64 sums lose nothing that
+    matters for tracking; the final fit is recomputed exactly by :func:`_fit`.
+    """
+
+    def __init__(self, max_drift: float, y0: float) -> None:
+        self.max_drift = max_drift
+        self.x0: float | None = None
+        self.y0 = y0
+        self.n = 0
+        self.sx = self.sy = self.sxx = self.sxy = self.syy = 0.0
+
+    def add(self, declared: np.ndarray, delivered: np.ndarray) -> None:
+        """Add matched pairs."""
+        if not declared.size:
+            return
+        if self.x0 is None:
+            self.x0 = float(declared[0])
+        x = declared - self.x0
+        y = delivered - declared - self.y0
+        self.n += declared.size
+        self.sx += float(x.sum())
+        self.sy += float(y.sum())
+        self.sxx += float((x * x).sum())
+        self.sxy += float((x * y).sum())
+        self.syy += float((y * y).sum())
+
+    def fit(self) -> tuple[float, float, float, float]:
+        """``(intercept, slope, slope_uncertainty, centre)`` as :func:`_fit` defines them."""
+        n, max_drift = self.n, self.max_drift
+        mx, my = self.sx / n, self.sy / n
+        vxx = max(self.sxx - n * mx * mx, 0.0)
+        centre = self.x0 + mx
+        if n < 3 or vxx == 0.0:
+            return self.y0 + my, 1.0, max_drift, centre
+        vxy = self.sxy - n * mx * my
+        vyy = self.syy - n * my * my
+        b = min(max(vxy / vxx, -max_drift), max_drift)
+        residual_ss = max(vyy - 2.0 * b * vxy + b * b * vxx, 0.0)
+        noise = max(float(np.sqrt(residual_ss / (n - 2))), 20e-6)
+        intercept = self.y0 + my - b * mx - b * self.x0
+        return intercept, 1.0 + b, min(3.0 * noise / np.sqrt(vxx), max_drift), centre
+
+
 def _track(
-    declared: np.ndarray, delivered: np.ndarray, tolerance_s: float, max_drift: float, intercept: float
+    declared: np.ndarray,
+    delivered: np.ndarray,
+    tolerance_s: float,
+    max_drift: float,
+    intercept: float,
+    midpoints: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, float, float]:
     """Match window by window, refitting the clock; each window ends where the slope's uncertainty
     could move a prediction by half the tolerance. A final full pass uses the final fit."""
     slope, slope_uncertainty = 1.0, max_drift
-    start = declared[0]
     done = 0
-    center = start
+    center = declared[0]
+    running = _RunningFit(max_drift, intercept)
     decl_parts: list[np.ndarray] = []
     deliv_parts: list[np.ndarray] = []
     while done < declared.size:
@@ -249,36 +309,40 @@ def _track(
         end = max(horizon, declared[done])
         stop = int(np.searchsorted(declared, end, side="right"))
         part = declared[done:stop]
-        di, dj = _nearest_pairs(intercept + slope * part, delivered, tolerance_s)
+        di, dj = _nearest_pairs(intercept + slope * part, delivered, tolerance_s, midpoints)
         decl_parts.append(di + done)
         deliv_parts.append(dj)
-        decl_idx = np.concatenate(decl_parts)
-        if decl_idx.size:
-            matched_declared = declared[decl_idx]
-            intercept, slope, slope_uncertainty = _fit(
-                matched_declared, delivered[np.concatenate(deliv_parts)], max_drift
-            )
-            center = float(matched_declared.mean())
         done = stop
-    # final pass with the final fit: re-check the matches, retry only the unmatched declared pulses
+        if done < declared.size:  # the last window's fit is made exactly below, on every match
+            running.add(part[di], delivered[dj])
+            if running.n:
+                intercept, slope, slope_uncertainty, center = running.fit()
     decl_idx = np.concatenate(decl_parts)
     deliv_idx = np.concatenate(deliv_parts)
+    if decl_idx.size:
+        intercept, slope, _ = _fit(declared[decl_idx], delivered[deliv_idx], max_drift)
+    # final pass with that fit: re-check the matches, retry only the unmatched declared pulses
     pred = intercept + slope * declared
     distance = np.abs(delivered[deliv_idx] - pred[decl_idx])
     keep = distance <= tolerance_s
-    decl_idx, deliv_idx, distance = decl_idx[keep], deliv_idx[keep], distance[keep]
+    changed = not keep.all()
+    if changed:
+        decl_idx, deliv_idx, distance = decl_idx[keep], deliv_idx[keep], distance[keep]
     unmatched = np.ones(declared.size, dtype=bool)
     unmatched[decl_idx] = False
     retry = np.flatnonzero(unmatched)
     if retry.size:
-        di, dj = _nearest_pairs(pred[retry], delivered, tolerance_s)
-        decl_idx = np.concatenate([decl_idx, retry[di]])
-        deliv_idx = np.concatenate([deliv_idx, dj])
-        distance = np.concatenate([distance, np.abs(delivered[dj] - pred[retry[di]])])
-        order = np.argsort(decl_idx, kind="stable")
-        decl_idx, deliv_idx, distance = decl_idx[order], deliv_idx[order], distance[order]
+        di, dj = _nearest_pairs(pred[retry], delivered, tolerance_s, midpoints)
+        if di.size:
+            changed = True
+            decl_idx = np.concatenate([decl_idx, retry[di]])
+            deliv_idx = np.concatenate([deliv_idx, dj])
+            distance = np.concatenate([distance, np.abs(delivered[dj] - pred[retry[di]])])
+            order = np.argsort(decl_idx, kind="stable")
+            decl_idx, deliv_idx, distance = decl_idx[order], deliv_idx[order], distance[order]
+    kept = decl_idx.size
     decl_idx, deliv_idx = _one_per_delivered(decl_idx, deliv_idx, distance)
-    if decl_idx.size:
+    if decl_idx.size and (changed or decl_idx.size != kept):
         intercept, slope, _ = _fit(declared[decl_idx], delivered[deliv_idx], max_drift)
     return decl_idx, deliv_idx, intercept, slope
 
@@ -301,10 +365,13 @@ def default_tolerance_s(declared_s: np.ndarray) -> float:
     if declared_s.size < 2:
         return DEFAULT_TOLERANCE_CAP_S
     steps = np.diff(declared_s)
-    steps = steps[steps > 0]
-    if steps.size == 0:
-        return DEFAULT_TOLERANCE_CAP_S
-    return float(min(0.25 * steps.min(), DEFAULT_TOLERANCE_CAP_S))
+    shortest = float(steps.min())
+    if shortest <= 0:  # coinciding pulses: the shortest positive step
+        steps = steps[steps > 0]
+        if steps.size == 0:
+            return DEFAULT_TOLERANCE_CAP_S
+        shortest = float(steps.min())
+    return min(0.25 * shortest, DEFAULT_TOLERANCE_CAP_S)
 
 
 def _group_level(schedule: Schedule) -> str:
@@ -323,8 +390,13 @@ def _discrepancies(
     tolerance_s: float,
     schedule: Schedule | None,
     group_level: str | None,
+    declared_order: np.ndarray | None = None,
 ) -> list[Discrepancy]:
-    """Missing pulses grouped by unit (or by runs without a schedule); extra pulses located likewise."""
+    """Missing pulses grouped by unit (or by runs without a schedule); extra pulses located likewise.
+
+    ``missing`` are positions in the sorted ``declared``; ``declared_order`` (the sort permutation, None
+    when the caller's times were sorted) maps them back to the caller's indices for the report.
+    """
     items: list[Discrepancy] = []
     if schedule is not None:
         level = group_level or _group_level(schedule)
@@ -361,13 +433,19 @@ def _discrepancies(
         if missing.size:
             breaks = np.flatnonzero(np.diff(missing) != 1) + 1
             for run in np.split(missing, breaks):
-                span = f"declared pulse {run[0]}" if run.size == 1 else f"declared pulses {run[0]}-{run[-1]}"
+                caller = run if declared_order is None else declared_order[run]
+                if caller.size == 1:
+                    span = f"declared pulse {caller[0]}"
+                elif np.all(np.diff(caller) == 1):
+                    span = f"declared pulses {caller[0]}-{caller[-1]}"
+                else:
+                    span = "declared pulses " + ", ".join(map(str, caller.tolist()))
                 items.append(
                     Discrepancy(
                         "missing",
                         f"{span} (t={declared[run[0]]:.6f} s)",
                         int(run.size),
-                        tuple(int(i) for i in run),
+                        tuple(caller.tolist()),
                         float(declared[run[0]]),
                     )
                 )
@@ -433,8 +511,11 @@ def reconcile(
     if declared.size and delivered.size:
         max_drift = max(max_drift_ppm, 1e-3) * 1e-6
         window_s = tolerance / (2.0 * max_drift)
-        intercept = _coarse_offset(declared, delivered, tolerance, window_s, offset_hint_s)
-        decl_idx, deliv_idx, intercept, slope = _track(declared, delivered, tolerance, max_drift, intercept)
+        midpoints = _midpoints(delivered)
+        intercept = _coarse_offset(declared, delivered, tolerance, window_s, offset_hint_s, midpoints)
+        decl_idx, deliv_idx, intercept, slope = _track(
+            declared, delivered, tolerance, max_drift, intercept, midpoints
+        )
     elif delivered.size:
         intercept = float(delivered[0])
     residuals = delivered[deliv_idx] - (intercept + slope * declared[decl_idx])
@@ -445,20 +526,34 @@ def reconcile(
     missing = np.flatnonzero(missing_mask)
     extra = np.flatnonzero(extra_mask)
     extra_declared_s = (delivered[extra] - intercept) / slope
-    # report indices in the caller's order
-    decl_map = np.arange(declared.size) if declared_order is None else declared_order
-    deliv_map = np.arange(delivered.size) if delivered_order is None else delivered_order
+
+    # report indices in the caller's order (no copy when the caller's times were sorted)
+    def caller_declared(idx: np.ndarray) -> np.ndarray:
+        return idx if declared_order is None else declared_order[idx]
+
+    def caller_delivered(idx: np.ndarray) -> np.ndarray:
+        return idx if delivered_order is None else delivered_order[idx]
 
     def locate() -> list[Discrepancy]:
         return _discrepancies(
-            missing, extra, declared, extra_declared_s, deliv_map[extra], tolerance, schedule, group_level
+            missing,
+            extra,
+            declared,
+            extra_declared_s,
+            caller_delivered(extra),
+            tolerance,
+            schedule,
+            group_level,
+            declared_order,
         )
 
-    matched = np.column_stack([decl_map[decl_idx], deliv_map[deliv_idx]]).astype(np.int64)
+    matched = np.empty((decl_idx.size, 2), dtype=np.int64)
+    matched[:, 0] = caller_declared(decl_idx)
+    matched[:, 1] = caller_delivered(deliv_idx)
     return Reconciliation(
         matched=matched,
-        missing=decl_map[missing].astype(np.int64),
-        extra=deliv_map[extra].astype(np.int64),
+        missing=caller_declared(missing).astype(np.int64, copy=False),
+        extra=caller_delivered(extra).astype(np.int64, copy=False),
         offset_s=float(intercept),
         drift_ppm=float((slope - 1.0) * 1e6),
         residuals_s=residuals,

@@ -137,3 +137,16 @@ def test_property_recovers_clock_and_every_dropped_pulse(offset_s, drift_ppm, dr
     assert result.extra.size == 0
     assert result.offset_s == pytest.approx(offset_s, abs=2e-3)
     assert result.drift_ppm == pytest.approx(drift_ppm, abs=2.0)
+
+
+def test_unsorted_declared_without_schedule_reports_the_callers_indices():
+    declared = build_schedule(get_preset("rtms_10hz_fda")).times_s
+    delivered = deliver(declared, drop=[100, 101, 102], offset_s=1.5)
+    reverse = declared[::-1].copy()  # caller index k is sorted position 2999 - k
+    result = reconcile(reverse, delivered)
+    expected = sorted(2999 - i for i in (100, 101, 102))
+    assert sorted(result.missing.tolist()) == expected
+    (gap,) = result.discrepancies
+    assert sorted(gap.indices) == expected
+    assert all(str(i) in gap.location for i in expected)
+    np.testing.assert_allclose(reverse[result.matched[:, 0]] + 1.5, delivered[result.matched[:, 1]], atol=1e-9)
