@@ -69,20 +69,30 @@ class BatchResult:
         """0 when every session was converted or skipped, else 1."""
         return 0 if all(o.ok for o in self.outcomes) else 1
 
+    def labels(self) -> list[str]:
+        """Each session's metadata file relative to their common folder (``a/session.yaml``), to tell apart
+        sessions whose files share a name."""
+        paths = [Path(o.metadata) for o in self.outcomes]
+        if len(paths) < 2:
+            return [p.name for p in paths]
+        common = Path(os.path.commonpath([p.parent for p in paths]))
+        return [p.relative_to(common).as_posix() for p in paths]
+
     def table(self) -> str:
         """The summary table printed at the end of a batch."""
         header = ("session", "status", "pulses", "sessions", "frames", "ROIs", "MB/s", "peak MB", "findings")
         rows = [header]
-        for o in self.outcomes:
-            rows.append((Path(o.metadata).name, o.status, str(o.num_pulses), str(o.num_sessions),
+        labels = self.labels()
+        for label, o in zip(labels, self.outcomes, strict=True):
+            rows.append((label, o.status, str(o.num_pulses), str(o.num_sessions),
                          str(o.num_frames), str(o.num_rois), f"{o.mb_per_s:.1f}", f"{o.peak_memory_mb:.0f}",
                          str(len(o.findings))))
         widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
         lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
         lines.insert(1, "  ".join("-" * w for w in widths))
-        for o in self.outcomes:
+        for label, o in zip(labels, self.outcomes, strict=True):
             if o.message and not o.ok:
-                lines.append(f"{Path(o.metadata).name}: {o.message.splitlines()[0]}")
+                lines.append(f"{label}: {o.message.splitlines()[0]}")
         counts = {s: sum(o.status == s for o in self.outcomes) for s in ("converted", "skipped", "findings", "failed")}
         lines.append(", ".join(f"{n} {s}" for s, n in counts.items()) + f" in {self.elapsed_s:.1f} s")
         return "\n".join(lines)

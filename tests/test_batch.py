@@ -52,7 +52,8 @@ def test_batch_finishes_the_rest_and_resumes(sessions, tmp_path, scheduler, caps
     assert table[0].split() == ["session", "status", "pulses", "sessions", "frames", "ROIs", "MB/s", "peak", "MB",
                                 "findings"]
     assert table[-1].startswith("2 converted, 0 skipped, 0 findings, 1 failed")
-    assert any(line.startswith("session.yaml: ") and "daq.h5" in line for line in table)  # why it failed
+    assert [line.split()[0] for line in table[2:5]] == ["a/session.yaml", "broken/session.yaml", "b/session.yaml"]
+    assert any(line.startswith("broken/session.yaml: ") and "daq.h5" in line for line in table)  # why it failed
 
     ledger = json.loads(ledger_path(out, sessions[0]).read_text())
     assert ledger["status"] == "converted"
