@@ -42,7 +42,7 @@ def single_pulse(
         intensity_value=intensity_value,
         intensity_reference="percent_threshold",
         threshold_type="rmt",
-        description="single pulses at a jittered interval",
+        description="single pulses at a jittered interval; 120% RMT is a common convention, not a fixed value",
         reference="tms-domain.md section 2 (single pulse; 4-6 s jittered interval)",
     )
 
@@ -73,7 +73,8 @@ def paired_pulse(
         intensity_reference="percent_threshold",
         threshold_type="rmt",
         conditioning_intensity_value=conditioning_intensity_value,
-        description="paired pulses (conditioning then test), pairs at a jittered interval",
+        description="paired pulses (conditioning then test), pairs at a jittered interval; the 80%/120% RMT "
+        "intensities and 3 ms ISI are conventions, set them per study",
         reference="tms-domain.md section 2 (paired pulse, ISI 1-100 ms); Kujirai 1993",
     )
 
@@ -90,7 +91,8 @@ def rtms_1hz(count: int = 1200, frequency_hz: float = 1.0, intensity_value: floa
         intensity_value=intensity_value,
         intensity_reference="percent_threshold",
         threshold_type="rmt",
-        description=f"continuous {frequency_hz:g} Hz rTMS",
+        description=f"continuous {frequency_hz:g} Hz rTMS; the intensity ({intensity_value:g}% RMT) is a placeholder, "
+        "not a literature value: set it per study",
         reference="tms-domain.md section 2 (1 Hz rTMS; Chen 1997)",
     )
 
@@ -189,15 +191,28 @@ def snt_session() -> Protocol:
     return _snt("session", "SNT/SAINT session: 60 iTBS trains, 1800 pulses, 90% RMT depth-adjusted")
 
 
+#: How the presets read Cole 2020's "50-minute intersession interval" (tms-domain.md section 2 calls it
+#: ambiguous): shown by ``nwbtms protocol show`` and written into the protocols table's notes.
+SNT_GAP_CONVENTION = (
+    "the 50-min intersession interval (Cole 2020) is read as the gap from the nominal end of one session "
+    "(60 trains x 10 s = 10 min) to the next onset, so sessions start every 60 min"
+)
+
+
 def snt_day() -> Protocol:
     """One SNT day: 10 sessions, 50 min between sessions read as the gap from the nominal end of one
     session (60 trains x 10 s = 10 min) to the next, so sessions start every 60 min; 18,000 pulses."""
-    return _snt("day", "SNT/SAINT day: 10 sessions, 50 min gaps (hourly onsets), 18,000 pulses")
+    return _snt("day", f"SNT/SAINT day: 10 sessions, 18,000 pulses; {SNT_GAP_CONVENTION}")
 
 
 def snt_course() -> Protocol:
-    """The SNT course: 5 consecutive days (onsets 24 h apart) of 10 sessions; 90,000 pulses."""
-    return _snt("course", "SNT/SAINT course: 5 days x 10 sessions x 1800 pulses = 90,000 pulses")
+    """The SNT course: 5 consecutive days (onsets 24 h apart, a convention: Cole 2020 gives consecutive
+    days, not start times) of 10 sessions; 90,000 pulses."""
+    return _snt(
+        "course",
+        "SNT/SAINT course: 5 days (onsets 24 h apart) x 10 sessions x 1800 pulses = 90,000 pulses; "
+        f"{SNT_GAP_CONVENTION}",
+    )
 
 
 #: Mouse aiTBS defaults: the ndx-tms example day (ndx_tms.testing: 3 sessions, onsets 30 min apart).
@@ -239,7 +254,10 @@ def aitbs_mouse_day(
         intensity_value=intensity_value,
         intensity_reference="percent_threshold",
         threshold_type="rodent_visual_twitch",
-        description=f"mouse accelerated iTBS: {sessions_per_day} iTBS-600 sessions in one day",
+        description=f"mouse accelerated iTBS: {sessions_per_day} iTBS-600 sessions in one day; the session "
+        "count, interval and intensity defaults are those of the ndx-tms example file, not literature values "
+        "(mouse aiTBS session count and interval are study parameters, tms-domain.md section 2): set them "
+        "with the preset's parameters",
         reference="Gongwer et al. 2026, Cell, doi:10.1016/j.cell.2025.12.040; tms-domain.md section 2",
     )
 

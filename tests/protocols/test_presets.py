@@ -112,3 +112,24 @@ def test_describe_mentions_totals(name):
     protocol = get_preset(name)
     text = protocol.describe()
     assert name in text and f"{protocol.total_pulses:,} pulses" in text
+
+
+@pytest.mark.parametrize(
+    ("name", "fragment"),
+    [
+        ("aitbs_mouse_day", "not literature values"),
+        ("rtms_1hz", "placeholder, not a literature value"),
+        ("single_pulse", "convention"),
+        ("paired_pulse", "conventions"),
+    ],
+)
+def test_non_literature_defaults_say_so(name, fragment):
+    assert fragment in get_preset(name).description
+
+
+@pytest.mark.parametrize("name", ["snt_day", "snt_course"])
+def test_snt_gap_reading_is_documented(name):
+    protocol = get_preset(name)
+    assert "50-min intersession interval (Cole 2020) is read as the gap" in protocol.description
+    assert "sessions start every 60 min" in protocol.description
+    assert "every 1 h, gap 50 min (as stated)" in protocol.describe()

@@ -101,3 +101,11 @@ def test_real_subprocess_bad_file(tmp_path):
     assert "Traceback" not in proc.stderr
     assert "/levels/1/count" in proc.stderr and "/waveform" in proc.stderr
     assert proc.stdout == ""
+
+
+@pytest.mark.parametrize("name", ["snt_day", "snt_course"])
+def test_show_documents_the_snt_gap_reading(runner, name):
+    result = runner.invoke(cli, ["protocol", "show", name])
+    assert result.exit_code == 0
+    assert "is read as the gap from the nominal end of one session" in result.output
+    assert "session  x10     every 1 h, gap 50 min (as stated)" in result.output

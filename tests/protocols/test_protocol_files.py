@@ -179,3 +179,25 @@ def test_schema_enums_match_ndx_tms_vocabulary():
     assert set(props["coil_current_direction"]["enum"]) == vocab.COIL_CURRENT_DIRECTIONS
     assert set(props["induced_current_direction"]["enum"]) == vocab.INDUCED_CURRENT_DIRECTIONS
     assert set(props["sham_type"]["enum"]) - {""} == vocab.SHAM_TYPES
+
+
+@pytest.mark.parametrize("field", ["total_pulses", "duration_s", "frequency_hz"])
+def test_derived_quantities_cannot_be_stored(tmp_path, field):
+    """Totals, durations and frequencies are derived from the levels, never stored twice."""
+    with pytest.raises(ProtocolError) as info:
+        load_protocol(write(tmp_path, ITBS_YAML + f"{field}: 600\n"))
+    assert [p.field for p in info.value.problems] == [f"/{field}"]
+    level_text = ITBS_YAML.replace("interval_s: 0.02}", "interval_s: 0.02, frequency_hz: 50}")
+    with pytest.raises(ProtocolError) as info:
+        load_protocol(write(tmp_path, level_text))
+    assert info.value.problems[0].field == "/levels/0/frequency_hz"
+
+
+def test_ramp_in_a_file_loads_schedules_and_round_trips(tmp_path):
+    text = ITBS_YAML + "ramp: {level: train, count: 4, start_fraction: 0.5}\n"
+    protocol = load_protocol(write(tmp_path, text))
+    assert protocol.ramp is not None and protocol.ramp.count == 4
+    fraction = build_schedule(protocol).intensity_fraction
+    assert fraction[0] == 0.5 and fraction[-1] == 1.0
+    assert protocol_from_dict(protocol_to_dict(protocol)) == protocol
+    assert "ramp: first 4 train(s) from 0.5" in protocol.describe()
