@@ -27,7 +27,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import numpy as np
 import yaml
@@ -40,24 +40,12 @@ from pynwb.ophys import Fluorescence, ImageSegmentation, ImagingPlane, PlaneSegm
 
 from nwbtms.errors import InputError, SourceError
 from nwbtms.imaging.clock import ClockFit, to_session_clock
-from nwbtms.sources.segmentation.suite2p import check_plane_shapes, pixel_mask
+from nwbtms.sources.segmentation.suite2p import Suite2pPlane, check_plane_shapes, pixel_mask
 
 ROI_KINDS = ("soma", "dendrite", "spine")
 #: Trace chunk: whole ROIs x about 1 MB of frames (float32), a small buffer for the transposing copy.
 TRACE_CHUNK_BYTES = 1024 * 1024
 TRACE_BUFFER_GB = 0.064
-
-
-@runtime_checkable
-class Suite2pPlaneLike(Protocol):
-    """What the builder needs of a Suite2p plane (``nwbtms.sources.segmentation.suite2p.Suite2pPlane``)."""
-
-    stat: list[dict[str, Any]]
-    ops: dict[str, Any]
-    F: np.ndarray
-    Fneu: np.ndarray
-    spks: np.ndarray
-    iscell: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -272,7 +260,7 @@ def _trace_data(traces: np.ndarray) -> H5DataIO:
     return H5DataIO(iterator, compression="gzip", compression_opts=4)
 
 
-def _check_lengths(plane: Suite2pPlaneLike) -> tuple[int, int]:
+def _check_lengths(plane: Suite2pPlane) -> tuple[int, int]:
     """ROIs and frames of ``plane``, after the reader's shape checks (planes may come from elsewhere)."""
     arrays = {key: getattr(plane, key, None) for key in ("F", "Fneu", "spks", "iscell", "F_chan2", "Fneu_chan2",
                                                           "redcell")}
@@ -292,7 +280,7 @@ class SegmentationResult:
 
 def add_suite2p_segmentation(
     nwbfile: NWBFile,
-    plane: Suite2pPlaneLike,
+    plane: Suite2pPlane,
     *,
     imaging_plane: ImagingPlane,
     labels: RoiLabels | None = None,
@@ -309,8 +297,9 @@ def add_suite2p_segmentation(
     Parameters
     ----------
     nwbfile : NWBFile
-    plane : Suite2pPlaneLike
-        E.g. ``nwbtms.sources.segmentation.suite2p.read_suite2p_plane(folder)``.
+    plane : Suite2pPlane
+        From ``nwbtms.sources.segmentation.read_suite2p_plane(folder)``; any object with ``stat``, ``ops``,
+        ``F``, ``Fneu``, ``spks`` and ``iscell`` (and optionally ``folder``, ``plane_index``) will do.
     imaging_plane : ImagingPlane
     labels : RoiLabels, optional
         From :func:`load_roi_labels` or :func:`roi_label_rule`; default: every ROI a soma, no cell type.
@@ -419,6 +408,6 @@ def _trace_timing(series, plane, num_frames: int, clock_fit, starting_time_s: fl
 
 
 __all__ = [
-    "ROI_KINDS", "ResolvedLabels", "RoiLabel", "RoiLabels", "SegmentationResult", "Suite2pPlaneLike",
+    "ROI_KINDS", "ResolvedLabels", "RoiLabel", "RoiLabels", "SegmentationResult",
     "add_suite2p_segmentation", "load_roi_labels", "resolve_labels", "roi_label_rule",
 ]
