@@ -9,6 +9,7 @@ import pytest
 import tifffile
 
 from nwbtms.cli import main
+from nwbtms.sources.imaging.testing import write_scanimage
 
 
 def run(argv, capsys):
@@ -18,19 +19,16 @@ def run(argv, capsys):
     return info.value.code, out, err
 
 
-def write_scanimage(path, num_frames=4, aux_edges=(0.05,)):
-    header = "SI.hRoiManager.scanFrameRate = 10\nSI.hChannels.channelSave = 1\n"
-    with tifffile.TiffWriter(path, bigtiff=True) as tw:
-        for i in range(num_frames):
-            edges = " ".join(f"{t}" for t in aux_edges if i * 0.1 <= t < (i + 1) * 0.1)
-            description = (f"frameNumbers = {i + 1}\nframeTimestamps_sec = {i * 0.1}\n"
-                           f"auxTrigger0 = [{edges}]\n")
-            tw.write(np.zeros((6, 5), np.uint16), software=header, description=description, metadata=None)
+def write_si(folder):
+    """Four 6x5 uint16 frames at 10 Hz, one aux trigger edge at 0.05 s."""
+    folder.mkdir(exist_ok=True)
+    (path,) = write_scanimage(folder, num_volumes=4, frame_rate_hz=10.0, shape=(6, 5), dtype="uint16",
+                              aux={"auxTrigger0": [0.05]})
+    return path
 
 
 def test_inspect_scanimage_json(tmp_path, capsys):
-    path = tmp_path / "si.tif"
-    write_scanimage(path)
+    path = write_si(tmp_path / "si")
     code, out, _ = run(["imaging", "inspect", str(path), "--format", "json"], capsys)
     assert code == 0
     data = json.loads(out)
@@ -40,8 +38,7 @@ def test_inspect_scanimage_json(tmp_path, capsys):
 
 
 def test_inspect_text(tmp_path, capsys):
-    path = tmp_path / "si.tif"
-    write_scanimage(path)
+    path = write_si(tmp_path / "si")
     code, out, _ = run(["imaging", "inspect", str(path)], capsys)
     assert code == 0 and "num_frames: 4" in out and "auxTrigger0: 1 edge(s)" in out
 
@@ -58,8 +55,7 @@ def test_inspect_plain_tiff_needs_frame_rate(tmp_path, capsys):
 
 
 def test_inspect_writes_to_a_file(tmp_path, capsys):
-    path = tmp_path / "si.tif"
-    write_scanimage(path)
+    path = write_si(tmp_path / "si")
     report = tmp_path / "report.json"
     code, out, _ = run(["imaging", "inspect", str(path), "--format", "json", "-o", str(report)], capsys)
     assert code == 0 and out == "" and json.loads(report.read_text())["num_frames"] == 4
