@@ -43,6 +43,9 @@ def test_demo_prints_where_the_file_is(example):
     assert outcome.result.output == folder / "nwb" / "sub-M001" / "sub-M001_ses-aitbs-day1.nwb"
     assert stdout.splitlines()[-1] == f"demo file: {outcome.result.output.resolve()}"
     assert "pynwb.validate: 0 error(s)" in stderr and "pulses: 1799" in stderr
+    # the clock fit of the imaging plane is reported (generator: imaging clock 20 ppm fast)
+    [clock] = [line for line in stderr.splitlines() if "imaging plane 'plane0' clock" in line]
+    assert "drift 20." in clock or "drift 19." in clock
 
 
 @pytest.fixture(scope="module")

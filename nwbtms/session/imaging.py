@@ -97,6 +97,7 @@ def add_imaging_planes(session: Session, nwbfile, assembled, *, stimulation, met
         if pending.profile.reader_note:
             assembled.notes.append(pending.profile.reader_note)
         if fit is not None:
+            assembled.notes.append(f"imaging plane {key!r} clock ({shared_signal}): {fit.describe()}")
             ophys.add(build_clock_alignment(
                 fit, name=f"{series_name}_clock_alignment", aligned_clock=f"{movie_source.reader} ({key})",
                 reference_clock=f"DAQ '{session.stimulation.pulses_from}' (session clock)",
