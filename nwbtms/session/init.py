@@ -123,6 +123,17 @@ def _tiff_kind(path: Path) -> str:
         return "tiff"
 
 
+def _in_bruker_series(folder: Path, root: Path) -> bool:
+    """Whether ``folder`` or a parent below ``root`` holds a Bruker PrairieView XML (its MIP/ and References/
+    subfolders hold TIFFs of the same series)."""
+    for candidate in (folder, *folder.parents):
+        if any(p.suffix.lower() == ".xml" and _xml_kind(p) == "bruker" for p in candidate.iterdir()):
+            return True
+        if candidate == root:
+            return False
+    return False
+
+
 def recognise(rawdir: str | os.PathLike) -> list[RecognisedSource]:
     """Every raw file or folder under ``rawdir`` that a reader knows, with keys unique per reader."""
     root = Path(rawdir)
@@ -159,9 +170,8 @@ def recognise(rawdir: str | os.PathLike) -> list[RecognisedSource]:
                 found.append((_DAQ_SUFFIXES[suffix], path))
             elif suffix in _TIFF_SUFFIXES:
                 kind = _tiff_kind(path)
-                if kind == "tiff" and any(p.suffix.lower() == ".xml" and _xml_kind(p) == "bruker"
-                                          for p in folder.iterdir()):
-                    continue  # per-frame TIFFs of a Bruker T-series: read through its XML
+                if kind == "tiff" and _in_bruker_series(folder, root):
+                    continue  # frame, reference or MIP TIFFs of a Bruker series: read through its XML
                 found.append((kind, path))
             elif suffix == ".xml":
                 kind = _xml_kind(path)

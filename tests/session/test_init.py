@@ -99,5 +99,6 @@ def test_recognises_real_instrument_files(realdata, tmp_path):
     readers = {s.reader for s in recognise(realdata)}
     assert {"wavesurfer", "tdms", "abf", "openephys", "brainsight", "localite", "scanimage", "bruker",
             "suite2p"} <= readers
+    assert "tiff" not in readers  # the Bruker series' MIP and reference TIFFs are part of its XML's series
     draft = draft_metadata(realdata, metadata_dir=tmp_path)
     assert all(entry["path"] for entry in draft.data["sources"].values())
