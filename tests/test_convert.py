@@ -168,6 +168,14 @@ def test_cli_dandi_layout_summary_and_fast_profile_note(tiny, tmp_path, capsys):
     with h5py.File(expected, "r") as handle:
         assert str(BLOSC_FILTER_ID) in handle["acquisition/TwoPhotonSeries/data"]._filters  # --profile fast
         assert handle["acquisition/daq_TMS_trigger/data"].shape[0] > 0  # keep_raw_traces
+    # --quiet drops the summary but never the note that readers need hdf5plugin
+    with pytest.raises(SystemExit) as info:
+        main(["convert", str(tiny), "-o", str(tmp_path / "quiet.nwb"), "--profile", "fast", "-q", "--no-validate"])
+    assert info.value.code == 0
+    captured = capsys.readouterr()
+    assert "pulses:" not in captured.err
+    [note] = [line for line in captured.err.splitlines() if "hdf5plugin" in line]
+    assert note.startswith("note:")
 
 
 def test_dict_metadata_with_daq_start_offset(tiny, tmp_path):

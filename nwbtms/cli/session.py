@@ -65,6 +65,11 @@ def convert(metadata: Path, output: Path | None, dandi_layout: Path | None, over
                              quiet=quiet, validate=not no_validate, compression=profile)
     if not quiet:
         click.echo(result.summary(), err=True)
+    else:
+        # Who opens the file needs to know this even when the run was quiet.
+        for note in result.notes:
+            if "hdf5plugin" in note:
+                click.echo(f"note: {note}", err=True)
     click.echo(str(result.output))
     if result.exit_code:
         sys.exit(result.exit_code)
