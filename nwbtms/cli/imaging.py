@@ -92,13 +92,12 @@ def _text(summary: dict[str, Any]) -> str:
               help="Frame rate in Hz (required for a plain TIFF; overrides a ScanImage header).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the report to a file instead of stdout.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing --output file.")
 def inspect(path: Path, output_format: str, source_format: str, frame_rate_hz: float | None,
-            output: Path | None) -> None:
+            output: Path | None, overwrite: bool) -> None:
     """Show what nwbtms reads from PATH: frames, rate, shape, dtype, channels, planes, per-frame
     timestamps and aux trigger edge times (a ScanImage/TIFF file, a Bruker folder/XML or a Suite2p folder).
     """
     summary = inspect_path(path, source_format, frame_rate_hz)
-    if output_format == "json":
-        emit(json.dumps(summary, indent=2, default=str), output)
-    else:
-        emit(_text(summary), output)
+    text = json.dumps(summary, indent=2, default=str) if output_format == "json" else _text(summary)
+    emit(text, output, overwrite=overwrite)

@@ -59,6 +59,12 @@ def test_inspect_writes_to_a_file(tmp_path, capsys):
     report = tmp_path / "report.json"
     code, out, _ = run(["imaging", "inspect", str(path), "--format", "json", "-o", str(report)], capsys)
     assert code == 0 and out == "" and json.loads(report.read_text())["num_frames"] == 4
+    report.write_text("keep")
+    code, _, err = run(["imaging", "inspect", str(path), "--format", "json", "-o", str(report)], capsys)
+    assert code == 2 and "--overwrite" in err and report.read_text() == "keep"
+    code, _, _ = run(["imaging", "inspect", str(path), "--format", "json", "-o", str(report), "--overwrite"],
+                     capsys)
+    assert code == 0 and json.loads(report.read_text())["num_frames"] == 4
 
 
 def test_inspect_real_files(realdata, capsys):
