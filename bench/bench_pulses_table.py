@@ -44,11 +44,7 @@ def bench_ndx_tms(path: Path, n: int) -> tuple[float, float]:
 
     nwbfile = NWBFile(session_description="bench", identifier="bench",
                       session_start_time=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
-    coil = mock.mock_TMSCoil()
-    nwbfile.add_device(coil.stimulator)
-    nwbfile.add_device(coil)
-    nwbfile.add_device_model(coil.model)
-    nwbfile.add_device_model(coil.stimulator.model)
+    coil = mock.add_mock_tms_devices(nwbfile)
     space = mock.mock_TMSCoordinateSpace()
     thresholds = mock.mock_TMSThresholdsTable()
     protocols = mock.mock_TMSProtocolsTable(thresholds=thresholds)

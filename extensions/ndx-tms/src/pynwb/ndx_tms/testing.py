@@ -354,6 +354,19 @@ def mock_TMSClockAlignment(**kwargs) -> TMSClockAlignment:
     return TMSClockAlignment(**values)
 
 
+def add_mock_tms_devices(nwbfile: NWBFile) -> TMSCoil:
+    """Add the mock stimulator and coil with their models to ``nwbfile``; return the coil."""
+    stimulator_model = mock_TMSStimulatorModel()
+    coil_model = mock_TMSCoilModel()
+    stimulator = mock_TMSStimulator(model=stimulator_model)
+    coil = mock_TMSCoil(model=coil_model, stimulator=stimulator)
+    for model in (stimulator_model, coil_model):
+        nwbfile.add_device_model(model)
+    nwbfile.add_device(stimulator)
+    nwbfile.add_device(coil)
+    return coil
+
+
 def mock_tms_nwbfile(*, with_imaging: bool = True) -> NWBFile:
     """An NWBFile using every ndx-tms type with realistic values (a mouse aiTBS day, Tlx3-Cre mouse)."""
     nwbfile = NWBFile(
@@ -374,14 +387,7 @@ def mock_tms_nwbfile(*, with_imaging: bool = True) -> NWBFile:
         genotype="Tlx3-Cre_PL56;Ai148", strain="C57BL/6J",
         description="Chronic restraint stress for 21 days before stimulation.",
     )
-    stimulator_model = mock_TMSStimulatorModel()
-    coil_model = mock_TMSCoilModel()
-    stimulator = mock_TMSStimulator(model=stimulator_model)
-    coil = mock_TMSCoil(model=coil_model, stimulator=stimulator)
-    for obj in (stimulator_model, coil_model):
-        nwbfile.add_device_model(obj)
-    nwbfile.add_device(stimulator)
-    nwbfile.add_device(coil)
+    coil = add_mock_tms_devices(nwbfile)
     metadata = mock_TMSExperimentMetadata(coil=coil)
     nwbfile.add_lab_meta_data(metadata)
     if with_imaging:

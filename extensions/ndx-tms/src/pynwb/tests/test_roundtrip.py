@@ -6,14 +6,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from ndx_tms.testing import (
-    _add_mock_imaging,
-    mock_TMSCoil,
-    mock_TMSCoilModel,
-    mock_TMSExperimentMetadata,
-    mock_TMSStimulator,
-    mock_TMSStimulatorModel,
-)
+from ndx_tms.testing import _add_mock_imaging, add_mock_tms_devices, mock_TMSExperimentMetadata
 from pynwb.testing import NWBH5IOFlexMixin, TestCase
 
 
@@ -31,15 +24,7 @@ class _TmpFileMixin(NWBH5IOFlexMixin):
         shutil.rmtree(self._tmpdir, ignore_errors=True)
 
     def _add_devices(self):
-        stimulator_model = mock_TMSStimulatorModel()
-        coil_model = mock_TMSCoilModel()
-        stimulator = mock_TMSStimulator(model=stimulator_model)
-        coil = mock_TMSCoil(model=coil_model, stimulator=stimulator)
-        self.nwbfile.add_device_model(stimulator_model)
-        self.nwbfile.add_device_model(coil_model)
-        self.nwbfile.add_device(stimulator)
-        self.nwbfile.add_device(coil)
-        return coil
+        return add_mock_tms_devices(self.nwbfile)
 
 
 class TestDevicesRoundtrip(_TmpFileMixin, TestCase):
