@@ -224,7 +224,7 @@ def _validation(path: Path, validate: bool, section: Section) -> object:
     if rows:
         section.extra_html.append(
             table_html(
-                ["severity", "check", "location", "message", "hint"],
+                ["severity", "check", "where", "message", "hint"],
                 rows[:MAX_TABLE_ROWS],
                 caption=f"first {MAX_TABLE_ROWS} of {len(rows)} findings" if len(rows) > MAX_TABLE_ROWS else "",
             )

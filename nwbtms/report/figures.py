@@ -11,12 +11,14 @@ import io
 from collections.abc import Sequence
 
 import numpy as np
+from matplotlib import patheffects
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
 from nwbtms.report.reader import (
     ClockFit,
@@ -25,6 +27,7 @@ from nwbtms.report.reader import (
     ReconciliationRow,
     RoiMap,
 )
+from nwbtms.report.validation import finding_place, severity_name
 
 #: Okabe & Ito (2008) colour-blind-safe palette.
 OKABE_ITO = {
@@ -73,6 +76,44 @@ def figure_png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
+def text_width_in(labels, fontsize: float) -> float:
+    """Rough width (inches) of the longest line of ``labels`` at ``fontsize`` points (0.6 em a character)."""
+    longest = max((len(line) for label in labels for line in str(label).split("\n")), default=0)
+    return longest * fontsize * 0.6 / 72
+
+
+def place_axes(
+    fig: Figure,
+    *,
+    left_in: float,
+    right_in: float = 0.25,
+    top_in: float = 0.4,
+    bottom_in: float = 0.55,
+    hgap_in: float = 0.0,
+    wgap_in: float = 0.0,
+    nrows: int = 1,
+    ncols: int = 1,
+) -> None:
+    """Fixed margins and gaps in inches instead of a layout engine.
+
+    Constrained layout measures every text twice per figure; with hundreds of tick labels that was most of
+    the report's time (``bench/bench_report.py``). Margins here come from the label lengths instead.
+    """
+    width_in, height_in = fig.get_size_inches()
+    usable_h = max(height_in - top_in - bottom_in, 0.5)
+    usable_w = max(width_in - left_in - right_in, 0.5)
+    hspace = hgap_in * nrows / max(usable_h - (nrows - 1) * hgap_in, 0.1) if nrows > 1 else 0.0
+    wspace = wgap_in * ncols / max(usable_w - (ncols - 1) * wgap_in, 0.1) if ncols > 1 else 0.0
+    fig.subplots_adjust(
+        left=left_in / width_in,
+        right=1 - right_in / width_in,
+        bottom=bottom_in / height_in,
+        top=1 - top_in / height_in,
+        hspace=hspace,
+        wspace=wspace,
+    )
+
+
 def time_scale(span_s: float) -> tuple[float, str]:
     """Divisor and unit for a time axis spanning ``span_s`` seconds (s, min or h)."""
     if span_s > 3 * 3600:
@@ -89,8 +130,9 @@ def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
     return [(int(a), int(b - a)) for a, b in zip(change[::2], change[1::2], strict=True)]
 
 
-def _session_ticks(ax, labels: list[str], colours: list[str]) -> None:
-    step = max(1, len(labels) // 30)
+def _session_ticks(ax, labels: list[str], colours: list[str], max_labels: int = 30) -> None:
+    """Label at most ``max_labels`` session rows (every k-th), each in its row's colour."""
+    step = max(1, -(-len(labels) // max_labels))
     positions = list(range(0, len(labels), step))
     ax.set_yticks(positions)
     ax.set_yticklabels([labels[i] for i in positions], fontsize=8)
@@ -134,7 +176,7 @@ def stimulation_overview(summary: PulseSummary) -> Figure:
     """Figure 1: every pulse as a raster, one row per session; zoom panels on one train and one burst."""
     rows = summary.sessions
     height = 2.5 + min(len(rows), 60) * 0.12
-    fig = Figure(figsize=(WIDTH_IN, height + 2.6), layout="constrained")
+    fig = Figure(figsize=(WIDTH_IN, height + 2.6))
     grid = fig.add_gridspec(2, 2, height_ratios=[height, 2.2])
     ax = fig.add_subplot(grid[0, :])
     scale, unit = time_scale(float(summary.row_edges_s[-1]))
@@ -154,8 +196,11 @@ def stimulation_overview(summary: PulseSummary) -> Figure:
     ax.set_title(f"{summary.n_pulses:,} pulses in {len(rows)} session(s)" + (f", {n_sham} sham" if n_sham else ""))
     ax.legend(
         handles=[Patch(color=ACTIVE, label="active"), Patch(color=SHAM, label="sham")],
-        loc="upper right",
+        loc="lower right",
+        bbox_to_anchor=(1.0, 1.0),
+        ncols=2,
         fontsize=8,
+        frameon=False,
     )
     for col, (times, label, factor, tunit) in enumerate(
         (
@@ -173,6 +218,7 @@ def stimulation_overview(summary: PulseSummary) -> Figure:
         zoom.set_yticks([])
         zoom.set_xlabel(f"time since first pulse of the {label.split()[0]} ({tunit})")
         zoom.set_title(f"zoom: session S{summary.zoom_session}, {label} ({times.size} pulses)", fontsize=9)
+    place_axes(fig, left_in=0.55 + text_width_in(labels, 8), top_in=0.45, hgap_in=0.95, wgap_in=0.4, nrows=2, ncols=2)
     return fig
 
 
@@ -185,7 +231,7 @@ def _binned(ax, centres: np.ndarray, lo: np.ndarray, hi: np.ndarray, mean: np.nd
 def intensity_course(summary: PulseSummary) -> Figure:
     """Figure 2: stimulator output (%MSO) and realised dI/dt (A/us, where recorded) over the course."""
     panels = 2 if summary.has_didt else 1
-    fig = Figure(figsize=(WIDTH_IN, 2.6 * panels + 0.6), layout="constrained")
+    fig = Figure(figsize=(WIDTH_IN, 2.6 * panels + 0.6))
     axes = fig.subplots(panels, 1, sharex=True, squeeze=False)[:, 0]
     edges = summary.course_edges_s
     scale, unit = time_scale(float(edges[-1] - edges[0]))
@@ -219,12 +265,13 @@ def intensity_course(summary: PulseSummary) -> Figure:
     axes[-1].set_xlabel(f"time on the session clock ({unit})")
     for ax in axes:
         ax.grid(alpha=0.3)
+    place_axes(fig, left_in=1.0, top_in=0.35, hgap_in=0.15, nrows=panels)
     return fig
 
 
 def protocol_reconciliation(rows: list[ReconciliationRow], summary: PulseSummary | None) -> Figure:
     """Figure 3: declared versus delivered pulses per session, missing and extra pulses where they sit."""
-    fig = Figure(figsize=(WIDTH_IN, 6.0), layout="constrained")
+    fig = Figure(figsize=(WIDTH_IN, 6.0))
     top, bottom = fig.subplots(2, 1, height_ratios=[1, 1.6])
     x = np.arange(len(rows))
     missing = np.array([max(r.num_missing, 0) for r in rows])
@@ -233,9 +280,11 @@ def protocol_reconciliation(rows: list[ReconciliationRow], summary: PulseSummary
     _bars(top, x, extra, EXTRA)
     top.set_xlim(-0.6, max(len(rows), 1) - 0.4)
     top.axhline(0, color=OKABE_ITO["black"], linewidth=0.8)
-    top.set_xticks(x if len(rows) <= 30 else x[:: max(1, len(rows) // 30)])
+    top.set_xticks(x[:: max(1, -(-len(rows) // 20))])
     top.set_xlabel("stimulation session")
     top.set_ylabel("pulses (count)")
+    top.yaxis.set_major_locator(MaxNLocator(integer=True))
+    top.yaxis.set_major_formatter(lambda value, _pos: f"{abs(value):g}")
     declared = sum(r.num_declared for r in rows)
     delivered = sum(r.num_delivered for r in rows)
     top.set_title(
@@ -291,17 +340,19 @@ def protocol_reconciliation(rows: list[ReconciliationRow], summary: PulseSummary
         )
     bottom.plot([], [], "s", color=FAINT, label="delivered")
     bottom.set_ylim(len(numbers) - 0.5, -0.5)
-    _session_ticks(bottom, [f"S{n}" for n in numbers], [OKABE_ITO["black"]] * len(numbers))
+    _session_ticks(bottom, [f"S{n}" for n in numbers], [OKABE_ITO["black"]] * len(numbers), max_labels=12)
     bottom.set_xlabel(f"time since the session's first pulse ({unit})")
     bottom.set_ylabel("stimulation session")
     bottom.legend(fontsize=8, loc="upper right")
+    session_labels = [f"S{n}" for n in numbers] + [f"{-lim:,}"]
+    place_axes(fig, left_in=0.6 + text_width_in(session_labels, 10), top_in=0.35, hgap_in=0.95, nrows=2)
     return fig
 
 
 def clock_alignment(fits: list[ClockFit]) -> Figure:
     """Figure 4: residuals of each clock fit over time, with +/- RMS lines."""
     shown = fits[:4]
-    fig = Figure(figsize=(WIDTH_IN, 2.6 * len(shown) + 0.4), layout="constrained")
+    fig = Figure(figsize=(WIDTH_IN, 2.6 * len(shown) + 0.4))
     axes = fig.subplots(len(shown), 1, squeeze=False)[:, 0]
     for ax, fit in zip(axes, shown, strict=True):
         span = float(np.ptp(fit.time_s)) if fit.time_s.size else 0.0
@@ -335,7 +386,27 @@ def clock_alignment(fits: list[ClockFit]) -> Figure:
         )
         ax.legend(fontsize=8, loc="upper right")
         ax.grid(alpha=0.3)
+    place_axes(fig, left_in=1.0, top_in=0.35, hgap_in=0.95, nrows=len(shown))
     return fig
+
+
+def _frame_period_s(line: ImagingTimeline) -> float:
+    """Time between frames: from the rate, else the frame duration."""
+    return 1.0 / line.rate_hz if line.rate_hz else line.frame_duration_s
+
+
+def _close_gaps(flags: np.ndarray, frames_per_bin_width: float) -> np.ndarray:
+    """``flags`` with runs of False shorter than 1.5 frame periods (in bins) set, between True bins.
+
+    With more time bins than frames, bins between two consecutive frames are empty; imaging did not stop
+    there, so the band of imaged time is drawn unbroken.
+    """
+    limit = int(np.ceil(1.5 * frames_per_bin_width))
+    closed = flags.copy()
+    for start, length in _runs(~flags):
+        if start > 0 and start + length < flags.size and length <= limit:
+            closed[start : start + length] = True
+    return closed
 
 
 def imaging_timeline(
@@ -343,21 +414,23 @@ def imaging_timeline(
 ) -> Figure:
     """Figure 5: frames over time with artifact frames highlighted; a zoom on the first masked frame."""
     shown = timelines[:3]
-    fig = Figure(figsize=(WIDTH_IN, 4.6 * len(shown) + 0.4), layout="constrained")
+    fig = Figure(figsize=(WIDTH_IN, 4.6 * len(shown) + 0.4))
     axes = fig.subplots(2 * len(shown), 1, squeeze=False, height_ratios=[1, 1] * len(shown))[:, 0]
     for k, line in enumerate(shown):
         over, zoom = axes[2 * k], axes[2 * k + 1]
         pad = 0.02 * (line.edges_s[-1] - line.edges_s[0])
         lo, hi = line.edges_s[0] - pad, line.edges_s[-1] + pad
         scale, unit = time_scale(hi - lo)
-        imaged = line.frames_per_bin > 0
         edges = line.edges_s
+        imaged = _close_gaps(line.frames_per_bin > 0, _frame_period_s(line) / float(edges[1] - edges[0]))
         for a, n in _runs(imaged):
             over.axvspan(edges[a] / scale, edges[a + n] / scale, color=FAINT, alpha=0.5, linewidth=0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            fraction = np.where(imaged, line.masked_per_bin / np.maximum(line.frames_per_bin, 1), 0.0)
-        centres = (edges[:-1] + edges[1:]) / 2 / scale
-        over.vlines(centres[fraction > 0], 0, fraction[fraction > 0], color=MASKED, linewidth=1.5)
+        # masked fraction per bin; bins between two frames carry the previous frame's value
+        has_frames = line.frames_per_bin > 0
+        fraction = line.masked_per_bin / np.maximum(line.frames_per_bin, 1)
+        last_with_frames = np.maximum.accumulate(np.where(has_frames, np.arange(has_frames.size), 0))
+        fraction = np.where(imaged, fraction[last_with_frames], 0.0)
+        over.fill_between(edges / scale, np.append(fraction, fraction[-1]), step="post", color=MASKED, linewidth=0)
         if summary is not None:
             p_centres = (summary.course_edges_s[:-1] + summary.course_edges_s[1:]) / 2
             pulse_bins = (summary.course_count > 0) & (p_centres >= lo) & (p_centres <= hi)
@@ -379,15 +452,18 @@ def imaging_timeline(
             if line.mask_name
             else f"{line.n_frames:,} frames; no TMS artifact mask in the file"
         )
-        over.set_title(f"{line.series}: {mask_text}", fontsize=9)
+        over.set_title(f"{line.series}: {mask_text}", fontsize=9, loc="left")
         over.legend(
             handles=[
                 Patch(color=FAINT, label="imaging"),
-                Line2D([], [], color=MASKED, label="masked frames"),
+                Patch(color=MASKED, label="masked fraction"),
                 Line2D([], [], color="k", marker="|", linestyle="", label="TMS pulses"),
             ],
             fontsize=8,
-            loc="center right",
+            loc="lower right",
+            bbox_to_anchor=(1.0, 1.0),
+            ncols=3,
+            frameon=False,
         )
         frames = line.zoom_frame_s
         colours = np.where(line.zoom_masked, MASKED, FAINT)
@@ -400,7 +476,7 @@ def imaging_timeline(
         zoom.set_ylim(-0.15, 1.25)
         zoom.set_yticks([])
         zoom.set_xlabel("time on the session clock (s)")
-        zoom.set_title(f"zoom: {frames.size} frames around the first masked frame; black lines are pulses", fontsize=9)
+        zoom.set_title(f"zoom: {frames.size} frames around the first masked frame", fontsize=9, loc="left")
         zoom.legend(
             handles=[
                 Patch(color=FAINT, label="frame"),
@@ -408,21 +484,26 @@ def imaging_timeline(
                 Line2D([], [], color="k", label="pulse"),
             ],
             fontsize=8,
-            loc="upper right",
+            loc="lower right",
+            bbox_to_anchor=(1.0, 1.0),
+            ncols=3,
+            frameon=False,
         )
+    place_axes(fig, left_in=0.9, top_in=0.35, hgap_in=0.95, nrows=2 * len(shown))
     return fig
 
 
 def roi_map(maps: list[RoiMap]) -> Figure:
     """Figure 6: mean image with ROI outlines coloured by cell type and drawn by kind."""
     shown = maps[:2]
-    fig = Figure(figsize=(7.5 * len(shown), 7.0), layout="constrained")
+    fig = Figure(figsize=(7.5 * len(shown), 7.0))
     axes = fig.subplots(1, len(shown), squeeze=False)[0]
     for ax, plane in zip(axes, shown, strict=True):
         if plane.image is not None:
             finite = plane.image[np.isfinite(plane.image)]
             vmin, vmax = np.percentile(finite, [1, 99.5]) if finite.size else (0, 1)
-            ax.imshow(plane.image, cmap="gray", vmin=vmin, vmax=vmax, interpolation="nearest")
+            # brightest pixels at 60% grey, so coloured outlines stay visible on bright ROIs
+            ax.imshow(plane.image, cmap="gray", vmin=vmin, vmax=vmin + (vmax - vmin) / 0.6, interpolation="nearest")
         else:
             ax.set_facecolor("#222222")
             ax.invert_yaxis()
@@ -436,7 +517,9 @@ def roi_map(maps: list[RoiMap]) -> Figure:
             groups.setdefault((roi.cell_type, roi.kind), []).extend(roi.lines)
         for (cell_type, kind), lines in groups.items():
             style, _ = ROI_KIND_STYLES.get(kind, ("-", None))
-            ax.add_collection(LineCollection(lines, colors=colour_of[cell_type], linestyles=style, linewidths=1.4))
+            outlines = LineCollection(lines, colors=colour_of[cell_type], linestyles=style, linewidths=1.6)
+            outlines.set_path_effects([patheffects.withStroke(linewidth=3.2, foreground="black")])
+            ax.add_collection(outlines)
         centroids = {i: r.centroid for i, r in enumerate(plane.rois)}
         for roi in plane.rois:
             _, marker = ROI_KIND_STYLES.get(roi.kind, ("-", None))
@@ -484,31 +567,86 @@ def roi_map(maps: list[RoiMap]) -> Figure:
             ys = np.concatenate([np.concatenate(r.lines)[:, 1] for r in plane.rois])
             ax.set_xlim(xs.min() - 2, xs.max() + 2)
             ax.set_ylim(ys.max() + 2, ys.min() - 2)
+    place_axes(fig, left_in=0.75, top_in=0.55, bottom_in=0.6, wgap_in=0.9, ncols=len(shown))
     return fig
 
 
+#: Most places listed in the validation figure (the table under it lists every finding).
+MAX_FINDING_PLACES = 15
+
+
+def _shorten(text: str, limit: int = 48) -> str:
+    """``text`` cut from the left to ``limit`` characters (object paths end with what matters)."""
+    return text if len(text) <= limit else "\u2026" + text[-(limit - 1) :]
+
+
 def validation_summary(findings: Sequence) -> Figure:
-    """Figure 7: number of validation findings per severity (objects with a ``severity`` attribute)."""
+    """Figure 7: findings per severity (left) and where they sit (right: one bar per place, split by
+    severity, labelled with the checks), most serious places first."""
     counts: dict[str, int] = {}
+    places: dict[str, dict[str, int]] = {}
+    checks: dict[str, list[str]] = {}
     for finding in findings:
-        key = str(getattr(finding.severity, "name", finding.severity)).lower()
-        counts[key] = counts.get(key, 0) + 1
+        severity = severity_name(finding)
+        counts[severity] = counts.get(severity, 0) + 1
+        place = finding_place(finding)
+        by_severity = places.setdefault(place, {})
+        by_severity[severity] = by_severity.get(severity, 0) + 1
+        check = str(getattr(finding, "check_id", ""))
+        if check and check not in checks.setdefault(place, []):
+            checks[place].append(check)
     order = [s for s in SEVERITY_ORDER if s in counts] + sorted(set(counts) - set(SEVERITY_ORDER))
-    fig = Figure(figsize=(WIDTH_IN, 0.5 + 0.45 * max(len(order), 2)), layout="constrained")
-    ax = fig.add_subplot()
-    if order:
-        y = np.arange(len(order))
-        values = [counts[s] for s in order]
-        ax.barh(y, values, color=[SEVERITY_COLOURS.get(s, OKABE_ITO["purple"]) for s in order])
-        ax.set_yticks(y)
-        ax.set_yticklabels(order)
-        ax.invert_yaxis()
-        for yi, v in zip(y, values, strict=True):
-            ax.text(v, yi, f" {v}", va="center", fontsize=9)
-        ax.set_xlim(0, max(values) * 1.15 + 1)
-    else:
-        ax.set_yticks([])
-        ax.text(0.5, 0.5, "no findings", ha="center", va="center", transform=ax.transAxes)
-    ax.set_xlabel("findings (count)")
-    ax.set_title(f"{sum(counts.values())} finding(s) by severity", fontsize=9)
+    rank = {s: i for i, s in enumerate(order)}
+    ranked = sorted(places, key=lambda p: (min(rank[s] for s in places[p]), -sum(places[p].values()), p))
+    shown = ranked[:MAX_FINDING_PLACES]
+    rows = max(len(shown), len(order), 2)
+    fig = Figure(figsize=(WIDTH_IN, 0.9 + 0.32 * rows))
+    left, right = fig.subplots(1, 2, width_ratios=[1, 2.4])
+    total = sum(counts.values())
+    if not order:
+        for ax in (left, right):
+            ax.set_axis_off()
+        left.text(0.5, 0.5, "no findings", ha="center", va="center", transform=left.transAxes)
+        fig.suptitle("validation: 0 findings", fontsize=9)
+        return fig
+    y = np.arange(len(order))
+    values = [counts[s] for s in order]
+    colours = [SEVERITY_COLOURS.get(s, OKABE_ITO["purple"]) for s in order]
+    left.barh(y, values, color=colours)
+    left.set_yticks(y, [s.replace("best_practice_", "best practice\n") for s in order], fontsize=8)
+    left.set_ylim(len(order) - 0.5, -0.5)
+    for yi, v in zip(y, values, strict=True):
+        left.text(v, yi, f" {v}", va="center", fontsize=8)
+    left.set_xlim(0, max(values) * 1.3 + 0.5)
+    left.set_xlabel("findings (count)")
+    left.xaxis.set_major_locator(MaxNLocator(integer=True))
+    left.set_title(f"{total} finding(s) by severity", fontsize=9)
+
+    ys = np.arange(len(shown))
+    start = np.zeros(len(shown))
+    for severity in order:
+        widths = np.array([places[p].get(severity, 0) for p in shown], dtype=float)
+        if widths.any():
+            right.barh(ys, widths, left=start, color=SEVERITY_COLOURS.get(severity, OKABE_ITO["purple"]))
+        start += widths
+    right.set_yticks(ys, [_shorten(p) for p in shown], fontsize=7)
+    right.set_ylim(len(shown) - 0.5, -0.5)
+    for yi, place in zip(ys, shown, strict=True):
+        names = checks.get(place, [])
+        label = names[0] + (f" +{len(names) - 1}" if len(names) > 1 else "") if names else ""
+        right.text(start[yi], yi, f" {label}", va="center", fontsize=7)
+    right.set_xlim(0, float(start.max()) * 2.2 + 0.5)
+    right.set_xlabel("findings (count)")
+    right.xaxis.set_major_locator(MaxNLocator(integer=True))
+    more = f"; {len(ranked) - len(shown)} more place(s) in the table" if len(ranked) > len(shown) else ""
+    right.set_title(f"where: {len(ranked)} place(s), most serious first{more}", fontsize=9)
+    left_labels = [t.get_text() for t in left.get_yticklabels()]
+    place_axes(
+        fig,
+        left_in=0.25 + text_width_in(left_labels, 8),
+        top_in=0.35,
+        bottom_in=0.5,
+        wgap_in=0.35 + text_width_in([_shorten(p) for p in shown], 7),
+        ncols=2,
+    )
     return fig

@@ -32,14 +32,31 @@ def run_validation(path: str | os.PathLike) -> ValidationOutcome:
     return ValidationOutcome(findings)
 
 
-def finding_row(finding) -> tuple[str, str, str, str, str]:
-    """(severity, check_id, location, message, hint) of one finding, tolerant of missing attributes."""
+def severity_name(finding) -> str:
+    """Lower-case severity name of a finding (``Severity`` enum member or plain text)."""
     severity = getattr(finding, "severity", "")
-    severity = str(getattr(severity, "name", severity)).lower()
+    return str(getattr(severity, "name", severity)).lower()
+
+
+def finding_place(finding) -> str:
+    """Where a finding sits: ``/object/path[index]``; for findings without a path (NWB Inspector's on
+    in-memory objects) the ``<type> <name>`` its message starts with; else ``(whole file)``."""
+    location = str(getattr(finding, "location", "") or "")
+    index = getattr(finding, "index", None)
+    if location:
+        return f"{location}[{index}]" if index is not None else location
+    head, sep, _ = str(getattr(finding, "message", "")).partition(": ")
+    if sep and 0 < len(head) <= 80 and "\n" not in head:
+        return head
+    return "(whole file)"
+
+
+def finding_row(finding) -> tuple[str, str, str, str, str]:
+    """(severity, check_id, place, message, hint) of one finding, tolerant of missing attributes."""
     return (
-        severity,
+        severity_name(finding),
         str(getattr(finding, "check_id", "")),
-        str(getattr(finding, "location", "") or ""),
+        finding_place(finding),
         str(getattr(finding, "message", "")),
         str(getattr(finding, "hint", "") or ""),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import re
+import shutil
 from dataclasses import dataclass
 
 import h5py
@@ -18,7 +19,7 @@ from nwbtms.report import reader as report_reader
 from nwbtms.report.figures import figure_png, roi_map, validation_summary
 from nwbtms.report.html import Section
 from nwbtms.report.reader import NwbFile, read_roi_maps, summarise_pulses
-from nwbtms.report.validation import run_validation
+from nwbtms.report.validation import finding_place, run_validation
 
 DRAWN_FROM_MOCK = [fig_id for fig_id, _ in FIGURES if fig_id != "fig-validation"]
 IMG = re.compile(r'<figure id="([\w-]+)"><img src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
@@ -63,14 +64,38 @@ def test_page_is_self_contained(mock_report):
     assert sources and all(s.startswith("data:image/png;base64,") for s in sources)
 
 
-def test_validation_section_never_fails_the_page(mock_nwb, tmp_path):
-    """With the validator importable it draws findings; without it (or if it raises) it says why."""
+def test_validation_of_the_clean_mock_file_is_drawn(mock_nwb):
+    """The validator runs on the page's file; its findings (no critical one here) get a figure and a table."""
+    report = render_report(mock_nwb, validate=True, quiet=True)
+    assert report.errors == []
+    assert_png(report.figures["fig-validation"])
+    section = next(s for s in report.sections if s.fig_id == "fig-validation")
+    table = "".join(section.extra_html)
+    assert "<td>info</td>" in table and "/specifications/ndx-tms" in table
+    assert "critical" not in table and "tms.pulses.ascending" not in table
+
+
+def test_planted_finding_is_shown_by_severity_with_its_place(mock_nwb, tmp_path):
+    """A pulse time going backwards deep in the table: critical, placed at its row, listed first."""
+    planted = tmp_path / "planted.nwb"
+    shutil.copyfile(mock_nwb, planted)
+    with h5py.File(planted, "r+") as f:
+        stamps = f["general/tms/pulses/timestamp"]
+        stamps[1500] = stamps[1499] - 0.5
     section = Section("fig-validation", "7. Validation summary")
-    result = build._validation(mock_nwb, True, section)
-    if isinstance(result, str):
-        assert result.startswith("Validation was unavailable: the validator")
-    else:
-        assert_png(figure_png(result))
+    fig = build._validation(planted, True, section)
+    severity_axis, place_axis = fig.axes
+    severities = [t.get_text() for t in severity_axis.get_yticklabels()]
+    places = [t.get_text() for t in place_axis.get_yticklabels()]
+    assert severities[0] == "critical"
+    assert places[0] == "/general/tms/pulses/timestamp[1500]"
+    assert any(t.get_text().strip() == "tms.pulses.ascending" for t in place_axis.texts)
+    assert_png(figure_png(fig))
+    table = "".join(section.extra_html)
+    assert "<td>critical</td><td>tms.pulses.ascending</td><td>/general/tms/pulses/timestamp[1500]</td>" in table
+
+
+def test_validator_failure_never_fails_the_page(tmp_path):
     broken = tmp_path / "broken.nwb"
     broken.write_bytes(b"\x89HDF\r\n\x1a\n broken")
     outcome = run_validation(broken)
@@ -90,8 +115,23 @@ def test_validation_figure_from_findings():
         Finding("tms.b", "warning", "odd", "/x"),
         Finding("tms.c", "error", "bad", "/y"),
     ]
-    assert_png(figure_png(validation_summary(findings)))
+    fig = validation_summary(findings)
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["error", "warning"]
+    assert [t.get_text() for t in fig.axes[1].get_yticklabels()] == ["/general/tms/pulses", "/y", "/x"]
+    assert_png(figure_png(fig))
     assert_png(figure_png(validation_summary([])))
+
+
+def test_finding_place_falls_back_to_the_object_in_the_message():
+    @dataclass
+    class Finding:
+        message: str
+        location: str | None = None
+        index: int | None = None
+
+    assert finding_place(Finding("x", "/a/b", 3)) == "/a/b[3]"
+    assert finding_place(Finding("TMSCoilsTable coils: only one row")) == "TMSCoilsTable coils"
+    assert finding_place(Finding("no object named")) == "(whole file)"
 
 
 def test_file_without_imaging_still_gives_a_page(no_imaging_nwb):
