@@ -165,20 +165,21 @@ class TMSPulsesTable(generated("TMSPulsesTable")):
         return self["coil"].table
 
     def _coil_rows(self, values, n: int) -> np.ndarray:
-        if isinstance(values, (list, tuple, np.ndarray)) and len(values) == n and not isinstance(values, str):
-            items = list(values)
-        else:
-            items = [values] * n
-        cache: dict[int, int] = {}
-        rows = np.empty(n, dtype=np.int64)
-        for i, item in enumerate(items):
+        """Row indices into :attr:`coils` for one coil (broadcast), or one coil or row index per pulse."""
+        if not isinstance(values, (list, tuple, np.ndarray)):
+            row = int(values) if isinstance(values, (int, np.integer)) else self.coils.row_of(values)
+            return np.full(n, row, dtype=np.int64)
+        if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
+            return values.astype(np.int64)
+        rows_of: dict[int, int] = {}
+        rows = np.empty(len(values), dtype=np.int64)
+        for i, item in enumerate(values):
             if isinstance(item, (int, np.integer)):
                 rows[i] = int(item)
                 continue
-            key = id(item)
-            if key not in cache:
-                cache[key] = self.coils.row_of(item)
-            rows[i] = cache[key]
+            if id(item) not in rows_of:
+                rows_of[id(item)] = self.coils.row_of(item)
+            rows[i] = rows_of[id(item)]
         return rows
 
     REQUIRED = (
