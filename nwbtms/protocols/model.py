@@ -116,6 +116,10 @@ class Ramp:
     count: int
     start_fraction: float
 
+    def text(self) -> str:
+        """``first 4 train(s) from 0.5 to 1 of the intensity``."""
+        return f"first {self.count} {self.level}(s) from {self.start_fraction:g} to 1 of the intensity"
+
 
 @dataclass(frozen=True)
 class Jitter:
@@ -123,6 +127,10 @@ class Jitter:
 
     level: str
     max_us: int
+
+    def text(self) -> str:
+        """``+-1 s on every pulse interval``."""
+        return f"+-{format_us(self.max_us)} on every {self.level} interval"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -281,12 +289,9 @@ class Protocol:
         )
         lines.append(f"  intensity: {self.intensity_text()}")
         if self.ramp:
-            lines.append(
-                f"  ramp: first {self.ramp.count} {self.ramp.level}(s) from "
-                f"{self.ramp.start_fraction:g} to 1 of the intensity"
-            )
+            lines.append(f"  ramp: {self.ramp.text()}")
         if self.jitter:
-            lines.append(f"  jitter: +-{format_us(self.jitter.max_us)} on every {self.jitter.level} interval")
+            lines.append(f"  jitter: {self.jitter.text()}")
         if self.sham:
             lines.append(f"  sham: {self.sham_type}")
         return "\n".join(lines)
@@ -454,16 +459,22 @@ def _check_levels(protocol: Protocol, problems: list[Problem]) -> None:
 
 def _check_ramp_jitter(protocol: Protocol, problems: list[Problem]) -> None:
     names = protocol.level_names
+
+    def known_level(what: str, level: str) -> bool:
+        if level in names:
+            return True
+        problems.append(
+            Problem(
+                f"{what} level {level!r} is not a level of this protocol",
+                field=f"/{what}/level",
+                hint=f"use one of {', '.join(names)}",
+            )
+        )
+        return False
+
     if protocol.ramp is not None:
         ramp = protocol.ramp
-        if ramp.level not in names:
-            problems.append(
-                Problem(
-                    f"ramp level {ramp.level!r} is not a level of this protocol",
-                    field="/ramp/level",
-                    hint=f"use one of {', '.join(names)}",
-                )
-            )
+        known_level("ramp", ramp.level)
         if ramp.count < 1:
             problems.append(Problem(f"ramp count must be >= 1, got {ramp.count}", field="/ramp/count"))
         if not 0 < ramp.start_fraction <= 1:
@@ -475,14 +486,7 @@ def _check_ramp_jitter(protocol: Protocol, problems: list[Problem]) -> None:
             )
     if protocol.jitter is not None:
         jitter = protocol.jitter
-        if jitter.level not in names:
-            problems.append(
-                Problem(
-                    f"jitter level {jitter.level!r} is not a level of this protocol",
-                    field="/jitter/level",
-                    hint=f"use one of {', '.join(names)}",
-                )
-            )
+        if not known_level("jitter", jitter.level):
             return
         if jitter.max_us < 0:
             problems.append(Problem(f"jitter must be >= 0, got {jitter.max_us} us", field="/jitter/max_s"))

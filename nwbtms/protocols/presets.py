@@ -112,31 +112,35 @@ def rtms_10hz_fda() -> Protocol:
     )
 
 
-def itbs_600() -> Protocol:
-    """Intermittent theta-burst (Huang 2005): 3 pulses at 50 Hz, bursts at 5 Hz, 2 s trains every 10 s,
-    20 trains = 600 pulses, last pulse at 191.84 s; 80% AMT."""
+def _huang_2005(name: str, levels: tuple[Level, ...], description: str) -> Protocol:
+    """A theta-burst protocol as in Huang et al. 2005 (Neuron 45:201): biphasic pulses at 80% AMT."""
     return Protocol(
-        name="itbs_600",
-        levels=(*THETA_BURST, Level("train", 20, ITBS_TRAIN_INTERVAL_US)),
+        name=name,
+        levels=levels,
         waveform="biphasic",
         intensity_value=80.0,
         intensity_reference="percent_threshold",
         threshold_type="amt",
-        description="intermittent theta-burst stimulation, 600 pulses",
+        description=description,
         reference="Huang et al. 2005, Neuron 45:201; tms-domain.md section 2",
     )
 
 
+def itbs_600() -> Protocol:
+    """Intermittent theta-burst (Huang 2005): 3 pulses at 50 Hz, bursts at 5 Hz, 2 s trains every 10 s,
+    20 trains = 600 pulses, last pulse at 191.84 s; 80% AMT."""
+    return _huang_2005(
+        "itbs_600",
+        (*THETA_BURST, Level("train", 20, ITBS_TRAIN_INTERVAL_US)),
+        "intermittent theta-burst stimulation, 600 pulses",
+    )
+
+
 def _ctbs(bursts: int) -> Protocol:
-    return Protocol(
-        name=f"ctbs_{bursts * 3}",
-        levels=(Level("pulse", 3, 20_000), Level("burst", bursts, 200_000)),
-        waveform="biphasic",
-        intensity_value=80.0,
-        intensity_reference="percent_threshold",
-        threshold_type="amt",
-        description=f"continuous theta-burst stimulation, {bursts * 3} pulses in {bursts // 5} s",
-        reference="Huang et al. 2005, Neuron 45:201; tms-domain.md section 2",
+    return _huang_2005(
+        f"ctbs_{bursts * 3}",
+        (THETA_BURST[0], Level("burst", bursts, THETA_BURST[1].interval_us)),
+        f"continuous theta-burst stimulation, {bursts * 3} pulses in {bursts // 5} s",
     )
 
 

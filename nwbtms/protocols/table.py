@@ -22,12 +22,9 @@ def protocol_notes(protocol: Protocol) -> str:
             f"({protocol.intensity_reference})"
         )
     if protocol.ramp:
-        parts.append(
-            f"intensity ramp over the first {protocol.ramp.count} {protocol.ramp.level}(s) from "
-            f"{protocol.ramp.start_fraction:g}"
-        )
+        parts.append(f"intensity ramp: {protocol.ramp.text()}")
     if protocol.jitter:
-        parts.append(f"{protocol.jitter.level} intervals jittered by +-{format_us(protocol.jitter.max_us)}")
+        parts.append(f"jitter: {protocol.jitter.text()}")
     return "; ".join(parts)
 
 
