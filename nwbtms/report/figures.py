@@ -72,7 +72,8 @@ def figure_png(fig: Figure) -> bytes:
     """Render ``fig`` to PNG bytes with the Agg canvas."""
     FigureCanvasAgg(fig)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI)
+    # zlib level 1: about half the encoding time of the default 6 for ~15% larger pages (bench_report)
+    fig.savefig(buffer, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
 
 
@@ -360,7 +361,7 @@ def clock_alignment(fits: list[ClockFit]) -> Figure:
         ax.plot(
             fit.time_s / scale,
             fit.residual_s * 1e6,
-            ".-" if fit.time_s.size < 300 else "-",
+            ".-" if fit.time_s.size < 300 else ".",  # many events: dots show quantisation steps
             color=ACTIVE,
             linewidth=0.8,
             markersize=3,
