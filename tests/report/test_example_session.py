@@ -44,7 +44,7 @@ def test_every_figure_of_the_converted_session_is_drawn(example_report):
 
 def test_page_shows_the_sessions_facts_and_the_dropped_pulse(example_report):
     page = example_report.html
-    for text in ("M001", "itbs_600", "ndx-tms version"):
+    for text in ("M001", "itbs_600", "ndx-tms version", "<dt>size</dt>", "/acquisition/TwoPhotonSeries/data"):
         assert text in page, text
     # ExampleParameters.dropped_pulse: session 1, pulse 12 * 30 + 4 * 3 + 2 (train 12)
     assert "train 12: 1 pulse missing" in page

@@ -234,3 +234,50 @@ def test_non_nwb_inputs_are_refused(tmp_path):
         f["x"] = np.arange(3)
     with pytest.raises(InputError, match="not NWB"):
         render_report(plain)
+
+
+def test_sham_sessions_are_marked(mock_nwb, tmp_path):
+    from nwbtms.report.figures import SHAM, stimulation_overview
+
+    sham = tmp_path / "sham.nwb"
+    shutil.copyfile(mock_nwb, sham)
+    with h5py.File(sham, "r+") as f:
+        f["general/tms/sessions/sham"][2] = True
+    with NwbFile(sham) as nwb:
+        summary = summarise_pulses(nwb)
+    assert [s.sham for s in summary.sessions] == [False, False, True]
+    raster = stimulation_overview(summary).axes[0]
+    ticks = raster.get_yticklabels()
+    assert ticks[2].get_text().endswith(" sham") and ticks[2].get_color() == SHAM
+    assert not ticks[0].get_text().endswith("sham")
+    assert raster.get_title().endswith(", 1 sham")
+
+
+#: Labels of axes whose values have no unit (categories or fractions).
+UNITLESS_LABELS = {"stimulation session", "session (onset after the first)", "masked fraction"}
+UNIT = re.compile(r"\((s|ms|min|h|%MSO|A/\u00b5s|\u00b5s|count|pixels)\)")
+
+
+def test_every_axis_is_labelled_with_its_unit(mock_nwb):
+    from nwbtms.report import figures
+    from nwbtms.report.reader import read_clock_alignments, read_imaging_timelines, read_reconciliation
+
+    with NwbFile(mock_nwb) as nwb:
+        summary = summarise_pulses(nwb)
+        drawn = {
+            "stimulation": figures.stimulation_overview(summary),
+            "intensity": figures.intensity_course(summary),
+            "protocol": figures.protocol_reconciliation(read_reconciliation(nwb), summary),
+            "clock": figures.clock_alignment(read_clock_alignments(nwb)),
+            "imaging": figures.imaging_timeline(read_imaging_timelines(nwb), summary),
+            "roi": figures.roi_map(read_roi_maps(nwb)),
+        }
+    assert summary.has_didt and len(drawn["intensity"].axes) == 2  # dI/dt panel where recorded
+    for name, fig in drawn.items():
+        labels = [ax.get_xlabel() for ax in fig.axes] + [ax.get_ylabel() for ax in fig.axes]
+        labels = [label for label in labels if label]
+        assert any(UNIT.search(label) for label in labels), name
+        for label in labels:
+            assert UNIT.search(label) or label in UNITLESS_LABELS, (name, label)
+    assert "RMS" in drawn["clock"].axes[0].get_title()
+    assert "frames masked" in drawn["imaging"].axes[0].get_title(loc="left")
