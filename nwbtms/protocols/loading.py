@@ -18,6 +18,8 @@ or ``gap_s`` (nominal end of one unit to the next onset; see :mod:`nwbtms.protoc
 from __future__ import annotations
 
 import os
+import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +68,19 @@ def _levels_from_dicts(
     return tuple(levels)
 
 
+def _name_level(problem: Problem, data: dict[str, Any]) -> Problem:
+    """``problem`` with the level's name in front when it concerns ``/levels/<i>`` of a named level."""
+    match = re.match(r"^/levels/(\d+)(/|$)", problem.field or "")
+    levels = data.get("levels")
+    if not match or not isinstance(levels, list) or int(match.group(1)) >= len(levels):
+        return problem
+    level = levels[int(match.group(1))]
+    level_name = level.get("name") if isinstance(level, dict) else None
+    if not isinstance(level_name, str):
+        return problem
+    return replace(problem, message=f"level {level_name!r}: {problem.message}")
+
+
 def protocol_from_dict(
     data: dict[str, Any], *, file: str | os.PathLike | None = None, line_map: LineMap | None = None
 ) -> Protocol:
@@ -80,6 +95,7 @@ def protocol_from_dict(
     name = None if file is None else str(file)
     line_map = line_map or LineMap()
     problems = validate_against_schema(data, load_schema("protocol"), file=name, line_map=line_map)
+    problems = [_name_level(p, data) for p in problems]
     if problems:
         raise ProtocolError(
             f"protocol file does not follow protocol.schema.json ({len(problems)} problem(s))",

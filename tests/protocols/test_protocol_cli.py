@@ -78,7 +78,7 @@ def test_bad_file_every_problem_exit_2(runner, tmp_path):
     path.write_text(BAD)
     result = runner.invoke(cli, ["protocol", "show", str(path)])
     assert result.exit_code == 2
-    assert f"{path}:4: /levels/1/count" in result.output
+    assert f"{path}:4: /levels/1/count: level 'burst': must be >= 1, got 0" in result.output
     assert f"{path}:5: /waveform" in result.output
     assert "Traceback" not in result.output
 
