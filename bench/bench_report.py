@@ -174,8 +174,16 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", type=Path, help="folder to keep the generated file and report in")
     args = parser.parse_args(argv)
-    folder = args.keep or Path(tempfile.mkdtemp(prefix="bench_report_"))
-    folder.mkdir(parents=True, exist_ok=True)
+    if args.keep is not None:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        run(args.keep)
+        return
+    with tempfile.TemporaryDirectory(prefix="bench_report_") as folder:  # 120 MiB: never left behind
+        run(Path(folder))
+
+
+def run(folder: Path) -> None:
+    """Write the benchmark file into ``folder`` and print the timings."""
     path = folder / "course.nwb"
     started = time.perf_counter()
     write_course(path)
