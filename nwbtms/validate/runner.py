@@ -79,6 +79,12 @@ def to_finding(hit: Hit, path: str, config: ValidationConfig) -> Finding | None:
 
 def _tms_steps(ctx: FileContext) -> Iterator[Hit]:
     """Step 6 on the built objects."""
+    metadata = ctx.tms
+    chunk = ctx.chunk_elements
+    if metadata is None:
+        yield TMS_METADATA.hit("the file has no TMSExperimentMetadata (/general/tms); TMS checks not run",
+                               location="/general")
+        return
     from nwbtms.validate.checks import cell_types, imaging, protocols, pulses, targets
     from nwbtms.validate.registry import (
         TMS_ARTIFACT_MASK,
@@ -90,12 +96,6 @@ def _tms_steps(ctx: FileContext) -> Iterator[Hit]:
         TMS_SESSION_COUNTS,
     )
 
-    metadata = ctx.tms
-    chunk = ctx.chunk_elements
-    if metadata is None:
-        yield TMS_METADATA.hit("the file has no TMSExperimentMetadata (/general/tms); TMS checks not run",
-                               location="/general")
-        return
     if metadata.pulses is not None:
         yield from guarded(TMS_PULSE_ASCENDING, lambda: pulses.check_pulses(metadata.pulses, chunk_elements=chunk))
     yield from guarded(TMS_PROTOCOL_INTENSITY, lambda: protocols.check_protocols(metadata))
@@ -137,6 +137,7 @@ def _file_hits(ctx: FileContext, result: FileResult) -> Iterator[Hit]:
     try:
         from pynwb import NWBHDF5IO
 
+        _import_cached_extensions(h5)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             ctx.io = NWBHDF5IO(file=h5, mode="r", load_namespaces=True)
@@ -175,6 +176,15 @@ def _file_hits(ctx: FileContext, result: FileResult) -> Iterator[Hit]:
         yield from guarded(FILE_READABLE, lambda: arrays.run(ctx))
     if ctx.profile == "tms" and ctx.nwbfile is not None:
         yield from _report_steps(ctx)
+
+
+def _import_cached_extensions(h5) -> None:
+    """Import ndx-tms before the file is opened when the file caches its namespace, so its objects are built
+    with the ndx_tms classes in every process (pynwb copies its type map when a file is opened); files
+    without TMS data do not pay for loading the extension."""
+    specs = h5.get("specifications")
+    if specs is not None and "ndx-tms" in specs:
+        import ndx_tms  # noqa: F401  (registers the ndx-tms classes with pynwb)
 
 
 def _attr_text(h5, name: str, *, attribute: bool = False) -> str | None:

@@ -12,7 +12,7 @@ import h5py
 import numpy as np
 
 from nwbtms.validate.chunked import AscendingScan, RegularScan, iter_rows
-from nwbtms.validate.context import FileContext
+from nwbtms.validate.context import FileContext, child_dataset
 from nwbtms.validate.registry import (
     DATA_INTERVALS,
     DATA_TIMESTAMPS_ASCENDING,
@@ -27,16 +27,14 @@ def run(ctx: FileContext) -> Iterator[Hit]:
     seen: set = set()
     for path, (namespace, neurodata_type) in ctx.tree.typed.items():
         lineage = ctx.hierarchy(namespace, neurodata_type)
-        group = ctx.h5.get(path)
-        if not isinstance(group, h5py.Group):
-            continue
         if "TimeSeries" in lineage:
-            timestamps = group.get("timestamps")
-            if isinstance(timestamps, h5py.Dataset) and timestamps.id not in seen:
+            timestamps = child_dataset(ctx, path, "timestamps")
+            if timestamps is not None and timestamps.id not in seen:
                 seen.add(timestamps.id)
                 yield from check_timestamps(timestamps, ctx.chunk_elements)
         elif "TimeIntervals" in lineage:
-            yield from check_intervals(group, ctx.chunk_elements)
+            yield from check_intervals(child_dataset(ctx, path, "start_time"), child_dataset(ctx, path, "stop_time"),
+                                       ctx.chunk_elements)
 
 
 def check_timestamps(dataset: h5py.Dataset, chunk_elements: int) -> Iterator[Hit]:
@@ -69,10 +67,9 @@ def check_timestamps(dataset: h5py.Dataset, chunk_elements: int) -> Iterator[Hit
             f"rate={1 / regular.step!r}", location=dataset.name)
 
 
-def check_intervals(group: h5py.Group, chunk_elements: int) -> Iterator[Hit]:
-    """``stop_time >= start_time`` on every row of a TimeIntervals table."""
-    start, stop = group.get("start_time"), group.get("stop_time")
-    if not (isinstance(start, h5py.Dataset) and isinstance(stop, h5py.Dataset)):
+def check_intervals(start: h5py.Dataset | None, stop: h5py.Dataset | None, chunk_elements: int) -> Iterator[Hit]:
+    """``stop_time >= start_time`` on every row of a TimeIntervals table (its two column datasets)."""
+    if start is None or stop is None:
         return
     if start.shape != stop.shape:
         return  # the schema check reports unequal column lengths
