@@ -21,6 +21,7 @@ from ndx_tms import (
     TMSClockAlignment,
     TMSCoil,
     TMSCoilModel,
+    TMSCoilsTable,
     TMSCoordinateSpace,
     TMSExperimentMetadata,
     TMSProtocolsTable,
@@ -195,6 +196,14 @@ def mock_TMSTargetsTable(*, coordinate_space: TMSCoordinateSpace | None = None, 
         coil_handle_angle_in_deg=0.0, targeting_method="stereotaxic", head_fixation="head_post",
         anesthesia="awake",
     )
+    return table
+
+
+def mock_TMSCoilsTable(*, coils: list[TMSCoil] | None = None, **kwargs) -> TMSCoilsTable:
+    """The coils table pulses refer to, one row per coil (by default the mock coil)."""
+    table = TMSCoilsTable(description="Coils that delivered the pulses.", **kwargs)
+    for coil in coils or [mock_TMSCoil()]:
+        table.add_row(device=coil)
     return table
 
 

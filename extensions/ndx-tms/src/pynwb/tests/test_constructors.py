@@ -213,3 +213,13 @@ def test_vectorised_pose_check_agrees_with_single_check():
     poses[37] = np.eye(4)
     poses[41, :3, 2] *= -1
     assert first_pose_problem(poses) == (41, "rotation is left-handed (determinant -1); flip one axis")
+
+
+def test_every_type_has_a_mock_factory():
+    import ndx_tms
+    from ndx_tms import testing
+
+    types = [name for name in ndx_tms.__all__ if name[0].isupper() and name != "TMSValueError"]
+    missing = [name for name in types if not hasattr(testing, f"mock_{name}")]
+    assert missing == []
+    assert len(testing.mock_TMSCoilsTable()) == 1
