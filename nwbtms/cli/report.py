@@ -35,6 +35,13 @@ def report(
       nwbtms report session.nwb -o session.html
       nwbtms report session.nwb --png figures/
     """
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        from nwbtms.errors import InputError
+
+        raise InputError("nwbtms report draws its figures with matplotlib, which is not installed",
+                         hint="pip install 'nwbtms[report]'") from None
     from nwbtms.report import write_report
 
     if output is None and png_dir is None:

@@ -59,3 +59,20 @@ def test_cli_bad_input_exits_2_without_traceback(case, no_pulses_nwb, tmp_path, 
     if case == "existing":
         assert out.read_text() == "keep"
         assert "--overwrite" in err
+
+
+def test_missing_matplotlib_is_a_clear_error(tmp_path):
+    """Without the 'report' extra the command says what to install, exit 2, no traceback."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "sys.modules['matplotlib'] = None\n"
+        "from nwbtms.cli import main\n"
+        f"main(['report', {str(tmp_path / 'x.nwb')!r}, '-o', {str(tmp_path / 'r.html')!r}])\n"
+    )
+    (tmp_path / "x.nwb").write_bytes(b"")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "pip install 'nwbtms[report]'" in result.stderr and "Traceback" not in result.stderr
