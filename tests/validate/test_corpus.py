@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import h5py
@@ -10,18 +11,11 @@ import numpy as np
 import pytest
 
 from nwbtms.validate import Severity, validate_paths
+from tests.validate.corpus_tools import set_text
 
 pytestmark = pytest.mark.slow
 
 PULSES = "general/tms/pulses"
-
-
-def set_text(h5: h5py.File, path: str, value: str) -> None:
-    """Replace a scalar text dataset, keeping its attributes."""
-    attrs = dict(h5[path].attrs)
-    del h5[path]
-    h5.create_dataset(path, data=value, dtype=h5py.string_dtype())
-    h5[path].attrs.update(attrs)
 
 
 def _timestamp_back(h5):
@@ -131,6 +125,50 @@ def _uncached(h5):
     del h5["specifications/ndx-tms"]
 
 
+def _pulse_nan(h5):
+    h5[f"{PULSES}/timestamp"][1650] = np.nan
+
+
+def _pulse_outside_session(h5):
+    h5[f"{PULSES}/session_number"][1550] = 0  # a session-2 pulse filed under session 0, 3,600 s too late
+
+
+def _pulse_target_ref(h5):
+    h5[f"{PULSES}/target"][1720] = 9
+
+
+def _artifact_window(h5):
+    h5[f"{PULSES}/artifact_window_in_s"][1620] = (0.02, -0.001)
+
+
+def _threshold_missing(h5):
+    h5["general/tms/protocols/threshold"][1] = 5  # relative intensity pointing at a threshold row that is absent
+
+
+def _session_id(h5):
+    set_text(h5, "general/session_id", "day/1")
+
+
+def _age_range(h5):
+    set_text(h5, "general/subject/age", "P12W/P10W")  # well formed, but the range decreases
+
+
+def _unused_extension(h5):
+    """Cache a small extension namespace that no object uses (pynwb issue 1777)."""
+    group = h5.create_group("specifications/ndx-unused/0.1.0")
+    namespace = {"namespaces": [{"name": "ndx-unused", "version": "0.1.0", "doc": "unused", "author": ["a"],
+                                 "contact": ["a@b.c"], "full_name": "ndx-unused",
+                                 "schema": [{"namespace": "core"}, {"source": "ndx-unused.extensions"}]}]}
+    extensions = {"groups": [{"neurodata_type_def": "UnusedThing", "neurodata_type_inc": "NWBDataInterface",
+                              "doc": "A type no object of the file has."}]}
+    group.create_dataset("namespace", data=json.dumps(namespace), dtype=h5py.string_dtype())
+    group.create_dataset("ndx-unused.extensions", data=json.dumps(extensions), dtype=h5py.string_dtype())
+
+
+def _shared_identifier(h5):
+    set_text(h5, "identifier", "shared-identifier")
+
+
 #: name -> (plant, check ID expected, location substring expected, index expected or None)
 CORPUS = {
     "pulse_time_back": (_timestamp_back, "tms.pulses.ascending", "/general/tms/pulses/timestamp", 1500),
@@ -156,15 +194,34 @@ CORPUS = {
     "sham_description": (_sham_description, "report.sham_description", "/general/tms", None),
     "schema": (_schema, "nwb.schema", "pulses", None),
     "uncached": (_uncached, "nwb.namespaces.uncached", "/specifications", None),
+    "pulse_nan": (_pulse_nan, "tms.pulses.finite", "/general/tms/pulses/timestamp", 1650),
+    "pulse_outside_session": (_pulse_outside_session, "tms.pulses.in_session", "/general/tms/pulses/timestamp",
+                              1550),
+    "pulse_target_ref": (_pulse_target_ref, "tms.pulses.references", "/general/tms/pulses/target", 1720),
+    "artifact_window": (_artifact_window, "tms.pulses.artifact_window", "/general/tms/pulses/artifact_window_in_s",
+                        1620),
+    "threshold_missing": (_threshold_missing, "tms.thresholds.present", "/general/tms/protocols/threshold", 1),
+    "session_id": (_session_id, "dandi.session_id", "/general/session_id", None),
+    "age_range": (_age_range, "inspector.check_subject_proper_age_range", "/general/subject", None),
+    "shared_identifier_a": (_shared_identifier, "dandi.identifier_unique", "/identifier", None),
+    "shared_identifier_b": (_shared_identifier, "dandi.identifier_unique", "/identifier", None),
+    "file_name": (None, "dandi.file_name", "/", None),
 }
+#: Planted problems whose own finding does not block (name -> as in CORPUS).
+NOTES = {
+    "unused_extension": (_unused_extension, "nwb.namespaces.unused", "/specifications/ndx-unused", None),
+}
+#: Files whose name is part of the planted problem (DANDI layout naming another subject than the file's M001).
+FILE_NAMES = {"file_name": "sub-M002_ses-aitbs-day1_ophys.nwb"}
 
 
 @pytest.fixture(scope="module")
 def corpus(complete_nwb, make_copy, tmp_path_factory):
     """Every broken file, the complete file, and the report of validating them all together (2 jobs)."""
     root = tmp_path_factory.mktemp("corpus")
-    paths = {name: make_copy(complete_nwb, root / name / f"{name}.nwb", plant)
-             for name, (plant, *_rest) in CORPUS.items()}
+    paths = {name: make_copy(complete_nwb, root / name / FILE_NAMES.get(name, f"{name}.nwb"), plant,
+                             unique_identifier=plant is not _shared_identifier)
+             for name, (plant, *_rest) in {**CORPUS, **NOTES}.items()}
     paths["complete"] = make_copy(complete_nwb, root / "complete" / "complete.nwb", None)
     report = validate_paths([root], jobs=2)
     return paths, report
@@ -174,16 +231,17 @@ def _findings(report, path: Path):
     return [f for f in report.findings if f.file == str(path)]
 
 
-@pytest.mark.parametrize("name", sorted(CORPUS))
+@pytest.mark.parametrize("name", sorted(CORPUS) + sorted(NOTES))
 def test_planted_problem_is_found_and_located(corpus, name):
     paths, report = corpus
-    _plant, check_id, location, index = CORPUS[name]
+    _plant, check_id, location, index = CORPUS[name] if name in CORPUS else NOTES[name]
     found = [f for f in _findings(report, paths[name]) if f.check_id == check_id]
     assert found, f"{check_id} not reported for {name}: {[f.check_id for f in _findings(report, paths[name])]}"
     assert any(location in (f.location or "") for f in found), [f.location for f in found]
     if index is not None:
         assert any(f.index == index for f in found), [(f.index, f.message) for f in found]
-    assert any(f.severity >= Severity.BEST_PRACTICE_VIOLATION for f in found)
+    if name in CORPUS:  # the file alone would exit 1
+        assert any(f.severity >= Severity.BEST_PRACTICE_VIOLATION for f in found)
     assert all(f.hint for f in found)
 
 
@@ -196,7 +254,7 @@ def test_complete_file_has_nothing_blocking(corpus):
 def test_corpus_exit_code_and_summary(corpus):
     _paths, report = corpus
     assert report.exit_code == 1
-    assert len(report.files) == len(CORPUS) + 1
+    assert len(report.files) == len(CORPUS) + len(NOTES) + 1
     assert all(f.opened for f in report.files)
     assert not [f for f in report.findings if f.check_id == "validate.internal"]
 
@@ -213,3 +271,45 @@ def test_each_broken_file_alone_exits_1(corpus):
     report = validate_paths([paths["pulse_time_back"]], fast=True)
     assert report.exit_code == 1
     assert any(f.check_id == "tms.pulses.ascending" and f.index == 1500 for f in report.findings)
+
+
+def test_complete_file_reports_its_ndx_tms_version_and_exits_0(corpus, complete_nwb):
+    paths, report = corpus
+    result = next(r for r in report.files if r.path == str(paths["complete"]))
+    assert result.ndx_tms_version and result.namespaces["ndx-tms"] == result.ndx_tms_version
+    assert any(f.check_id == "nwb.namespaces.ndx_tms_version" for f in _findings(report, paths["complete"]))
+    assert validate_paths([complete_nwb]).exit_code == 0
+
+
+def test_unused_extension_is_a_suggestion(corpus):
+    """The unused namespace itself is only a suggestion (pynwb, and so DANDI, then also validates the file
+    against that namespace alone, which reports the types of the other namespaces: the nwb.schema step says so)."""
+    paths, report = corpus
+    (finding,) = [f for f in _findings(report, paths["unused_extension"]) if f.check_id == "nwb.namespaces.unused"]
+    assert finding.severity == Severity.BEST_PRACTICE_SUGGESTION
+    assert "'ndx-unused' 0.1.0" in finding.message
+
+
+def test_shared_identifier_names_the_other_file(corpus):
+    paths, report = corpus
+    (finding,) = [f for f in _findings(report, paths["shared_identifier_a"]) if f.check_id == "dandi.identifier_unique"]
+    assert str(paths["shared_identifier_b"]) in finding.message
+    assert not [f for f in _findings(report, paths["complete"]) if f.check_id == "dandi.identifier_unique"]
+
+
+def test_inspector_runs_with_the_dandi_configuration(corpus):
+    """check_subject_proper_age_range is a violation in NWB Inspector, raised to CRITICAL by its dandi config."""
+    paths, report = corpus
+    (finding,) = [f for f in _findings(report, paths["age_range"])
+                  if f.check_id == "inspector.check_subject_proper_age_range"]
+    assert finding.severity == Severity.CRITICAL
+
+
+def test_delivered_pulses_reconciled_with_the_declared_protocol(corpus):
+    """The reconciliation table no longer records session 2's dropped pulse: the protocol engine finds it."""
+    paths, report = corpus
+    found = [f for f in _findings(report, paths["unrecorded"]) if f.check_id == "tms.protocols.reconciled"]
+    assert [(f.location, f.index) for f in found] == [("/general/tms/sessions", 2)]
+    assert "1 missing" in found[0].message
+    notes = [f for f in _findings(report, paths["complete"]) if f.check_id == "tms.protocols.reconciled_note"]
+    assert notes and "recorded in the reconciliation table" in notes[0].message
