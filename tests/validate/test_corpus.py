@@ -279,6 +279,8 @@ def test_complete_file_reports_its_ndx_tms_version_and_exits_0(corpus, complete_
     assert result.ndx_tms_version and result.namespaces["ndx-tms"] == result.ndx_tms_version
     assert any(f.check_id == "nwb.namespaces.ndx_tms_version" for f in _findings(report, paths["complete"]))
     assert validate_paths([complete_nwb]).exit_code == 0
+    unlocated = [f for f in _findings(report, paths["complete"]) if not f.location]
+    assert unlocated == []  # NWB Inspector's messages too, where the inspector names no path
 
 
 def test_unused_extension_is_a_suggestion(corpus):

@@ -13,6 +13,7 @@ import warnings
 from collections.abc import Iterator
 from functools import cache
 
+from nwbtms.validate.checks._paths import object_path
 from nwbtms.validate.context import FileContext
 from nwbtms.validate.findings import Severity
 from nwbtms.validate.registry import INSPECTOR, REPLACED_INSPECTOR_CHECKS, CheckInfo, Hit
@@ -64,6 +65,7 @@ def run(ctx: FileContext, skip: frozenset[str] = frozenset()) -> Iterator[Hit]:
     except Exception:
         yield INSPECTOR.hit(f"NWB Inspector failed: {traceback.format_exc(limit=3)}")
         return
+    locate = _locator(ctx.nwbfile) if any(not m.location for m in messages) else None
     for message in messages:
         severity = IMPORTANCE_TO_SEVERITY.get(message.importance.name, Severity.ERROR)
         name = message.check_function_name or "unknown"
@@ -74,4 +76,18 @@ def run(ctx: FileContext, skip: frozenset[str] = frozenset()) -> Iterator[Hit]:
             text = message.message
         yield _check_info(name, severity).hit(
             f"{message.object_type or 'object'} {message.object_name or ''}: {text}".replace(" : ", ": "),
-            location=message.location or None)
+            location=message.location or (locate(message) if locate else None))
+
+
+def _locator(nwbfile):
+    """Where NWB Inspector could not say (tables whose columns are not plain datasets): the path of the one
+    object of the message's type and name, when there is exactly one."""
+    by_key: dict[tuple[str, str], list] = {}
+    for obj in nwbfile.objects.values():
+        by_key.setdefault((type(obj).__name__, getattr(obj, "name", "")), []).append(obj)
+
+    def locate(message) -> str | None:
+        found = by_key.get((message.object_type, message.object_name), [])
+        return object_path(found[0]) if len(found) == 1 else None
+
+    return locate
