@@ -36,6 +36,24 @@ def n_rows(data) -> int:
     return int(shape[0]) if shape else len(data)
 
 
+class FirstOffender:
+    """Count offending elements over slices and remember the first one (index and a description)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.index: int | None = None
+        self.detail = ""
+
+    def add(self, start: int, bad: np.ndarray, describe=None) -> None:
+        """Add the offsets ``bad`` (into a slice starting at ``start``); ``describe(offset)`` says what the
+        first offender is."""
+        if bad.size:
+            self.count += int(bad.size)
+            if self.index is None:
+                self.index = start + int(bad[0])
+                self.detail = describe(int(bad[0])) if describe is not None else ""
+
+
 class AscendingScan:
     """Find decreasing steps in a sequence fed block by block (NaN is skipped, as "unknown").
 
@@ -64,6 +82,12 @@ class AscendingScan:
                 self.first_bad = start + int(finite[bad[0]])
                 self.first_bad_values = (float(previous[bad[0]]), float(seq[bad[0]]))
         self.last = float(seq[-1])
+
+    def describe(self, what: str, position: str = "element", unit: str = "") -> str:
+        """``"<what> decrease N time(s); first at <position> <index> (a -> b)"`` after a scan that found some."""
+        before, after = self.first_bad_values
+        return (f"{what} decrease {self.bad_count} time(s); first at {position} {self.first_bad} "
+                f"({before!r}{unit} -> {after!r}{unit})")
 
 
 class RegularScan:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import h5py
 import numpy as np
 
-from nwbtms.validate.chunked import AscendingScan, RegularScan, iter_rows
+from nwbtms.validate.chunked import AscendingScan, FirstOffender, RegularScan, iter_rows
 from nwbtms.validate.context import FileContext, child_dataset
 from nwbtms.validate.registry import (
     DATA_INTERVALS,
@@ -43,24 +43,20 @@ def check_timestamps(dataset: h5py.Dataset, chunk_elements: int) -> Iterator[Hit
         return
     ascending = AscendingScan()
     regular = RegularScan()
-    first_nonfinite, nonfinite = None, 0
+    nonfinite = FirstOffender()
     for start, block in iter_rows(dataset, chunk_elements=chunk_elements):
-        bad = np.flatnonzero(~np.isfinite(block)) if block.dtype.kind == "f" else np.empty(0, int)
-        if bad.size:
-            nonfinite += int(bad.size)
-            first_nonfinite = start + int(bad[0]) if first_nonfinite is None else first_nonfinite
+        if block.dtype.kind == "f":
+            nonfinite.add(start, np.flatnonzero(~np.isfinite(block)))
         ascending.feed(start, block)
         regular.feed(block)
-    if nonfinite:
-        yield DATA_TIMESTAMPS_FINITE.hit(f"{nonfinite} of {dataset.shape[0]} timestamps are NaN or infinite",
-                                         location=dataset.name, index=first_nonfinite, count=nonfinite)
+    if nonfinite.count:
+        yield DATA_TIMESTAMPS_FINITE.hit(f"{nonfinite.count} of {dataset.shape[0]} timestamps are NaN or infinite",
+                                         location=dataset.name, index=nonfinite.index, count=nonfinite.count)
     if ascending.bad_count:
-        before, after = ascending.first_bad_values
-        yield DATA_TIMESTAMPS_ASCENDING.hit(
-            f"timestamps decrease {ascending.bad_count} time(s); first at element {ascending.first_bad} "
-            f"({before!r} -> {after!r})", location=dataset.name, index=ascending.first_bad,
-            count=ascending.bad_count)
-    if regular.regular and regular.count > 2 and regular.step not in (None, 0.0) and not nonfinite:
+        yield DATA_TIMESTAMPS_ASCENDING.hit(ascending.describe("timestamps"),
+                                            location=dataset.name, index=ascending.first_bad,
+                                            count=ascending.bad_count)
+    if regular.regular and regular.count > 2 and regular.step not in (None, 0.0) and not nonfinite.count:
         first = float(dataset[0])
         yield DATA_TIMESTAMPS_REGULAR.hit(
             f"timestamps are regular (step {regular.step!r} s); use starting_time={first!r} and "
@@ -73,15 +69,12 @@ def check_intervals(start: h5py.Dataset | None, stop: h5py.Dataset | None, chunk
         return
     if start.shape != stop.shape:
         return  # the schema check reports unequal column lengths
-    first, count = None, 0
+    reversed_rows = FirstOffender()
     for row, block in iter_rows(start, chunk_elements=chunk_elements):
         stops = np.asarray(stop[row:row + block.shape[0]])
-        bad = np.flatnonzero(stops < block)
-        if bad.size:
-            count += int(bad.size)
-            first = row + int(bad[0]) if first is None else first
-    if count:
+        reversed_rows.add(row, np.flatnonzero(stops < block),
+                          lambda i, a=block, b=stops: f"start {float(a[i])!r}, stop {float(b[i])!r}")
+    if reversed_rows.count:
         yield DATA_INTERVALS.hit(
-            f"{count} interval(s) stop before they start; first at row {first} "
-            f"(start {float(start[first])!r}, stop {float(stop[first])!r})",
-            location=stop.name, index=first, count=count)
+            f"{reversed_rows.count} interval(s) stop before they start; first at row {reversed_rows.index} "
+            f"({reversed_rows.detail})", location=stop.name, index=reversed_rows.index, count=reversed_rows.count)

@@ -10,7 +10,7 @@ from ndx_tms.vocabulary import CL_ID_PATTERN
 
 from nwbtms.validate.checks._paths import column_path
 from nwbtms.validate.checks._tables import has_column, text_column
-from nwbtms.validate.chunked import CHUNK_ELEMENTS, iter_rows
+from nwbtms.validate.chunked import CHUNK_ELEMENTS, FirstOffender, iter_rows
 from nwbtms.validate.registry import TMS_CELL_TYPES, Hit
 
 
@@ -28,13 +28,12 @@ def check_cell_types(nwbfile, cell_types, *, chunk_elements: int = CHUNK_ELEMENT
         if not column or not hasattr(column, "table"):
             continue
         n_types = len(column.table)
-        first, count = None, 0
+        missing = FirstOffender()
         for start, block in iter_rows(column.data, chunk_elements=chunk_elements):
-            bad = np.flatnonzero((np.asarray(block, dtype=np.int64) < 0) | (np.asarray(block) >= n_types))
-            if bad.size:
-                count += int(bad.size)
-                first = start + int(bad[0]) if first is None else first
-        if count:
-            yield TMS_CELL_TYPES.hit(f"{count} row(s) of {table.name} refer to cell types that do not exist "
-                                     f"({n_types} types); first at row {first}",
-                                     location=column_path(table, "cell_type"), index=first, count=count)
+            rows = np.asarray(block, dtype=np.int64)
+            missing.add(start, np.flatnonzero((rows < 0) | (rows >= n_types)))
+        if missing.count:
+            yield TMS_CELL_TYPES.hit(f"{missing.count} row(s) of {table.name} refer to cell types that do not exist "
+                                     f"({n_types} types); first at row {missing.index}",
+                                     location=column_path(table, "cell_type"), index=missing.index,
+                                     count=missing.count)

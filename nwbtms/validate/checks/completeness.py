@@ -35,25 +35,22 @@ def _blank(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == ""
 
 
+#: (device type, its check, model field that must be filled, what to call it)
+_DEVICE_ITEMS = (("TMSStimulator", REPORT_STIMULATOR, "manufacturer", "stimulator", "model with a manufacturer"),
+                 ("TMSCoil", REPORT_COIL, "shape", "coil", "TMSCoilModel with a shape"))
+
+
 def check_devices(nwbfile) -> Iterator[Hit]:
     """A stimulator with a model and manufacturer; a coil with a model and shape."""
     devices = list(nwbfile.devices.values())
-    stimulators = [d for d in devices if type(d).__name__ == "TMSStimulator"]
-    coils = [d for d in devices if type(d).__name__ == "TMSCoil"]
-    if not stimulators:
-        yield REPORT_STIMULATOR.hit("no TMSStimulator in /general/devices", location="/general/devices")
-    for s in stimulators:
-        model = getattr(s, "model", None)
-        if model is None or _blank(getattr(model, "manufacturer", None)):
-            yield REPORT_STIMULATOR.hit(f"stimulator {s.name} has no model with a manufacturer",
-                                        location=f"/general/devices/{s.name}")
-    if not coils:
-        yield REPORT_COIL.hit("no TMSCoil in /general/devices", location="/general/devices")
-    for c in coils:
-        model = getattr(c, "model", None)
-        if model is None or _blank(getattr(model, "shape", None)):
-            yield REPORT_COIL.hit(f"coil {c.name} has no TMSCoilModel with a shape",
-                                  location=f"/general/devices/{c.name}")
+    for type_name, check, model_field, what, needed in _DEVICE_ITEMS:
+        found = [d for d in devices if type(d).__name__ == type_name]
+        if not found:
+            yield check.hit(f"no {type_name} in /general/devices", location="/general/devices")
+        for device in found:
+            model = getattr(device, "model", None)
+            if model is None or _blank(getattr(model, model_field, None)):
+                yield check.hit(f"{what} {device.name} has no {needed}", location=f"/general/devices/{device.name}")
 
 
 def check_protocol_items(metadata) -> Iterator[Hit]:

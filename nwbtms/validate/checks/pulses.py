@@ -14,7 +14,7 @@ import numpy as np
 
 from nwbtms.validate.checks._paths import column_path
 from nwbtms.validate.checks._tables import has_column, sibling, small_column
-from nwbtms.validate.chunked import CHUNK_ELEMENTS, AscendingScan, iter_rows, n_rows, unwrap
+from nwbtms.validate.chunked import CHUNK_ELEMENTS, AscendingScan, FirstOffender, iter_rows, n_rows, unwrap
 from nwbtms.validate.registry import (
     TMS_PULSE_ARTIFACT_WINDOW,
     TMS_PULSE_ASCENDING,
@@ -34,23 +34,16 @@ INTENSITY_TOLERANCE_PERCENT_MSO = 0.5
 TIME_TOLERANCE_S = 1e-6
 
 
-class _First:
-    """Count offending rows and remember the first one with a message."""
+class _First(FirstOffender):
+    """Offending pulses of one check at one location."""
 
     def __init__(self, check: CheckInfo, location: str) -> None:
+        super().__init__()
         self.check, self.location = check, location
-        self.count, self.index, self.message = 0, None, ""
-
-    def add(self, start: int, bad: np.ndarray, describe) -> None:
-        if bad.size:
-            self.count += int(bad.size)
-            if self.index is None:
-                self.index = start + int(bad[0])
-                self.message = describe(int(bad[0]))
 
     def hits(self, total: int) -> Iterator[Hit]:
         if self.count:
-            yield self.check.hit(f"{self.count} of {total} pulse(s): first at row {self.index}: {self.message}",
+            yield self.check.hit(f"{self.count} of {total} pulse(s): first at row {self.index}: {self.detail}",
                                  location=self.location, index=self.index, count=self.count)
 
 
@@ -133,11 +126,8 @@ def check_pulses(pulses, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hi
                     session_refs, windows):
         yield from tracker.hits(total)
     if ascending.bad_count:
-        before, after = ascending.first_bad_values
-        yield TMS_PULSE_ASCENDING.hit(
-            f"pulse times decrease {ascending.bad_count} time(s); first at row {ascending.first_bad} "
-            f"({before!r} s -> {after!r} s)", location=time_loc, index=ascending.first_bad,
-            count=ascending.bad_count)
+        yield TMS_PULSE_ASCENDING.hit(ascending.describe("pulse times", "row", " s"),
+                                      location=time_loc, index=ascending.first_bad, count=ascending.bad_count)
     if has_column(pulses, "coil"):
         yield from check_coil_references(pulses, chunk_elements=chunk_elements)
 
