@@ -6,8 +6,9 @@ Three files, generated into ``bench/_data/`` (gitignored) and reused when presen
 2. 1 GB of float64 timestamps in one TimeSeries: peak RSS (target <= 300 MB while every timestamp is checked);
 3. a 90,000-pulse TMS file (one SNT/SAINT course, tms-domain.md section 2): wall time and peak RSS.
 
-Each tool runs as its own process (wall time and peak RSS from ``os.wait4``). nwbtms runs its full default
-profile (``tms``: every step, every element); NWB Inspector runs its dandi configuration.
+Each tool runs as its own process (wall time, CPU time and peak RSS from ``os.wait4``). nwbtms runs its full
+default profile (``tms``: every step, every element); NWB Inspector runs its dandi configuration. On a machine
+shared with other work the CPU-time ratio is the steadier of the two (both tools use one core).
 
 Run: ``python -m bench.bench_validate [--series 2000] [--timestamps-gb 1.0] [--pulses 90000]``.
 """
@@ -118,13 +119,13 @@ def make_pulses_file(path: Path, n_pulses: int) -> Path:
     return path
 
 
-def run(command: list[str]) -> tuple[float, float, int]:
-    """Wall time (s), peak RSS (MB) and exit code of ``command`` run as a child process."""
+def run(command: list[str]) -> tuple[float, float, int, float]:
+    """Wall time (s), peak RSS (MB), exit code and CPU time (s, user + system) of ``command`` as a child."""
     started = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _pid, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
-    return wall, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+    return wall, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime
 
 
 def compare(label: str, path: Path) -> dict:
@@ -132,9 +133,11 @@ def compare(label: str, path: Path) -> dict:
     ours = run([str(BIN / "nwbtms"), "--quiet", "validate", str(path), "--format", "json"])
     theirs = run([str(BIN / "nwbinspector"), "--config", "dandi", str(path)])
     ratio = ours[0] / theirs[0] if theirs[0] else float("nan")
-    print(f"{label:<34} nwbtms {ours[0]:7.1f} s {ours[1]:7.0f} MB (exit {ours[2]}) | "
-          f"nwbinspector {theirs[0]:7.1f} s {theirs[1]:7.0f} MB | time ratio {ratio:.2f}x", flush=True)
-    return {"label": label, "ours": ours, "theirs": theirs, "ratio": ratio}
+    cpu_ratio = ours[3] / theirs[3] if theirs[3] else float("nan")
+    print(f"{label:<34} nwbtms {ours[0]:7.1f} s (cpu {ours[3]:6.1f} s) {ours[1]:6.0f} MB (exit {ours[2]}) | "
+          f"nwbinspector {theirs[0]:7.1f} s (cpu {theirs[3]:6.1f} s) {theirs[1]:6.0f} MB | "
+          f"time ratio {ratio:.2f}x, cpu ratio {cpu_ratio:.2f}x", flush=True)
+    return {"label": label, "ours": ours, "theirs": theirs, "ratio": ratio, "cpu_ratio": cpu_ratio}
 
 
 def main(argv: list[str] | None = None) -> list[dict]:
