@@ -140,7 +140,7 @@ def compare(label: str, path: Path) -> dict:
     return {"label": label, "ours": ours, "theirs": theirs, "ratio": ratio, "cpu_ratio": cpu_ratio}
 
 
-def main(argv: list[str] | None = None) -> list[dict]:
+def main(argv: list[str] | None = None) -> int:
     """Generate the files (if needed), run both tools on each, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--series", type=int, default=2000, help="TimeSeries in the many-series file.")
@@ -156,8 +156,10 @@ def main(argv: list[str] | None = None) -> list[dict]:
         (f"{args.pulses} TMS pulses", make_pulses_file(DATA / f"pulses_{args.pulses}.nwb", args.pulses)),
     ]
     results = [compare(label, path) for label, path in files]
-    print("targets (issue 7): many-series time ratio <= 0.4x; timestamps peak RSS <= 300 MB")
-    return results
+    met = results[0]["ratio"] <= 0.4 and results[1]["ours"][1] <= 300
+    print("targets (issue 7): many-series time ratio <= 0.4x; timestamps peak RSS <= 300 MB: "
+          + ("TARGETS MET" if met else "TARGETS MISSED"))
+    return 0 if met else 1
 
 
 if __name__ == "__main__":
