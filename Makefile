@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 OUT    := out
 
-.PHONY: install demo test test-fast lint bench spec clean
+.PHONY: install demo test test-fast lint bench bench-neuroconv-venv spec clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# NeuroConv in its own venv, only as a baseline for bench_imaging (never a project dependency).
+bench-neuroconv-venv:
+	$(PYTHON) -m venv bench/.venv-neuroconv
+	bench/.venv-neuroconv/bin/python -m pip install --quiet 'neuroconv[tiff]==0.10.2'
 
 spec: $(STAMP)
 	$(BIN)/python extensions/ndx-tms/src/spec/create_extension_spec.py

@@ -8,7 +8,11 @@ the project's reader (``open_imaging``) in every case:
 
 - ``h5py_copy``: plain h5py streamed copy, no compression (contiguous dataset) - baseline of ``none``;
 - ``h5py_gzip4``: plain h5py, gzip level 4, one thread, same frame-shaped chunks - baseline of ``archive``;
-- ``none``, ``archive``, ``fast``: ``write_nwbfile_with_movies`` (pynwb file, atomic, streamed movie).
+- ``none``, ``archive``, ``fast``: ``write_nwbfile_with_movies`` (pynwb file, atomic, streamed movie);
+- ``neuroconv``: NeuroConv's ``TiffImagingInterface`` with its defaults (gzip-4, its own buffer), run with
+  the Python of a separate bench venv (``make bench-neuroconv-venv`` creates ``bench/.venv-neuroconv``, or
+  set ``NWBTMS_BENCH_NEUROCONV_PYTHON``); skipped with a note when that venv is absent, so NeuroConv never
+  enters the project's own environment.
 
 Every writer ends with fsync (the atomic writer fsyncs before its rename, so the baselines do too).
 Targets (issue 5, 2-core machine): none >= 0.9x h5py_copy; archive >= 1.8x h5py_gzip4 with size within
@@ -35,7 +39,10 @@ DATA_DIR = Path(__file__).resolve().parent / "_data"
 FRAME_SHAPE = (512, 512)
 RATE_HZ = 30.0
 NOISE_POOL = 32
-MODES = ("h5py_copy", "h5py_gzip4", "none", "archive", "fast")
+MODES = ("h5py_copy", "h5py_gzip4", "none", "archive", "fast", "neuroconv")
+NEUROCONV_PYTHON = Path(
+    os.environ.get("NWBTMS_BENCH_NEUROCONV_PYTHON", Path(__file__).resolve().parent / ".venv-neuroconv/bin/python")
+)
 
 
 def movie_path(frames: int) -> Path:
@@ -103,8 +110,27 @@ def _fsync(path: Path) -> None:
         os.fsync(handle.fileno())
 
 
+def run_neuroconv_worker(movie: Path, out: Path) -> dict:
+    """NeuroConv's TiffImagingInterface with its defaults (runs in the NeuroConv bench venv)."""
+    from neuroconv.datainterfaces import TiffImagingInterface
+
+    with AnonRssSampler() as sampler:
+        start = time.perf_counter()
+        interface = TiffImagingInterface(file_path=str(movie), sampling_frequency=RATE_HZ, verbose=False)
+        metadata = interface.get_metadata()
+        metadata["NWBFile"]["session_start_time"] = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+        interface.run_conversion(nwbfile_path=str(out), metadata=metadata, overwrite=True)
+        _fsync(out)
+        seconds = time.perf_counter() - start
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {"mode": "neuroconv", "seconds": seconds, "bytes": out.stat().st_size,
+            "peak_anon_mb": sampler.peak_kb / 1024, "cpu_seconds": usage.ru_utime + usage.ru_stime}
+
+
 def run_worker(mode: str, movie: Path, out: Path) -> dict:
     """One measurement in this process; returns seconds, output bytes and peak anonymous RSS."""
+    if mode == "neuroconv":
+        return run_neuroconv_worker(movie, out)
     import h5py
 
     from nwbtms.io.compression import DEFAULT_BUFFER_BYTES, buffer_frame_count, frame_chunk_shape
@@ -165,13 +191,20 @@ def parallel_headroom(workers: int = 2) -> float:
     return serial / threaded
 
 
-def measure(mode: str, movie: Path) -> dict:
+def measure(mode: str, movie: Path) -> dict | None:
+    """Run ``mode`` in a fresh subprocess; None when it cannot run here (NeuroConv venv absent)."""
     out = DATA_DIR / f"out_{mode}.{'h5' if mode.startswith('h5py') else 'nwb'}"
+    python = sys.executable
+    if mode == "neuroconv":
+        if not NEUROCONV_PYTHON.exists():
+            print(f"  neuroconv: skipped ({NEUROCONV_PYTHON} not found; `make bench-neuroconv-venv` creates it)")
+            return None
+        python = str(NEUROCONV_PYTHON)
     if out.exists():
         out.unlink()
     try:
-        result = subprocess.run([sys.executable, "-m", "bench.bench_imaging", "--worker", mode, str(movie), str(out)],
-                                check=True, capture_output=True, text=True)
+        result = subprocess.run([python, "-m", "bench.bench_imaging", "--worker", mode, str(movie), str(out)],
+                                check=True, capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
         return json.loads(result.stdout.strip().splitlines()[-1])
     finally:
         if out.exists():
@@ -198,7 +231,10 @@ def main(argv: list[str] | None = None) -> int:
           "(zlib, all cores vs one; < 1.8 means other processes hold the cores)", flush=True)
     results = {}
     for mode in args.modes.split(","):
-        results[mode] = r = measure(mode, movie)
+        r = measure(mode, movie)
+        if r is None:
+            continue
+        results[mode] = r
         print(f"{mode:>11}: {r['seconds']:7.2f} s  {movie_mb / r['seconds']:7.1f} MB/s  "
               f"output {r['bytes'] / 1e6:8.1f} MB  peak anon RSS {r['peak_anon_mb']:6.1f} MB  "
               f"cpu {r['cpu_seconds'] / r['seconds']:.2f} cores", flush=True)
@@ -212,8 +248,13 @@ def main(argv: list[str] | None = None) -> int:
         size = results["archive"]["bytes"] / results["h5py_gzip4"]["bytes"]
         print(f"archive / h5py gzip-4 speed:     {speed:.2f}x  (target >= 1.8)")
         print(f"archive / h5py gzip-4 size:      {size:.4f}  (target within 2%)")
-    worst = max(r["peak_anon_mb"] for m, r in results.items() if m in ("none", "archive", "fast"))
-    print(f"max peak anon RSS of profiles:   {worst:.0f} MB  (target <= 300)")
+    if "neuroconv" in results and "archive" in results:
+        nc = results["neuroconv"]
+        print(f"archive / NeuroConv defaults:    {nc['seconds'] / results['archive']['seconds']:.2f}x speed, "
+              f"NeuroConv peak anon RSS {nc['peak_anon_mb']:.0f} MB")
+    profiles = [r["peak_anon_mb"] for m, r in results.items() if m in ("none", "archive", "fast")]
+    if profiles:
+        print(f"max peak anon RSS of profiles:   {max(profiles):.0f} MB  (target <= 300)")
     return 0
 
 
