@@ -338,6 +338,21 @@ def raw_trace_series(
     )
 
 
+def raw_trace_series_per_segment(recording, channel: str, *, clock_offset_s: float = 0.0, **options) -> list:
+    """One streamed TimeSeries per segment (sweep) with samples: a multi-sweep recording is kept whole.
+
+    Names are ``daq_<channel>`` for a single segment and ``daq_<channel>_sweep<index>`` otherwise; other
+    keyword options go to :func:`raw_trace_series`.
+    """
+    segments = [seg for seg in recording.segments if seg.num_samples > 0]
+    base = f"daq_{_safe_name(channel)}"
+    return [
+        raw_trace_series(recording, channel, segment=seg.index, clock_offset_s=clock_offset_s,
+                         name=base if len(segments) == 1 else f"{base}_sweep{seg.index}", **options)
+        for seg in segments
+    ]
+
+
 def _safe_name(channel: str) -> str:
     cleaned = "".join(c if c.isalnum() or c in "_-" else "_" for c in channel)
     return cleaned.strip("_") or "channel"

@@ -132,11 +132,11 @@ def _pulse_tables(session, nwbfile, stimulation, protocols, protocol_rows, targe
 
 
 def _add_raw_traces(session: Session, nwbfile, assembled: AssembledSession, *, clock_offset_s: float) -> None:
-    """Trigger (and frame clock) channels of the pulse DAQ as streamed TimeSeries in acquisition.
+    """Trigger (and frame clock) channels of the pulse DAQ as streamed TimeSeries in acquisition, every sweep.
 
     The recording stays open until the file is written (the series stream from it) and is then closed.
     """
-    from nwbtms.nwb.pulses import raw_trace_series
+    from nwbtms.nwb.pulses import raw_trace_series_per_segment
     from nwbtms.session.stimulation import open_daq
 
     stim = session.stimulation
@@ -145,7 +145,8 @@ def _add_raw_traces(session: Session, nwbfile, assembled: AssembledSession, *, c
     assembled.closers.append(recording.close)
     for option in ("trigger_channel", "frame_clock_channel"):
         if options.get(option):
-            nwbfile.add_acquisition(raw_trace_series(recording, options[option], clock_offset_s=clock_offset_s))
+            for series in raw_trace_series_per_segment(recording, options[option], clock_offset_s=clock_offset_s):
+                nwbfile.add_acquisition(series)
 
 
 def _reconciliation_notes(stimulation) -> list[str]:

@@ -24,6 +24,7 @@ from nwbtms.nwb.pulses import (
     build_reconciliation_table,
     build_sessions_table,
     raw_trace_series,
+    raw_trace_series_per_segment,
     schedule_indices_from_reconciliation,
 )
 from nwbtms.nwb_write import write_nwbfile
@@ -247,4 +248,28 @@ def test_raw_trace_series_streams_a_daq_channel(tmp_path, tms_tables):
         assert ttl.data.dtype == np.uint8 and ttl.data[:].sum() == 100 and ttl.unit == "n.a."
     with pytest.raises(Exception, match="channels in this file"):
         raw_trace_series(recording, "nope")
+    recording.close()
+
+
+def test_every_sweep_of_a_multi_sweep_recording_is_kept(tmp_path, tms_tables):
+    from nwbtms.sources.daq import open_recording
+    from nwbtms.sources.daq.testing import write_wavesurfer
+
+    sweeps = [np.full((1, 1000), 100 * (i + 1), dtype=np.int16) for i in range(3)]
+    path = write_wavesurfer(tmp_path / "sweeps.h5", sweeps, sample_rate_hz=1000.0, channel_names=["trigger"],
+                            timestamps_s=[0.0, 5.0, 20.0], coefficients=[[0.0, 1.0, 0.0, 0.0]])
+    recording = open_recording(path)
+    series = raw_trace_series_per_segment(recording, "trigger", clock_offset_s=1.0, compression=None)
+    assert [s.name for s in series] == ["daq_trigger_sweep0", "daq_trigger_sweep1", "daq_trigger_sweep2"]
+    assert [s.starting_time for s in series] == [1.0, 6.0, 21.0]
+    nwbfile = new_nwbfile(tms_tables["coil"])
+    for one in series:
+        nwbfile.add_acquisition(one)
+    out = write_nwbfile(nwbfile, tmp_path / "sweeps.nwb")
+    with NWBHDF5IO(str(out), "r") as io:
+        read = io.read()
+        assert [float(read.acquisition[s.name].data[0]) for s in series] == [100.0, 200.0, 300.0]
+    single = raw_trace_series_per_segment(open_recording(write_wavesurfer(
+        tmp_path / "one.h5", sweeps[:1], sample_rate_hz=1000.0, channel_names=["trigger"])), "trigger")
+    assert [s.name for s in single] == ["daq_trigger"]
     recording.close()
