@@ -52,6 +52,9 @@ from nwbtms.sources.daq.base import DEFAULT_CHUNK_SAMPLES, Chunk, Recording, Seg
 #: section 2), longer than a biphasic pulse and its ringing (a few hundred microseconds).
 DEFAULT_REFRACTORY_S = 0.0005
 
+#: Block length of the first pass over a chunk (block maxima); a few KiB keeps it at memory speed.
+SCAN_BLOCK_SAMPLES = 4096
+
 #: Maximum number of samples kept for the automatic level estimate.
 LEVEL_SUBSAMPLE = 1 << 20
 
@@ -154,42 +157,90 @@ class _Schmitt:
             self.peaks[-1] = peak
             self.flat[-1] = self.rail is not None and bool(peak >= self.rail)
 
+    def _high_samples(self, values: np.ndarray) -> np.ndarray:
+        """Indices of the samples at or above the trigger level, in order.
+
+        Block maxima (one cheap pass) show the few blocks a pulse reaches; only those are compared
+        sample by sample.
+        """
+        n = values.shape[0]
+        full = n - n % SCAN_BLOCK_SAMPLES
+        parts = []
+        if full:
+            blocks = values[:full].reshape(-1, SCAN_BLOCK_SAMPLES)
+            hot = np.flatnonzero(blocks.max(axis=1) >= self.trigger)
+            if hot.size:
+                where = np.flatnonzero(blocks[hot] >= self.trigger)
+                parts.append(hot[where // SCAN_BLOCK_SAMPLES] * SCAN_BLOCK_SAMPLES + where % SCAN_BLOCK_SAMPLES)
+        if full < n:
+            parts.append(np.flatnonzero(values[full:] >= self.trigger) + full)
+        if not parts:
+            return np.empty(0, np.intp)
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+    def _reaches_rearm(self, values: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+        """Whether each non-empty stretch ``starts[k]:stops[k]`` (increasing, disjoint) reaches the re-arm level.
+
+        The first sample of a stretch settles most of them; the others take one minimum each.
+        """
+        reached = values[starts] <= self.rearm
+        open_ = np.flatnonzero(~reached)
+        if open_.size:
+            edges = np.stack([starts[open_], stops[open_]], axis=1).ravel()
+            if edges[-1] >= values.shape[0]:
+                edges = edges[:-1]
+            reached[open_] = np.minimum.reduceat(values, edges)[::2] <= self.rearm
+        return reached
+
     def feed(self, values: np.ndarray, start_sample: int) -> None:
         n = values.shape[0]
         if n == 0:
             return
-        above = values >= self.trigger
-        change = np.flatnonzero(above[1:] != above[:-1]) + 1
-        if change.size == 0 and not above[0]:  # the common case: nothing reaches the trigger level
+        high = self._high_samples(values)
+        if high.size == 0:  # the common case: nothing reaches the trigger level
             if not self.armed and values.min() <= self.rearm:
                 self.armed, self.open_pulse = True, False
             self.prev = values[-1]
             return
-        bounds = np.concatenate(([0], change, [n]))
-        first = 0 if above[0] else 1
-        hi_starts = bounds[first:-1:2]
-        hi_ends = bounds[first + 1 :: 2]
-        # One pass each: [gap before run 0, run 0, gap before run 1, run 1, ..., tail after the last run].
-        # An empty first gap makes reduceat return the run's first value (>= trigger > re-arm): not armed.
-        gap_starts = np.concatenate(([0], hi_ends[:-1]))
-        edges = np.stack([gap_starts, hi_starts], axis=1).ravel()
+        # Runs of consecutive samples at or above the trigger level: hi_starts[k]:hi_ends[k].
+        breaks = np.flatnonzero(np.diff(high) > 1) + 1
+        run_first = np.concatenate(([0], breaks))
+        hi_starts = high[run_first]
+        hi_ends = high[np.append(breaks - 1, high.size - 1)] + 1
+        run_peaks = np.maximum.reduceat(values[high], run_first)
+        # A run may start a pulse when the gap before it reaches the re-arm level (gap 0 starts at
+        # the chunk start; when run 0 starts there, its own first sample decides, as the trace does).
+        armed = np.empty(hi_starts.size, bool)
+        if hi_starts.size > 1:
+            armed[1:] = self._reaches_rearm(values, hi_ends[:-1], hi_starts[1:])
+        if self.armed:
+            armed[0] = True
+        elif hi_starts[0] == 0:
+            armed[0] = bool(values[:1] <= self.rearm)
+        else:
+            armed[0] = bool(values[: hi_starts[0]].min() <= self.rearm)
         tail = hi_ends[-1] < n
-        if tail:
-            edges = np.append(edges, hi_ends[-1])
-        lows = np.minimum.reduceat(values, edges)
-        run_peaks = np.maximum.reduceat(values, edges)[1::2][: hi_starts.size]
-        armed = lows[0 : 2 * hi_starts.size : 2] <= self.rearm
-        armed[0] |= self.armed
-        tail_armed = bool(tail and lows[-1] <= self.rearm)
+        tail_armed = bool(tail and self._reaches_rearm(values, hi_ends[-1:], np.asarray([n]))[0])
         candidates = np.flatnonzero(armed)
         onsets = self._onsets(values, hi_starts[candidates], start_sample) if candidates.size else []
         accepted = np.zeros(hi_starts.size, bool)
-        for c, onset in zip(candidates.tolist(), onsets, strict=True):
-            if onset - self.last_onset_sample >= self.refractory_samples:
-                self.last_onset_sample = onset
-                accepted[c] = True
-                self.onsets.append(self.segment.start_time_s + (onset - self.origin) / self.rate)
-                self.onset_segments.append(self.segment.index)
+        if (
+            onsets
+            and onsets[0] - self.last_onset_sample >= self.refractory_samples
+            and (len(onsets) == 1 or np.diff(onsets).min() >= self.refractory_samples)
+        ):  # the common case: every candidate is a new pulse
+            accepted[candidates] = True
+            self.last_onset_sample = onsets[-1]
+            base = self.segment.start_time_s
+            self.onsets.extend((base + (np.asarray(onsets) - self.origin) / self.rate).tolist())
+            self.onset_segments.extend([self.segment.index] * len(onsets))
+        else:
+            for c, onset in zip(candidates.tolist(), onsets, strict=True):
+                if onset - self.last_onset_sample >= self.refractory_samples:
+                    self.last_onset_sample = onset
+                    accepted[c] = True
+                    self.onsets.append(self.segment.start_time_s + (onset - self.origin) / self.rate)
+                    self.onset_segments.append(self.segment.index)
         # Runs before this chunk's first onset continue the previous pulse when it is still open
         # or when a debounced crossing merged them into it.
         owner = np.cumsum(accepted) - 1

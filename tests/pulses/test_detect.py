@@ -226,3 +226,34 @@ def test_automatic_levels_on_a_long_recording(tmp_path, onsets_s):
     assert len(found) == starts.size
     assert found.threshold == pytest.approx(5.0, abs=0.01)
     np.testing.assert_allclose(found.times_s, (starts - 0.5) / rate, atol=1e-9)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(min_value=0, max_value=2**32 - 1), chunk=st.sampled_from([4095, 4096, 4097, 12289, 1 << 20]))
+def test_chunks_longer_than_the_scan_block_agree_with_short_chunks(seed, chunk):
+    """Long chunks (block maxima first, then only hot blocks) find what short chunks find."""
+    from nwbtms.pulses.detect import SCAN_BLOCK_SAMPLES
+
+    rng = np.random.default_rng(seed)
+    n = 30000
+    x = rng.normal(0.0, 0.4, n)
+    starts = np.concatenate(
+        [
+            [SCAN_BLOCK_SAMPLES - 2, SCAN_BLOCK_SAMPLES - 1, SCAN_BLOCK_SAMPLES, 2 * SCAN_BLOCK_SAMPLES - 1],
+            rng.integers(0, n - 60, 30),
+        ]
+    )
+    for start in starts:
+        width = int(rng.integers(1, 25))
+        x[start : start + width] += rng.uniform(1.5, 4.0)
+        x[start + width : start + 3 * width] += np.linspace(1.2, 0.0, 2 * width)  # slow fall: re-arm later
+    for options in (
+        {"threshold": 1.0, "hysteresis": 0.6},
+        {"threshold": 1.0, "hysteresis": 0.0, "refractory_s": 0.0},
+        {},
+    ):
+        short = detect_pulses_in_array(x, RATE, chunk_samples=37, **options)
+        long = detect_pulses_in_array(x, RATE, chunk_samples=chunk, **options)
+        np.testing.assert_array_equal(long.times_s, short.times_s)
+        np.testing.assert_array_equal(long.amplitudes, short.amplitudes)
+        assert len(long) > 0

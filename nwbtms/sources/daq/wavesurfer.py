@@ -44,6 +44,25 @@ def _text_list(values) -> list[str]:
     return out
 
 
+def _open_without_chunk_cache(group: h5py.Group, name: str) -> h5py.Dataset:
+    """``group[name]``, opened so that reads of unfiltered chunked data bypass HDF5's chunk cache.
+
+    WaveSurfer chunks hold every channel ((channels, samples) blocks). Through the cache HDF5
+    copies each whole chunk to hand out one channel's row; without it, it reads only that row's
+    bytes (about 1/channels of the work). Filtered (compressed) data keep the default cache, which
+    saves decompressing a chunk once per channel read.
+    """
+    access = h5py.h5p.create(h5py.h5p.DATASET_ACCESS)
+    access.set_chunk_cache(1, 0, 1.0)  # (hash slots, bytes, preemption weight): no cache (0 slots means "default")
+    # Opened first with this access list: HDF5 shares one open dataset, so a handle opened
+    # earlier with the default list would keep its cache.
+    dataset = h5py.Dataset(h5py.h5d.open(group.id, name.encode(), dapl=access))
+    if dataset.chunks is not None and dataset.id.get_create_plist().get_nfilters() == 0:
+        return dataset
+    del dataset
+    return group[name]
+
+
 class WaveSurferRecording(Recording):
     """A WaveSurfer data file; sweeps are segments; the h5py file stays open until :meth:`close`."""
 
@@ -137,7 +156,8 @@ class WaveSurferRecording(Recording):
 
         channels: list[ChannelInfo] = []
         self._analog_row: dict[str, int] = {}
-        self._lut: dict[str, np.ndarray] = {}
+        self._scaling: dict[str, tuple[np.ndarray, float]] = {}  # (polynomial, highest power first; scale)
+        self._lut: dict[str, np.ndarray] = {}  # built on first use (65536 polynomial evaluations each)
         for row, i in enumerate(active_ai):
             name = ai_names[i]
             scale = ai_scales[i]
@@ -148,8 +168,7 @@ class WaveSurferRecording(Recording):
                     field=f"AIChannelScales[{name}]",
                     hint="the channel scale (V per native unit) must be finite and non-zero",
                 )
-            poly = coefficients[row][::-1]
-            self._lut[name] = int16_lookup_table(lambda counts, p=poly, s=scale: np.polyval(p, counts) / s)
+            self._scaling[name] = (coefficients[row][::-1], float(scale))
             self._analog_row[name] = row
             channels.append(ChannelInfo(name, "analog", ai_units[i] if i < len(ai_units) else "", len(channels)))
         self._digital_bit: dict[str, int] = {}
@@ -224,13 +243,20 @@ class WaveSurferRecording(Recording):
     # ------------------------------------------------------------------ reading
     def raw_lookup_table(self, channel_name: str) -> np.ndarray | None:
         info = self.channel(channel_name)
-        return self._lut[info.name] if info.kind == "analog" else None
+        return self._lookup(info.name) if info.kind == "analog" else None
+
+    def _lookup(self, name: str) -> np.ndarray:
+        """Count -> physical table of one analog channel, built on first use."""
+        if name not in self._lut:
+            poly, scale = self._scaling[name]
+            self._lut[name] = int16_lookup_table(lambda counts: np.polyval(poly, counts) / scale)
+        return self._lut[name]
 
     def _analog_scans(self, segment: int) -> h5py.Dataset:
         """``analogScans`` of one sweep, looked up once (h5py lookups cost more than small reads)."""
         cache = self.__dict__.setdefault("_scans_cache", {})
         if segment not in cache:
-            cache[segment] = self._h5[self._sweep_keys[segment]]["analogScans"]
+            cache[segment] = _open_without_chunk_cache(self._h5[self._sweep_keys[segment]], "analogScans")
         return cache[segment]
 
     def _read_raw(self, info: ChannelInfo, segment: int, start: int, stop: int) -> np.ndarray:
@@ -249,7 +275,7 @@ class WaveSurferRecording(Recording):
         group = self._h5[self._sweep_keys[segment]]
         if info.kind == "analog":
             raw = self._read_raw(info, segment, start, stop)
-            return self._lut[info.name][raw.view(np.uint16)]
+            return self._lookup(info.name)[raw.view(np.uint16)]
         if "digitalScans" not in group:
             raise SourceError(
                 "digital channel declared but the sweep has no digitalScans",

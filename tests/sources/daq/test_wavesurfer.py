@@ -112,3 +112,25 @@ def test_real_files(realdata):
                 )[len(channels) - 1]
             np.testing.assert_allclose(chunk.data, np.polyval(coeff[::-1], counts.astype(float)), rtol=1e-12)
             assert np.all(np.abs(chunk.data) < 10.5)  # volts within the +-10 V input range
+
+
+@pytest.mark.parametrize("compression", [None, "gzip"])
+def test_chunked_sweeps_read_exactly_with_or_without_the_chunk_cache(tmp_path, compression):
+    """Unfiltered chunks are read past HDF5's chunk cache (one row's bytes); values never change."""
+    from nwbtms.sources.daq.testing import write_header
+
+    rng = np.random.default_rng(3)
+    counts = rng.integers(-32768, 32767, size=(3, 5000), dtype=np.int16, endpoint=True)
+    path = tmp_path / "chunked.h5"
+    with h5py.File(path, "w") as h5:
+        write_header(h5, sample_rate_hz=1000.0, channel_names=["a", "b", "c"])
+        group = h5.create_group("sweep_0001")
+        group.create_dataset("analogScans", data=counts, chunks=(3, 700), compression=compression)
+        group["timestamp"] = np.zeros((1, 1))
+    with open_recording(path) as rec:
+        for row, name in enumerate(rec.channel_names):
+            raw = np.concatenate([c.data for c in rec.iter_raw_chunks(name, chunk_samples=333)])
+            np.testing.assert_array_equal(raw, counts[row])
+            np.testing.assert_array_equal(rec.read(name, start=650, stop=1460), _expected(counts[row, 650:1460], 1.0))
+        cache_bytes = rec._analog_scans(0).id.get_access_plist().get_chunk_cache()[1]
+    assert (cache_bytes == 0) == (compression is None)
