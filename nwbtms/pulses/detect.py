@@ -65,6 +65,9 @@ LEVEL_WINDOW_SAMPLES = 1 << 16
 #: Fewest subsampled values above mid-range that make a high level (else the maximum is used).
 LEVEL_MIN_HIGH_SAMPLES = 16
 
+#: Values per histogram step of the automatic level estimate (bounds its temporary copies: 2 MiB).
+HISTOGRAM_PIECE = 1 << 18
+
 #: Default hysteresis as a fraction of (high level - low level) when thresholds are automatic.
 HYSTERESIS_FRACTION = 0.25
 
@@ -290,11 +293,34 @@ def _levels_from(data: Iterable[np.ndarray], stride: int) -> tuple[float, float,
     return lo, hi, np.concatenate(picked)
 
 
+def _median_of_histogram(counts: np.ndarray, first_value: int) -> float:
+    """``np.median`` of the integers whose histogram is ``counts`` (bin k holds ``first_value + k``)."""
+    cumulative = np.cumsum(counts)
+    n = int(cumulative[-1])
+
+    def kth(k: int) -> int:  # k-th smallest value, 0-based
+        return first_value + int(np.searchsorted(cumulative, k, side="right"))
+
+    return float(kth(n // 2)) if n % 2 else (kth(n // 2 - 1) + kth(n // 2)) / 2
+
+
 def _split_levels(lo: float, hi: float, sample: np.ndarray) -> tuple[float, float | None] | None:
     """(low level, high level or None when too few samples lie in the upper half)."""
     if not hi > lo:
         return None
     middle = (lo + hi) / 2
+    if sample.dtype.kind in "iu" and sample.dtype.itemsize <= 2 and sample.size:
+        # Raw counts: the same medians from one histogram instead of masks and partial sorts.
+        first = int(sample.min())
+        span = int(sample.max()) - first + 1
+        counts = np.zeros(span, np.int64)
+        for start in range(0, sample.size, HISTOGRAM_PIECE):  # bincount works on intp: bounded copies
+            counts += np.bincount(sample[start : start + HISTOGRAM_PIECE].astype(np.intp) - first, minlength=span)
+        cut = min(max(math.floor(middle) - first + 1, 0), counts.size)  # bins [0, cut) hold values <= middle
+        lower_n, upper_n = int(counts[:cut].sum()), int(counts[cut:].sum())
+        low_level = _median_of_histogram(counts[:cut], first) if lower_n else lo
+        high_level = _median_of_histogram(counts[cut:], first + cut) if upper_n >= LEVEL_MIN_HIGH_SAMPLES else None
+        return low_level, high_level
     lower = sample[sample <= middle]
     upper = sample[sample > middle]
     low_level = float(np.median(lower)) if lower.size else lo
