@@ -31,8 +31,9 @@ levels (the 50 % level used for timing digital edges, IEEE 181-2011) and ``hyste
 to 25 % of their difference.
 
 For int16 recordings the comparisons run on raw counts (thresholds converted once through the
-reader's lookup table) and only reported samples are scaled, so detection costs about as much as
-reading the channel.
+reader's lookup table) and only reported samples are scaled. Each chunk is first reduced to block
+maxima (:data:`SCAN_BLOCK_SAMPLES`); only blocks that reach the trigger level are compared sample
+by sample, so a sparse trigger channel costs little more than reading it.
 """
 
 from __future__ import annotations
@@ -121,8 +122,9 @@ class _Schmitt:
 
     Work domain: values where a pulse goes up (negated for falling polarity), raw counts or
     physical values. ``to_physical`` maps work values back to the channel's (signed) unit.
-    Each chunk is handled with whole-array operations: runs above the trigger level, runs at or
-    below the re-arm level, and a short loop over the few candidate onsets.
+    Each chunk is handled with whole-array operations: the samples at or above the trigger level
+    (through block maxima), their runs, whether the gap before each run reaches the re-arm level,
+    and a loop over candidate onsets only when the debounce has to decide between them.
     """
 
     def __init__(

@@ -14,6 +14,10 @@ Layout (as h5py sees it; MATLAB wrote the arrays transposed):
 Scaling (as PyWaveSurfer does): volts at the ADC = polynomial of the counts with coefficients
 ``AIScalingCoefficients[channel]`` (constant term first); physical value = volts / channel scale
 (``AIChannelScales``, volts per native unit).
+
+Reading: unfiltered chunked ``analogScans`` are opened without HDF5's chunk cache, so reading one
+channel copies only that channel's bytes (:func:`_open_without_chunk_cache`); count -> physical
+tables are built per channel on first use.
 """
 
 from __future__ import annotations
