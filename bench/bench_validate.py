@@ -10,7 +10,11 @@ Each tool runs as its own process (wall time, CPU time and peak RSS from ``os.wa
 default profile (``tms``: every step, every element); NWB Inspector runs its dandi configuration. On a machine
 shared with other work the CPU-time ratio is the steadier of the two (both tools use one core).
 
-Run: ``python -m bench.bench_validate [--series 2000] [--timestamps-gb 1.0] [--pulses 90000]``.
+nwbtms validates the schema in a forked child beside object construction when a second core is free, so
+its wall time is below its CPU time; the CPU-time ratio shows the work itself.
+
+Run: ``python -m bench.bench_validate [--series 2000] [--timestamps-gb 1.0] [--pulses 90000]
+[--only series|timestamps|pulses ...] [--repeat N]``.
 """
 
 from __future__ import annotations
@@ -146,21 +150,38 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--series", type=int, default=2000, help="TimeSeries in the many-series file.")
     parser.add_argument("--timestamps-gb", type=float, default=1.0, help="Size of the timestamps dataset, GB.")
     parser.add_argument("--pulses", type=int, default=90_000, help="Pulses in the TMS file.")
+    parser.add_argument("--only", choices=["series", "timestamps", "pulses"], action="append", default=None,
+                        help="Run only this file (repeatable); default all three.")
+    parser.add_argument("--repeat", type=int, default=1, help="Runs of each comparison (ratios per run).")
     args = parser.parse_args(argv)
+    wanted = set(args.only or ["series", "timestamps", "pulses"])
     DATA.mkdir(parents=True, exist_ok=True)
     print("generating files (reused when present) ...", flush=True)
-    files = [
-        (f"{args.series} small TimeSeries", make_many_series(DATA / f"series_{args.series}.nwb", args.series)),
-        (f"{args.timestamps_gb:g} GB float64 timestamps",
-         make_big_timestamps(DATA / f"timestamps_{args.timestamps_gb:g}gb.nwb", args.timestamps_gb)),
-        (f"{args.pulses} TMS pulses", make_pulses_file(DATA / f"pulses_{args.pulses}.nwb", args.pulses)),
-    ]
-    results = [compare(label, path) for label, path in files]
-    met = results[0]["ratio"] <= 0.4 and results[1]["ours"][1] <= 300
-    print("targets (issue 7): many-series time ratio <= 0.4x; timestamps peak RSS <= 300 MB: "
-          + ("TARGETS MET" if met else "TARGETS MISSED"))
+    files = []
+    if "series" in wanted:
+        files.append(("series", f"{args.series} small TimeSeries",
+                      make_many_series(DATA / f"series_{args.series}.nwb", args.series)))
+    if "timestamps" in wanted:
+        files.append(("timestamps", f"{args.timestamps_gb:g} GB float64 timestamps",
+                      make_big_timestamps(DATA / f"timestamps_{args.timestamps_gb:g}gb.nwb", args.timestamps_gb)))
+    if "pulses" in wanted:
+        files.append(("pulses", f"{args.pulses} TMS pulses",
+                      make_pulses_file(DATA / f"pulses_{args.pulses}.nwb", args.pulses)))
+    results: dict[str, list[dict]] = {}
+    for _ in range(max(1, args.repeat)):
+        for key, label, path in files:
+            results.setdefault(key, []).append(compare(label, path))
+    met = True
+    targets = []
+    if "series" in results:  # every run must meet it, not the best one
+        met &= max(r["ratio"] for r in results["series"]) <= 0.4
+        targets.append("many-series time ratio <= 0.4x")
+    if "timestamps" in results:
+        met &= max(r["ours"][1] for r in results["timestamps"]) <= 300
+        targets.append("timestamps peak RSS <= 300 MB")
+    print(f"targets (issue 7): {'; '.join(targets) or 'none run'}: " + ("TARGETS MET" if met else "TARGETS MISSED"))
     return 0 if met else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -110,6 +110,9 @@ class FileContext:
     cached_namespaces: dict[str, str] = field(default_factory=dict)
     #: check IDs the configuration skips (NWB Inspector checks among them are not run at all)
     config_skip: frozenset[str] = frozenset()
+    #: schema validation may run in a forked child (runner); the pending validation, once started
+    concurrent_schema: bool = False
+    pending_schema: Any = None
     _hierarchies: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     @property

@@ -51,6 +51,9 @@ class RunOptions:
     fast: bool = False
     chunk_elements: int = CHUNK_ELEMENTS
     config: ValidationConfig = field(default_factory=ValidationConfig)
+    #: schema validation in a forked child beside object construction (when a second core is free); off when
+    #: files are already validated in parallel processes
+    concurrent_schema: bool = True
 
 
 def guarded(owner: CheckInfo, run: Callable[[], Iterable[Hit]]) -> Iterator[Hit]:
@@ -129,8 +132,8 @@ def _report_steps(ctx: FileContext) -> Iterator[Hit]:
         yield from guarded(REPORT_CELL_TYPES, lambda: completeness.check_roi_cell_types(ctx.nwbfile))
 
 
-def _file_hits(ctx: FileContext, result: FileResult) -> Iterator[Hit]:
-    """The eight steps for one open HDF5 file."""
+def _file_hits(ctx: FileContext, result: FileResult) -> Iterator[Hit | schema.PendingSchema]:
+    """The eight steps for one open HDF5 file (schema validation as a pending result in its place)."""
     h5 = ctx.h5
     result.identifier = _attr_text(h5, "identifier")
     result.nwb_version = _attr_text(h5, "nwb_version", attribute=True)
@@ -159,7 +162,10 @@ def _file_hits(ctx: FileContext, result: FileResult) -> Iterator[Hit]:
     result.namespaces = dict(ctx.cached_namespaces)
     result.ndx_tms_version = ctx.cached_namespaces.get("ndx-tms")
     if ctx.io is not None:
-        yield from guarded(NWB_OPEN, lambda: schema.validate_schema(ctx))
+        # schema validation runs beside object construction and the later steps when a second core is free;
+        # its hits keep their place in the file's findings (validate_file collects them at the end)
+        ctx.pending_schema = schema.PendingSchema(ctx, concurrent=ctx.concurrent_schema)
+        yield ctx.pending_schema
         yield from guarded(NWB_OPEN, lambda: schema.build_objects(ctx))
     if ctx.nwbfile is not None and not ctx.fast:
         from nwbtms.validate.checks import inspector
@@ -212,12 +218,20 @@ def validate_file(path: str, options: RunOptions) -> FileResult:
             result.opened = True
             ctx = FileContext(path=path, profile=options.profile, fast=options.fast,
                               chunk_elements=options.chunk_elements, h5=h5,
-                              config_skip=frozenset(options.config.skip))
-            for hit in _file_hits(ctx, result):
-                hits.append(hit)
+                              config_skip=frozenset(options.config.skip),
+                              concurrent_schema=options.concurrent_schema)
+            items = list(_file_hits(ctx, result))  # the pending schema hits are collected last, in their place
+            for item in items:
+                if isinstance(item, schema.PendingSchema):
+                    hits.extend(guarded(NWB_OPEN, item.hits))
+                else:
+                    hits.append(item)
     except Exception as exc:
         hits.append(INTERNAL.hit(f"{type(exc).__name__}: {exc}"))
     finally:
+        pending = getattr(ctx, "pending_schema", None)
+        if pending is not None:
+            pending.cancel()
         for closing in (getattr(ctx, "io", None), h5):
             if closing is not None:
                 try:
@@ -315,7 +329,8 @@ def validate_paths(
     if jobs < 1:
         raise InputError(f"jobs must be >= 1, got {jobs}", field="jobs")
     files = collect_files(paths)
-    options = RunOptions(profile=profile, fast=fast, chunk_elements=chunk_elements, config=cfg)
+    options = RunOptions(profile=profile, fast=fast, chunk_elements=chunk_elements, config=cfg,
+                         concurrent_schema=jobs == 1 or len(files) == 1)
     if jobs == 1 or len(files) == 1:
         results = [validate_file(f, options) for f in progress(files, total=len(files), desc="validate",
                                                                  unit="file", quiet=quiet)]

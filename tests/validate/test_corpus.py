@@ -341,3 +341,20 @@ def test_small_slices_find_the_same_problems(corpus):
                       for f in findings if not f.check_id.startswith("inspector."))
 
     assert key(sliced.findings) == key(f for f in report.findings if f.file in {str(p) for p in files})
+
+
+def test_schema_validation_beside_object_construction_reports_the_same(corpus):
+    """One worker validates the schema in a forked child while the objects are built (when a second core is
+    free): its findings equal those of the serial run of the corpus (2 jobs), in the same order per file."""
+    paths, report = corpus
+    files = [paths[name] for name in ("schema", "complete", "series_nan")]
+    beside = validate_paths(files, jobs=1)
+
+    def key(findings, path):
+        return [(f.check_id, f.severity, f.location, f.index, f.count, f.message, f.hint)
+                for f in findings if f.file == str(path)]
+
+    for path in files:
+        assert key(beside.findings, path) == key(report.findings, path)
+    schema_messages = [f.message for f in beside.findings if f.check_id == "nwb.schema"]
+    assert schema_messages and not any("could not run" in m for m in schema_messages)

@@ -9,6 +9,9 @@ written by one converter resolve them once per process.
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import signal
 import warnings
 from collections.abc import Iterator
 
@@ -99,3 +102,82 @@ def build_objects(ctx: FileContext) -> Iterator[Hit]:
     except Exception as exc:
         message = str(exc).splitlines()[0] if str(exc) else ""
         yield NWB_BUILD.hit(f"pynwb could not build the objects: {type(exc).__name__}: {message}")
+
+
+def second_core_free() -> bool:
+    """True when this process may use a second CPU core and can fork (Linux, macOS)."""
+    if not hasattr(os, "fork"):
+        return False
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return cores >= 2
+
+
+class PendingSchema:
+    """Schema validation of the builders already read, running in a forked child beside object construction.
+
+    hdmf's validator and object construction only read the builders (validation ran first when serial, so the
+    child sees the same builders). The child sends ``(message, location)`` of every hit back as JSON; when it
+    cannot be started, fails or sends nothing readable, :meth:`hits` validates here instead, so the findings
+    never depend on the child.
+    """
+
+    def __init__(self, ctx: FileContext, *, concurrent: bool) -> None:
+        self._ctx = ctx
+        self._pid: int | None = None
+        self._read_fd: int | None = None
+        if concurrent and second_core_free():
+            self._fork()
+
+    def _fork(self) -> None:
+        read_fd, write_fd = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read_fd)
+            os.close(write_fd)
+            return
+        if pid == 0:  # child: validate, send the hits, leave without running any cleanup of the parent's state
+            status = 1
+            try:
+                os.close(read_fd)
+                payload = json.dumps([[h.message, h.location] for h in validate_schema(self._ctx)]).encode()
+                with os.fdopen(write_fd, "wb") as out:
+                    out.write(payload)
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write_fd)
+        self._pid, self._read_fd = pid, read_fd
+
+    def hits(self) -> Iterator[Hit]:
+        """The hits of schema validation (waits for the child)."""
+        pairs = None
+        if self._pid is not None:
+            with os.fdopen(self._read_fd, "rb") as src:
+                self._read_fd = None
+                payload = src.read()
+            _, status = os.waitpid(self._pid, 0)
+            self._pid = None
+            if os.waitstatus_to_exitcode(status) == 0:
+                try:
+                    pairs = json.loads(payload)
+                except ValueError:
+                    pairs = None
+        if pairs is None:
+            yield from validate_schema(self._ctx)
+            return
+        for message, location in pairs:
+            yield NWB_SCHEMA.hit(message, location=location)
+
+    def cancel(self) -> None:
+        """Stop and reap a child whose hits were not collected (the run failed before)."""
+        if self._read_fd is not None:
+            os.close(self._read_fd)
+            self._read_fd = None
+        if self._pid is not None:
+            try:
+                os.kill(self._pid, signal.SIGKILL)
+                os.waitpid(self._pid, 0)
+            except OSError:
+                pass
+            self._pid = None
