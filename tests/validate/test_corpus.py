@@ -343,13 +343,7 @@ def test_small_slices_find_the_same_problems(corpus):
     assert key(sliced.findings) == key(f for f in report.findings if f.file in {str(p) for p in files})
 
 
-def test_schema_validation_beside_object_construction_reports_the_same(corpus):
-    """One worker validates the schema in a forked child while the objects are built (when a second core is
-    free): its findings equal those of the serial run of the corpus (2 jobs), in the same order per file."""
-    paths, report = corpus
-    files = [paths[name] for name in ("schema", "complete", "series_nan")]
-    beside = validate_paths(files, jobs=1)
-
+def _same_findings_as_serial(report, beside, files) -> None:
     def key(findings, path):
         return [(f.check_id, f.severity, f.location, f.index, f.count, f.message, f.hint)
                 for f in findings if f.file == str(path)]
@@ -358,3 +352,24 @@ def test_schema_validation_beside_object_construction_reports_the_same(corpus):
         assert key(beside.findings, path) == key(report.findings, path)
     schema_messages = [f.message for f in beside.findings if f.check_id == "nwb.schema"]
     assert schema_messages and not any("could not run" in m for m in schema_messages)
+
+
+@pytest.mark.parametrize("child_fails", [False, True], ids=["child", "child-fails"])
+def test_schema_validation_beside_object_construction_reports_the_same(corpus, monkeypatch, child_fails):
+    """One worker validates the schema in a forked child while the objects are built (when a second core is
+    free): its findings equal those of the serial run of the corpus (2 jobs), in the same order per file; a
+    child that fails before sending its hits changes nothing (the parent validates itself)."""
+    from nwbtms.validate.checks import schema
+
+    if not schema.second_core_free():
+        pytest.skip("needs fork and a second core")
+    paths, report = corpus
+    files = [paths[name] for name in ("schema", "complete", "series_nan")]
+    forks = []
+    fork = schema.PendingSchema._fork
+    monkeypatch.setattr(schema.PendingSchema, "_fork", lambda self: (forks.append(1), fork(self)))
+    if child_fails:  # raises in the child only: the parent never serialises hits
+        monkeypatch.setattr(schema.json, "dumps", lambda *_a, **_k: 1 / 0)
+    beside = validate_paths(files, jobs=1)
+    assert len(forks) == len(files)
+    _same_findings_as_serial(report, beside, files)

@@ -105,8 +105,11 @@ def build_objects(ctx: FileContext) -> Iterator[Hit]:
 
 
 def second_core_free() -> bool:
-    """True when this process may use a second CPU core and can fork (Linux, macOS)."""
-    if not hasattr(os, "fork"):
+    """True when this process may use a second CPU core and can fork safely: fork exists (Linux, macOS) and no
+    other thread runs (a lock held by another thread, e.g. h5py's, would stay locked forever in the child)."""
+    import threading
+
+    if not hasattr(os, "fork") or threading.active_count() > 1:
         return False
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return cores >= 2
