@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+
+from bench._memory import self_peak_rss_mb
 
 RATE_HZ = 20000.0
 CHANNELS = 8
@@ -81,8 +82,8 @@ def make_file(minutes: float) -> tuple[Path, int]:
 
 
 def peak_rss_mb() -> float:
-    """Peak resident memory of this process (ru_maxrss is KiB on Linux)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Peak resident memory of this process image (VmHWM; ru_maxrss would include the parent's peak)."""
+    return self_peak_rss_mb()
 
 
 def worker(mode: str, path: Path) -> dict:

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,6 +24,8 @@ from pathlib import Path
 
 import h5py
 import numpy as np
+
+from bench._memory import run_with_peak_rss
 
 N_SESSIONS = 150  # x 600 pulses = 90,000
 N_FRAMES = 4000
@@ -205,29 +205,16 @@ def run(folder: Path) -> None:
     print(f"ratio report / baseline:                    {report_s / baseline:.1f}x")
 
     html = folder / "course.html"
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    started = time.perf_counter()
-    subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from nwbtms.cli import main; main()",
-            "-q",
-            "report",
-            str(path),
-            "-o",
-            str(html),
-            "--overwrite",
-            "--no-validate",
-        ],
-        check=True,
+    code, cli_s, peak_mib = run_with_peak_rss(
+        [sys.executable, "-c", "from nwbtms.cli import main; main()", "-q", "report", str(path), "-o", str(html),
+         "--overwrite", "--no-validate"],
     )
-    cli_s = time.perf_counter() - started
-    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    if code:
+        raise RuntimeError(f"nwbtms report exited {code}")
     movie_mib = N_FRAMES * FRAME_SHAPE[0] * FRAME_SHAPE[1] * 2 / 2**20
     print(
         f"nwbtms report CLI (with interpreter start):  {cli_s:.2f} s, peak RSS {peak_mib:.0f} MiB "
-        f"(movie alone is {movie_mib:.0f} MiB uncompressed){'' if before == 0 else ' [children max]'}"
+        f"(movie alone is {movie_mib:.0f} MiB uncompressed)"
     )
     print(f"page: {html} ({html.stat().st_size / 1024:.0f} KiB)")
 

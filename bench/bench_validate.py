@@ -21,14 +21,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
+import resource
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import h5py
 import numpy as np
+
+from bench._memory import run_with_peak_rss
 
 DATA = Path(__file__).resolve().parent / "_data"
 BIN = Path(sys.executable).parent
@@ -124,12 +125,15 @@ def make_pulses_file(path: Path, n_pulses: int) -> Path:
 
 
 def run(command: list[str]) -> tuple[float, float, int, float]:
-    """Wall time (s), peak RSS (MB), exit code and CPU time (s, user + system) of ``command`` as a child."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - started
-    return wall, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime
+    """Wall time (s), peak RSS (MB), exit code and CPU time (s, user + system) of ``command`` as a child.
+
+    Peak RSS is the child's own VmHWM (``bench._memory``): ru_maxrss would include this process's peak.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    code, wall, peak_mb = run_with_peak_rss(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, peak_mb, code, cpu
 
 
 def compare(label: str, path: Path) -> dict:

@@ -278,7 +278,7 @@ def test_mismatched_suite2p_arrays_leave_no_output(tmp_path):
 
 
 _MEMORY_SCRIPT = """
-import datetime as dt, resource, sys
+import datetime as dt, sys
 import numpy as np, psutil
 from pynwb import NWBFile
 from nwbtms.nwb.imaging import add_imaging_plane, add_two_photon_series, write_nwbfile_with_movies
@@ -301,7 +301,9 @@ plane = add_imaging_plane(nwbfile, source, indicator="GCaMP6f", location="PL", e
 pending = add_two_photon_series(nwbfile, source, imaging_plane=plane, profile=sys.argv[1])
 before = psutil.Process().memory_info().rss
 write_nwbfile_with_movies(nwbfile, sys.argv[2], [pending], quiet=True)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
+# VmHWM is this process image's own peak; ru_maxrss would include the parent's peak inherited across exec
+with open("/proc/self/status") as status:
+    peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) * 1024
 print(peak - before)
 """
 
