@@ -343,33 +343,49 @@ def test_small_slices_find_the_same_problems(corpus):
     assert key(sliced.findings) == key(f for f in report.findings if f.file in {str(p) for p in files})
 
 
-def _same_findings_as_serial(report, beside, files) -> None:
-    def key(findings, path):
-        return [(f.check_id, f.severity, f.location, f.index, f.count, f.message, f.hint)
-                for f in findings if f.file == str(path)]
+_BESIDE_SCRIPT = """
+import json, sys
+from nwbtms.validate import validate_paths
+from nwbtms.validate.checks import schema
 
-    for path in files:
-        assert key(beside.findings, path) == key(report.findings, path)
-    schema_messages = [f.message for f in beside.findings if f.check_id == "nwb.schema"]
-    assert schema_messages and not any("could not run" in m for m in schema_messages)
+child_fails, files = sys.argv[1] == "1", sys.argv[2:]
+dumps = json.dumps  # schema.json is the json module: keep the real dumps for our own output
+assert schema.second_core_free(), "a fresh process on this machine must be allowed to fork"
+forks = []
+fork = schema.PendingSchema._fork
+schema.PendingSchema._fork = lambda self: (forks.append(1), fork(self))[1]
+if child_fails:  # raises in the child only: the parent never serialises hits
+    schema.json.dumps = lambda *_a, **_k: 1 / 0
+report = validate_paths(files, jobs=1)
+rows = [[f.file, f.check_id, str(f.severity), f.location, f.index, f.count, f.message, f.hint]
+        for f in report.findings]
+sys.stdout.write(dumps({"forks": len(forks), "findings": rows}))
+"""
 
 
 @pytest.mark.parametrize("child_fails", [False, True], ids=["child", "child-fails"])
-def test_schema_validation_beside_object_construction_reports_the_same(corpus, monkeypatch, child_fails):
+def test_schema_validation_beside_object_construction_reports_the_same(corpus, child_fails):
     """One worker validates the schema in a forked child while the objects are built (when a second core is
     free): its findings equal those of the serial run of the corpus (2 jobs), in the same order per file; a
-    child that fails before sending its hits changes nothing (the parent validates itself)."""
-    from nwbtms.validate.checks import schema
+    child that fails before sending its hits changes nothing (the parent validates itself). Runs in a fresh
+    process: forking is only allowed while no other thread runs, which a long test session cannot promise."""
+    import json
+    import os
+    import subprocess
+    import sys
 
-    if not schema.second_core_free():
+    if not hasattr(os, "fork") or len(os.sched_getaffinity(0)) < 2:
         pytest.skip("needs fork and a second core")
     paths, report = corpus
-    files = [paths[name] for name in ("schema", "complete", "series_nan")]
-    forks = []
-    fork = schema.PendingSchema._fork
-    monkeypatch.setattr(schema.PendingSchema, "_fork", lambda self: (forks.append(1), fork(self)))
-    if child_fails:  # raises in the child only: the parent never serialises hits
-        monkeypatch.setattr(schema.json, "dumps", lambda *_a, **_k: 1 / 0)
-    beside = validate_paths(files, jobs=1)
-    assert len(forks) == len(files)
-    _same_findings_as_serial(report, beside, files)
+    files = [str(paths[name]) for name in ("schema", "complete", "series_nan")]
+    run = subprocess.run([sys.executable, "-c", _BESIDE_SCRIPT, "1" if child_fails else "0", *files],
+                         capture_output=True, text=True, check=False, timeout=300)
+    assert run.returncode == 0, run.stderr
+    beside = json.loads(run.stdout)
+    assert beside["forks"] == len(files)
+    for path in files:
+        serial = [[f.file, f.check_id, str(f.severity), f.location, f.index, f.count, f.message, f.hint]
+                  for f in report.findings if f.file == path]
+        assert [row for row in beside["findings"] if row[0] == path] == serial
+    schema_messages = [row[6] for row in beside["findings"] if row[1] == "nwb.schema"]
+    assert schema_messages and not any("could not run" in m for m in schema_messages)
