@@ -17,7 +17,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pyabf
+
+with np.printoptions():  # importing pyabf sets numpy's global print options (threshold=5); keep the user's
+    import pyabf
 
 from nwbtms.errors import SourceError
 from nwbtms.sources.daq.base import ChannelInfo, Recording, Segment, check_sample_rate, int16_lookup_table

@@ -16,6 +16,7 @@ import warnings
 from collections.abc import Iterator
 
 import h5py
+import numpy as np
 
 from nwbtms.validate.context import FileContext
 from nwbtms.validate.registry import NWB_BUILD, NWB_SCHEMA, Hit
@@ -93,10 +94,16 @@ def validate_schema(ctx: FileContext) -> Iterator[Hit]:
                              location=location)
 
 
+#: numpy's documented default print options (numpy.set_printoptions).
+NUMPY_DEFAULT_PRINT = dict(precision=8, threshold=1000, edgeitems=3, linewidth=75, suppress=False)
+
+
 def build_objects(ctx: FileContext) -> Iterator[Hit]:
     """Build the pynwb objects into ``ctx.nwbfile`` (from the builders already read); a failure is one hit."""
     try:
-        with warnings.catch_warnings():
+        # numpy's default print options, whatever the caller set: hdmf puts array reprs into its error
+        # messages, and findings must not depend on global state.
+        with warnings.catch_warnings(), np.printoptions(**NUMPY_DEFAULT_PRINT):
             warnings.simplefilter("ignore")
             ctx.nwbfile = ctx.io.read()
     except Exception as exc:

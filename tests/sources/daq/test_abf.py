@@ -56,3 +56,13 @@ def test_real_files(realdata):
                 reference.setSweep(sweeps - 1, channel=index)
                 chunk = next(rec.iter_chunks(channels[index], segment=sweeps - 1, chunk_samples=1000))
                 np.testing.assert_array_equal(chunk.data, reference.sweepY[:1000].astype(np.float64))
+
+
+def test_importing_the_reader_leaves_numpy_print_options_alone():
+    import subprocess
+    import sys
+
+    script = ("import numpy as np; before = np.get_printoptions(); import nwbtms.sources.daq.abf; "
+              "assert np.get_printoptions() == before, np.get_printoptions()")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
