@@ -100,15 +100,19 @@ NUMPY_DEFAULT_PRINT = dict(precision=8, threshold=1000, edgeitems=3, linewidth=7
 
 def build_objects(ctx: FileContext) -> Iterator[Hit]:
     """Build the pynwb objects into ``ctx.nwbfile`` (from the builders already read); a failure is one hit."""
-    try:
-        # numpy's default print options, whatever the caller set: hdmf puts array reprs into its error
-        # messages, and findings must not depend on global state.
-        with warnings.catch_warnings(), np.printoptions(**NUMPY_DEFAULT_PRINT):
-            warnings.simplefilter("ignore")
-            ctx.nwbfile = ctx.io.read()
-    except Exception as exc:
-        message = str(exc).splitlines()[0] if str(exc) else ""
-        yield NWB_BUILD.hit(f"pynwb could not build the objects: {type(exc).__name__}: {message}")
+    # numpy's default print options, whatever the caller set (pyabf, for one, lowers the threshold at import):
+    # hdmf puts array reprs into its error messages, formatted when the message is read, and findings must
+    # not depend on global state.
+    with np.printoptions(**NUMPY_DEFAULT_PRINT):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ctx.nwbfile = ctx.io.read()
+            return
+        except Exception as exc:
+            message = str(exc).splitlines()[0] if str(exc) else ""
+            problem = f"pynwb could not build the objects: {type(exc).__name__}: {message}"
+    yield NWB_BUILD.hit(problem)
 
 
 def second_core_free() -> bool:
