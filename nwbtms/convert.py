@@ -216,9 +216,7 @@ def _fast_validate(path: Path) -> tuple[list, int]:
 def _convert(session, target: Path, result: ConversionResult, *, overwrite: bool, quiet: bool,
              compression: str | None) -> None:
     """Read, build and write (atomically)."""
-    from pynwb import NWBHDF5IO
-
-    from nwbtms.io.atomic import atomic_output
+    from nwbtms.nwb_write import write_nwbfile
     from nwbtms.session.assemble import assemble_session
 
     assembled = assemble_session(session, quiet=quiet, compression=compression)
@@ -226,11 +224,11 @@ def _convert(session, target: Path, result: ConversionResult, *, overwrite: bool
         setattr(result, name, value)
     result.notes.extend(note for note in dict.fromkeys(assembled.notes) if note not in result.notes)  # once each
     try:
-        with atomic_output(target, overwrite=overwrite) as tmp:
-            with NWBHDF5IO(str(tmp), mode="w") as io:
-                io.write(assembled.nwbfile)
-                assembled.fill(quiet=quiet)
+        def fill_then_hook() -> None:
+            assembled.fill(quiet=quiet)
             _test_hook()
+
+        write_nwbfile(assembled.nwbfile, target, overwrite=overwrite, after_write=fill_then_hook)
     finally:
         assembled.close()
 

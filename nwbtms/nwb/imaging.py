@@ -27,12 +27,11 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 from hdmf.backends.hdf5 import H5DataIO
 from hdmf.common import DynamicTable, VectorData
-from pynwb import NWBHDF5IO, NWBFile
+from pynwb import NWBFile
 from pynwb.ophys import ImagingPlane, OpticalChannel, TwoPhotonSeries
 
 from nwbtms.errors import InputError
 from nwbtms.imaging.clock import ClockFit, to_session_clock
-from nwbtms.io.atomic import atomic_output
 from nwbtms.io.compression import (
     DEFAULT_BUFFER_BYTES,
     CompressionProfile,
@@ -41,6 +40,7 @@ from nwbtms.io.compression import (
     get_profile,
     write_frames,
 )
+from nwbtms.nwb_write import write_nwbfile
 from nwbtms.progress import progress
 
 
@@ -321,9 +321,8 @@ def write_nwbfile_with_movies(
     SourceError
         A source yields frames of another shape or fewer frames than declared.
     """
-    path = Path(path)
-    with atomic_output(path, overwrite=overwrite) as tmp, NWBHDF5IO(str(tmp), mode="w") as io:
-        io.write(nwbfile)
-        frames = fill_movies(movies, quiet=quiet)
+    frames: dict[str, int] = {}
+    path = write_nwbfile(nwbfile, path, overwrite=overwrite,
+                         after_write=lambda: frames.update(fill_movies(movies, quiet=quiet)))
     notes = sorted({m.profile.reader_note for m in movies if m.profile.reader_note})
     return MovieWriteResult(path=path, frames_written=frames, reader_notes=notes)
