@@ -8,7 +8,12 @@ come from pyabf's ``_dataGain`` / ``_dataOffset`` (private attributes; the real-
 the result with pyabf's own fully loaded data, so a pyabf change that breaks this is caught).
 
 Episodic files: each sweep is a segment starting at ``sweep * sweepIntervalSec``; gap-free files
-have one segment. Channels are the ADC inputs (``adcNames``, ``adcUnits``); ABF has no digital
+have one segment. Event-driven variable-length files (``nOperationMode`` 1) store each sweep's start
+and length in the ABF2 synch array section (``lStart``, ``lLength`` in multiplexed samples), as pyabf
+reads them: each entry is a segment of ``lLength // channelCount`` samples starting at ``lStart``
+``fSynchTimeUnit`` microseconds (in samples when ``fSynchTimeUnit`` is 0, as pyabf always assumes).
+ABF1 event-driven files are refused: pyabf does not read their synch array, so sweep boundaries are
+unknown. Channels are the ADC inputs (``adcNames``, ``adcUnits``); ABF has no digital
 input channels (digital outputs and tags are not samples).
 """
 
@@ -55,7 +60,8 @@ class AbfRecording(Recording):
         points_per_channel = int(abf.dataPointCount) // channel_count
         sweep_points = int(abf.sweepPointCount)
         sweep_count = int(abf.sweepCount)
-        if sweep_points * sweep_count > points_per_channel or sweep_points <= 0:
+        variable = _variable_sweeps(abf, path, channel_count, rate, points_per_channel)
+        if variable is None and (sweep_points * sweep_count > points_per_channel or sweep_points <= 0):
             raise SourceError(
                 f"{sweep_count} sweeps of {sweep_points} points do not fit {points_per_channel} points",
                 file=path,
@@ -68,7 +74,12 @@ class AbfRecording(Recording):
             offset=int(abf.dataByteStart),
             shape=(points_per_channel, channel_count),
         )
-        self._sweep_points = sweep_points
+        if variable is None:
+            interval_s = float(abf.sweepIntervalSec or abf.sweepLengthSec)
+            segments = [Segment(i, i * interval_s, sweep_points) for i in range(sweep_count)]
+            self._bases = [i * sweep_points for i in range(sweep_count)]
+        else:
+            segments, self._bases = variable
         self._gain = [float(g) for g in abf._dataGain]
         self._offset = [float(o) for o in abf._dataOffset]
         self._int16 = dtype == np.int16
@@ -76,8 +87,6 @@ class AbfRecording(Recording):
             ChannelInfo(str(name), "analog", str(unit), i)
             for i, (name, unit) in enumerate(zip(abf.adcNames, abf.adcUnits, strict=False))
         ]
-        interval_s = float(abf.sweepIntervalSec or abf.sweepLengthSec)
-        segments = [Segment(i, i * interval_s, sweep_points) for i in range(sweep_count)]
         start = abf.abfDateTime if getattr(abf.abfDateTime, "tzinfo", None) else None
         super().__init__(
             path=path,
@@ -88,6 +97,7 @@ class AbfRecording(Recording):
             start_datetime=start,
             metadata={
                 "version": abf.abfVersionString,
+                "operation_mode": int(abf.nOperationMode),
                 "abf_datetime_local": str(abf.abfDateTime),
                 "protocol": getattr(abf, "protocol", ""),
                 "tag_times_s": list(getattr(abf, "tagTimesSec", []) or []),
@@ -106,7 +116,7 @@ class AbfRecording(Recording):
         )
 
     def _read_raw(self, info: ChannelInfo, segment: int, start: int, stop: int) -> np.ndarray:
-        base = segment * self._sweep_points
+        base = self._bases[segment]
         return np.array(self._data[base + start : base + stop, info.index])
 
     def _read(self, info: ChannelInfo, segment: int, start: int, stop: int) -> np.ndarray:
@@ -118,3 +128,44 @@ class AbfRecording(Recording):
 
     def close(self) -> None:
         self._data = None  # the memory map closes when the last view goes
+
+
+#: ``nOperationMode`` of event-driven acquisition with variable-length sweeps (ABF file format docs).
+EVENT_DRIVEN_VARIABLE_LENGTH = 1
+
+
+def _variable_sweeps(abf, path: Path, channel_count: int, rate: float,
+                     points_per_channel: int) -> tuple[list[Segment], list[int]] | None:
+    """Segments and data offsets (samples per channel) of a variable-length file; None for fixed sweeps."""
+    mode = int(abf.nOperationMode)
+    synch = getattr(abf, "_synchArraySection", None)
+    if synch is None:  # ABF1: pyabf does not read the synch array
+        if mode == EVENT_DRIVEN_VARIABLE_LENGTH:
+            raise SourceError(
+                "ABF1 event-driven recording with variable-length sweeps: the sweep boundaries are in the "
+                "ABF1 synch array, which is not read, so samples cannot be assigned to sweeps",
+                file=path, field="nOperationMode",
+                hint="convert the file to ABF2 in Clampfit (File > Save As) and read that file",
+            )
+        return None
+    lengths = [int(n) for n in synch.lLength]
+    if mode != EVENT_DRIVEN_VARIABLE_LENGTH and (int(abf.sweepCount) <= 1 or len(set(lengths)) <= 1):
+        return None
+    if not lengths:
+        raise SourceError("event-driven recording without a synch array (sweep starts and lengths)",
+                          file=path, field="SynchArraySection",
+                          hint="the header is damaged; re-export the file from Clampex/Clampfit")
+    if any(n <= 0 or n % channel_count for n in lengths) or sum(lengths) != points_per_channel * channel_count:
+        raise SourceError(
+            f"synch array lengths (sum {sum(lengths)}) do not split the {points_per_channel * channel_count} "
+            f"stored points into sweeps of whole multiplexed samples", file=path, field="SynchArraySection/lLength",
+            hint="the file is damaged or truncated; copy it again from the acquisition computer",
+        )
+    unit_us = float(abf._protocolSection.fSynchTimeUnit or 0.0)
+    segments, bases, base = [], [], 0
+    for i, (start, length) in enumerate(zip(synch.lStart, lengths, strict=True)):
+        start_s = int(start) * unit_us * 1e-6 if unit_us > 0 else int(start) / rate
+        segments.append(Segment(i, start_s, length // channel_count))
+        bases.append(base)
+        base += length // channel_count
+    return segments, bases

@@ -66,3 +66,50 @@ def test_importing_the_reader_leaves_numpy_print_options_alone():
               "assert np.get_printoptions() == before, np.get_printoptions()")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def _event_driven_copy(source, target, lengths, starts):
+    """The real episodic ABF2 file turned event-driven (``nOperationMode`` 1) with variable-length sweeps.
+
+    Only the two header fields an event-driven Clampex file differs in are rewritten: the protocol
+    section's ``nOperationMode`` and the synch array entries (``lStart``, ``lLength``); the samples stay.
+    """
+    import struct
+
+    header = pyabf.ABF(str(source), loadData=False)
+    data = bytearray(source.read_bytes())
+    struct.pack_into("<h", data, header._protocolSection._byteStart, 1)  # first field: nOperationMode
+    synch = header._synchArraySection
+    assert synch._entryCount == len(lengths) and synch._entrySize == 8
+    for i, (start, length) in enumerate(zip(starts, lengths, strict=True)):
+        struct.pack_into("<ii", data, synch._byteStart + 8 * i, start, length)
+    target.write_bytes(bytes(data))
+    return target
+
+
+def test_event_driven_variable_length_sweeps_match_pyabf(realdata, tmp_path):
+    lengths = [3540, 70040, 16040, 200000, 200000, 200000, 200000, 710380]  # sums to the 1,600,000 stored
+    starts = [0, 400000, 1200000, 1700000, 2500000, 3300000, 4100000, 4900000]  # fSynchTimeUnit 12.5 us
+    path = _event_driven_copy(realdata / "abf" / "17o05026_vc_stim.abf", tmp_path / "event.abf", lengths, starts)
+    reference = pyabf.ABF(str(path))
+    assert reference.nOperationMode == 1
+    with open_recording(path) as rec:
+        assert [s.num_samples for s in rec.segments] == lengths
+        np.testing.assert_allclose([s.start_time_s for s in rec.segments], np.array(starts) * 12.5e-6)
+        for sweep in range(len(lengths)):
+            reference.setSweep(sweep)
+            got = np.concatenate([c.data for c in rec.iter_chunks("IN 0", segment=sweep)])
+            np.testing.assert_array_equal(got, reference.sweepY.astype(np.float64))
+
+
+def test_abf1_event_driven_refused_with_the_reason(tmp_path):
+    import struct
+
+    path = tmp_path / "event1.abf"
+    writeABF1(np.zeros((3, 1000)), str(path), sampleRateHz=20000)
+    data = bytearray(path.read_bytes())
+    struct.pack_into("<h", data, 8, 1)  # ABF1 header: nOperationMode at byte 8 (pyabf's writer puts 5 there)
+    path.write_bytes(bytes(data))
+    with pytest.raises(SourceError, match="variable-length sweeps") as err:
+        open_recording(path)
+    assert "event1.abf" in str(err.value) and err.value.hint
