@@ -241,3 +241,42 @@ def test_sigkill_mid_write_leaves_no_output(tiny, tmp_path):
     assert _partials(tmp_path) == [partial]  # a hidden leftover, never the target
     convert_session(tiny, target, quiet=True, validate=False)  # the next run cleans the dead process's partial file
     assert target.is_file() and _partials(tmp_path) == []
+
+
+def _localite_markers(path: Path, times_s, untracked) -> Path:
+    """A TriggerMarkers_Coil0 list in TMS Navigator's layout; ``untracked`` rows get the identity Matrix4D."""
+    rows = []
+    for k, time_s in enumerate(times_s):
+        matrix = np.eye(4)
+        if k not in untracked:
+            angle = 0.1 + 0.001 * k
+            matrix[:2, :2] = [[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]]
+            matrix[:3, 3] = (-40.0, -2.0, 60.0)
+        attrs = " ".join(f'data{r}{c}="{float(matrix[r, c])!r}"' for r in range(4) for c in range(4))
+        rows.append(f'  <TriggerMarker recordingTime="{round(time_s * 1000)}" set="true"><ResponseValues>'
+                    f'<Value key="amplitudeA" response="0.0"/></ResponseValues><Matrix4D {attrs}/></TriggerMarker>')
+    path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<TriggerMarkerList coordinateSpace="RAS" '
+                    'startTime="12:00:00.0">\n' + "\n".join(rows) + "\n</TriggerMarkerList>\n")
+    return path
+
+
+def test_untracked_navigator_samples_are_nan_and_counted_in_the_summary(tiny, tmp_path):
+    import yaml
+    from pynwb import NWBHDF5IO
+
+    data = yaml.safe_load(tiny.read_text())
+    delivered = delivered_pulses_s(TINY)
+    untracked = {3, 10, 11}
+    name = "TriggerMarkers_Coil0_20260101120000000.xml"
+    _localite_markers(tiny.parent / name, delivered, untracked)
+    data["sources"]["nav"] = {"reader": "localite", "path": name}
+    data["stimulation"]["navigator"] = "nav"
+    data.pop("imaging_planes", None)
+    result = convert_session(data, tmp_path / "nav.nwb", base_dir=tiny.parent, quiet=True, validate=False)
+    [note] = [n for n in result.notes if "navigator" in n]
+    assert f"3 of {delivered.size} sample(s) without a valid coil pose" in note
+    assert f"3 of {delivered.size} sample(s)" in result.summary()
+    with NWBHDF5IO(str(result.output), "r") as io:
+        pose = io.read().lab_meta_data["tms"].pulses["measured_coil_pose"][:]
+    nan_rows = np.flatnonzero(np.isnan(pose).all(axis=(1, 2)))
+    assert set(nan_rows.tolist()) == untracked and np.isfinite(np.delete(pose, nan_rows, axis=0)).all()

@@ -123,8 +123,10 @@ def read_stimulation(session: Session) -> StimulationData | None:
         log_source = session.sources[stim.stimulator_log]
         log = read_stimulator_log(log_source.path, column_map=log_source.options.get("column_map"),
                                   time_unit=log_source.options.get("time_unit", "s"))
+    navigator_notes = []
     if stim.navigator:
         navigator = _read_navigator(session, stim.navigator)
+        navigator_notes = [note for note in [navigator.summary_note()] if note]
     merged = merge_pulse_sources(detected.times_s, log=log, navigator=navigator,
                                  tolerance_s=stim.match_tolerance_s)
 
@@ -157,7 +159,7 @@ def read_stimulation(session: Session) -> StimulationData | None:
                            train_number=indices["train"], burst_number=indices["burst"],
                            pulse_number=indices["pulse"], scheduled_time_s=scheduled,
                            frame_clock_s=frame_clock, clock_offset_s=offset_s,
-                           notes=[offset_note] if offset_note else [],
+                           notes=navigator_notes + ([offset_note] if offset_note else []),
                            messages=list(merged.report.all_messages()))
 
 

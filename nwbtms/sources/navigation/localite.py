@@ -16,8 +16,13 @@ Decisions, each from the real files:
   (the mapping SimNIBS uses in ``simnibs/utils/nnav.py``, Numssen 2022; checked on the real files, where
   the converted z axis points from the scalp towards the brain). Translations stay in the recorded
   ``coordinateSpace`` (no LPS/RAS flip is applied); ``pose_recorded`` keeps the file's matrix.
-- A matrix equal to Localite's "coil not tracked" placeholder (axes swapped, zero translation; the same
-  value SimNIBS skips) gives an all-NaN pose and a message in ``problems``.
+- TMS Navigator writes an untracked marker (coil not seen by the camera) as the identity ``Matrix4D``;
+  SimNIBS (``localite.read``) skips markers whose recorded matrix is the identity. Exports in ``MNI`` space
+  hold the identity mapped into MNI: the rotation is exactly the identity and the translation a constant
+  offset (in the real 2024 files every such marker also has ``set="false"``). So a marker is untracked when
+  its recorded rotation block and last row are exactly the identity, whatever the translation (a tracked coil
+  never lands on an exact identity rotation); it gets an all-NaN pose, is counted in ``problems``, and a
+  file where every marker is untracked says so. The comparison is on the recorded matrix, before mapping.
 - ``startTime`` writes milliseconds without zero padding (``17:08:18.82`` in a file saved at 17:08:18.097
   means 18.082 s); it is parsed as integer milliseconds.
 - ``TriggerData*.xml`` (display colour tables) and ``InstrumentMarker*.xml`` (saved instrument positions,
@@ -49,8 +54,8 @@ from nwbtms.sources.navigation.navigator_pulses import NavigatorPulses, pose_pro
 LOCALITE_TO_MATSIMNIBS_AXES = np.array(
     [[0.0, 0.0, 1.0, 0.0], [0.0, -1.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 1.0]]
 )
-#: Matrix Localite writes when the coil was not tracked (SimNIBS nnav.py skips it as "untracked").
-UNTRACKED_MATRIX = LOCALITE_TO_MATSIMNIBS_AXES
+#: Recorded matrix Localite writes when the coil was not tracked (SimNIBS nnav.py skips it as "untracked").
+UNTRACKED_MATRIX = np.eye(4)
 MATRIX_KEYS = tuple(f"data{r}{c}" for r in range(4) for c in range(4))
 TRIGGER_FILE_PATTERN = re.compile(r"^TriggerMarkers_Coil(\d+)_(\d+)\.xml$", re.IGNORECASE)
 #: Largest prolog (declaration, comments) scanned before the root element.
@@ -114,14 +119,17 @@ def read_localite_triggers(path: str | PathLike) -> NavigatorPulses:
         raise SourceError("TriggerMarkerList has no coordinateSpace", file=path, field="coordinateSpace",
                           hint="export the trigger markers again from TMS Navigator")
     recorded = np.array(matrices, dtype=np.float64).reshape(-1, 4, 4)
-    untracked = np.all(np.isclose(recorded, UNTRACKED_MATRIX, atol=1e-9), axis=(1, 2))
+    untracked = untracked_markers(recorded)
     pose = recorded @ LOCALITE_TO_MATSIMNIBS_AXES
     pose[untracked] = np.nan
     problems = pose_problems(pose, [f"marker {i + 1}" for i in range(len(pose))])
-    if untracked.any():
+    if untracked.all() and untracked.size:
+        problems.append(f"every marker ({untracked.size}) has the coil not tracked (identity Matrix4D): "
+                        "the file holds no coil pose")
+    elif untracked.any():
         rows = np.flatnonzero(untracked)
-        problems.append(f"{rows.size} marker(s) with the coil not tracked (pose NaN): markers "
-                        f"{(rows + 1)[:10].tolist()}{' ...' if rows.size > 10 else ''}")
+        problems.append(f"{rows.size} of {untracked.size} marker(s) with the coil not tracked (identity "
+                        f"Matrix4D, pose NaN): markers {(rows + 1)[:10].tolist()}{' ...' if rows.size > 10 else ''}")
     n = len(times_ms)
     start_s = _start_time_of_day_s(start_time)
     clock = ("ms since the marker list's startTime" + (f" {start_time} ({_format_tod(start_s)} of day)"
@@ -143,6 +151,24 @@ def read_localite_triggers(path: str | PathLike) -> NavigatorPulses:
         clock=clock,
         problems=problems,
     )
+
+
+def untracked_markers(recorded: np.ndarray) -> np.ndarray:
+    """Which recorded matrices are Localite's "coil not tracked" identity (translation may be offset).
+
+    Parameters
+    ----------
+    recorded : ndarray, shape (n, 4, 4)
+        Matrices as the file holds them (before any axis mapping).
+
+    Returns
+    -------
+    ndarray of bool, shape (n,)
+    """
+    recorded = np.asarray(recorded, dtype=np.float64).reshape(-1, 4, 4)
+    rotation = np.all(recorded[:, :3, :3] == UNTRACKED_MATRIX[:3, :3], axis=(1, 2))
+    last_row = np.all(recorded[:, 3, :] == UNTRACKED_MATRIX[3, :], axis=1)
+    return rotation & last_row
 
 
 def refuse_doctype(path: Path) -> None:

@@ -68,6 +68,24 @@ class NavigatorPulses:
     def __len__(self) -> int:
         return int(self.time_s.size)
 
+    @property
+    def untracked(self) -> np.ndarray:
+        """Rows without a valid pose (coil not tracked, or a value missing): their ``pose`` is NaN."""
+        pose = np.asarray(self.pose, dtype=np.float64).reshape(-1, 4, 4)
+        return ~np.isfinite(pose).all(axis=(1, 2))
+
+    def summary_note(self) -> str | None:
+        """One line for a conversion summary when rows have no valid pose; None when every row has one."""
+        count = int(self.untracked.sum())
+        if not count:
+            return None
+        name = getattr(self.path, "name", str(self.path))
+        if count == len(self):
+            return (f"navigator {name}: none of its {count} sample(s) has a valid coil pose (coil not tracked "
+                    "or values missing); measured_coil_pose is NaN for them")
+        return (f"navigator {name}: {count} of {len(self)} sample(s) without a valid coil pose (coil not "
+                "tracked or values missing): pose NaN, left out of pose statistics")
+
 
 def rotation_deviation(poses: np.ndarray) -> np.ndarray:
     """Largest absolute entry of ``R^T R - I`` per pose (NaN for untracked, all-NaN poses)."""

@@ -18,7 +18,7 @@ def rotation_about_z(angle_rad: float) -> np.ndarray:
 def localite_matrix(k: int) -> np.ndarray:
     """A Localite-axes pose (x into the head) for marker ``k``."""
     pose = np.eye(4)
-    pose[:3, :3] = rotation_about_z(0.1 * k)
+    pose[:3, :3] = rotation_about_z(0.1 * (k + 1))  # never the identity: that is Localite's "untracked"
     pose[:3, 3] = (-40.0 + k, -2.0, 90.0)
     return pose
 
@@ -76,12 +76,25 @@ def test_known_values_round_trip(tmp_path):
 def test_untracked_marker_and_skewed_rotation_reported(tmp_path):
     skewed = localite_matrix(2)
     skewed[0, 0] += 0.05
-    matrices = [localite_matrix(0), UNTRACKED_MATRIX, skewed]
-    pulses = read_localite_triggers(write_trigger_markers(tmp_path / "t.xml", [1, 2, 3], matrices=matrices))
-    assert np.isnan(pulses.pose[1]).all() and np.isfinite(pulses.pose[0]).all()
+    offset_identity = np.eye(4)
+    offset_identity[:3, 3] = (-10.283824190290801, 1.3334223318221063, 253.47758132957244)  # as in MNI exports
+    matrices = [localite_matrix(0), UNTRACKED_MATRIX, skewed, offset_identity,
+                LOCALITE_TO_MATSIMNIBS_AXES]  # the mapping matrix itself is a tracked (if odd) pose
+    pulses = read_localite_triggers(write_trigger_markers(tmp_path / "t.xml", [1, 2, 3, 4, 5],
+                                                          matrices=matrices))
+    assert np.isnan(pulses.pose[1]).all() and np.isnan(pulses.pose[3]).all()
+    assert np.isfinite(pulses.pose[0]).all() and np.isfinite(pulses.pose[4]).all()
     assert any("marker 3" in p and "orthonormal" in p for p in pulses.problems)
-    assert any("not tracked" in p for p in pulses.problems)
+    assert any("2 of 5 marker(s)" in p and "not tracked" in p for p in pulses.problems)
     np.testing.assert_allclose(pulses.pose_recorded[2], skewed)  # reported, not fixed
+    np.testing.assert_array_equal(pulses.pose_recorded[1], np.eye(4))  # the recorded matrix is kept
+
+
+def test_file_where_every_marker_is_untracked_says_so(tmp_path):
+    pulses = read_localite_triggers(write_trigger_markers(tmp_path / "t.xml", [1, 2, 3],
+                                                          matrices=[np.eye(4)] * 3))
+    assert np.isnan(pulses.pose).all()
+    assert any("every marker (3)" in p for p in pulses.problems)
 
 
 def test_start_time_milliseconds_without_padding(tmp_path):
@@ -141,7 +154,7 @@ def test_real_localite_exports(realdata):
     root = realdata / "localite" / "ExampleData"
     files = sorted(root.glob("*/TMSTrigger/TriggerMarkers_Coil*.xml"))
     assert files
-    counts = {}
+    counts, untracked = {}, {}
     for path in files:
         pulses = read_localite_triggers(path)
         counts[path.name] = len(pulses)
@@ -149,15 +162,26 @@ def test_real_localite_exports(realdata):
         assert np.isnan(pulses.amplitude_percent_mso).all() and np.isnan(pulses.di_dt_a_per_us).all()
         assert np.all(np.diff(pulses.time_s) > 0)
         if len(pulses):
-            assert pulses.problems == []
-            rot = pulses.pose[:, :3, :3]
+            # untracked markers: identity rotation (offset translation in MNI space), set="false"
+            recorded = pulses.pose_recorded
+            identity = np.all(recorded[:, :3, :3] == np.eye(3), axis=(1, 2))
+            untracked[path.name] = int(identity.sum())
+            assert np.isnan(pulses.pose[identity]).all()
+            tracked = pulses.pose[~identity]
+            assert np.isfinite(tracked).all()
+            assert pulses.problems == ([] if not identity.any() else
+                                       [p for p in pulses.problems if "not tracked" in p])
+            rot = tracked[:, :3, :3]
             np.testing.assert_allclose(np.linalg.det(rot), 1.0, atol=1e-3)  # Localite: ~1e-4
             # matsimnibs z points from the coil centre towards the head centre (origin of MNI space) for
-            # the typical pulse (a few were recorded with the coil lifted 25 cm away).
-            towards_centre = -pulses.pose[:, :3, 3] / np.linalg.norm(pulses.pose[:, :3, 3], axis=1)[:, None]
-            assert np.median(np.einsum("ni,ni->n", rot[:, :, 2], towards_centre)) > 0.8
+            # every tracked pulse
+            towards_centre = -tracked[:, :3, 3] / np.linalg.norm(tracked[:, :3, 3], axis=1)[:, None]
+            assert np.min(np.einsum("ni,ni->n", rot[:, :, 2], towards_centre)) > 0.3
     assert all(n == 0 for name, n in counts.items() if "Coil1" in name)
     assert counts["TriggerMarkers_Coil0_20240905174623122.xml"] == 361
+    assert untracked["TriggerMarkers_Coil0_20240905174623122.xml"] == 2  # markers 121 and 336
+    assert untracked["TriggerMarkers_Coil0_20240905164512665.xml"] == 1
+    assert sum(untracked.values()) == 7
     first = read_localite_triggers(root / "Session_20240902115517938/TMSTrigger/"
                                    "TriggerMarkers_Coil0_20240902120238396.xml")
     assert first.time_s[0] == pytest.approx(28.482)
