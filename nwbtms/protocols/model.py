@@ -298,8 +298,8 @@ class Protocol:
 
 
 def _check_vocab(protocol: Protocol, problems: list[Problem]) -> None:
-    """Vocabulary fields against ndx_tms.vocabulary (imported lazily: it loads pynwb)."""
-    from ndx_tms import vocabulary as vocab
+    """Vocabulary fields against the ndx-tms vocabularies (their pynwb-free module)."""
+    import ndx_tms_vocabulary as vocab
 
     for name, value, choices in (
         ("waveform", protocol.waveform, vocab.WAVEFORMS),

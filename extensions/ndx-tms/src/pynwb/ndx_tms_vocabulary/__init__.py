@@ -1,0 +1,229 @@
+"""Controlled vocabularies and value checks of ndx-tms, importable without pynwb.
+
+Terms follow Chipchase et al. 2012, Peterchev et al. 2012, the IFCN 2021 guidelines and BIDS BEP037.
+Constructors raise :class:`TMSValueError` with the field, the value and the accepted terms, so a user can
+fix the call without reading the spec.
+
+This module is part of the ndx-tms distribution but outside the ``ndx_tms`` package, whose import loads the
+namespace into pynwb (about a second): tools that only check terms (protocol files, command-line start-up)
+import it alone. ``ndx_tms.vocabulary`` re-exports it unchanged.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+
+import numpy as np
+
+__all__ = [
+    "ADVERSE_EVENT_TYPES",
+    "ATLAS_SUBCLASSES",
+    "CELL_ONTOLOGY_TERMS",
+    "CL_ID_PATTERN",
+    "COIL_CURRENT_DIRECTIONS",
+    "COIL_SHAPES",
+    "COOLING",
+    "CORE_MATERIALS",
+    "CRE_LINES",
+    "INDUCED_CURRENT_DIRECTIONS",
+    "INTENSITY_REFERENCES",
+    "MEASUREMENT_METHODS",
+    "POSE_TOLERANCE",
+    "PROJECTION_CLASSES",
+    "PULSE_MODES",
+    "PULSE_SOURCES",
+    "RELATEDNESS",
+    "SEVERITIES",
+    "SHAM_TYPES",
+    "STIMULATOR_MODES",
+    "TARGETING_METHODS",
+    "THRESHOLD_METHODS",
+    "THRESHOLD_TYPES",
+    "TMSValueError",
+    "WAVEFORMS",
+    "check_array_range",
+    "check_choice",
+    "check_choices",
+    "check_cl_id",
+    "check_pose",
+    "check_range",
+    "first_pose_problem",
+    "pose_problem",
+]
+
+WAVEFORMS = frozenset({"monophasic", "biphasic", "half_sine", "biphasic_burst"})
+STIMULATOR_MODES = frozenset({"standard", "power", "twin", "dual"})
+PULSE_MODES = frozenset({"single", "paired", "twin", "repetitive"})
+COIL_SHAPES = frozenset(
+    {"figure_of_eight", "circular", "double_cone", "h_coil", "angled_figure_of_eight", "custom"}
+)
+CORE_MATERIALS = frozenset({"air", "iron", "silicon_steel", "ferrite", "powdered_iron"})
+COOLING = frozenset({"none", "air", "liquid"})
+COIL_CURRENT_DIRECTIONS = frozenset({"normal", "reverse"})
+INDUCED_CURRENT_DIRECTIONS = frozenset({"PA", "AP", "LM", "ML", "other", "unknown"})
+INTENSITY_REFERENCES = frozenset({"percent_mso", "percent_threshold"})
+THRESHOLD_TYPES = frozenset({"rmt", "amt", "phosphene", "rodent_visual_twitch", "rodent_emg"})
+THRESHOLD_METHODS = frozenset({"5/10", "10/20", "pest", "staircase", "visual", "other"})
+MEASUREMENT_METHODS = frozenset({"emg", "visual", "phosphene_report", "other"})
+SHAM_TYPES = frozenset(
+    {"sham_coil", "tilted_90", "coil_away", "active_sham", "low_intensity", "sound_only", "other"}
+)
+PULSE_SOURCES = frozenset({"trigger_ttl", "stimulator_log", "navigator", "commanded"})
+TARGETING_METHODS = frozenset(
+    {"stereotaxic", "neuronavigation", "10-20", "hotspot", "fmri_guided", "other"}
+)
+PROJECTION_CLASSES = frozenset({"IT", "PT/ET", "CT", "NP", "other"})
+ADVERSE_EVENT_TYPES = frozenset(
+    {"seizure", "syncope", "headache", "scalp_pain", "hearing_change", "seizure_behaviour",
+     "coil_heating", "other"}
+)
+SEVERITIES = frozenset({"mild", "moderate", "severe"})
+RELATEDNESS = frozenset({"unrelated", "unlikely", "possible", "probable", "definite"})
+
+#: Cell Ontology IDs: "CL:" followed by exactly seven digits.
+CL_ID_PATTERN = re.compile(r"^CL:\d{7}$")
+
+#: The small vocabulary of ``tms-domain.md`` section 5 (Cell Ontology, pinned to the 2024-2025 releases
+#: that define CL:4023xxx). Any well-formed CL ID is accepted; these are the ones we ship labels for.
+CELL_ONTOLOGY_TERMS: dict[str, str] = {
+    "CL:4023008": "intratelencephalic-projecting glutamatergic cortical neuron",
+    "CL:4023009": "extratelencephalic-projecting glutamatergic cortical neuron",
+    "CL:4023041": "L5 extratelencephalic projecting glutamatergic cortical neuron",
+    "CL:4023040": "L2/3-6 intratelencephalic projecting glutamatergic cortical neuron",
+    "CL:4023012": "near-projecting glutamatergic cortical neuron",
+    "CL:4023013": "corticothalamic-projecting glutamatergic cortical neuron",
+    "CL:0000679": "glutamatergic neuron",
+    "CL:0000598": "pyramidal neuron",
+}
+
+#: Cre lines of ``tms-domain.md`` section 5 with their MGI or RRID accession.
+CRE_LINES: dict[str, str] = {
+    "Tlx3-Cre_PL56": "MGI:5311700",
+    "Sim1-Cre_KJ18": "RRID:MMRRC_031742-UCD",
+    "Rbp4-Cre_KL100": "MGI:4367067",
+    "Fezf2-CreER": "MGI:6720836",
+    "Emx1-IRES-Cre": "MGI:2684610",
+    "Pvalb-IRES-Cre": "MGI:3590684",
+}
+
+#: Allen Brain Cell Atlas subclasses (Yao et al. 2023) used for cortical glutamatergic types.
+ATLAS_SUBCLASSES = frozenset(
+    {"007 L2/3 IT CTX Glut", "006 L4/5 IT CTX Glut", "005 L5 IT CTX Glut", "004 L6 IT CTX Glut",
+     "022 L5 ET CTX Glut", "032 L5 NP CTX Glut", "030 L6 CT CTX Glut"}
+)
+
+#: Tolerance for orthonormality of pose rotations. Brainsight exports direction cosines with 3 decimals, which
+#: leaves rotations up to 2e-3 off orthonormal (measured on shared/realdata/brainsight); Localite's are ~1e-4 off.
+POSE_TOLERANCE = 5e-3
+
+
+class TMSValueError(ValueError):
+    """A value an ndx-tms type does not accept; the message names the field and the fix."""
+
+
+def check_choice(field: str, value: str, choices: Iterable[str], *, allow_empty: bool = False) -> None:
+    """Raise unless ``value`` is one of ``choices`` (or empty when ``allow_empty``)."""
+    choices = frozenset(choices)
+    if allow_empty and value in ("", None):
+        return
+    if value not in choices:
+        raise TMSValueError(
+            f"{field}: {value!r} is not an accepted term; use one of {sorted(choices)}"
+        )
+
+
+def check_choices(field: str, values: Iterable[str] | None, choices: Iterable[str]) -> None:
+    """Raise unless every value is one of ``choices``."""
+    if values is None:
+        return
+    for value in values:
+        check_choice(field, value, choices)
+
+
+def check_range(
+    field: str, value: float | None, low: float | None = None, high: float | None = None,
+    *, allow_nan: bool = True,
+) -> None:
+    """Raise unless ``low <= value <= high``; NaN and None pass when ``allow_nan``."""
+    if value is None:
+        return
+    value = float(value)
+    if math.isnan(value):
+        if allow_nan:
+            return
+        raise TMSValueError(f"{field}: a number is required, got NaN")
+    if (low is not None and value < low) or (high is not None and value > high):
+        bounds = f"[{'-inf' if low is None else low}, {'inf' if high is None else high}]"
+        raise TMSValueError(f"{field}: {value} is outside {bounds}")
+
+
+def check_array_range(field: str, values, low: float, high: float) -> None:
+    """Vectorised :func:`check_range` over an array; NaN passes. Names the first offending index."""
+    arr = np.asarray(values, dtype=float)
+    bad = np.flatnonzero((arr < low) | (arr > high))
+    if bad.size:
+        i = int(bad[0])
+        raise TMSValueError(
+            f"{field}: {bad.size} value(s) outside [{low}, {high}], first at index {i}: {arr[i]}"
+        )
+
+
+def check_cl_id(field: str, value: str) -> None:
+    """Raise unless ``value`` is a well-formed Cell Ontology ID (``CL:`` + 7 digits)."""
+    if not isinstance(value, str) or not CL_ID_PATTERN.match(value):
+        raise TMSValueError(
+            f"{field}: {value!r} is not a Cell Ontology ID; write 'CL:' and seven digits, e.g. CL:4023008"
+        )
+
+
+def pose_problem(matrix) -> str | None:
+    """Why ``matrix`` is not a valid matsimnibs pose, or None when it is.
+
+    A pose is a 4x4 matrix whose upper-left 3x3 block is orthonormal with determinant +1 (right-handed)
+    and whose last row is (0, 0, 0, 1). NaN everywhere means "not recorded" and is accepted.
+    """
+    m = np.asarray(matrix, dtype=float)
+    if m.shape != (4, 4):
+        return f"must be 4x4, got shape {m.shape}"
+    if np.isnan(m).all():
+        return None
+    if not np.isfinite(m).all():
+        return "has NaN or infinite entries"
+    if not np.allclose(m[3], [0, 0, 0, 1], atol=POSE_TOLERANCE):
+        return f"last row must be (0, 0, 0, 1), got {m[3].tolist()}"
+    rot = m[:3, :3]
+    if not np.allclose(rot.T @ rot, np.eye(3), atol=POSE_TOLERANCE):
+        return "rotation columns are not orthonormal"
+    if np.linalg.det(rot) < 0:
+        return "rotation is left-handed (determinant -1); flip one axis"
+    return None
+
+
+def first_pose_problem(matrices) -> tuple[int, str] | None:
+    """Vectorised :func:`pose_problem` over an (n, 4, 4) stack: the first bad index and why, or None."""
+    m = np.asarray(matrices, dtype=float)
+    if m.ndim != 3 or m.shape[1:] != (4, 4):
+        return (0, f"poses must be an (n, 4, 4) array, got shape {m.shape}")
+    recorded = ~np.isnan(m).all(axis=(1, 2))
+    rot = m[:, :3, :3]
+    gram = np.einsum("nji,njk->nik", rot, rot)
+    with np.errstate(invalid="ignore"):
+        bad = recorded & (
+            ~np.isfinite(m).all(axis=(1, 2))
+            | ~np.isclose(m[:, 3], [0, 0, 0, 1], atol=POSE_TOLERANCE).all(axis=1)
+            | ~np.isclose(gram, np.eye(3), atol=POSE_TOLERANCE).all(axis=(1, 2))
+            | (np.linalg.det(np.nan_to_num(rot)) < 0)
+        )
+    if not bad.any():
+        return None
+    index = int(np.flatnonzero(bad)[0])
+    return index, pose_problem(m[index]) or "is not a valid pose"
+
+
+def check_pose(field: str, matrix) -> None:
+    """Raise unless ``matrix`` is a valid 4x4 matsimnibs pose (see :func:`pose_problem`)."""
+    problem = pose_problem(matrix)
+    if problem:
+        raise TMSValueError(f"{field}: pose {problem}")
