@@ -1,9 +1,12 @@
 """Step 3: pynwb validation against the cached namespaces, then building the objects (once).
 
-Validation runs on the builders before the objects are built, so schema errors are reported even when
-building fails (where NWB Inspector reports one read error and nothing else). Both use the builders read
-once by the runner; the validators resolved from the cached specs are kept per spec fingerprint, so files
-written by one converter resolve them once per process.
+Validation runs on the builders as read, before the objects are built: building changes some builders in
+place (pynwb's TimeIntervals mapper retypes an NWB <= 2.4 ``timeseries`` VectorData column as
+TimeSeriesReferenceVectorData), and validating them afterwards reports errors ``pynwb.validate`` does not.
+So schema errors are reported even when building fails (where NWB Inspector reports one read error and
+nothing else), and the same errors on every machine and every ``--jobs``. Both use the builders read once by
+the runner; the validators resolved from the cached specs are kept per spec fingerprint, so files written by
+one converter resolve them once per process.
 """
 
 from __future__ import annotations
@@ -63,26 +66,28 @@ def cached_validators(ctx: FileContext) -> list | None:
     return _VALIDATORS[key]
 
 
-def validate_against_cached(ctx: FileContext, validators: list | None) -> list:
-    """pynwb validation errors of the builders already read (as ``pynwb.validate(io=...)`` against the
-    cached namespaces)."""
+def validate_against_cached(ctx: FileContext, validators: list | None, io=None) -> list:
+    """pynwb validation errors of the builders ``io`` read (default ``ctx.io``; as ``pynwb.validate(io=...)``
+    against the cached namespaces)."""
     from pynwb import validate
 
+    io = io if io is not None else ctx.io
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if validators is None:
-            return validate(io=ctx.io)
-        builder = ctx.io.read_builder()  # hdmf keeps the builders it read: this is no second read
+            return validate(io=io)
+        builder = io.read_builder()  # hdmf keeps the builders it read: this is no second read
         errors = []
         for validator in validators:
             errors += validator.validate(builder)
         return errors
 
 
-def validate_schema(ctx: FileContext) -> Iterator[Hit]:
-    """Yield one hit per pynwb validation error (namespaces cached in the file)."""
+def validate_schema(ctx: FileContext, io=None) -> Iterator[Hit]:
+    """Yield one hit per pynwb validation error (namespaces cached in the file) of the builders ``io`` read
+    (default ``ctx.io``: call it before the objects are built from them)."""
     try:
-        errors = validate_against_cached(ctx, cached_validators(ctx))
+        errors = validate_against_cached(ctx, cached_validators(ctx), io)
     except Exception as exc:  # the validator itself failed on a malformed file
         yield NWB_SCHEMA.hit(f"schema validation could not run: {type(exc).__name__}: {exc}")
         return
@@ -127,20 +132,24 @@ def second_core_free() -> bool:
 
 
 class PendingSchema:
-    """Schema validation of the builders already read, running in a forked child beside object construction.
+    """Schema validation of the builders as read, before object construction changes any of them.
 
-    hdmf's validator and object construction only read the builders (validation ran first when serial, so the
-    child sees the same builders). The child sends ``(message, location)`` of every hit back as JSON; when it
-    cannot be started, fails or sends nothing readable, :meth:`hits` validates here instead, so the findings
-    never depend on the child.
+    With a second core free, it runs in a child forked before the objects are built (the child keeps the
+    builders as they were at the fork) and sends ``(message, location)`` of every hit back as JSON. Otherwise
+    it validates at once, in this process, before the runner builds the objects. When the child cannot be
+    started, fails or sends nothing readable, :meth:`hits` validates builders read afresh from the file (the
+    runner's have been changed by then), so the findings never depend on the child or on the machine.
     """
 
     def __init__(self, ctx: FileContext, *, concurrent: bool) -> None:
         self._ctx = ctx
         self._pid: int | None = None
         self._read_fd: int | None = None
+        self._hits: list[Hit] | None = None
         if concurrent and second_core_free():
             self._fork()
+        if self._pid is None:
+            self._hits = list(validate_schema(ctx))
 
     def _fork(self) -> None:
         read_fd, write_fd = os.pipe()
@@ -165,6 +174,9 @@ class PendingSchema:
 
     def hits(self) -> Iterator[Hit]:
         """The hits of schema validation (waits for the child)."""
+        if self._hits is not None:
+            yield from self._hits
+            return
         pairs = None
         if self._pid is not None:
             with os.fdopen(self._read_fd, "rb") as src:
@@ -178,7 +190,7 @@ class PendingSchema:
                 except ValueError:
                     pairs = None
         if pairs is None:
-            yield from validate_schema(self._ctx)
+            yield from _validate_fresh(self._ctx)
             return
         for message, location in pairs:
             yield NWB_SCHEMA.hit(message, location=location)
@@ -195,3 +207,18 @@ class PendingSchema:
             except OSError:
                 pass
             self._pid = None
+
+
+def _validate_fresh(ctx: FileContext) -> Iterator[Hit]:
+    """Validate builders read again from the open file by a second IO (the first one's builders may have been
+    changed by object construction)."""
+    from pynwb import NWBHDF5IO
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            io = NWBHDF5IO(file=ctx.h5, mode="r", load_namespaces=True)
+    except Exception as exc:
+        yield NWB_SCHEMA.hit(f"schema validation could not run: {type(exc).__name__}: {exc}")
+        return
+    yield from validate_schema(ctx, io)
