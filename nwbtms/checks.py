@@ -65,8 +65,9 @@ def _metadata(metadata) -> Iterable[Hit]:
             by_session = protocols.pulses_by_session(metadata.pulses)
             yield from protocols.check_counts(metadata, by_session)
             yield from protocols.check_reconciled(metadata, by_session)
-        yield from completeness.check_protocol_items(metadata)
-        yield from completeness.check_target_items(metadata)
+        stimulated = completeness.stimulated(metadata)
+        yield from completeness.check_protocol_items(metadata, stimulated)
+        yield from completeness.check_target_items(metadata, stimulated)
 
     return guarded(TMS_PROTOCOL_INTENSITY, run)
 
@@ -77,7 +78,7 @@ def _nwbfile(nwbfile) -> Iterable[Hit]:
         if metadata is None:
             return
         yield from imaging.check_artifact_masks(nwbfile, metadata.pulses)
-        yield from completeness.check_devices(nwbfile)
+        yield from completeness.check_devices(nwbfile, completeness.stimulated(metadata))
         yield from completeness.check_roi_cell_types(nwbfile)
         yield from cell_types.check_cell_types(nwbfile, None)
 

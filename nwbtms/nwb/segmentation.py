@@ -330,8 +330,10 @@ def add_suite2p_segmentation(
         raise InputError("the ROI labels name cell types but no CellTypesTable was given", file=labels.source,
                          field="cell_type", hint="declare the cell types in the session metadata")
     timing = _trace_timing(series, plane, num_frames, clock_fit, starting_time_s, folder)  # checked before adding
-    module = nwbfile.processing.get(module_name) or nwbfile.create_processing_module(
-        name=module_name, description="Optical physiology: segmentation, traces, TMS artifact masks.")
+    # not ``get(...) or create``: an empty ProcessingModule is falsy (it has a length)
+    module = nwbfile.processing[module_name] if module_name in nwbfile.processing else \
+        nwbfile.create_processing_module(name=module_name,
+                                         description="Optical physiology: segmentation, traces, TMS artifact masks.")
     segmentation_name = "ImageSegmentation"
     segmentation = module.data_interfaces.get(segmentation_name)
     if segmentation is None:

@@ -68,7 +68,8 @@ def add_imaging_planes(session: Session, nwbfile, assembled, *, stimulation, met
     from nwbtms.sources.imaging import open_imaging
 
     planes = session.section("imaging_planes")
-    ophys = nwbfile.processing.get("ophys") or nwbfile.create_processing_module(
+    # not ``get(...) or create``: an empty ProcessingModule is falsy (it has a length)
+    ophys = nwbfile.processing["ophys"] if "ophys" in nwbfile.processing else nwbfile.create_processing_module(
         name="ophys", description="Optical physiology: segmentation, TMS artifact masks, clock alignment.")
     for key, plane in planes.items():
         movie_source = session.sources[plane["imaging"]]

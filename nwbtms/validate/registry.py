@@ -87,6 +87,11 @@ NWB_BUILD = define("nwb.build", E, 3, "pynwb can build the Python objects from t
 # --------------------------------------------------------------------------- step 4: NWB Inspector
 INSPECTOR = define("inspector.run", E, 4, "NWB Inspector ran on the objects read once.",
                    "Report the traceback; the inspector checks could not run.", fast=False)
+INSPECTOR_CRASHED = define(
+    "inspector.crashed", INFO, 4, "Notes an NWB Inspector check that failed on an object (the inspector's "
+    "error, not the file's; never blocking).",
+    "Nothing to fix in the file; report the message to NWB Inspector "
+    "(github.com/NeurodataWithoutBorders/nwbinspector/issues).", fast=False)
 # --------------------------------------------------------------------------- step 5: DANDI upload gate
 DANDI_SUBJECT = define("dandi.subject", C, 5, "The file has a Subject.",
                        "Add a Subject (pynwb.file.Subject) with subject_id, species, sex and age.")

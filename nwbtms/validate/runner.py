@@ -126,9 +126,10 @@ def _report_steps(ctx: FileContext) -> Iterator[Hit]:
 
     metadata = ctx.tms
     if metadata is not None:  # reporting items apply to files with TMS metadata only
-        yield from guarded(REPORT_STIMULATOR, lambda: completeness.check_devices(ctx.nwbfile))
-        yield from guarded(REPORT_TIMING, lambda: completeness.check_protocol_items(metadata))
-        yield from guarded(REPORT_TARGET, lambda: completeness.check_target_items(metadata))
+        stimulated = completeness.stimulated(metadata)
+        yield from guarded(REPORT_STIMULATOR, lambda: completeness.check_devices(ctx.nwbfile, stimulated))
+        yield from guarded(REPORT_TIMING, lambda: completeness.check_protocol_items(metadata, stimulated))
+        yield from guarded(REPORT_TARGET, lambda: completeness.check_target_items(metadata, stimulated))
         yield from guarded(REPORT_CELL_TYPES, lambda: completeness.check_roi_cell_types(ctx.nwbfile))
 
 

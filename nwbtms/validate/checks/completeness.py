@@ -4,6 +4,10 @@ BIDS BEP037 (NIBS-BIDS) required fields (tms-domain.md section 3).
 Items: stimulator model, coil model and shape, waveform, pulse width, current direction, intensity and its
 reference, threshold type/method/criterion when intensity is relative, target and coil orientation,
 protocol timing, sham description when a sham exists, cell-type terms on ROIs.
+
+The stimulation items (stimulator, coil, protocols, targets) are required only where stimulation happened
+(a pulse or a stimulation session is recorded); on a day without stimulation (baseline or follow-up imaging)
+only the rows that exist are checked.
 """
 
 from __future__ import annotations
@@ -40,12 +44,18 @@ _DEVICE_ITEMS = (("TMSStimulator", REPORT_STIMULATOR, "manufacturer", "stimulato
                  ("TMSCoil", REPORT_COIL, "shape", "coil", "TMSCoilModel with a shape"))
 
 
-def check_devices(nwbfile) -> Iterator[Hit]:
-    """A stimulator with a model and manufacturer; a coil with a model and shape."""
+def stimulated(metadata) -> bool:
+    """True when the file records a delivered pulse or a stimulation session."""
+    return any(table is not None and len(table) > 0
+               for table in (getattr(metadata, "pulses", None), getattr(metadata, "sessions", None)))
+
+
+def check_devices(nwbfile, stimulated: bool = True) -> Iterator[Hit]:
+    """A stimulator with a model and manufacturer; a coil with a model and shape (required when stimulated)."""
     devices = list(nwbfile.devices.values())
     for type_name, check, model_field, what, needed in _DEVICE_ITEMS:
         found = [d for d in devices if type(d).__name__ == type_name]
-        if not found:
+        if not found and stimulated:
             yield check.hit(f"no {type_name} in /general/devices", location="/general/devices")
         for device in found:
             model = getattr(device, "model", None)
@@ -53,11 +63,12 @@ def check_devices(nwbfile) -> Iterator[Hit]:
                 yield check.hit(f"{what} {device.name} has no {needed}", location=f"/general/devices/{device.name}")
 
 
-def check_protocol_items(metadata) -> Iterator[Hit]:
+def check_protocol_items(metadata, stimulated: bool = True) -> Iterator[Hit]:
     """Per protocol: waveform, pulse width, current directions, intensity, timing, threshold, sham."""
     protocols = metadata.protocols
     if protocols is None or not len(protocols):
-        yield REPORT_TIMING.hit("no protocols table", location=object_path(metadata))
+        if stimulated:
+            yield REPORT_TIMING.hit("no protocols table", location=object_path(metadata))
         return
     n = len(protocols)
     waveform = text_column(protocols, "waveform")
@@ -104,11 +115,12 @@ def _threshold_items(metadata) -> Iterator[Hit]:
                                        location=object_path(thresholds), index=i)
 
 
-def check_target_items(metadata) -> Iterator[Hit]:
+def check_target_items(metadata, stimulated: bool = True) -> Iterator[Hit]:
     """Targets with a label and atlas term, and a coil orientation (pose or handle/tilt angle)."""
     targets = metadata.targets
     if targets is None or not len(targets):
-        yield REPORT_TARGET.hit("no targets table", location=object_path(metadata))
+        if stimulated:
+            yield REPORT_TARGET.hit("no targets table", location=object_path(metadata))
         return
     labels, atlas = text_column(targets, "label"), text_column(targets, "atlas_term")
     poses = small_column(targets, "coil_pose", float) if has_column(targets, "coil_pose") else None

@@ -4,19 +4,30 @@ The checks NWB Inspector only runs on the first 200 elements, or runs by loading
 by nwbtms checks over every element in chunks (``REPLACED_INSPECTOR_CHECKS``); the DANDI subject checks are
 replaced by the offline upload gate. Every other check runs unchanged; its finding ID is
 ``inspector.<check function name>``.
+
+Each check runs guarded on each object (:func:`_guarded`): a table check that crashes on empty columns (an
+empty ragged column or an empty table is valid NWB; NWB Inspector 0.7.2's ``check_col_not_nan`` and
+``check_table_values_for_dict`` index ``column[0]``) is run again without the empty columns, which have no
+value to check; any other crash is the inspector's, reported as ``inspector.crashed`` (INFO, never blocking)
+with the check and the object. ``check_empty_table`` is not applied to a table the schema requires (ndx-tms
+requires ``protocols`` even on a day without stimulation).
 """
 
 from __future__ import annotations
 
+import functools
 import traceback
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 
 from nwbtms.validate.checks._paths import object_path
 from nwbtms.validate.context import FileContext
 from nwbtms.validate.findings import Severity
-from nwbtms.validate.registry import INSPECTOR, REPLACED_INSPECTOR_CHECKS, CheckInfo, Hit
+from nwbtms.validate.registry import INSPECTOR, INSPECTOR_CRASHED, REPLACED_INSPECTOR_CHECKS, CheckInfo, Hit
+
+#: ``check_function_name`` of the message a guarded check returns when it crashed on an object
+_CRASHED = "nwbtms-crashed:"
 
 #: nwbinspector.Importance name -> our severity (findings.py table)
 IMPORTANCE_TO_SEVERITY = {
@@ -34,8 +45,89 @@ def base_checks(skip: frozenset[str] = frozenset()) -> tuple:
     from nwbinspector import available_checks
 
     ours_or_replaced = set(REPLACED_INSPECTOR_CHECKS) | set(skip)
-    return tuple(c for c in available_checks
+    return tuple(_guarded(c) for c in available_checks
                  if c.__name__ not in ours_or_replaced and not c.__module__.startswith("nwbtms"))
+
+
+class _WithoutEmptyColumns:
+    """A table seen without its empty columns (every other attribute is the table's)."""
+
+    def __init__(self, table) -> None:
+        self._table = table
+
+    def __getattr__(self, name):
+        return getattr(self._table, name)
+
+    @property
+    def columns(self) -> tuple:
+        return tuple(c for c in self._table.columns if not _is_empty(c))
+
+
+def _is_empty(column) -> bool:
+    data = getattr(column, "data", None)
+    try:
+        return data is not None and len(data) == 0
+    except TypeError:
+        return False
+
+
+def _has_empty_column(obj) -> bool:
+    from hdmf.common import DynamicTable
+
+    return isinstance(obj, DynamicTable) and any(_is_empty(c) for c in obj.columns)
+
+
+def _required_by_schema(obj) -> bool:
+    """True when the schema of ``obj``'s parent requires a child of its name (quantity 1)."""
+    parent = getattr(obj, "parent", None)
+    if parent is None:
+        return False
+    try:
+        from pynwb import get_type_map
+
+        spec = get_type_map().get_map(parent).spec
+        child = spec.get_group(obj.name) or spec.get_dataset(obj.name)
+        return child is not None and child.required
+    except Exception:
+        return False
+
+
+def _guarded(check: Callable) -> Callable:
+    """``check`` run on one object, never raising: see the module docstring."""
+    from nwbinspector import Importance, InspectorMessage
+
+    @functools.wraps(check)
+    def run(obj):
+        if check.__name__ == "check_empty_table" and _required_by_schema(obj):
+            return None
+        try:
+            return check(obj)
+        except Exception as exc:
+            error = exc
+        if _has_empty_column(obj):
+            try:
+                output = check(_WithoutEmptyColumns(obj))
+            except Exception as exc:
+                error = exc
+            else:
+                return _relocated(output, obj)
+        return InspectorMessage(
+            message=f"{type(error).__name__}: {error}", importance=Importance.ERROR,
+            check_function_name=_CRASHED + check.__name__, object_type=type(obj).__name__,
+            object_name=str(getattr(obj, "name", "")), location=object_path(obj))
+
+    return run
+
+
+def _relocated(output, obj):
+    """Messages of a check run on a view of ``obj``, attributed to ``obj`` itself."""
+    if output is None:
+        return None
+    messages = [output] if not isinstance(output, list) else output
+    for message in messages:
+        if message is not None:
+            message.object_type, message.location = type(obj).__name__, object_path(obj)
+    return output
 
 
 @cache
@@ -69,14 +161,18 @@ def run(ctx: FileContext, skip: frozenset[str] = frozenset()) -> Iterator[Hit]:
     for message in messages:
         severity = IMPORTANCE_TO_SEVERITY.get(message.importance.name, Severity.ERROR)
         name = message.check_function_name or "unknown"
-        if severity == Severity.ERROR and name.startswith("During evaluation of '"):
-            name = name.split("'")[1]  # a check that crashed: report it under its own ID
-            text = f"check crashed: {message.check_function_name}"
-        else:
-            text = message.message
+        location = message.location or (locate(message) if locate else None)
+        if name.startswith(_CRASHED) or name.startswith("During evaluation of '"):
+            # the inspector's own failure on a valid object: reported for its maintainers, never blocking
+            check = name.removeprefix(_CRASHED) if name.startswith(_CRASHED) else name.split("'")[1]
+            what = f"{message.object_type} {message.object_name}" if message.object_type else "an object"
+            text = message.message if name.startswith(_CRASHED) else name.split(" - ", 1)[-1]
+            yield INSPECTOR_CRASHED.hit(f"NWB Inspector's {check} crashed on {what}: {text.strip()}",
+                                        location=location)
+            continue
         yield _check_info(name, severity).hit(
-            f"{message.object_type or 'object'} {message.object_name or ''}: {text}".replace(" : ", ": "),
-            location=message.location or (locate(message) if locate else None))
+            f"{message.object_type or 'object'} {message.object_name or ''}: {message.message}".replace(" : ", ": "),
+            location=location)
 
 
 def _locator(nwbfile):
