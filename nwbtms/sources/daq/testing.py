@@ -236,3 +236,35 @@ def write_voltage_recording(
         handle.write(header + "\n")
         np.savetxt(handle, np.column_stack([time_ms, columns]), delimiter=",", fmt="%.6f")
     return stem.with_suffix(".xml"), stem.with_suffix(".csv")
+
+
+def write_old_wavesurfer(path: str | Path, scans: np.ndarray, *, version: str, sample_rate_hz: float,
+                         channel_names: Sequence[str], timestamp_s: float = 0.25) -> Path:
+    """A one-sweep file in the layout of WaveSurfer 0.912/0.913 or 0.74 (``version="0.74"``).
+
+    As PyWaveSurfer's test files ``30_kHz_sampling_rate_0p912_0001.h5`` and ``ws_0p74_data_0001.h5``:
+    ``header/Acquisition/SampleRate`` (the nominal rate), ``Analog*`` (0.91x) or ``Channel*`` (0.74) names,
+    scales, units and active flags, no scaling coefficients; 0.91x keeps ``VersionString`` and a
+    ``sweep_0001`` group, 0.74 has no ``VersionString`` and stores the scans as dataset ``trial_0001``.
+    """
+    path = Path(path)
+    n = len(channel_names)
+    with h5py.File(path, "w") as h5:
+        header = h5.create_group("header")
+        acq = header.create_group("Acquisition")
+        acq["SampleRate"] = _scalar(sample_rate_hz)
+        prefix = "" if version == "0.74" else "Analog"
+        acq[f"{prefix}ChannelNames"] = _names(channel_names)
+        acq[f"{prefix}ChannelScales"] = np.ones((n, 1))
+        acq[f"{prefix}ChannelUnits"] = _names(["V"] * n)
+        acq["IsChannelActive" if version == "0.74" else "IsAnalogChannelActive"] = np.ones((n, 1))
+        if version == "0.74":
+            h5["trial_0001"] = np.asarray(scans, dtype=np.int16)
+            return path
+        header["VersionString"] = np.asarray([version.encode()])
+        acq["DigitalChannelNames"] = np.asarray([b""], dtype=object)
+        acq["IsDigitalChannelActive"] = _scalar(0)
+        group = h5.create_group("sweep_0001")
+        group["analogScans"] = np.asarray(scans, dtype=np.int16)
+        group["timestamp"] = _scalar(timestamp_s)
+    return path

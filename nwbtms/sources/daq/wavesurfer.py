@@ -15,6 +15,19 @@ Scaling (as PyWaveSurfer does): volts at the ADC = polynomial of the counts with
 ``AIScalingCoefficients[channel]`` (constant term first); physical value = volts / channel scale
 (``AIChannelScales``, volts per native unit).
 
+Older versions (PyWaveSurfer's test files ``*_0p912_*``, ``*_0p913_*``, ``ws_0p74_*``):
+
+- 0.912 and 0.913 store ``header/Acquisition/Analog*`` but no scaling coefficients; PyWaveSurfer can read
+  them only as raw counts, so their analog channels read as raw ADC counts (unit ``counts``, a note in
+  ``metadata["scaling"]``), never as guessed volts.
+- Before 0.913 (and without ``VersionString``, the oldest files) WaveSurfer stored the requested rate, not
+  the one the board ran at: the board divides its 100 MHz timebase by a whole number of ticks (floored for
+  acquisition), so the true rate is ``100e6 / floor(100e6 / nominal)`` (30 kHz -> 30003.0003 Hz), as
+  PyWaveSurfer corrects it.
+- 0.74 (no ``VersionString``) names channels ``Acquisition/ChannelNames``, ``ChannelScales``,
+  ``ChannelUnits``, ``IsChannelActive`` and stores each trial as a dataset ``trial_NNNN`` (channels,
+  samples) instead of a ``sweep_NNNN`` group.
+
 Reading: unfiltered chunked ``analogScans`` are opened without HDF5's chunk cache, so reading one
 channel copies only that channel's bytes (:func:`_open_without_chunk_cache`); count -> physical
 tables are built per channel on first use.
@@ -39,6 +52,27 @@ from nwbtms.sources.daq.base import (
 )
 
 _SWEEP_NAME = re.compile(r"^(sweep|trial)_(\d+)$")
+#: WaveSurfer's acquisition timebase, Hz (NI boards): the sample rate is this over a whole number of ticks.
+TIMEBASE_HZ = 100e6
+#: First version that stores the rate the board ran at (PyWaveSurfer corrects the older ones).
+FIRST_COERCED_RATE_VERSION = (0, 913)
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    """``"0.912"`` -> (0, 912), ``"1.0.2"`` -> (1, 0, 2); () when absent or unreadable (the oldest files)."""
+    try:
+        return tuple(int(part) for part in text.strip().split("."))
+    except ValueError:
+        return ()
+
+
+def true_acquisition_rate(nominal_hz: float, version: str) -> float:
+    """The rate the board ran at: WaveSurfer before 0.913 stored the requested one (PyWaveSurfer's fix)."""
+    parsed = _version_tuple(version)
+    if parsed and (parsed[0] >= 1 or parsed[:2] >= FIRST_COERCED_RATE_VERSION):
+        return nominal_hz
+    ticks = TIMEBASE_HZ / nominal_hz
+    return nominal_hz if ticks == round(ticks) else TIMEBASE_HZ / np.floor(ticks)
 
 
 def _text_list(values) -> list[str]:
@@ -92,11 +126,13 @@ class WaveSurferRecording(Recording):
             if name in self._h5:
                 return self._h5[name][()]
         if required:
+            version = self.__dict__.get("_version_text") or "no VersionString"
             raise SourceError(
-                f"missing header field (looked for {', '.join(names)})",
+                f"missing header field (looked for {', '.join(names)}) in a WaveSurfer {version} file",
                 file=self._path,
                 field=names[0],
-                hint="is this a WaveSurfer data file?",
+                hint="this WaveSurfer version's header layout is not known to nwbtms; open it in WaveSurfer "
+                     "(or PyWaveSurfer) and report the version",
             )
         return None
 
@@ -106,28 +142,37 @@ class WaveSurferRecording(Recording):
             raise SourceError("no /header group: not a WaveSurfer file", file=path, field="header")
         version = self._find("header/VersionString", required=False)
         version_text = _text_list(version)[0] if version is not None else ""
-        rate = check_sample_rate(
+        self._version_text = version_text
+        nominal_rate = check_sample_rate(
             self._find("header/AcquisitionSampleRate", "header/Acquisition/SampleRate"),
             file=path,
             field="header/AcquisitionSampleRate",
         )
-        ai_names = _text_list(self._find("header/AIChannelNames", "header/Acquisition/AnalogChannelNames"))
+        rate = true_acquisition_rate(nominal_rate, version_text)
+        ai_names = _text_list(self._find("header/AIChannelNames", "header/Acquisition/AnalogChannelNames",
+                                         "header/Acquisition/ChannelNames"))
         ai_active = (
-            np.asarray(self._find("header/IsAIChannelActive", "header/Acquisition/IsAnalogChannelActive"))
+            np.asarray(self._find("header/IsAIChannelActive", "header/Acquisition/IsAnalogChannelActive",
+                                  "header/Acquisition/IsChannelActive"))
             .reshape(-1)
             .astype(bool)
         )
         ai_scales = np.asarray(
-            self._find("header/AIChannelScales", "header/Acquisition/AnalogChannelScales"), dtype=float
+            self._find("header/AIChannelScales", "header/Acquisition/AnalogChannelScales",
+                       "header/Acquisition/ChannelScales"), dtype=float
         ).reshape(-1)
-        ai_units = self._find("header/AIChannelUnits", "header/Acquisition/AnalogChannelUnits", required=False)
+        ai_units = self._find("header/AIChannelUnits", "header/Acquisition/AnalogChannelUnits",
+                              "header/Acquisition/ChannelUnits", required=False)
         ai_units = _text_list(ai_units) if ai_units is not None else [""] * len(ai_names)
-        coefficients = np.atleast_2d(
-            np.asarray(
-                self._find("header/AIScalingCoefficients", "header/Acquisition/AnalogScalingCoefficients"),
-                dtype=float,
-            )
-        )
+        raw_coefficients = self._find("header/AIScalingCoefficients", "header/Acquisition/AnalogScalingCoefficients",
+                                      required=False)
+        raw_counts = raw_coefficients is None
+        if raw_counts:
+            # no ADC calibration stored (WaveSurfer < 0.93): counts, unscaled (PyWaveSurfer reads them raw)
+            raw_coefficients = np.tile([0.0, 1.0], (len(ai_names), 1))
+            ai_units = ["counts"] * len(ai_names)
+            ai_scales = np.where(np.isfinite(ai_scales) & (ai_scales != 0), 1.0, ai_scales)
+        coefficients = np.atleast_2d(np.asarray(raw_coefficients, dtype=float))
         if not (len(ai_names) == len(ai_active) == len(ai_scales)):
             raise SourceError(
                 f"analog header arrays disagree: {len(ai_names)} names, {len(ai_active)} active flags, "
@@ -188,8 +233,8 @@ class WaveSurferRecording(Recording):
         next_start_s = 0.0
         for _, key in sweeps:
             group = self._h5[key]
-            if "analogScans" in group:
-                scans = group["analogScans"]
+            if isinstance(group, h5py.Dataset) or "analogScans" in group:
+                scans = group if isinstance(group, h5py.Dataset) else group["analogScans"]
                 if scans.ndim != 2 or scans.shape[0] != len(active_ai):
                     raise SourceError(
                         f"analogScans has shape {scans.shape}, expected ({len(active_ai)}, samples)",
@@ -201,6 +246,11 @@ class WaveSurferRecording(Recording):
                 n = max(group["digitalScans"].shape)
             else:
                 n = 0
+            if isinstance(group, h5py.Dataset):  # 0.74 trial: the scans themselves, no timestamp
+                segments.append(Segment(len(segments), next_start_s, n))
+                self._sweep_keys.append(key)
+                next_start_s += n / rate
+                continue
             if active_di and "digitalScans" in group and max(group["digitalScans"].shape) != n:
                 raise SourceError(
                     f"digitalScans has {max(group['digitalScans'].shape)} samples, analogScans {n}",
@@ -220,7 +270,12 @@ class WaveSurferRecording(Recording):
                 hint="was the run stopped before the first sweep was saved?",
             )
 
-        metadata: dict = {"version": version_text}
+        metadata: dict = {"version": version_text or "(no VersionString: WaveSurfer < 0.9)"}
+        if rate != nominal_rate:
+            metadata["nominal_sample_rate_hz"] = nominal_rate
+        if raw_counts:
+            metadata["scaling"] = ("raw ADC counts: this WaveSurfer version stores no scaling coefficients "
+                                   "(AIScalingCoefficients), so counts are not converted to volts")
         clock = self._find("header/ClockAtRunStart", required=False)
         if clock is not None:
             values = np.asarray(clock, dtype=float).reshape(-1)
@@ -260,7 +315,11 @@ class WaveSurferRecording(Recording):
         """``analogScans`` of one sweep, looked up once (h5py lookups cost more than small reads)."""
         cache = self.__dict__.setdefault("_scans_cache", {})
         if segment not in cache:
-            cache[segment] = _open_without_chunk_cache(self._h5[self._sweep_keys[segment]], "analogScans")
+            key = self._sweep_keys[segment]
+            if isinstance(self._h5[key], h5py.Dataset):  # 0.74 trial dataset
+                cache[segment] = _open_without_chunk_cache(self._h5, key)
+            else:
+                cache[segment] = _open_without_chunk_cache(self._h5[key], "analogScans")
         return cache[segment]
 
     def _read_raw(self, info: ChannelInfo, segment: int, start: int, stop: int) -> np.ndarray:

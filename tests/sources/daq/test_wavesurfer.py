@@ -134,3 +134,26 @@ def test_chunked_sweeps_read_exactly_with_or_without_the_chunk_cache(tmp_path, c
             np.testing.assert_array_equal(rec.read(name, start=650, stop=1460), _expected(counts[row, 650:1460], 1.0))
         cache_bytes = rec._analog_scans(0).id.get_access_plist().get_chunk_cache()[1]
     assert (cache_bytes == 0) == (compression is None)
+
+
+@pytest.mark.parametrize(("version", "nominal", "expected_rate"), [
+    ("0.912", 30000.0, 100e6 / 3333),  # the board floors 100 MHz / 30 kHz = 3333.3 ticks
+    ("0.912", 29997.0, 100e6 / 3333),
+    ("0.913", 100e6 / 3333, 100e6 / 3333),  # 0.913 stores the coerced rate
+    ("0.74", 20000.0, 20000.0),  # a whole number of ticks: unchanged
+])
+def test_old_versions_read_as_raw_counts_at_the_true_rate(tmp_path, version, nominal, expected_rate):
+    from nwbtms.sources.daq.testing import write_old_wavesurfer
+
+    scans = (np.arange(4 * 3000).reshape(4, 3000) % 15000 + 2).astype(np.int16)
+    path = write_old_wavesurfer(tmp_path / "old.h5", scans, version=version, sample_rate_hz=nominal,
+                                channel_names=["V1", "V2", "I1", "I2"])
+    with open_recording(path) as rec:
+        assert rec.format == "wavesurfer"
+        assert rec.sample_rate_hz == pytest.approx(expected_rate, rel=1e-12)
+        assert [(c.name, c.unit) for c in rec.channels] == [(n, "counts") for n in ["V1", "V2", "I1", "I2"]]
+        assert "raw ADC counts" in rec.metadata["scaling"]
+        assert [s.num_samples for s in rec.segments] == [3000]
+        for row, channel in enumerate(rec.channel_names):
+            got = np.concatenate([c.data for c in rec.iter_chunks(channel)])
+            np.testing.assert_array_equal(got, scans[row].astype(np.float64))  # PyWaveSurfer's 'raw' read
