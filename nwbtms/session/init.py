@@ -3,10 +3,12 @@
 Each file or folder is recognised by name and content (no guessing by name alone where the content
 says more): WaveSurfer ``.h5`` (a ``/header`` group), ``.tdms``, ``.abf``, Open Ephys
 (``structure.oebin``), stimulator logs (CSV/TSV/JSON lines with a ``time_s`` column or key), Localite
-trigger markers (XML with ``TriggerMarker`` elements; the real exports are named ``TriggerData*.xml``
-as well as ``TriggerMarkers_*.xml``), Brainsight exports (``# Version:`` header and a ``Brainsight``
-line), ScanImage TIFF (``SI.``/``state.`` header; other TIFFs as generic), Bruker PrairieView XML
-(``PVScan`` root) and Suite2p plane folders (``stat.npy`` + ``ops.npy``).
+trigger markers (``TriggerMarkers_Coil<N>_<timestamp>.xml``, a ``TriggerMarkerList``: per folder, the last
+save of each recording that holds markers; ``TriggerData*.xml`` beside them are display settings, never
+drafted), Brainsight exports (``# Version:`` header and a ``Brainsight`` line), ScanImage TIFF
+(``SI.``/``state.`` header; other TIFFs as generic), Bruker PrairieView XML (``PVScan`` root: a
+``VoltageRecording`` sequence is a DAQ, ``bruker_voltage``; otherwise imaging) and Suite2p plane folders
+(``stat.npy`` + ``ops.npy``).
 
 What the files say is filled in (DAQ sample rate, channel names and start time as comments and
 options; imaging frame rate and shape); every required unknown is the placeholder
@@ -79,7 +81,8 @@ def _is_wavesurfer(path: Path) -> bool:
 
     try:
         with h5py.File(path, "r") as handle:
-            return "header" in handle and any(k.startswith("sweep_") for k in handle)
+            # sweep_NNNN groups, or trial_NNNN datasets (WaveSurfer 0.74)
+            return "header" in handle and any(k.startswith(("sweep_", "trial_")) for k in handle)
     except OSError:
         return False
 
@@ -104,12 +107,25 @@ def _is_brainsight(path: Path) -> bool:
 
 
 def _xml_kind(path: Path) -> str | None:
+    from nwbtms.sources.imaging.bruker_voltage import is_voltage_recording_master
+
     text = _head(path, 8192).decode("utf-8", errors="replace")
     if "<PVScan" in text:
-        return "bruker"
-    if "<TriggerMarker" in text or "TriggerMarkers" in path.name or path.name.startswith("TriggerData"):
+        return "bruker_voltage" if is_voltage_recording_master(path) else "bruker"
+    if "<TriggerMarkerList" in text:
         return "localite"
-    return None
+    return None  # TriggerData*.xml (display settings), InstrumentMarker*.xml: not pulses
+
+
+def _localite_recordings(folder: Path) -> list[Path]:
+    """The last save of each Localite recording in ``folder`` that holds markers (else the last file)."""
+    from nwbtms.sources.navigation import select_trigger_marker_files
+
+    try:
+        chosen = select_trigger_marker_files(folder, coil=None, skip_empty=True)
+        return chosen or select_trigger_marker_files(folder, coil=None, skip_empty=False)[-1:]
+    except NwbtmsError:
+        return []
 
 
 def _tiff_kind(path: Path) -> str:
@@ -178,9 +194,9 @@ def recognise(rawdir: str | os.PathLike) -> list[RecognisedSource]:
                 if kind == "localite":
                     if folder not in localite_dirs:
                         localite_dirs.add(folder)
-                        found.append(("localite", path))
-                elif kind == "bruker":
-                    found.append(("bruker", path))
+                        found.extend(("localite", chosen) for chosen in _localite_recordings(folder))
+                elif kind in ("bruker", "bruker_voltage"):
+                    found.append((kind, path))
             elif suffix in _LOG_SUFFIXES:
                 if _is_brainsight(path):
                     found.append(("brainsight", path))
@@ -210,6 +226,14 @@ def _read_facts(source: RecognisedSource) -> None:
                     source.facts["start_time"] = recording.start_datetime.isoformat()
                 elif recording.metadata.get("clock_at_run_start"):
                     source.facts["naive_start_time"] = str(recording.metadata["clock_at_run_start"])
+                elif recording.metadata.get("relative_time"):
+                    source.facts["relative_time"] = True
+        elif source.reader in ("localite", "brainsight"):
+            from nwbtms.sources.navigation import read_brainsight, read_localite_triggers
+
+            pulses = (read_localite_triggers if source.reader == "localite" else read_brainsight)(source.path)
+            source.facts["samples"] = len(pulses)
+            source.facts["untracked"] = int(pulses.untracked.sum())
         elif source.reader in ("scanimage", "tiff", "bruker"):
             from nwbtms.sources.imaging import open_imaging
 
@@ -241,7 +265,7 @@ def draft_metadata(rawdir: str | os.PathLike, *, metadata_dir: str | os.PathLike
     recognised = recognise(rawdir)
     base = Path(metadata_dir) if metadata_dir is not None else Path(rawdir)
     fill = placeholder
-    daqs = [s for s in recognised if s.reader in ("wavesurfer", "tdms", "abf", "openephys")]
+    daqs = [s for s in recognised if s.reader in ("wavesurfer", "tdms", "abf", "openephys", "bruker_voltage")]
     logs = [s for s in recognised if s.reader == "stimulator_log"]
     navigators = [s for s in recognised if s.reader in ("localite", "brainsight")]
     movies = [s for s in recognised if s.reader in ("scanimage", "tiff", "bruker")]
@@ -255,6 +279,9 @@ def draft_metadata(rawdir: str | os.PathLike, *, metadata_dir: str | os.PathLike
         if "naive_start_time" in daq.facts:
             naive = daq.facts["naive_start_time"]
             start_time = fill(f"session start with UTC offset; the DAQ clock says {naive}")
+            break
+        if daq.facts.get("relative_time"):
+            start_time = fill("session start with UTC offset; the DAQ file has relative time only (no clock)")
             break
 
     data: dict[str, Any] = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -102,3 +103,37 @@ def test_recognises_real_instrument_files(realdata, tmp_path):
     assert "tiff" not in readers  # the Bruker series' MIP and reference TIFFs are part of its XML's series
     draft = draft_metadata(realdata, metadata_dir=tmp_path)
     assert all(entry["path"] for entry in draft.data["sources"].values())
+
+
+@pytest.mark.realdata
+def test_localite_draft_names_trigger_markers_not_trigger_data(realdata, tmp_path):
+    """TMS Navigator's TriggerData*.xml (display settings) are never drafted; the marker lists are."""
+    from nwbtms.sources.navigation import read_localite_triggers
+
+    localite = [s for s in recognise(realdata / "localite") if s.reader == "localite"]
+    names = [s.path.name for s in localite]
+    assert names and all(n.startswith("TriggerMarkers_Coil0_") for n in names)
+    assert "TriggerMarkers_Coil0_20240905174623122.xml" in names
+    for source in localite:
+        read_localite_triggers(source.path)  # every drafted file reads
+    [untracked] = [s.facts["untracked"] for s in localite if s.path.name.endswith("174623122.xml")]
+    assert untracked == 2
+
+
+def test_relative_time_tdms_leaves_session_start_a_placeholder(tmp_path):
+    from nptdms import ChannelObject, GroupObject, TdmsWriter
+
+    props = {"wf_increment": 1e-4, "wf_start_time": np.datetime64("1904-01-01T00:00:00")}
+    with TdmsWriter(tmp_path / "rig.tdms") as writer:
+        writer.write_segment([GroupObject("Acq"), ChannelObject("Acq", "trigger", np.zeros(10), properties=props)])
+    start = draft_metadata(tmp_path).data["nwbfile"]["session_start_time"]
+    assert "1904" not in start and start.startswith("<FILL ME") and "relative time" in start
+
+
+def test_wavesurfer_074_trial_file_is_recognised(tmp_path):
+    from nwbtms.sources.daq.testing import write_old_wavesurfer
+
+    write_old_wavesurfer(tmp_path / "ws_0p74_data_0001.h5", np.zeros((2, 100)), version="0.74",
+                         sample_rate_hz=20000, channel_names=["V1", "I1"])
+    [source] = recognise(tmp_path)
+    assert source.reader == "wavesurfer" and source.facts["channels"] == ["V1", "I1"]

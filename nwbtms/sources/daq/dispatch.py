@@ -42,6 +42,11 @@ def guess_format(path: Path) -> str:
     suffix = path.suffix.lower()
     if "_VoltageRecording_" in path.name and suffix in (".csv", ".xml"):
         return "bruker_voltage"  # PrairieView's analog inputs beside a T-series
+    if suffix == ".xml":
+        from nwbtms.sources.imaging.bruker_voltage import is_voltage_recording_master
+
+        if is_voltage_recording_master(path):
+            return "bruker_voltage"  # PrairieView's master XML of a voltage recording
     if suffix == ".dat" and path.name == "continuous.dat":
         # continuous/<stream>/continuous.dat inside an Open Ephys recording folder
         recording = path.parent.parent.parent

@@ -7,7 +7,12 @@ Channels: every channel holding data whose ``wf_increment`` (seconds per sample)
 data channel's. SignalExpress decimated copies (groups with ``DecimationLevel`` > 0) are skipped.
 A channel is named by its own name when that is unique in the file, else ``group/channel``.
 Channels of boolean type or with a ``LineNumber`` property are digital lines (nonzero = high).
-``start_datetime`` comes from ``wf_start_time`` (TDMS timestamps are UTC).
+``start_datetime`` comes from ``wf_start_time`` (TDMS timestamps are UTC); a ``wf_start_time`` equal to
+LabVIEW's epoch (1904-01-01T00:00:00 UTC, a zero timestamp) means a relative-time waveform with no
+wall-clock start, so ``start_datetime`` is None and ``metadata["relative_time"]`` says so.
+The rate is ``1 / wf_increment`` rounded to 12 significant digits: the increment is itself a rounded
+float (1.9999999999999998e-05 s for 50 kHz), and the rounding removes that noise, not a real rate.
+NUL bytes that LabVIEW leaves in fixed-width names are removed from channel and group names.
 """
 
 from __future__ import annotations
@@ -22,14 +27,35 @@ from nwbtms.errors import SourceError
 from nwbtms.sources.daq.base import ChannelInfo, Recording, Segment, check_sample_rate
 
 
+#: LabVIEW's timestamp epoch: a ``wf_start_time`` of exactly this is a zero (relative-time) timestamp.
+LABVIEW_EPOCH = np.datetime64("1904-01-01T00:00:00", "us")
+#: Significant digits kept of ``1 / wf_increment`` (float noise of the stored increment is ~1e-16).
+RATE_SIGNIFICANT_DIGITS = 12
+
+
 def _utc(value) -> datetime | None:
     if value is None:
         return None
     try:
-        stamp = np.datetime64(value, "us").astype(datetime)
+        stamp64 = np.datetime64(value, "us")
     except (TypeError, ValueError):
         return None
+    if stamp64 == LABVIEW_EPOCH:
+        return None
+    stamp = stamp64.astype(datetime)
     return stamp.replace(tzinfo=UTC) if isinstance(stamp, datetime) else None
+
+
+def _is_relative_time(value) -> bool:
+    try:
+        return value is not None and np.datetime64(value, "us") == LABVIEW_EPOCH
+    except (TypeError, ValueError):
+        return False
+
+
+def clean_name(name: str) -> str:
+    """A TDMS object name without NUL bytes."""
+    return str(name).replace("\x00", "")
 
 
 class TdmsRecording(Recording):
@@ -78,7 +104,8 @@ class TdmsRecording(Recording):
                 hint="pass the rate through a generic reader instead",
             )
         try:
-            rate = check_sample_rate(1.0 / float(increment), file=path, field="wf_increment")
+            rate = check_sample_rate(float(f"{1.0 / float(increment):.{RATE_SIGNIFICANT_DIGITS}g}"), file=path,
+                                     field="wf_increment")
         except ZeroDivisionError:
             rate = check_sample_rate(0, file=path, field="wf_increment")
         chosen = [
@@ -89,19 +116,21 @@ class TdmsRecording(Recording):
         ]
         name_counts: dict[str, int] = {}
         for _, c in chosen:
-            name_counts[c.name] = name_counts.get(c.name, 0) + 1
+            name_counts[clean_name(c.name)] = name_counts.get(clean_name(c.name), 0) + 1
         channels: list[ChannelInfo] = []
         self._tdms_channels = []
         lengths = []
         for g, c in chosen:
-            name = c.name if name_counts[c.name] == 1 else f"{g.name}/{c.name}"
+            name = clean_name(c.name)
+            name = name if name_counts[name] == 1 else f"{clean_name(g.name)}/{name}"
             digital = c.data_type is types.Boolean or "LineNumber" in c.properties
             unit = "" if digital else str(c.properties.get("unit_string", "") or "")
             channels.append(ChannelInfo(name, "digital" if digital else "analog", unit, len(channels)))
             self._tdms_channels.append(c)
             lengths.append(len(c))
         num_samples = min(lengths)
-        start = _utc(chosen[0][1].properties.get("wf_start_time"))
+        start_value = chosen[0][1].properties.get("wf_start_time")
+        start = _utc(start_value)
         offset_s = float(chosen[0][1].properties.get("wf_start_offset", 0.0) or 0.0)
         super().__init__(
             path=path,
@@ -113,6 +142,9 @@ class TdmsRecording(Recording):
             metadata={
                 "groups": [g.name for g in self._file.groups()],
                 "channel_lengths": dict(zip((c.name for c in channels), lengths, strict=True)),
+                **({"relative_time": "wf_start_time is LabVIEW's epoch 1904-01-01T00:00:00: a relative-time "
+                                     "recording without a wall-clock start"} if _is_relative_time(start_value)
+                   else {}),
             },
         )
 

@@ -268,3 +268,21 @@ def write_old_wavesurfer(path: str | Path, scans: np.ndarray, *, version: str, s
         group["analogScans"] = np.asarray(scans, dtype=np.int16)
         group["timestamp"] = _scalar(timestamp_s)
     return path
+
+
+def write_voltage_recording_master(folder: Path, name: str, signals: Sequence[tuple[str, str, bool]],
+                                   columns: np.ndarray, *, rate_hz: float) -> Path:
+    """A PrairieView voltage-recording-only acquisition: master ``<name>.xml`` (PVScan 5.3 layout) naming
+    ``<name>_Cycle00001_VoltageRecording_001.xml`` + ``.csv`` through ``configurationFile`` and ``dataFile``."""
+    folder = Path(folder)
+    stem = f"{name}_Cycle00001_VoltageRecording_001"
+    write_voltage_recording(folder / stem, signals, columns, rate_hz=rate_hz)
+    master = folder / f"{name}.xml"
+    master.write_text(
+        '<PVScan version="5.3.64.300" date="4/11/2019 3:17:18 PM" notes="">\n'
+        '  <Sequence type="VoltageRecording" cycle="1" time="15:17:18.1161356">\n'
+        f'    <VoltageRecording name=" LIVE" triggerMode="None" cycle="1" index="1" configurationFile="{stem}.xml" '
+        f'dataFile="{stem}.csv" relativeTime="0" absoluteTime="0" />\n'
+        f'    <VoltageOutput name="Step 1" triggerMode="None" filename="{name}_Cycle00001_VoltageOutput_001.xml" '
+        'relativeTime="0" absoluteTime="0" />\n  </Sequence>\n</PVScan>\n', encoding="utf-8")
+    return master

@@ -103,6 +103,10 @@ def _raw_header(xml: Path) -> str:
 
 def _refuse_non_tseries(scan: PrairieViewScan) -> None:
     types = scan.sequence_types
+    if "VoltageRecording" in types:
+        raise SourceError("this is a PrairieView voltage recording (analog inputs), not imaging",
+                          file=scan.path, field="Sequence/@type=VoltageRecording",
+                          hint="read it as a DAQ recording (reader bruker_voltage, e.g. nwbtms pulses detect)")
     if not types or not scan.sequences[0].frames:
         raise SourceError("the XML lists no frames", file=scan.path, field="Sequence/Frame")
     kinds = " ".join(types).lower()

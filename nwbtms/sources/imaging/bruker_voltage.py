@@ -1,5 +1,10 @@
 """Bruker PrairieView VoltageRecording: ``*_VoltageRecording_NNN.csv`` samples described by its ``.xml``.
 
+PrairieView also writes a master ``<name>.xml`` (``PVScan`` root) for a voltage-recording-only acquisition:
+``<Sequence type="VoltageRecording"><VoltageRecording configurationFile="..." dataFile="..."/>``. Opening
+that master reads the pair it names (``dataFile`` is the CSV, ``configurationFile`` its description), not
+``<name>.csv``; a master naming several recordings (cycles) is refused with their names.
+
 The CSV's first column is time in ms; the others are the *enabled* signals of the XML's
 ``Experiment/SignalList/VRecSignal`` list, in that order (tms-domain.md section 4: map columns by the
 XML's enabled-signal order, not by the CSV header names, which users may rename). Values are returned
@@ -105,6 +110,50 @@ def _text(elem: object, tag: str, default: str = "") -> str:
     return default if child is None or child.text is None else child.text.strip()
 
 
+#: Bytes of an XML's head searched for the master's markers.
+MASTER_HEAD_BYTES = 1 << 16
+
+
+def is_voltage_recording_master(path: str | Path) -> bool:
+    """Whether ``path`` is a PrairieView master XML of a voltage recording (``Sequence type="VoltageRecording"``)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(MASTER_HEAD_BYTES).decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    return "<PVScan" in head and 'type="VoltageRecording"' in head
+
+
+def _master_pair(path: Path) -> tuple[Path, Path]:
+    """(configuration XML, data CSV) named by a master XML."""
+    import xml.etree.ElementTree as ET  # noqa: N817 - DTD refused by refuse_dtd first
+
+    refuse_dtd(path)
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError as exc:
+        raise SourceError(f"malformed XML: {exc}", file=path, line=exc.position[0]) from exc
+    entries = [e for seq in root.iterfind("Sequence") if seq.get("type") == "VoltageRecording"
+               for e in seq.iterfind("VoltageRecording")]
+    if not entries:
+        raise SourceError("the master XML's VoltageRecording sequence names no recording", file=path,
+                          field="Sequence/VoltageRecording",
+                          hint="open the *_VoltageRecording_NNN.csv beside it directly")
+    if len(entries) > 1:
+        names = [e.get("dataFile", "?") for e in entries]
+        raise SourceError(f"the master XML names {len(entries)} voltage recordings ({', '.join(names)})",
+                          file=path, field="Sequence/VoltageRecording",
+                          hint="open one of the named *_VoltageRecording_NNN.csv files")
+    entry = entries[0]
+    config, data = entry.get("configurationFile"), entry.get("dataFile")
+    if not config and not data:
+        raise SourceError("VoltageRecording has neither configurationFile nor dataFile", file=path,
+                          field="Sequence/VoltageRecording/@dataFile")
+    config_path = path.parent / Path(config or data).with_suffix(".xml").name
+    data_path = path.parent / Path(data or config).with_suffix(".csv").name
+    return config_path, data_path
+
+
 def read_voltage_recording(path: str | Path) -> VoltageRecording:
     """Open a VoltageRecording from its ``.xml`` or ``.csv`` (the other file must sit beside it).
 
@@ -117,7 +166,10 @@ def read_voltage_recording(path: str | Path) -> VoltageRecording:
     import xml.etree.ElementTree as ET  # noqa: N817 - DTD refused by refuse_dtd first
 
     path = Path(path)
-    xml_path, csv_path = path.with_suffix(".xml"), path.with_suffix(".csv")
+    if path.suffix.lower() == ".xml" and is_voltage_recording_master(path):
+        xml_path, csv_path = _master_pair(path)
+    else:
+        xml_path, csv_path = path.with_suffix(".xml"), path.with_suffix(".csv")
     for needed in (xml_path, csv_path):
         if not needed.is_file():
             raise SourceError("VoltageRecording file not found", file=needed,

@@ -95,3 +95,26 @@ def test_cli_detects_pulses_in_a_voltage_recording(tmp_path, capsys):
     csv_path.with_suffix(".xml").unlink()
     code, _, err = run(["pulses", "detect", str(csv_path)], capsys)
     assert code == 2 and "T_VoltageRecording_001.xml" in err
+
+
+def test_master_xml_reads_the_pair_it_names_everywhere(tmp_path, capsys):
+    """A voltage-recording-only PrairieView acquisition opened from its master XML (PVScan, dataFile=)."""
+    from nwbtms.session.init import recognise
+    from nwbtms.sources.daq.testing import write_voltage_recording_master
+    from nwbtms.sources.imaging import open_imaging
+
+    columns = np.column_stack([np.zeros(500), np.r_[np.zeros(100), 5 * np.ones(50), np.zeros(350)]])
+    master = write_voltage_recording_master(tmp_path, "cell1-001", SIGNALS, columns, rate_hz=RATE_HZ)
+    assert guess_format(master) == "bruker_voltage"
+    with open_recording(master) as rec:  # not <stem>.csv, which does not exist
+        assert rec.channel_names == ["Input 0", "TMS trigger"] and rec.num_samples == 500
+        assert rec.path.name == "cell1-001_Cycle00001_VoltageRecording_001.csv"
+        pulses = detect_pulses(rec, "TMS trigger", threshold=2.5)
+        assert pulses.times_s == pytest.approx([0.01], abs=1e-4)
+    with pytest.raises(SourceError, match="voltage recording") as err:
+        open_imaging(master)
+    assert "bruker_voltage" in err.value.hint
+    assert [(s.reader, s.path.name) for s in recognise(tmp_path)] == [("bruker_voltage", "cell1-001.xml")]
+    with pytest.raises(SystemExit) as exit_info:
+        main(["pulses", "detect", str(master), "--channel", "TMS trigger", "--threshold", "2.5"])
+    assert exit_info.value.code == 0 and "0.00995" in capsys.readouterr().out

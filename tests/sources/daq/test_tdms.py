@@ -76,7 +76,7 @@ def test_zero_increment_is_impossible_rate(tmp_path):
 
 def test_real_files(realdata):
     with open_recording(realdata / "tdms" / "raw1.tdms") as rec:
-        assert rec.sample_rate_hz == pytest.approx(50000.0)
+        assert rec.sample_rate_hz == 50000.0  # 1 / 1.9999999999999998e-05 without the float noise
         assert len(rec.channels) == 7 and rec.channels[0].name == "First  Channel"
         assert rec.channels[0].unit == "Volts"
         chunk = next(rec.iter_chunks("Second Chan", chunk_samples=500))
@@ -88,3 +88,15 @@ def test_real_files(realdata):
         assert rec.segments[0].num_samples == 20000
         data = np.concatenate([c.data for c in rec.iter_chunks(rec.channels[0].name, chunk_samples=4096)])
         assert data.dtype == bool and data.size == 20000
+
+
+def test_labview_epoch_start_is_relative_time_and_nul_bytes_leave_names(tmp_path):
+    path = tmp_path / "relative.tdms"
+    props = {"wf_increment": 1 / 50000, "wf_start_time": np.datetime64("1904-01-01T00:00:00"),
+             "unit_string": "V"}
+    with TdmsWriter(path) as writer:
+        writer.write_segment([GroupObject("Acq"),
+                              ChannelObject("Acq", "trigger\x00\x00", np.zeros(100), properties=props)])
+    with open_recording(path) as rec:
+        assert rec.start_datetime is None and "relative-time" in rec.metadata["relative_time"]
+        assert rec.channel_names == ["trigger"] and rec.sample_rate_hz == 50000.0
