@@ -26,7 +26,6 @@ from nptdms import TdmsFile, types
 from nwbtms.errors import SourceError
 from nwbtms.sources.daq.base import ChannelInfo, Recording, Segment, check_sample_rate
 
-
 #: LabVIEW's timestamp epoch: a ``wf_start_time`` of exactly this is a zero (relative-time) timestamp.
 LABVIEW_EPOCH = np.datetime64("1904-01-01T00:00:00", "us")
 #: Significant digits kept of ``1 / wf_increment`` (float noise of the stored increment is ~1e-16).
