@@ -12,10 +12,12 @@ import pytest
 
 from nwbtms.errors import InputError, SourceError
 from nwbtms.io.compression import (
+    CODEC_ENV,
     MAX_CHUNK_BYTES,
     PROFILES,
     CompressionProfile,
     buffer_frame_count,
+    deflate_codec,
     encode_chunk,
     frame_chunk_shape,
     get_profile,
@@ -39,7 +41,7 @@ def _blocks(movie: np.ndarray, sizes=(5, 1, 7)):
         k += 1
 
 
-def _write(path, movie, profile, chunk_shape=None, blocks=None):
+def _write(path, movie, profile, chunk_shape=None, blocks=None, codec=None):
     profile = get_profile(profile)
     chunk_shape = chunk_shape or frame_chunk_shape(movie.shape[1:], movie.dtype, target_bytes=4000)
     options = profile.dataset_options()
@@ -47,7 +49,7 @@ def _write(path, movie, profile, chunk_shape=None, blocks=None):
     with h5py.File(path, "w") as f:
         dset = f.create_dataset("data", shape=movie.shape, dtype=movie.dtype, chunks=chunk_shape, **options)
         return write_frames(dset, blocks if blocks is not None else _blocks(movie), profile, source="m.tif",
-                            workers=2)
+                            workers=2, codec=codec)
 
 
 @pytest.mark.parametrize("name", ["archive", "none"])
@@ -71,28 +73,56 @@ def test_roundtrip_fast_needs_hdf5plugin(tmp_path):
     assert PROFILES["archive"].reader_note is None
 
 
-def test_archive_readable_by_plain_h5py_in_fresh_process(tmp_path):
-    movie = _movie()
-    _write(tmp_path / "a.h5", movie, "archive")
+@pytest.mark.parametrize("codec", ["isal", "libdeflate", "zlib"])
+def test_archive_readable_by_plain_h5py_in_fresh_process(tmp_path, codec):
+    """Whichever codec wrote the chunks, plain h5py (its own deflate filter, no isal or libdeflate loaded in
+    the reading process) reads them back bit-exact."""
+    movie = _movie(n=40, rows=64, cols=48)
+    _write(tmp_path / "a.h5", movie, "archive", codec=deflate_codec(codec))
     np.save(tmp_path / "expected.npy", movie)
     code = (
         "import sys, h5py, numpy as np\n"
         "f = h5py.File(sys.argv[1], 'r')\n"
-        "assert 'hdf5plugin' not in sys.modules\n"
+        "assert f['data'].compression == 'gzip'\n"
+        "assert not {'hdf5plugin', 'isal', 'deflate', 'nwbtms'} & set(sys.modules)\n"
         "assert np.array_equal(f['data'][:], np.load(sys.argv[2]))\n"
     )
     subprocess.run([sys.executable, "-c", code, str(tmp_path / "a.h5"), str(tmp_path / "expected.npy")],
                    check=True)
 
 
+def test_fastest_installed_codec_is_the_default(monkeypatch):
+    pytest.importorskip("isal")
+    monkeypatch.delenv(CODEC_ENV, raising=False)
+    deflate_codec.cache_clear()
+    try:
+        assert deflate_codec().name == "isal" and deflate_codec().level_for(4) == 3
+    finally:
+        deflate_codec.cache_clear()
+    with pytest.raises(InputError, match="unknown deflate codec"):
+        deflate_codec("lz4")
+
+
+def test_codec_streams_no_larger_than_zlib_level_4():
+    """The levels are chosen so a two-photon-like chunk is no larger than zlib-4's (measured in the module
+    docstring on the benchmark movie; here on shot-noise frames over a smooth background)."""
+    rng = np.random.default_rng(3)
+    y, x = np.mgrid[:128, :128]
+    background = 400 + 600 * np.exp(-((y - 60) ** 2 + (x - 70) ** 2) / 200.0)
+    frames = rng.poisson(background, size=(8, 128, 128)).astype(np.uint16)
+    zlib4 = len(zlib.compress(frames.tobytes(), 4))
+    for name in ("isal", "libdeflate"):
+        assert len(deflate_codec(name).compress(frames.reshape(-1).view(np.uint8))) <= zlib4, name
+
+
 def test_shuffle_bytes_match_hdf5_shuffle_filter(tmp_path):
     movie = _movie(n=6)
     profile = CompressionProfile("gzip-shuffle", "test", deflate_level=6, shuffle=True)
-    _write(tmp_path / "s.h5", movie, profile, chunk_shape=(2, 24, 20))
+    _write(tmp_path / "s.h5", movie, profile, chunk_shape=(2, 24, 20), codec=deflate_codec("zlib"))
     with h5py.File(tmp_path / "s.h5", "r") as f:
         np.testing.assert_array_equal(f["data"][:], movie)
         assert f["data"].shuffle
-    # Same bytes HDF5 writes itself with shuffle + deflate.
+    # Same bytes HDF5 writes itself with shuffle + deflate (the zlib codec at the declared level).
     with h5py.File(tmp_path / "ref.h5", "w") as f:
         f.create_dataset("data", data=movie, chunks=(2, 24, 20), compression="gzip", compression_opts=6,
                          shuffle=True)
@@ -164,9 +194,9 @@ def test_archive_chunks_are_compressed_off_the_main_thread(tmp_path, monkeypatch
     threads = []
     original = compression.encode_chunk
 
-    def recording(tile, chunk_shape, profile):
+    def recording(tile, chunk_shape, profile, codec=None):
         threads.append(threading.current_thread().name)
-        return original(tile, chunk_shape, profile)
+        return original(tile, chunk_shape, profile, codec)
 
     monkeypatch.setattr(compression, "encode_chunk", recording)
     movie = _movie(n=20)
