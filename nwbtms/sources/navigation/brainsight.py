@@ -24,7 +24,8 @@ Decisions:
 - A row with ``(null)`` in any pose column is an untracked pulse: NaN pose, listed in ``problems``.
 - ``time_s`` is seconds since midnight of the first sample's ``Date`` (wall clock); NaN when the export
   has no ``Date``/``Time``.
-- ``Stim. Power`` (the output the connected stimulator reported) is read as %MSO.
+- ``Stim. Power`` (the output the connected stimulator reported; ``Stim. Power A`` in v12/v14 exports) is
+  read as %MSO.
 """
 
 from __future__ import annotations
@@ -45,11 +46,13 @@ BRAINSIGHT_TO_MATSIMNIBS_AXES = np.diag([-1.0, 1.0, -1.0, 1.0])
 POSITION_COLUMNS = ("Loc. X", "Loc. Y", "Loc. Z")
 COSINE_COLUMNS = tuple(f"m{i}n{j}" for i in range(3) for j in range(3))
 MISSING = frozenset({"", "(null)", "null", "nan", "NaN"})
+#: Our field -> the column names that hold it, first found wins (Brainsight v12/v14 exports name the
+#: stimulator output ``Stim. Power A``, channel A of the connected stimulator; older ones ``Stim. Power``).
 OPTIONAL_NUMBERS = {
-    "target_error_mm": "Target Error",
-    "angular_error_deg": "Angular Error",
-    "twist_error_deg": "Twist Error",
-    "amplitude_percent_mso": "Stim. Power",
+    "target_error_mm": ("Target Error",),
+    "angular_error_deg": ("Angular Error",),
+    "twist_error_deg": ("Twist Error",),
+    "amplitude_percent_mso": ("Stim. Power", "Stim. Power A"),
 }
 SPACE_ORIENTATION = {"world": "DICOM LPS", "brainsight": "LPS"}
 
@@ -142,8 +145,9 @@ class _SampleParser:
                               file=self.path, line=line, hint="the export is damaged; export it again")
         cells = cells + [""] * (len(self.columns) - len(cells))
         row = [self._number(cells, c, line) for c in POSITION_COLUMNS + COSINE_COLUMNS]
-        for column in OPTIONAL_NUMBERS.values():
-            row.append(self._number(cells, column, line) if column in self.position else math.nan)
+        for names in OPTIONAL_NUMBERS.values():
+            column = next((name for name in names if name in self.position), None)
+            row.append(self._number(cells, column, line) if column is not None else math.nan)
         time_s = math.nan
         if "Date" in self.position and "Time" in self.position:
             stamp = _timestamp(self.path, line, cells[self.position["Date"]], cells[self.position["Time"]])

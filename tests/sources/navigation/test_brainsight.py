@@ -147,3 +147,20 @@ def test_real_brainsight_exports(realdata):
     for pulses in (world, aligned):
         assert pulses.problems == []  # 3-decimal rounding stays within the tolerance
         np.testing.assert_allclose(np.linalg.det(pulses.pose[:, :3, :3]), 1.0, atol=5e-3)
+
+
+#: Brainsight v12/v14 sample columns (stimulator channels A and B, pulse interval, EMG windows).
+V12_COLUMNS = (FULL_COLUMNS[:20] + ["Stim. Power A", "Stim. Pulse Interval", "Stim. Power B"]
+               + FULL_COLUMNS[21:] + ["EMG Window Start", "EMG Window End", "EMG Peak-to-peak 1", "EMG Latency 1",
+                                       "EMG Data 1"])
+
+
+def test_v12_stim_power_a_is_the_stimulator_output(tmp_path):
+    def power(k, values):
+        values["Stim. Power A"] = f"{55 + k}"
+        values["Stim. Power B"] = "(null)"
+        values["Stim. Pulse Interval"] = "(null)"
+
+    pulses = read_brainsight(write_export(tmp_path / "v12.txt", V12_COLUMNS, 3, edit=power))
+    np.testing.assert_array_equal(pulses.amplitude_percent_mso, [55, 56, 57])
+    np.testing.assert_allclose(pulses.target_error_mm, [0, 0.5, 1.0])
