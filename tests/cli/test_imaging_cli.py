@@ -82,3 +82,14 @@ def test_inspect_real_files(realdata, capsys):
     code, _, err = run(["imaging", "inspect", str(realdata / "bruker" / "stripped" / "t1BL_dendriteD_1")],
                        capsys)
     assert code == 2 and "line scan" in err
+
+
+def test_tifffile_warnings_stay_off_stderr(realdata, tmp_path):
+    """PrairieView's reference TIFFs carry MetaMorph tags tifffile cannot decode; it logs them, we print nothing."""
+    import subprocess
+    import sys
+
+    mip = next((realdata / "bruker" / "minimal").rglob("*_Ch2_MIP.tif"))
+    done = subprocess.run([sys.executable, "-m", "nwbtms", "imaging", "inspect", str(mip), "--frame-rate", "1"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and done.stderr == "" and "num_frames: 1" in done.stdout

@@ -78,7 +78,8 @@ def true_acquisition_rate(nominal_hz: float, version: str) -> float:
 def _text_list(values) -> list[str]:
     out = []
     for value in np.asarray(values).reshape(-1):
-        out.append(value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value))
+        text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+        out.append(text.replace("\x00", ""))  # MATLAB pads fixed-width char arrays with NUL bytes
     return out
 
 
