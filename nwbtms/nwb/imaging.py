@@ -128,10 +128,12 @@ def add_imaging_plane(
     emission_lambda_nm: float,
     channel_name: str = "green",
     channel_description: str = "",
+    z_step_um: float | None = None,
 ) -> ImagingPlane:
     """Add an ImagingPlane for ``source`` (rate and pixel size from its header) to ``nwbfile``.
 
-    ``device`` defaults to a ``Microscope`` device created (or reused) in the file.
+    ``device`` defaults to a ``Microscope`` device created (or reused) in the file. ``z_step_um`` makes
+    it a volume's plane: ``grid_spacing`` gets the slice spacing as its third value.
     """
     if device is None:
         device = nwbfile.devices.get("Microscope") or nwbfile.create_device(
@@ -141,6 +143,8 @@ def add_imaging_plane(
     options: dict[str, Any] = {}
     spacing = _grid_spacing_m(getattr(source, "pixel_size_um", None))
     if spacing is not None:
+        if z_step_um is not None:
+            spacing = [*spacing, float(z_step_um) * 1e-6]
         options.update(grid_spacing=spacing, grid_spacing_unit="meters")
     return nwbfile.create_imaging_plane(
         name=name, optical_channel=optical_channel,
@@ -253,6 +257,90 @@ def add_two_photon_series(
                         profile=profile, buffer_frames=buffer_frame_count(chunk_shape, dtype, buffer_bytes))
 
 
+@dataclass
+class PendingVolume:
+    """A z-stack TwoPhotonSeries ``(1, rows, cols, slices)`` filled slice by slice from ``stack`` at write time."""
+
+    series: TwoPhotonSeries
+    dataio: H5DataIO
+    stack: Any
+    channel: int | str
+    profile: CompressionProfile
+
+    @property
+    def source_name(self) -> str:
+        """The stack's file name for messages."""
+        return str(self.stack.path)
+
+    def fill(self, *, quiet: bool = False) -> int:
+        """Write every slice into the allocated dataset; returns the slices written."""
+        dset = self.dataio.dataset
+        if dset is None:
+            raise RuntimeError(f"series {self.series.name} was not written yet (dataset not allocated)")
+        from nwbtms.errors import SourceError
+
+        written = 0
+        slices = progress(self.stack.iter_slices(channel=self.channel), total=self.stack.num_slices,
+                          desc=self.series.name, unit="slice", quiet=quiet)
+        for index, plane in enumerate(slices):
+            if index >= dset.shape[3] or plane.shape != tuple(dset.shape[1:3]):
+                raise SourceError(f"slice {index} of shape {plane.shape} does not fit the volume "
+                                  f"{tuple(dset.shape[1:])}", file=self.source_name, field=f"slice {index}")
+            dset[0, :, :, index] = plane
+            written += 1
+        if written != dset.shape[3]:
+            raise SourceError(f"{written} slices read, {dset.shape[3]} declared", file=self.source_name,
+                              hint="is a slice file missing or truncated?")
+        return written
+
+
+def add_volume_series(
+    nwbfile: NWBFile,
+    stack: Any,
+    *,
+    imaging_plane: ImagingPlane,
+    name: str = "TwoPhotonVolume",
+    channel: int | str = 0,
+    profile: str | CompressionProfile = "archive",
+    description: str = "",
+) -> PendingVolume:
+    """Add a structural z-stack as a one-sample volumetric TwoPhotonSeries ``(1, rows, cols, slices)``.
+
+    ``stack`` is a :class:`nwbtms.sources.imaging.zstack.ZStack`; voxels are written one slice (one
+    chunk) at a time by :meth:`PendingVolume.fill` (through :func:`fill_movies`), with the profile's
+    HDF5 filters. The field of view is ``(height, width, depth)``; the imaging plane's grid spacing
+    carries the voxel size (:func:`add_imaging_plane` with ``z_step_um``).
+    """
+    profile = get_profile(profile)
+    rows, cols = (int(n) for n in stack.frame_shape)
+    depth = int(stack.num_slices)
+    if depth < 1:
+        raise InputError("the stack has no slices", file=str(stack.path), field="num_slices")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*compression may not be available.*")
+        dataio = H5DataIO(shape=(1, rows, cols, depth), dtype=np.dtype(stack.dtype), chunks=(1, rows, cols, 1),
+                          **profile.dataset_options())
+    fov = stack.field_of_view_um
+    source = stack.source
+    volume_rate = float(source.frame_rate_hz) / max(1, depth * stack.repeats_per_slice)
+    header_table = f"{name}_raw_header"
+    z = [float(v) for v in stack.z_positions_um]
+    series = TwoPhotonSeries(
+        name=name, imaging_plane=imaging_plane, data=dataio, unit="n.a.", dimension=[cols, rows, depth],
+        field_of_view=None if fov is None else [v * 1e-6 for v in fov], rate=volume_rate, starting_time=0.0,
+        description=description or f"Structural z-stack from {stack.path.name}, channel {channel}: one volume "
+                                   f"(time, rows, cols, slices), {depth} slices {stack.z_step_um:g} um apart "
+                                   f"(slice depths {z[0]:g} to {z[-1]:g} um, microscope z axis).",
+        comments=f"Raw header of the source file(s): /acquisition/{header_table}. "
+                 f"Compression profile: {profile.name}. Slices averaged over {stack.repeats_per_slice} "
+                 "repeat(s).",
+    )
+    nwbfile.add_acquisition(series)
+    if header_table not in nwbfile.acquisition:
+        nwbfile.add_acquisition(_raw_header_table(header_table, source, name))
+    return PendingVolume(series=series, dataio=dataio, stack=stack, channel=channel, profile=profile)
+
+
 def _field_of_view_m(source: Any) -> list[float] | None:
     fov = getattr(source, "field_of_view_um", None)
     if fov is None:
@@ -288,6 +376,9 @@ def fill_movies(movies: Sequence[PendingMovie], *, quiet: bool = False) -> dict[
     """
     written = {}
     for movie in movies:
+        if isinstance(movie, PendingVolume):
+            written[movie.series.name] = movie.fill(quiet=quiet)
+            continue
         dset = movie.dataio.dataset
         if dset is None:
             raise RuntimeError(f"series {movie.series.name} was not written yet (dataset not allocated)")

@@ -43,6 +43,8 @@ from nwbtms.imaging.clock import ClockFit, to_session_clock
 from nwbtms.sources.segmentation.suite2p import Suite2pPlane, check_plane_shapes, pixel_mask
 
 ROI_KINDS = ("soma", "dendrite", "spine")
+DENDRITE_LENGTH_DESCRIPTION = ("Traced length of a dendrite ROI (um); NaN for other kinds and for dendrites "
+                               "without a traced length.")
 #: Trace chunk: whole ROIs x about 1 MB of frames (float32), a small buffer for the transposing copy.
 TRACE_CHUNK_BYTES = 1024 * 1024
 TRACE_BUFFER_GB = 0.064
@@ -353,6 +355,8 @@ def add_suite2p_segmentation(
                     "or soma a spine or dendrite belongs to); -1 when none.", data=resolved.parent_roi)
     rois.add_column(name="roi_key", description="Stable cross-session key of the ROI (same structure, same key "
                     "on every day).", data=resolved.roi_key)
+    rois.add_column(name="dendrite_length_in_um", description=DENDRITE_LENGTH_DESCRIPTION,
+                    data=np.full(num_rois, np.nan))
     rois.add_column(name="iscell", description="Suite2p classifier decision.", data=iscell[:, 0].astype(bool))
     rois.add_column(name="iscell_probability", description="Suite2p classifier probability.",
                     data=iscell[:, 1].astype(float))
@@ -409,7 +413,170 @@ def _trace_timing(series, plane, num_frames: int, clock_fit, starting_time_s: fl
     return {"rate": rate, "starting_time": float(to_session_clock(starting_time_s, clock_fit))}
 
 
+def _fill_polygon(cols: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel centres inside the polygon (even-odd rule) over its bounding box; the vertices if none."""
+    c0, c1 = int(np.floor(cols.min())), int(np.ceil(cols.max()))
+    r0, r1 = int(np.floor(rows.min())), int(np.ceil(rows.max()))
+    cc, rr = np.meshgrid(np.arange(c0, c1 + 1), np.arange(r0, r1 + 1))
+    cc, rr = cc.ravel().astype(float), rr.ravel().astype(float)
+    inside = np.zeros(cc.size, dtype=bool)
+    xj, yj = np.roll(cols, 1), np.roll(rows, 1)
+    for xi, yi, xk, yk in zip(cols, rows, xj, yj, strict=True):
+        crosses = (yi > rr) != (yk > rr)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x_at = (xk - xi) * (rr - yi) / (yk - yi) + xi
+        inside ^= crosses & (cc < x_at)
+    if not inside.any():
+        return np.round(cols).astype(int), np.round(rows).astype(int)
+    return cc[inside].astype(int), rr[inside].astype(int)
+
+
+def _densify(points: np.ndarray) -> np.ndarray:
+    """Points along a polyline at most one voxel apart (``(n, 3)`` in voxel units)."""
+    if len(points) < 2:
+        return points
+    parts = [points[:1]]
+    for a, b in zip(points[:-1], points[1:], strict=True):
+        steps = max(1, int(np.ceil(np.max(np.abs(b - a)))))
+        parts.append(a + (b - a) * (np.arange(1, steps + 1)[:, None] / steps))
+    return np.concatenate(parts)
+
+
+def annotation_voxel_mask(annotation, voxel_size_um: tuple[float, float, float]) -> list[tuple]:
+    """``(x, y, z, weight)`` voxels of one annotation: its point, filled outline or traced line.
+
+    ``voxel_size_um`` is ``(row, col, slice)``; x is the column, y the row, z the slice index.
+    """
+    row_um, col_um, z_um = voxel_size_um
+    vertices = np.asarray(annotation.vertices_um, dtype=float).reshape(-1, 3)
+    if vertices.size == 0:
+        vertices = np.array([[annotation.x_um, annotation.y_um, annotation.z_um]])
+    scaled = vertices / np.array([col_um, row_um, z_um])
+    if annotation.shape in ("oval", "polygon") and len(scaled) >= 3:
+        cols, rows = _fill_polygon(scaled[:, 0], scaled[:, 1])
+        slices = np.full(cols.size, int(round(float(scaled[0, 2]))))
+    else:
+        points = _densify(scaled) if annotation.shape == "polyline" else scaled
+        voxels = np.unique(np.round(points).astype(int), axis=0)
+        cols, rows, slices = voxels[:, 0], voxels[:, 1], voxels[:, 2]
+    keep = (cols >= 0) & (rows >= 0) & (slices >= 0)
+    if not keep.any():
+        keep[:] = True
+        cols, rows, slices = np.maximum(cols, 0), np.maximum(rows, 0), np.maximum(slices, 0)
+    weight = 1.0 / int(keep.sum())
+    return [(int(c), int(r), int(z), weight) for c, r, z in zip(cols[keep], rows[keep], slices[keep], strict=True)]
+
+
+@dataclass
+class AnnotationSegmentationResult:
+    """What :func:`add_annotation_segmentation` added."""
+
+    plane_segmentation: PlaneSegmentation
+    missing_parents: list[str]
+
+
+def add_annotation_segmentation(
+    nwbfile: NWBFile,
+    annotations,
+    *,
+    imaging_plane: ImagingPlane,
+    volume=None,
+    voxel_size_um: tuple[float, float, float] | None = None,
+    cell_types=None,
+    cell_type: str | None = None,
+    name: str = "PlaneSegmentation",
+    module_name: str = "ophys",
+    source: str = "",
+) -> AnnotationSegmentationResult:
+    """Add one annotated stack's ROIs (somata, dendrites, spines) as a PlaneSegmentation.
+
+    Columns: ``voxel_mask`` (the ROI's voxels in the volume), ``roi_kind``, ``parent_roi`` (row of the
+    parent in this table, -1 when none or when the parent is not in this file), ``parent_key`` (the
+    parent's key as annotated, empty for none: kept when the parent is missing that day), ``roi_key``,
+    ``dendrite_length_in_um`` (NaN for other kinds) and, with cell types, ``cell_type`` (a region into the
+    CellTypesTable: per ROI from the annotations, else ``cell_type`` for every ROI).
+
+    Parameters
+    ----------
+    annotations : AnnotationSet
+        From :func:`nwbtms.sources.annotations.open_annotations` (anything with ``annotations`` of objects
+        with ``key``, ``kind``, ``parent_key``, ``x_um``, ``y_um``, ``z_um``, ``length_in_um``,
+        ``vertices_um``, ``shape``, ``cell_type``).
+    imaging_plane : ImagingPlane
+    volume : TwoPhotonSeries, optional
+        The volume the ROIs were scored on (its ``reference_images``).
+    voxel_size_um : (float, float, float), optional
+        ``(row, col, slice)`` µm per voxel index; default 1 µm each.
+    cell_types : ndx_tms.CellTypesTable, optional
+    cell_type : str, optional
+        Label of the cell type of every ROI the annotations leave without one.
+
+    Raises
+    ------
+    InputError
+        Empty annotations, unknown kind, duplicate keys, a cell type not in the table or missing for some.
+    """
+    items = list(annotations.annotations)
+    where = str(getattr(annotations, "path", source) or source)
+    if not items:
+        raise InputError("the annotation file holds no ROI", file=where, hint="annotate at least one ROI")
+    keys = [a.key for a in items]
+    if len(set(keys)) != len(keys):
+        raise InputError(f"duplicate key(s) {sorted({k for k in keys if keys.count(k) > 1})[:5]}", file=where,
+                         field="key")
+    bad = [a.key for a in items if a.kind not in ROI_KINDS]
+    if bad:
+        raise InputError(f"unknown kind for {bad[:5]}", file=where, field="kind", hint=f"use {ROI_KINDS}")
+    row_of = {k: i for i, k in enumerate(keys)}
+    parents = np.array([row_of.get(a.parent_key, -1) if a.parent_key else -1 for a in items], dtype=np.int64)
+    missing = [a.key for a in items if a.parent_key and a.parent_key not in row_of]
+    types = [a.cell_type or cell_type for a in items]
+    if any(types) and not all(types):
+        raise InputError(f"cell_type missing for {[k for k, t in zip(keys, types, strict=True) if not t][:5]}",
+                         file=where, field="cell_type", hint="give a cell type per ROI or one for the stack")
+    if any(types) and cell_types is None:
+        raise InputError("the annotations name cell types but no CellTypesTable was given", file=where,
+                         field="cell_type", hint="declare the cell types in the session metadata")
+    voxel = voxel_size_um or (1.0, 1.0, 1.0)
+    module = nwbfile.processing.get(module_name) or nwbfile.create_processing_module(
+        name=module_name, description="Optical physiology: segmentation, traces, TMS artifact masks.")
+    segmentation = module.data_interfaces.get("ImageSegmentation")
+    if segmentation is None:
+        segmentation = ImageSegmentation(name="ImageSegmentation")
+        module.add(segmentation)
+    rois = segmentation.create_plane_segmentation(
+        name=name, imaging_plane=imaging_plane,
+        description=f"Hand-annotated ROIs (somata, dendrites, spines) of {Path(where).name}; keys identify "
+                    "the same structure across sessions.",
+        **({"reference_images": volume} if volume is not None else {}),
+    )
+    for i, annotation in enumerate(items):
+        rois.add_roi(voxel_mask=annotation_voxel_mask(annotation, voxel), id=i)
+    rois.add_column(name="roi_kind", description=f"Kind of ROI: one of {', '.join(ROI_KINDS)}.",
+                    data=[a.kind for a in items])
+    rois.add_column(name="parent_roi", description="Row index in this table of the parent ROI (a spine's "
+                    "dendrite, a dendrite's soma); -1 when none or not in this file.", data=parents)
+    rois.add_column(name="parent_key", description="roi_key of the parent as annotated ('' for none); kept "
+                    "when the parent is not annotated in this session.", data=[a.parent_key or "" for a in items])
+    rois.add_column(name="roi_key", description="Stable cross-session key of the ROI (same structure, same key "
+                    "on every day).", data=keys)
+    rois.add_column(name="dendrite_length_in_um", description=DENDRITE_LENGTH_DESCRIPTION,
+                    data=np.array([np.nan if a.length_in_um is None else float(a.length_in_um) for a in items]))
+    if any(types):
+        from ndx_tms import add_cell_type_column
+        from ndx_tms.vocabulary import TMSValueError
+
+        try:
+            add_cell_type_column(rois, cell_types, [str(t) for t in types])
+        except TMSValueError as exc:
+            raise InputError(str(exc), file=where, field="cell_type",
+                             hint="cell types must be declared in the CellTypesTable") from exc
+    return AnnotationSegmentationResult(rois, missing)
+
+
 __all__ = [
+    "DENDRITE_LENGTH_DESCRIPTION", "AnnotationSegmentationResult", "add_annotation_segmentation",
+    "annotation_voxel_mask",
     "ROI_KINDS", "ResolvedLabels", "RoiLabel", "RoiLabels", "SegmentationResult",
     "add_suite2p_segmentation", "load_roi_labels", "resolve_labels", "roi_label_rule",
 ]

@@ -1,0 +1,213 @@
+"""Read the ROI identity columns and the session facts of NWB files with h5py, nothing else.
+
+Any ``PlaneSegmentation`` with a ``roi_key`` column counts, whichever converter wrote it: ``roi_kind``
+(default ``soma``), the parent (``parent_roi`` row index, else the ``parent_key`` text column),
+``dendrite_length_in_um`` (NaN when absent) and ``cell_type`` (a region into the CellTypesTable in
+``/general/tms``, read as the type's ``label``). Only these columns are read, in bounded slices; masks
+and movies are never touched, so a file's cost is a few small reads whatever its size.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from nwbtms.errors import InputError, SourceError
+
+#: Rows read per slice of a column (bounded memory for very large tables).
+ROWS_PER_READ = 65536
+SUBJECT_FIELDS = ("species", "sex", "genotype", "date_of_birth")
+
+
+@dataclass(frozen=True)
+class RoiRecord:
+    """One ROI of one session."""
+
+    key: str
+    kind: str
+    parent_key: str | None
+    cell_type: str | None
+    length_in_um: float
+    table: str
+
+
+@dataclass
+class SessionRois:
+    """What one NWB file says of its session and its keyed ROIs."""
+
+    path: Path
+    identifier: str
+    subject_id: str
+    session_id: str
+    start_time: _dt.datetime | None
+    subject: dict[str, str | None]
+    rois: list[RoiRecord] = field(default_factory=list)
+    #: keys listed more than once in the file, with the tables they are in
+    duplicate_keys: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """The session ID, else the file name."""
+        return self.session_id or self.path.stem
+
+    def by_key(self) -> dict[str, RoiRecord]:
+        """Records by key (the first when a key repeats)."""
+        out: dict[str, RoiRecord] = {}
+        for record in self.rois:
+            out.setdefault(record.key, record)
+        return out
+
+
+def _text(value) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, np.ndarray):
+        return _text(value.reshape(-1)[0]) if value.size else ""
+    return "" if value is None else str(value)
+
+
+def _scalar_text(h5: h5py.File, name: str) -> str:
+    node = h5.get(name)
+    if not isinstance(node, h5py.Dataset):
+        return ""
+    return _text(node[()])
+
+
+def _column(group: h5py.Group, name: str, *, text: bool = False) -> np.ndarray | None:
+    node = group.get(name)
+    if not isinstance(node, h5py.Dataset):
+        return None
+    n = node.shape[0] if node.shape else 0
+    view = node.asstr() if text and h5py.check_string_dtype(node.dtype) is not None else node
+    parts = [np.asarray(view[i:i + ROWS_PER_READ]) for i in range(0, n, ROWS_PER_READ)]
+    values = np.concatenate(parts) if parts else np.zeros(0, dtype=object if text else float)
+    if text:
+        values = np.array([_text(v) for v in values], dtype=object)
+    return values
+
+
+def _cell_type_labels(h5: h5py.File, group: h5py.Group) -> np.ndarray | None:
+    node = group.get("cell_type")
+    if not isinstance(node, h5py.Dataset):
+        return None
+    rows = _column(group, "cell_type")
+    reference = node.attrs.get("table")
+    labels = None
+    if isinstance(reference, h5py.Reference) and reference:
+        target = h5[reference]
+        labels = _column(target, "label", text=True) if isinstance(target, h5py.Group) else None
+    if labels is None:
+        return np.array([str(int(r)) for r in rows], dtype=object)
+    return np.array([labels[int(r)] if 0 <= int(r) < len(labels) else f"row {int(r)}" for r in rows],
+                    dtype=object)
+
+
+def _plane_segmentations(h5: h5py.File) -> list[h5py.Group]:
+    found: list[h5py.Group] = []
+    processing = h5.get("processing")
+    if not isinstance(processing, h5py.Group):
+        return found
+    for module in processing.values():
+        if not isinstance(module, h5py.Group):
+            continue
+        for interface in module.values():
+            if not isinstance(interface, h5py.Group):
+                continue
+            candidates = [interface] + [g for g in interface.values() if isinstance(g, h5py.Group)]
+            for group in candidates:
+                if _text(group.attrs.get("neurodata_type")) == "PlaneSegmentation" and "roi_key" in group:
+                    found.append(group)
+    return found
+
+
+def _parse_time(text: str) -> _dt.datetime | None:
+    if not text:
+        return None
+    try:
+        return _dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def read_session_rois(path: str | os.PathLike) -> SessionRois:
+    """Read one NWB file's session facts and keyed ROIs.
+
+    Raises
+    ------
+    SourceError
+        Not an HDF5/NWB file.
+    """
+    path = Path(path)
+    try:
+        h5 = h5py.File(path, "r")
+    except OSError as exc:
+        raise SourceError(f"not a readable NWB (HDF5) file: {exc}", file=path) from None
+    with h5:
+        subject = {name: (_scalar_text(h5, f"general/subject/{name}") or None) for name in SUBJECT_FIELDS}
+        session = SessionRois(
+            path=path, identifier=_scalar_text(h5, "identifier"),
+            subject_id=_scalar_text(h5, "general/subject/subject_id"),
+            session_id=_scalar_text(h5, "general/session_id"),
+            start_time=_parse_time(_scalar_text(h5, "session_start_time")), subject=subject,
+        )
+        seen: dict[str, str] = {}
+        for group in _plane_segmentations(h5):
+            keys = _column(group, "roi_key", text=True)
+            n = len(keys)
+            kinds = _column(group, "roi_kind", text=True)
+            kinds = kinds if kinds is not None and len(kinds) == n else np.array(["soma"] * n, dtype=object)
+            parent_rows = _column(group, "parent_roi")
+            parent_keys = _column(group, "parent_key", text=True)
+            lengths = _column(group, "dendrite_length_in_um")
+            lengths = lengths if lengths is not None and len(lengths) == n else np.full(n, np.nan)
+            types = _cell_type_labels(h5, group)
+            for i in range(n):
+                parent = None
+                if parent_rows is not None and len(parent_rows) == n and 0 <= int(parent_rows[i]) < n:
+                    parent = keys[int(parent_rows[i])]
+                elif parent_keys is not None and len(parent_keys) == n and parent_keys[i]:
+                    parent = parent_keys[i]
+                key = keys[i]
+                if key in seen:
+                    session.duplicate_keys.setdefault(key, [seen[key]]).append(group.name)
+                    continue
+                seen[key] = group.name
+                session.rois.append(RoiRecord(
+                    key=key, kind=kinds[i], parent_key=parent,
+                    cell_type=None if types is None else types[i],
+                    length_in_um=float(lengths[i]), table=group.name))
+    return session
+
+
+def find_nwb_files(paths: Iterable[str | os.PathLike] | str | os.PathLike) -> list[Path]:
+    """Every ``*.nwb`` in the given files and folders (recursively, sorted; hidden partial files skipped).
+
+    Raises
+    ------
+    InputError
+        A path does not exist, or nothing was found.
+    """
+    if isinstance(paths, str | os.PathLike):
+        paths = [paths]
+    files: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            files.extend(sorted(f for f in p.rglob("*.nwb") if f.is_file() and not f.name.startswith(".")))
+        elif p.is_file():
+            files.append(p)
+        else:
+            raise InputError("path not found", file=p, hint="give a folder of NWB files (DANDI layout or any)")
+    if not files:
+        raise InputError("no .nwb file found", file=", ".join(str(p) for p in paths),
+                         hint="give a folder holding NWB files")
+    return list(dict.fromkeys(files))
+
+
+__all__ = ["ROWS_PER_READ", "SUBJECT_FIELDS", "RoiRecord", "SessionRois", "find_nwb_files", "read_session_rois"]

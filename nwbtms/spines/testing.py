@@ -1,0 +1,125 @@
+"""Write small multi-day NWB studies with planted spines, for tests, the benchmark and the example.
+
+Each session file is a real NWB file written by pynwb through the annotation builder
+(:func:`nwbtms.nwb.segmentation.add_annotation_segmentation`), with the ndx-tms CellTypesTable (IT and PT)
+in ``/general/tms`` and no stimulation (an imaging-only day).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nwbtms.sources.annotations.model import Annotation, AnnotationSet
+
+DEFAULT_SUBJECT = {"species": "Mus musculus", "sex": "M", "genotype": "Tlx3-Cre_PL56;Ai148",
+                   "date_of_birth": _dt.datetime(2025, 12, 1, tzinfo=_dt.UTC)}
+
+
+@dataclass
+class DendriteDay:
+    """One dendrite on one day: its key, cell type, traced length and the spine keys present."""
+
+    key: str
+    cell_type: str
+    length_in_um: float
+    spines: Iterable[str]
+    soma: str | None = None
+
+
+@dataclass
+class SessionSpec:
+    """One session file to write."""
+
+    subject_id: str
+    session_id: str
+    start: _dt.datetime
+    dendrites: list[DendriteDay]
+    identifier: str | None = None
+    subject: Mapping[str, Any] = field(default_factory=dict)
+    #: spines written with this parent key although the dendrite is not in the file
+    orphan_spines: Mapping[str, str] = field(default_factory=dict)
+    #: key -> kind override (to plant a kind conflict)
+    kinds: Mapping[str, str] = field(default_factory=dict)
+
+
+def annotation_set(spec: SessionSpec) -> AnnotationSet:
+    """The annotations of ``spec``, each with its cell type label."""
+    items: list[Annotation] = []
+    somata: set[str] = set()
+    for d_index, dendrite in enumerate(spec.dendrites):
+        if dendrite.soma and dendrite.soma not in somata:
+            somata.add(dendrite.soma)
+            items.append(Annotation(dendrite.soma, spec.kinds.get(dendrite.soma, "soma"), None,
+                                    5.0, 5.0 + 10 * d_index, 2.0, shape="csv", cell_type=dendrite.cell_type))
+        y = 10.0 + 20 * d_index
+        items.append(Annotation(dendrite.key, spec.kinds.get(dendrite.key, "dendrite"), dendrite.soma, 10.0, y, 3.0,
+                                length_in_um=dendrite.length_in_um, shape="polyline",
+                                vertices_um=np.array([[10.0, y, 3.0], [10.0 + dendrite.length_in_um, y, 3.0]]),
+                                cell_type=dendrite.cell_type))
+        for s_index, spine in enumerate(sorted(dendrite.spines)):
+            items.append(Annotation(spine, spec.kinds.get(spine, "spine"), dendrite.key,
+                                    11.0 + s_index % 40, y + 1.0, 3.0, shape="point",
+                                    cell_type=dendrite.cell_type))
+    for spine, parent in spec.orphan_spines.items():
+        cell_type = spec.dendrites[0].cell_type if spec.dendrites else "IT"
+        items.append(Annotation(spine, "spine", parent, 2.0, 2.0, 1.0, shape="point", cell_type=cell_type))
+    return AnnotationSet(path=Path(f"{spec.session_id}.csv"), reader="annotation_csv", annotations=items)
+
+
+def write_session(path: str | Path, spec: SessionSpec) -> Path:
+    """Write one session's NWB file (annotations on a small imaging plane, cell types in ndx-tms)."""
+    from ndx_tms import TMSExperimentMetadata, TMSProtocolsTable
+    from ndx_tms import __version__ as ndx_tms_version
+    from ndx_tms.testing import mock_CellTypesTable
+    from pynwb import NWBHDF5IO, NWBFile
+    from pynwb.file import Subject
+    from pynwb.ophys import OpticalChannel
+
+    from nwbtms.nwb.segmentation import add_annotation_segmentation
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subject = {**DEFAULT_SUBJECT, **spec.subject}
+    nwbfile = NWBFile(
+        session_description=f"Structural imaging of dendritic spines, {spec.session_id}.",
+        identifier=spec.identifier or f"{spec.subject_id}-{spec.session_id}",
+        session_start_time=spec.start, session_id=spec.session_id, lab="nwbtms tests",
+        institution="nwbtms", experimenter=["Tester, A."],
+        subject=Subject(subject_id=spec.subject_id, age="P84D", description="synthetic", **subject),
+    )
+    cell_types = mock_CellTypesTable()
+    protocols = TMSProtocolsTable(description="No stimulation on this imaging-only day.")
+    nwbfile.add_lab_meta_data(TMSExperimentMetadata(cell_types=cell_types, protocols=protocols,
+                                                    ndx_tms_version=ndx_tms_version, tms_coordinate_spaces=[]))
+    device = nwbfile.create_device(name="Microscope", description="Two-photon microscope.")
+    plane = nwbfile.create_imaging_plane(
+        name="ImagingPlane", optical_channel=OpticalChannel(name="green", description="GCaMP",
+                                                            emission_lambda=510.0),
+        description="Apical tuft dendrites, layer 1.", device=device, excitation_lambda=920.0,
+        indicator="GCaMP6f", location="MOs", grid_spacing=[0.5e-6, 0.5e-6, 1e-6], grid_spacing_unit="meters")
+    annotations = annotation_set(spec)
+    add_annotation_segmentation(nwbfile, annotations, imaging_plane=plane, voxel_size_um=(0.5, 0.5, 1.0),
+                                cell_types=cell_types, name="PlaneSegmentation_stack")
+    with NWBHDF5IO(str(path), "w") as io:
+        io.write(nwbfile)
+    return path
+
+
+def dandi_path(root: str | Path, subject_id: str, session_id: str) -> Path:
+    """``root/sub-<id>/sub-<id>_ses-<id>.nwb``."""
+    return Path(root) / f"sub-{subject_id}" / f"sub-{subject_id}_ses-{session_id}.nwb"
+
+
+def write_study(root: str | Path, specs: Iterable[SessionSpec]) -> list[Path]:
+    """Write every session in DANDI layout under ``root``; returns the paths."""
+    return [write_session(dandi_path(root, s.subject_id, s.session_id), s) for s in specs]
+
+
+__all__ = ["DEFAULT_SUBJECT", "DendriteDay", "SessionSpec", "annotation_set", "dandi_path", "write_session",
+           "write_study"]

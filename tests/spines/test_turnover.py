@@ -1,0 +1,74 @@
+"""Turnover recovers the planted gains and losses exactly, per dendrite, per cell type and across subjects."""
+
+from __future__ import annotations
+
+import pytest
+
+from nwbtms.spines import compute_turnover, read_registry
+
+#: (subject, cell type, from, to) -> n_start, n_end, gained, lost, survival_fraction, density_end_per_um
+EXPECTED_POOLED = {
+    ("M1", "IT", "day0", "day2"): (10, 11, 3, 2, 8 / 10, 11 / 50),
+    ("M1", "IT", "day2", "day4"): (11, 11, 1, 1, 7 / 10, 11 / 50),
+    ("M1", "IT", "day4", "day11"): (11, 10, 0, 1, 7 / 10, 10 / 50),
+    ("M2", "PT", "day0", "day2"): (8, 8, 1, 1, 7 / 8, 8 / 40),
+    ("M2", "PT", "day2", "day4"): (8, 6, 0, 2, 5 / 8, 6 / 40),
+    ("M2", "PT", "day4", "day11"): (6, 7, 2, 1, 4 / 8, 7 / 40),
+    ("M3", "IT", "day0", "day2"): (9, 8, 1, 2, 7 / 9, 8 / 55),
+    ("M3", "IT", "day2", "day4"): (8, 8, 1, 1, 6 / 9, 8 / 55),
+    ("M3", "IT", "day4", "day11"): (8, 8, 0, 0, 6 / 9, 8 / 55),
+    ("M3", "PT", "day0", "day2"): (6, 6, 0, 0, 1.0, 6 / 20),
+    ("M3", "PT", "day2", "day4"): (6, 6, 0, 0, 1.0, 6 / 20),
+    ("M3", "PT", "day4", "day11"): (6, 3, 0, 3, 3 / 6, 3 / 20),
+}
+
+
+@pytest.fixture(scope="module")
+def result(study):
+    return compute_turnover(read_registry(study))
+
+
+def test_pooled_rows_recover_the_planted_changes_exactly(result):
+    pooled = {(r.subject_id, r.cell_type, r.from_session, r.to_session): r for r in result.pooled()}
+    assert set(pooled) == set(EXPECTED_POOLED)
+    for key, (n_start, n_end, gained, lost, survival, density) in EXPECTED_POOLED.items():
+        row = pooled[key]
+        assert (row.n_start, row.n_end, row.gained, row.lost) == (n_start, n_end, gained, lost), key
+        assert row.formation_rate == pytest.approx(gained / n_start)
+        assert row.elimination_rate == pytest.approx(lost / n_start)
+        assert row.turnover_ratio == pytest.approx((gained + lost) / (n_start + n_end))
+        assert row.survival_fraction == pytest.approx(survival), key
+        assert row.density_end_per_um == pytest.approx(density), key
+    assert pooled[("M1", "IT", "day4", "day11")].interval_days == pytest.approx(7 + 49 / 1440)
+
+
+def test_per_dendrite_rows_and_order(result):
+    m3 = [r for r in result.rows if r.subject_id == "M3" and r.from_session == "day2"]
+    by_dendrite = {r.dendrite_key: r for r in m3}
+    assert (by_dendrite["n3:d1"].n_start, by_dendrite["n3:d1"].lost) == (6, 1)
+    assert (by_dendrite["n3:d2"].n_end, by_dendrite["n3:d2"].gained) == (3, 1)
+    assert by_dendrite["n3:d2"].density_end_per_um == pytest.approx(3 / 25)
+    # sessions ordered by start time, not by name ("day11" sorts before "day2" as text)
+    assert [r.to_session for r in result.pooled() if r.subject_id == "M1"] == ["day2", "day4", "day11"]
+
+
+def test_group_summary_mean_and_sem_across_subjects(result):
+    summary = {(s.cell_type, s.from_session, s.to_session): s for s in result.summary}
+    it = summary[("IT", "day0", "day2")]
+    a, b = 3 / 10, 1 / 9
+    assert it.n_subjects == 2
+    assert it.mean["formation_rate"] == pytest.approx((a + b) / 2)
+    assert it.sem["formation_rate"] == pytest.approx(abs(a - b) / 2)
+    assert summary[("PT", "day4", "day11")].mean["elimination_rate"] == pytest.approx((1 / 6 + 3 / 6) / 2)
+    json_row = it.as_dict()
+    assert set(json_row) == {"cell_type", "from_session", "to_session", "n_subjects", "mean", "sem"}
+
+
+def test_registry_presence(study):
+    registry = read_registry(study)
+    assert sorted(registry.subjects) == ["M1", "M2", "M3"]
+    rows = {r["roi_key"]: r for r in registry.subjects["M1"].rows()}
+    assert rows["a01"]["presence"] == {"day0": True, "day2": False, "day4": False, "day11": False}
+    assert rows["a14"]["presence"] == {"day0": False, "day2": False, "day4": True, "day11": True}
+    assert rows["n1:d1"]["roi_kind"] == "dendrite" and rows["a05"]["parent_key"] == "n1:d1"
+    assert rows["a05"]["cell_type"] == "IT"
