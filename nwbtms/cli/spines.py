@@ -1,0 +1,76 @@
+"""``nwbtms rois registry`` and ``nwbtms spines turnover``: ROIs followed across a subject's NWB files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from nwbtms.cli._common import emit, say
+
+_FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json", "tsv"]), default="text",
+                       show_default=True, help="Output format.")
+
+
+@click.group()
+def rois() -> None:
+    """ROI identity across sessions (keys in PlaneSegmentation tables)."""
+
+
+@rois.command()
+@click.argument("folder", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@_FORMAT
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not stdout.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+def registry(folder: tuple[Path, ...], fmt: str, output: Path | None, overwrite: bool) -> None:
+    """Key x session presence per subject over every NWB file in FOLDER (DANDI layout or any folder).
+
+    \b
+    Example:
+      nwbtms rois registry dandiset/ --format tsv -o registry.tsv
+    """
+    from nwbtms.spines.output import render_registry
+    from nwbtms.spines.registry import read_registry
+
+    result = read_registry(folder)
+    emit(render_registry(result, fmt), output, overwrite=overwrite)
+    say(f"{len(result.files)} file(s), {len(result.subjects)} subject(s)")
+
+
+@click.group()
+def spines() -> None:
+    """Dendritic spines followed across days."""
+
+
+@spines.command()
+@click.argument("folder", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@_FORMAT
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not stdout.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+@click.option("--write-back", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also write each session file, with the subject's turnover as a derived table "
+                   "(processing/spines/spine_turnover), as a new file into this folder (same relative path).")
+def turnover(folder: tuple[Path, ...], fmt: str, output: Path | None, overwrite: bool,
+             write_back: Path | None) -> None:
+    """Spine formation, elimination, turnover ratio, survival and density between consecutive sessions.
+
+    Per subject and pair of consecutive sessions (by start time), per dendrite and pooled per cell type,
+    then mean and SEM across subjects per cell type.
+
+    \b
+    Example:
+      nwbtms spines turnover dandiset/ --format json -o turnover.json
+    """
+    from nwbtms.spines.output import render_turnover
+    from nwbtms.spines.registry import read_registry
+    from nwbtms.spines.turnover import compute_turnover
+
+    registry_ = read_registry(folder)
+    result = compute_turnover(registry_)
+    emit(render_turnover(result, fmt), output, overwrite=overwrite)
+    say(f"{len(result.rows)} row(s) over {len(registry_.subjects)} subject(s)")
+    if write_back is not None:
+        from nwbtms.spines.derived import write_turnover_copies
+
+        written = write_turnover_copies(registry_, result, folder, write_back, overwrite=overwrite)
+        say(f"wrote {len(written)} file(s) with the derived turnover table under {write_back}")

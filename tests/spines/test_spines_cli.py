@@ -1,0 +1,67 @@
+"""``nwbtms rois registry`` and ``nwbtms spines turnover``: formats, output file, write-back, bad input."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import h5py
+import pytest
+
+from nwbtms.cli import main
+
+
+def _run(capsys, *argv):
+    with pytest.raises(SystemExit) as info:
+        main(list(argv))
+    out, err = capsys.readouterr()
+    return info.value.code, out, err
+
+
+def test_registry_formats(study, capsys):
+    code, out, _ = _run(capsys, "rois", "registry", str(study), "--format", "json")
+    assert code == 0
+    subjects = {s["subject_id"]: s for s in json.loads(out)["subjects"]}
+    assert [s["session_id"] for s in subjects["M2"]["sessions"]] == ["day0", "day2", "day4", "day11"]
+    b01 = next(r for r in subjects["M2"]["rois"] if r["roi_key"] == "b01")
+    assert b01["presence"] == [True, False, False, False] and b01["parent_key"] == "n2:d1"
+    code, out, _ = _run(capsys, "rois", "registry", str(study), "--format", "tsv")
+    rows = list(csv.DictReader(io.StringIO(out), delimiter="\t"))
+    assert {"subject_id", "roi_key", "session_id", "present"} <= set(rows[0])
+    assert len([r for r in rows if r["subject_id"] == "M1" and r["roi_key"] == "a14"]) == 4
+    code, out, _ = _run(capsys, "rois", "registry", str(study))
+    assert "subject M3" in out and "n4:d1" in out
+
+
+def test_turnover_json_file_and_write_back(study, tmp_path, capsys):
+    target = tmp_path / "turnover.json"
+    code, _, _ = _run(capsys, "-q", "spines", "turnover", str(study), "--format", "json", "-o", str(target),
+                      "--write-back", str(tmp_path / "derived"))
+    assert code == 0
+    document = json.loads(target.read_text())
+    row = document["rows"][0]
+    assert list(row) == ["subject_id", "cell_type", "dendrite_key", "from_session", "to_session", "n_start",
+                         "n_end", "gained", "lost", "formation_rate", "elimination_rate", "turnover_ratio",
+                         "survival_fraction", "density_end_per_um", "interval_days"]
+    assert any(r["dendrite_key"] is None for r in document["rows"]) and document["summary"]
+    copy = tmp_path / "derived" / "sub-M2" / "sub-M2_ses-day4.nwb"
+    with h5py.File(copy, "r") as h5:
+        table = h5["processing/spines/spine_turnover"]
+        assert sorted(set(table["subject_id"].asstr()[:])) == ["M2"]
+        assert list(table["gained"][:]) == [1, 1, 0, 0, 2, 2]
+        assert h5["processing/spines/spine_presence/present"].shape[1] == 4
+    code, _, err = _run(capsys, "spines", "turnover", str(study), "-o", str(target))
+    assert code == 2 and "exists" in err
+    # the original files are untouched
+    with h5py.File(study / "sub-M2" / "sub-M2_ses-day4.nwb", "r") as h5:
+        assert "spines" not in h5.get("processing", {})
+
+
+def test_turnover_bad_input(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    code, _, err = _run(capsys, "spines", "turnover", str(tmp_path / "empty"))
+    assert code == 2 and "no .nwb file" in err
+    (tmp_path / "bad.nwb").write_text("not hdf5")
+    code, _, err = _run(capsys, "rois", "registry", str(tmp_path / "bad.nwb"))
+    assert code == 2 and "not a readable NWB" in err and "Traceback" not in err
