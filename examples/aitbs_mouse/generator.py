@@ -31,6 +31,8 @@ import h5py
 import numpy as np
 import tifffile
 
+from nwbtms.sources.imaging.testing import quiet_tifffile, write_header_block
+
 TEMPLATE = Path(__file__).with_name("session.yaml.template")
 
 #: iTBS (Huang et al. 2005): 3 pulses at 50 Hz, bursts every 200 ms, 10 bursts per train, trains every 10 s,
@@ -206,8 +208,16 @@ def write_imaging(folder: Path, p: ExampleParameters, pulses_s: np.ndarray, rng:
         "SI.hChannels.channelName = {'green'}",
         "SI.hStackManager.numSlices = 1", "SI.hFastZ.enable = false", "SI.hBeams.powers = 22",
         "SI.objectiveResolution = 15", "SI.hScan2D.scannerType = 'Resonant'",
+        "SI.acqState = 'grab'", "SI.hChannels.channelsActive = 1", "SI.hScan2D.logFramesPerFile = Inf",
+        "SI.hStackManager.enable = false", "SI.hStackManager.framesPerSlice = 1",
+        "SI.hStackManager.stackMode = 'slow'", "SI.hStackManager.numFramesPerVolume = 1",
+        "SI.hStackManager.numFramesPerVolumeWithFlyback = 1",
     ]) + "\n"
-    with tifffile.TiffWriter(folder / "imaging_00001.tif", bigtiff=False) as tif:
+    # ScanImage 2016+ writes BigTIFF with its static header block at byte 16 (the SI.* header, then the ROI
+    # group JSON); the same header is in every page's Software tag.
+    path = folder / "imaging_00001.tif"
+    write_header_block(path, software, "")
+    with quiet_tifffile(), tifffile.TiffWriter(path, bigtiff=True, append=True) as tif:
         for k in range(p.num_frames):
             frame = base.copy()
             for mask, level in zip(masks, activity[:, k], strict=True):
@@ -229,7 +239,7 @@ def write_imaging(folder: Path, p: ExampleParameters, pulses_s: np.ndarray, rng:
                 "I2CData = {}",
             ]) + "\n"
             tif.write(np.clip(frame, 0, 65535).astype(np.uint16), description=description,
-                      software=software if k == 0 else None, metadata=None, contiguous=False)
+                      software=software, metadata=None, contiguous=False)
     return _write_suite2p(folder, p, masks, activity, rng)
 
 

@@ -94,8 +94,8 @@ def write_scanimage(
     for f in range(files):
         path = folder / (f"{stem}_{f + 1:05d}.tif" if files > 1 else f"{stem}.tif")
         if header_block:
-            _write_header_block(path, header, roi_groups_json)
-        with _quiet_tifffile(), tifffile.TiffWriter(path, bigtiff=True, append=header_block) as tw:
+            write_header_block(path, header, roi_groups_json)
+        with quiet_tifffile(), tifffile.TiffWriter(path, bigtiff=True, append=header_block) as tw:
             for v, s, c in [(v, s, c) for v, s in frames[f * per_file:(f + 1) * per_file]
                             for c in range(len(channels))]:
                 frame_index = v * slices + s
@@ -118,7 +118,7 @@ def write_scanimage(
 
 
 @contextlib.contextmanager
-def _quiet_tifffile() -> Iterator[None]:
+def quiet_tifffile() -> Iterator[None]:
     """Silence tifffile's "contains no pages" warning when appending to a file holding only the block."""
     logger = logging.getLogger("tifffile")
     level = logger.level
@@ -129,7 +129,7 @@ def _quiet_tifffile() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def _write_header_block(path: Path, header: str, roi_groups_json: str) -> None:
+def write_header_block(path: Path, header: str, roi_groups_json: str) -> None:
     """A BigTIFF file header (no pages yet) followed by ScanImage's static header block at byte 16.
 
     ``tifffile.TiffWriter(path, append=True)`` then adds the pages after the block, linking the first
