@@ -68,10 +68,30 @@ def assemble_session(
 ) -> AssembledSession:
     """Read the sources of ``session`` and build its NWBFile (see the module docstring)."""
     from nwbtms.nwb import session as build
-    from nwbtms.session.stimulation import read_stimulation
 
     nwbfile = build.build_nwbfile(session)
     assembled = AssembledSession(nwbfile=nwbfile)
+    stimulation, metadata, cell_type_rows = add_tms_content(session, nwbfile, assembled)
+    if session.section("imaging_planes"):
+        from nwbtms.session.imaging import add_imaging_planes
+
+        add_imaging_planes(session, nwbfile, assembled, stimulation=stimulation, metadata=metadata,
+                           cell_type_rows=cell_type_rows, compression=compression, quiet=quiet)
+    return assembled
+
+
+def add_tms_content(session: Session, nwbfile, assembled: AssembledSession, *, stimulation=None,
+                    with_pulses: bool = True) -> tuple[Any, Any, dict[str, int]]:
+    """Add the TMS part of ``session`` to ``nwbfile``: TMS metadata tables, pulses, sessions, reconciliation,
+    raw traces and manipulations (not devices, not imaging).
+
+    ``stimulation`` is read from the session unless given (the NeuroConv interfaces pass their aligned
+    one); ``with_pulses=False`` leaves the pulses out. Returns ``(stimulation, TMSExperimentMetadata,
+    cell type rows)``.
+    """
+    from nwbtms.nwb import session as build
+    from nwbtms.session.stimulation import read_stimulation
+
     spaces = build.build_coordinate_spaces(session)
     thresholds, threshold_rows = build.build_thresholds(session)
     protocols, protocol_rows = build.build_protocols(session, thresholds, threshold_rows)
@@ -81,11 +101,14 @@ def assemble_session(
         "thresholds": thresholds, "protocols": protocols, "targets": targets, "cell_types": cell_types,
         "adverse_events": build.build_adverse_events(session),
     }
-    stimulation = read_stimulation(session)
+    if with_pulses and stimulation is None:
+        stimulation = read_stimulation(session)
+    if not with_pulses:
+        stimulation = None
     if stimulation is not None:
         tables.update(_pulse_tables(session, nwbfile, stimulation, protocols, protocol_rows, targets,
                                     target_rows))
-        if session.stimulation.keep_raw_traces:
+        if session.stimulation.keep_raw_traces and stimulation.source == "trigger_ttl":
             _add_raw_traces(session, nwbfile, assembled, clock_offset_s=stimulation.clock_offset_s)
         assembled.num_pulses = len(stimulation)
         assembled.num_sessions = len(stimulation.sessions)
@@ -94,12 +117,7 @@ def assemble_session(
     metadata = build.build_tms_metadata(session, tables=tables, spaces=spaces)
     nwbfile.add_lab_meta_data(metadata)
     build.add_manipulations(nwbfile, session, cell_type_rows)
-    if session.section("imaging_planes"):
-        from nwbtms.session.imaging import add_imaging_planes
-
-        add_imaging_planes(session, nwbfile, assembled, stimulation=stimulation, metadata=metadata,
-                           cell_type_rows=cell_type_rows, compression=compression, quiet=quiet)
-    return assembled
+    return stimulation, metadata, cell_type_rows
 
 
 def _pulse_tables(session, nwbfile, stimulation, protocols, protocol_rows, targets, target_rows) -> dict:
@@ -115,10 +133,7 @@ def _pulse_tables(session, nwbfile, stimulation, protocols, protocol_rows, targe
         schedule_indices={"session": stimulation.session_number, "train": stimulation.train_number,
                           "burst": stimulation.burst_number, "pulse": stimulation.pulse_number},
         artifact_window_s=stim.artifact_window_s, scheduled_time_s=stimulation.scheduled_time_s,
-        source="trigger_ttl",
-        source_description=f"Stimulator trigger-out TTL on DAQ channel "
-                           f"'{session.sources[stim.pulses_from].options['trigger_channel']}' "
-                           f"({session.sources[stim.pulses_from].path.name})",
+        source=stimulation.source, source_description=stimulation.source_description,
     )
     spans = [s.span for s in stimulation.sessions]
     sessions = build_sessions_table(spans, protocols_table=protocols, targets_table=targets,

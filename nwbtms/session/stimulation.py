@@ -10,19 +10,23 @@ at gaps longer than ``min_session_gap_s``; each session is reconciled with the s
 ``stimulation.protocol``, which gives every pulse its train, burst and pulse index (-1 for an extra
 pulse) and its scheduled time (:func:`nwbtms.nwb.pulses.schedule_indices_from_reconciliation`).
 The optional ``options.frame_clock_channel`` gives imaging frame-start times on the session clock, for
-clock alignment.
+clock alignment. A rig without a DAQ recording can name its stimulator log or navigator export as
+``pulses_from``: pulse times are then that file's own timestamps (pulse ``source`` ``stimulator_log`` or
+``navigator``), and there is no frame clock.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from nwbtms.errors import MetadataError
+from nwbtms.pulses.merge import merge_pulse_sources
 from nwbtms.session.model import Session
 
 #: Options of a DAQ source that are ours (the rest go to the reader, e.g. ``group`` for TDMS).
@@ -60,6 +64,9 @@ class StimulationData:
     notes: list[str] = field(default_factory=list)
     #: Notes of merging the rig sources (also stored in the pulses table's description).
     messages: list[str] = field(default_factory=list)
+    #: Where the pulse times came from (ndx-tms pulse ``source``) and a sentence saying which file/channel.
+    source: str = "trigger_ttl"
+    source_description: str = "Stimulator trigger-out TTL recorded on the DAQ"
 
     @property
     def times_s(self) -> np.ndarray:
@@ -82,25 +89,75 @@ def open_daq(session: Session, key: str):
     return open_recording(source.path, format=source.reader, **reader_options(source.options))
 
 
-def read_stimulation(session: Session) -> StimulationData | None:
-    """Detect, merge, split and reconcile the session's pulses; None without a ``stimulation`` section."""
-    from nwbtms.nwb.pulses import schedule_indices_from_reconciliation
-    from nwbtms.protocols import build_schedule, reconcile
-    from nwbtms.pulses.detect import detect_pulses
-    from nwbtms.pulses.merge import merge_pulse_sources
-    from nwbtms.pulses.sessions import find_sessions
-    from nwbtms.session.protocols import session_protocol
+#: Where pulse times come from, by the reader of ``stimulation.pulses_from``: the TTL trigger on a DAQ
+#: (ground truth), else the stimulator log's or the navigator's own timestamps (rigs without a DAQ).
+LOG_READERS = ("stimulator_log",)
+NAVIGATOR_READERS = ("localite", "brainsight")
 
+
+def read_stimulation(session: Session, *, time_map: Callable[[np.ndarray], np.ndarray] | None = None
+                     ) -> StimulationData | None:
+    """Detect, merge, split and reconcile the session's pulses; None without a ``stimulation`` section.
+
+    ``time_map`` (optional) maps session-clock times derived from the pulse source (pulses, frame clock) onto
+    another clock before sessions are split and reconciled: the NeuroConv interfaces' temporal alignment.
+    """
     stim = session.stimulation
     if stim is None:
         return None
     source = session.sources[stim.pulses_from]
+    frame_clock = detected = None
+    start_datetime = None
+    log = navigator = None
+    if stim.stimulator_log:
+        log = _read_log(session, stim.stimulator_log)
+    if stim.navigator:
+        navigator = _read_navigator(session, stim.navigator)
+    if source.reader in LOG_READERS:
+        log = _read_log(session, stim.pulses_from)
+        times, kind = np.asarray(log.time_s, dtype=np.float64), "stimulator_log"
+        description = f"Stimulator log timestamps ({source.path.name})"
+    elif source.reader in NAVIGATOR_READERS:
+        navigator = _read_navigator(session, stim.pulses_from)
+        times, kind = np.asarray(navigator.time_s, dtype=np.float64), "navigator"
+        description = f"Neuronavigator ({source.reader}) pulse timestamps ({source.path.name})"
+    else:
+        detected, frame_clock, start_datetime = _detect_on_daq(session, stim.pulses_from)
+        times, kind = detected.times_s, "trigger_ttl"
+        description = (f"Stimulator trigger-out TTL on DAQ channel '{source.options['trigger_channel']}' "
+                       f"({source.path.name})")
+    merged = merge_pulse_sources(times, log=log, navigator=navigator, tolerance_s=stim.match_tolerance_s)
+
+    offset_s, offset_note = daq_start_offset_s(stim.daq_start_offset_s, start_datetime,
+                                               session.session_start_time, file=session.metadata_file)
+    if offset_s:
+        merged = dataclasses.replace(merged, time_s=np.asarray(merged.time_s, dtype=np.float64) + offset_s)
+        if frame_clock is not None:
+            frame_clock = frame_clock + offset_s
+    if time_map is not None:
+        merged = dataclasses.replace(merged, time_s=np.asarray(time_map(np.asarray(merged.time_s)),
+                                                               dtype=np.float64))
+        if frame_clock is not None:
+            frame_clock = np.asarray(time_map(frame_clock), dtype=np.float64)
+    data = _split_and_reconcile(session, merged, detected=detected, frame_clock=frame_clock)
+    data.clock_offset_s = offset_s
+    navigator_notes = [note for note in [navigator.summary_note()] if note] if navigator is not None else []
+    data.notes = navigator_notes + ([offset_note] if offset_note else [])
+    data.source, data.source_description = kind, description
+    return data
+
+
+def _detect_on_daq(session: Session, key: str):
+    """(DetectedPulses, frame-clock edge times or None, the recording's start datetime) of DAQ source ``key``."""
+    from nwbtms.pulses.detect import detect_pulses
+
+    source = session.sources[key]
     trigger = source.options.get("trigger_channel")
     if not trigger:
-        raise MetadataError(f"source {stim.pulses_from!r} gives pulse times but names no trigger_channel",
-                            file=session.metadata_file, field=f"/sources/{stim.pulses_from}/options",
+        raise MetadataError(f"source {key!r} gives pulse times but names no trigger_channel",
+                            file=session.metadata_file, field=f"/sources/{key}/options",
                             hint="add options: {trigger_channel: <DAQ channel with the stimulator trigger>}")
-    with open_daq(session, stim.pulses_from) as recording:
+    with open_daq(session, key) as recording:
         start_datetime = recording.start_datetime
         detected = detect_pulses(
             recording, trigger, threshold=source.options.get("trigger_threshold"),
@@ -115,27 +172,17 @@ def read_stimulation(session: Session) -> StimulationData | None:
             frames = detect_pulses(recording, clock_channel,
                                    threshold=source.options.get("frame_clock_threshold"), refractory_s=0.0005)
             frame_clock = np.asarray(frames.times_s, dtype=np.float64)
+    return detected, frame_clock, start_datetime
 
-    log = navigator = None
-    if stim.stimulator_log:
-        from nwbtms.sources.logs import read_stimulator_log
 
-        log_source = session.sources[stim.stimulator_log]
-        log = read_stimulator_log(log_source.path, column_map=log_source.options.get("column_map"),
-                                  time_unit=log_source.options.get("time_unit", "s"))
-    navigator_notes = []
-    if stim.navigator:
-        navigator = _read_navigator(session, stim.navigator)
-        navigator_notes = [note for note in [navigator.summary_note()] if note]
-    merged = merge_pulse_sources(detected.times_s, log=log, navigator=navigator,
-                                 tolerance_s=stim.match_tolerance_s)
+def _split_and_reconcile(session: Session, merged, *, detected, frame_clock) -> StimulationData:
+    """Sessions from gaps, each reconciled with the protocol's schedule (per-pulse indices, scheduled times)."""
+    from nwbtms.nwb.pulses import schedule_indices_from_reconciliation
+    from nwbtms.protocols import build_schedule, reconcile
+    from nwbtms.pulses.sessions import find_sessions
+    from nwbtms.session.protocols import session_protocol
 
-    offset_s, offset_note = daq_start_offset_s(stim.daq_start_offset_s, start_datetime,
-                                               session.session_start_time, file=session.metadata_file)
-    if offset_s:
-        merged = dataclasses.replace(merged, time_s=np.asarray(merged.time_s, dtype=np.float64) + offset_s)
-        if frame_clock is not None:
-            frame_clock = frame_clock + offset_s
+    stim = session.stimulation
     times = np.asarray(merged.time_s, dtype=np.float64)
     n = times.size
     session_number = np.full(n, -1, dtype=np.int32)
@@ -158,9 +205,7 @@ def read_stimulation(session: Session) -> StimulationData | None:
     return StimulationData(detected=detected, merged=merged, sessions=sessions, session_number=session_number,
                            train_number=indices["train"], burst_number=indices["burst"],
                            pulse_number=indices["pulse"], scheduled_time_s=scheduled,
-                           frame_clock_s=frame_clock, clock_offset_s=offset_s,
-                           notes=navigator_notes + ([offset_note] if offset_note else []),
-                           messages=list(merged.report.all_messages()))
+                           frame_clock_s=frame_clock, messages=list(merged.report.all_messages()))
 
 
 #: A DAQ start and session_start_time further apart than this (s) while the offset says otherwise get a note:
@@ -200,6 +245,14 @@ def daq_start_offset_s(setting: float | str, recording_start: dt.datetime | None
                 f"stimulation.daq_start_offset_s is {offset:g} s; pulse times use {offset:g} s "
                 "(set daq_start_offset_s: from_recording to use the DAQ's clock)")
     return offset, note
+
+
+def _read_log(session: Session, key: str):
+    from nwbtms.sources.logs import read_stimulator_log
+
+    source = session.sources[key]
+    return read_stimulator_log(source.path, column_map=source.options.get("column_map"),
+                               time_unit=source.options.get("time_unit", "s"))
 
 
 def _read_navigator(session: Session, key: str):
