@@ -294,19 +294,21 @@ def encode_chunk(
 
 
 def _slabs(
-    blocks: Iterable[np.ndarray], depth: int, frame_shape: tuple[int, int], dtype: np.dtype, source: str
+    blocks: Iterable[np.ndarray], depth: int, frame_shape: tuple[int, ...], dtype: np.dtype, source: str
 ) -> Iterator[np.ndarray]:
-    """Regroup blocks of frames into slabs of exactly ``depth`` frames (the last may be shorter)."""
+    """Regroup blocks of frames (entries along axis 0) into slabs of exactly ``depth`` frames (the last may
+    be shorter)."""
     pending: list[np.ndarray] = []
     pending_n = 0
     frames_seen = 0
     for block in blocks:
         block = np.asarray(block)
-        if block.ndim == 2:
+        if block.ndim == len(frame_shape) and block.ndim > 0:
             block = block[np.newaxis]
-        if block.ndim != 3 or block.shape[1:] != tuple(frame_shape):
+        if block.ndim != len(frame_shape) + 1 or block.shape[1:] != tuple(frame_shape):
             raise SourceError(
-                f"frame {frames_seen} has shape {block.shape[1:] if block.ndim == 3 else block.shape}, "
+                f"frame {frames_seen} has shape "
+                f"{block.shape[1:] if block.ndim == len(frame_shape) + 1 else block.shape}, "
                 f"expected {tuple(frame_shape)} like the frames before it", file=source, field="frames",
                 hint="all frames of one series must have the same shape; split the acquisition by geometry",
             )
@@ -344,7 +346,10 @@ def write_frames(
     progress: Callable[[Iterable[np.ndarray], int], Iterable[np.ndarray]] | None = None,
     codec: DeflateCodec | None = None,
 ) -> int:
-    """Stream frame blocks into the chunked h5py dataset ``dset`` (shape ``(frames, rows, cols)``).
+    """Stream frame blocks into the chunked h5py dataset ``dset`` (shape ``(frames, rows, cols)``, or any
+    ``(n, ...)`` array written along its first axis, such as a trace).
+
+    Chunks span every axis after the second whole; the second may be split into bands (rows of a frame).
 
     Parameters
     ----------
@@ -352,7 +357,7 @@ def write_frames(
         Allocated with its final shape, frame-shaped chunks and the filters of ``profile``
         (:meth:`CompressionProfile.dataset_options`).
     blocks : iterable of ndarray
-        ``(k, rows, cols)`` arrays in frame order, any ``k``.
+        ``(k, rows, cols)`` arrays in frame order, any ``k`` (``(k, ...)`` for other shapes).
     profile : str or CompressionProfile
     source : str
         File name used in error messages.
@@ -374,12 +379,14 @@ def write_frames(
         A frame of another shape or dtype, or fewer/more frames than ``dset`` holds.
     """
     profile = get_profile(profile)
-    num_frames, rows, cols = dset.shape
+    num_frames, frame_shape = dset.shape[0], tuple(dset.shape[1:])
     chunk_shape = dset.chunks
-    if chunk_shape is None or len(chunk_shape) != 3 or chunk_shape[2] != cols:
+    if chunk_shape is None or len(chunk_shape) != len(dset.shape) or tuple(chunk_shape[2:]) != frame_shape[1:]:
         raise ValueError(f"dataset {dset.name} needs frame-shaped chunks, has {chunk_shape}")
-    depth, band_rows, _ = chunk_shape
-    slabs: Iterable[np.ndarray] = _slabs(blocks, depth, (rows, cols), dset.dtype, source)
+    depth = chunk_shape[0]
+    rows, band_rows = (frame_shape[0], chunk_shape[1]) if frame_shape else (1, 1)
+    tail = (0,) * max(0, len(frame_shape) - 1)
+    slabs: Iterable[np.ndarray] = _slabs(blocks, depth, frame_shape, dset.dtype, source)
     if progress is not None:
         slabs = progress(slabs, math.ceil(num_frames / depth))
     written = 0
@@ -398,13 +405,16 @@ def write_frames(
         codec = (codec or deflate_codec()) if profile.deflate_level is not None else None
         workers = workers or os.cpu_count() or 1
         max_in_flight = 2 * workers
-        in_flight: deque[tuple[tuple[int, int, int], Future[bytes]]] = deque()
+        in_flight: deque[tuple[tuple[int, ...], Future[bytes]]] = deque()
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="nwbtms-chunk") as pool:
             try:
                 for slab in slabs:
                     check_room(len(slab))
                     for row in range(0, rows, band_rows):
-                        offset, tile = (written, row, 0), slab[:, row:row + band_rows]
+                        if frame_shape:
+                            offset, tile = (written, row, *tail), slab[:, row:row + band_rows]
+                        else:
+                            offset, tile = (written,), slab
                         if profile.deflate_level is None:
                             dset.id.write_direct_chunk(offset, encode_chunk(tile, chunk_shape, profile))
                             continue

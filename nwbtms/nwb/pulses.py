@@ -292,6 +292,7 @@ def raw_trace_series(
     compression: str | None = "gzip",
     chunk_samples: int = RAW_CHUNK_SAMPLES,
     buffer_samples: int = RAW_BUFFER_SAMPLES,
+    pending: list | None = None,
 ) -> TimeSeries:
     """A TimeSeries of one DAQ channel segment, streamed (for ``nwbfile.add_acquisition``).
 
@@ -310,6 +311,10 @@ def raw_trace_series(
         are stored as uint8 0/1.
     compression : str or None
         HDF5 filter (gzip is readable everywhere).
+    pending : list, optional
+        When given (and ``compression`` is gzip), the data is allocated empty and a
+        :class:`~nwbtms.nwb.deferred.PendingArray` appended here fills it after the file is written
+        (chunks deflated in parallel by the fastest codec); otherwise hdmf streams it with HDF5's own filter.
 
     Returns
     -------
@@ -324,9 +329,16 @@ def raw_trace_series(
     digital = info.kind == "digital"
     iterator = _ChannelIterator(recording, channel, seg.index, np.uint8 if digital else dtype,
                                 chunk_samples, buffer_samples)
-    data = H5DataIO(iterator, compression=compression) if compression else iterator
+    name = name or f"daq_{_safe_name(channel)}"
+    if pending is not None and compression == "gzip":
+        from nwbtms.nwb.deferred import deferred_data
+
+        data, job = deferred_data(iterator, name=name, source=str(recording.path), profile="archive")
+        pending.append(job)
+    else:
+        data = H5DataIO(iterator, compression=compression) if compression else iterator
     return TimeSeries(
-        name=name or f"daq_{_safe_name(channel)}",
+        name=name,
         data=data,
         unit="n.a." if digital else (info.unit or "n.a."),
         rate=float(recording.sample_rate_hz),

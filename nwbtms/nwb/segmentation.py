@@ -253,12 +253,21 @@ class _TransposedTraces(GenericDataChunkIterator):
         return np.dtype(self._traces.dtype)
 
 
-def _trace_data(traces: np.ndarray) -> H5DataIO:
+def _trace_data(traces: np.ndarray, name: str = "traces", source: str = "suite2p",
+                pending: list | None = None) -> H5DataIO:
+    """gzip-4 ``(frames, rois)`` data streamed from ``traces``: by hdmf, or allocated empty with a
+    :class:`~nwbtms.nwb.deferred.PendingArray` appended to ``pending`` (parallel deflate after the write)."""
     num_rois, num_frames = traces.shape
     itemsize = np.dtype(traces.dtype).itemsize
     frames_per_chunk = int(max(1, min(num_frames, TRACE_CHUNK_BYTES // max(1, num_rois * itemsize))))
     iterator = _TransposedTraces(traces, chunk_shape=(frames_per_chunk, max(1, num_rois)),
                                  buffer_gb=TRACE_BUFFER_GB)
+    if pending is not None and num_rois > 0:
+        from nwbtms.nwb.deferred import deferred_data
+
+        dataio, job = deferred_data(iterator, name=name, source=source, profile="archive")
+        pending.append(job)
+        return dataio
     return H5DataIO(iterator, compression="gzip", compression_opts=4)
 
 
@@ -293,6 +302,7 @@ def add_suite2p_segmentation(
     name_suffix: str = "",
     key_prefix: str | None = None,
     module_name: str = "ophys",
+    pending: list | None = None,
 ) -> SegmentationResult:
     """Add one Suite2p plane: ROIs with kinds, parents, keys and cell types, and its traces.
 
@@ -315,6 +325,9 @@ def add_suite2p_segmentation(
         Appended to object names (``PlaneSegmentation<suffix>``...) when several planes go in one file.
     key_prefix : str, optional
         Default ``roi_key`` prefix; default ``plane<N>-roi``.
+    pending : list, optional
+        Traces are allocated empty and their :class:`~nwbtms.nwb.deferred.PendingArray` appended here, to be
+        filled after the file is written (parallel deflate); default: hdmf streams them while writing.
 
     Raises
     ------
@@ -383,7 +396,8 @@ def add_suite2p_segmentation(
         (deconvolved, "RoiResponseSeries", plane.spks, "Suite2p deconvolved activity spks (a.u.)."),
     )
     for container, name, data, description in traces:
-        container.create_roi_response_series(name=name, data=_trace_data(data), rois=region, unit="n.a.",
+        data = _trace_data(data, name=f"{container.name}/{name}", source=folder, pending=pending)
+        container.create_roi_response_series(name=name, data=data, rois=region, unit="n.a.",
                                              description=description, **timing)
     mean_image = plane.ops.get("meanImg") if isinstance(plane.ops, Mapping) else None
     if mean_image is not None:

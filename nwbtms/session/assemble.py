@@ -47,15 +47,23 @@ class AssembledSession(SessionCounts):
     nwbfile: Any
     notes: list[str] = field(default_factory=list)
     movies: list[Any] = field(default_factory=list)
+    #: raw DAQ and fluorescence traces allocated empty, filled after the write (``nwbtms.nwb.deferred``)
+    arrays: list[Any] = field(default_factory=list)
     closers: list[Callable[[], None]] = field(default_factory=list)
 
     def fill(self, *, quiet: bool = False) -> dict[str, int]:
-        """Stream the movies into the file just written (inside the open ``NWBHDF5IO``, after ``write``)."""
-        if not self.movies:
-            return {}
-        from nwbtms.nwb.imaging import fill_movies
+        """Stream the movies and traces into the file just written (inside the open ``NWBHDF5IO``, after
+        ``write``); returns frames or rows written per name."""
+        written: dict[str, int] = {}
+        if self.arrays:
+            from nwbtms.nwb.deferred import fill_arrays
 
-        return fill_movies(self.movies, quiet=quiet)
+            written.update(fill_arrays(self.arrays))
+        if self.movies:
+            from nwbtms.nwb.imaging import fill_movies
+
+            written.update(fill_movies(self.movies, quiet=quiet))
+        return written
 
     def close(self) -> None:
         """Close the sources kept open for streaming."""
@@ -160,7 +168,8 @@ def _add_raw_traces(session: Session, nwbfile, assembled: AssembledSession, *, c
     assembled.closers.append(recording.close)
     for option in ("trigger_channel", "frame_clock_channel"):
         if options.get(option):
-            for series in raw_trace_series_per_segment(recording, options[option], clock_offset_s=clock_offset_s):
+            for series in raw_trace_series_per_segment(recording, options[option], clock_offset_s=clock_offset_s,
+                                                       pending=assembled.arrays):
                 nwbfile.add_acquisition(series)
 
 

@@ -108,11 +108,12 @@ def add_imaging_planes(session: Session, nwbfile, assembled, *, stimulation, met
                                           session.stimulation.artifact_window_s, pulses=metadata.pulses))
         if plane.get("segmentation"):
             assembled.num_rois += _add_segmentation(session, key, plane, nwbfile, ophys, imaging_plane,
-                                                    pending.series, metadata, cell_type_rows)
+                                                    pending.series, metadata, cell_type_rows,
+                                                    arrays=assembled.arrays)
 
 
 def _add_segmentation(session, key, plane, nwbfile, ophys, imaging_plane, series, metadata,
-                      cell_type_rows) -> int:
+                      cell_type_rows, arrays: list | None = None) -> int:
     """ROIs of the plane's Suite2p folder with kinds, parents, keys and cell types; returns the ROI count.
 
     Cell types: the ``roi_labels`` file gives them per ROI (as the cell type's ``label``, e.g. ``IT``); the
@@ -141,6 +142,6 @@ def _add_segmentation(session, key, plane, nwbfile, ophys, imaging_plane, series
     planes = session.section("imaging_planes")
     result = add_suite2p_segmentation(
         nwbfile, suite2p, imaging_plane=imaging_plane, labels=labels, cell_types=metadata.cell_types,
-        series=series, name_suffix=f"_{key}" if len(planes) > 1 else "",
+        series=series, name_suffix=f"_{key}" if len(planes) > 1 else "", pending=arrays,
     )
     return len(result.plane_segmentation)
