@@ -173,7 +173,7 @@ DATA_TIMESTAMPS_FINITE = define("data.timestamps.finite", C, 7, "Every timestamp
                                 "Replace NaN/inf timestamps; drop samples without a time.", fast=False)
 DATA_TIMESTAMPS_ASCENDING = define("data.timestamps.ascending", C, 7, "Timestamps never decrease.",
                                    "Sort samples by time or fix the clock alignment.", fast=False)
-DATA_TIMESTAMPS_REGULAR = define("data.timestamps.regular", S, 7,
+DATA_TIMESTAMPS_REGULAR = define("data.timestamps.regular", V, 7,  # as NWB Inspector's check_regular_timestamps
                                  "Regularly sampled series use starting_time and rate instead of timestamps.",
                                  "Store starting_time and rate; drop the timestamps dataset.", fast=False)
 DATA_INTERVALS = define("data.intervals.stop_after_start", C, 7, "TimeIntervals stop_time is not before "

@@ -107,6 +107,7 @@ def _tms_steps(ctx: FileContext) -> Iterator[Hit]:
         ctx.nwbfile, metadata.pulses, chunk_elements=chunk))
     yield from guarded(TMS_CELL_TYPES, lambda: cell_types.check_cell_types(
         ctx.nwbfile, metadata.cell_types, chunk_elements=chunk))
+    yield from _object_checks(ctx)
     if metadata.pulses is not None and "session_number" in metadata.pulses.colnames:
         by_session: dict = {}
 
@@ -117,6 +118,39 @@ def _tms_steps(ctx: FileContext) -> Iterator[Hit]:
         yield from guarded(TMS_SESSION_COUNTS, counts)
         if not ctx.fast:
             yield from guarded(TMS_RECONCILED, lambda: protocols.check_reconciled(metadata, by_session))
+
+
+def _object_checks(ctx: FileContext) -> Iterator[Hit]:
+    """Step 6 on every object of each TMS type on its own terms, found by neurodata type wherever the file keeps
+    it, referenced or not."""
+    from nwbtms.validate.checks import clocks, frames, regions, rows
+
+    chunk = ctx.chunk_elements
+    objects = list(ctx.nwbfile.objects.values())
+    by_type: dict[str, list] = defaultdict(list)
+    for obj in objects:
+        for name in regions.type_names(obj):
+            by_type[name].append(obj)
+    pulse_tables = by_type.get("TMSPulsesTable", [])
+    for protocols in by_type.get("TMSProtocolsTable", []):
+        yield from guarded(rows.TMS_PROTOCOL_LEVELS, lambda t=protocols: rows.check_protocol_levels(t))
+    for thresholds in by_type.get("TMSThresholdsTable", []):
+        yield from guarded(rows.TMS_THRESHOLD_RANGE, lambda t=thresholds: rows.check_threshold_range(t))
+    for sessions in by_type.get("TMSSessionsTable", []):
+        yield from guarded(rows.TMS_SESSIONS_OVERLAP, lambda t=sessions: rows.check_session_overlap(
+            t, pulse_tables[0] if len(pulse_tables) == 1 else None, chunk_elements=chunk))
+    for table in by_type.get("DynamicTable", []):
+        if type(table).__module__.startswith("ndx_tms") or "cell_type" in getattr(table, "colnames", ()):
+            yield from guarded(regions.TMS_REGION_TARGET,
+                               lambda t=table: regions.check_region_columns(t, chunk_elements=chunk))
+    for mask in by_type.get("TMSArtifactMask", []):
+        yield from guarded(frames.TMS_ARTIFACT_MASK_VALUES, lambda m=mask: frames.check_artifact_mask_values(
+            m, pulse_tables, chunk_elements=chunk))
+    for obj in by_type.get("ImagingPlane", []) + by_type.get("ImageSeries", []):
+        yield from guarded(frames.TMS_IMAGING_RATE, lambda o=obj: frames.check_imaging_rate(o))
+    for alignment in by_type.get("TMSClockAlignment", []):
+        yield from guarded(clocks.TMS_CLOCK_ALIGNMENT,
+                           lambda a=alignment: clocks.check_clock_alignment(a, chunk_elements=chunk))
 
 
 def _report_steps(ctx: FileContext) -> Iterator[Hit]:

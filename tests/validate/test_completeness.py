@@ -21,7 +21,8 @@ def _omit_reporting_items(h5) -> None:
     h5[f"{TMS}/protocols/pulse_width_in_us"][0] = np.nan
     h5[f"{TMS}/protocols/coil_current_direction"][0] = ""
     h5[f"{TMS}/protocols/intensity_reference"][1] = ""
-    h5[f"{TMS}/protocols/timing_level_index"][0] = 0  # row 0 keeps no timing level
+    for column in ("timing_level", "timing_count", "timing_interval_in_s"):  # row 0 keeps no timing level (and
+        h5[f"{TMS}/protocols/{column}_index"][0] = 0  # row 1 all six: its lists stay of equal length)
     h5[f"{TMS}/thresholds/criterion"][0] = ""
     h5[f"{TMS}/targets/label"][0] = ""
     segmentation = h5["processing/ophys/ImageSegmentation/PlaneSegmentation"]

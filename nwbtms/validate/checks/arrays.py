@@ -1,7 +1,9 @@
 """Step 7: generic data checks over whole arrays, read in slices (bounded memory, every element).
 
 Works on the HDF5 tree directly, so it runs even when pynwb cannot build the objects: every ``timestamps``
-dataset of a TimeSeries (finite, ascending, regular) and every TimeIntervals table (stop not before start).
+dataset of a TimeSeries (finite, ascending, regular), every ``timestamp`` column of an EventsTable (finite,
+ascending; TMS pulses are checked in step 6 under the tms profile) and every TimeIntervals table (stop not
+before start).
 """
 
 from __future__ import annotations
@@ -32,23 +34,31 @@ def run(ctx: FileContext) -> Iterator[Hit]:
             if timestamps is not None and timestamps.id not in seen:
                 seen.add(timestamps.id)
                 yield from check_timestamps(timestamps, ctx.chunk_elements)
+        elif "EventsTable" in lineage:
+            if ctx.profile == "tms" and "TMSPulsesTable" in lineage:
+                continue  # every pulse time is checked in step 6 (tms.pulses.finite, tms.pulses.ascending)
+            timestamps = child_dataset(ctx, path, "timestamp")
+            if timestamps is not None and timestamps.id not in seen:
+                seen.add(timestamps.id)
+                yield from check_timestamps(timestamps, ctx.chunk_elements, regular=False)
         elif "TimeIntervals" in lineage:
             yield from check_intervals(child_dataset(ctx, path, "start_time"), child_dataset(ctx, path, "stop_time"),
                                        ctx.chunk_elements)
 
 
-def check_timestamps(dataset: h5py.Dataset, chunk_elements: int) -> Iterator[Hit]:
-    """Finite, ascending and (suggestion) irregular timestamps, every element."""
+def check_timestamps(dataset: h5py.Dataset, chunk_elements: int, *, regular: bool = True) -> Iterator[Hit]:
+    """Finite, ascending and (for a TimeSeries, ``regular``) not regularly spaced timestamps, every element."""
     if dataset.ndim != 1 or dataset.dtype.kind not in "fiu":
         return
     ascending = AscendingScan()
-    regular = RegularScan()
+    spacing = RegularScan() if regular else None
     nonfinite = FirstOffender()
     for start, block in iter_rows(dataset, chunk_elements=chunk_elements):
         if block.dtype.kind == "f":
             nonfinite.add(start, np.flatnonzero(~np.isfinite(block)))
         ascending.feed(start, block)
-        regular.feed(block)
+        if spacing is not None:
+            spacing.feed(block)
     if nonfinite.count:
         yield DATA_TIMESTAMPS_FINITE.hit(f"{nonfinite.count} of {dataset.shape[0]} timestamps are NaN or infinite",
                                          location=dataset.name, index=nonfinite.index, count=nonfinite.count)
@@ -56,11 +66,13 @@ def check_timestamps(dataset: h5py.Dataset, chunk_elements: int) -> Iterator[Hit
         yield DATA_TIMESTAMPS_ASCENDING.hit(ascending.describe("timestamps"),
                                             location=dataset.name, index=ascending.first_bad,
                                             count=ascending.bad_count)
-    if regular.regular and regular.count > 2 and regular.step not in (None, 0.0) and not nonfinite.count:
+    if spacing is None:
+        return
+    if spacing.regular and spacing.count > 2 and spacing.step not in (None, 0.0) and not nonfinite.count:
         first = float(dataset[0])
         yield DATA_TIMESTAMPS_REGULAR.hit(
-            f"timestamps are regular (step {regular.step!r} s); use starting_time={first!r} and "
-            f"rate={1 / regular.step!r}", location=dataset.name)
+            f"timestamps are regular (step {spacing.step!r} s); use starting_time={first!r} and "
+            f"rate={1 / spacing.step!r}", location=dataset.name)
 
 
 def check_intervals(start: h5py.Dataset | None, stop: h5py.Dataset | None, chunk_elements: int) -> Iterator[Hit]:
