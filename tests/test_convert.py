@@ -280,3 +280,56 @@ def test_untracked_navigator_samples_are_nan_and_counted_in_the_summary(tiny, tm
         pose = io.read().lab_meta_data["tms"].pulses["measured_coil_pose"][:]
     nan_rows = np.flatnonzero(np.isnan(pose).all(axis=(1, 2)))
     assert set(nan_rows.tolist()) == untracked and np.isfinite(np.delete(pose, nan_rows, axis=0)).all()
+
+
+def _two_channel_session(tiny: Path, channels=None) -> dict:
+    """The tiny example's metadata, imaging only, reading a two-channel ScanImage movie beside it."""
+    import yaml
+
+    from nwbtms.sources.imaging.testing import write_scanimage
+
+    folder = tiny.parent / "two_channel"
+    if not folder.exists():
+        folder.mkdir()
+        write_scanimage(folder, num_volumes=5, channels=(1, 2), shape=(8, 10), stem="dual_00001")
+    data = yaml.safe_load(tiny.read_text())
+    data.pop("stimulation", None)
+    movie = next(folder.glob("*.tif"))
+    data["sources"] = {"movie": {"reader": "scanimage", "path": os.path.relpath(movie, tiny.parent)}}
+    plane = data["imaging_planes"]["plane0"]
+    for key in ("segmentation", "roi_labels", "cell_type", "optical_channel"):
+        plane.pop(key, None)
+    plane.update(imaging="movie", clock="none")
+    if channels is not None:
+        plane["channels"] = channels
+    data["imaging_planes"] = {"plane0": plane}
+    return data
+
+
+def test_every_channel_of_a_movie_is_converted_and_named(tiny, tmp_path):
+    from pynwb import NWBHDF5IO
+
+    from nwbtms.sources.imaging import open_imaging
+
+    data = _two_channel_session(tiny)
+    result = convert_session(data, tmp_path / "dual.nwb", base_dir=tiny.parent, quiet=True, validate=False,
+                             compression="none")
+    source = open_imaging(tiny.parent / data["sources"]["movie"]["path"])
+    names = [f"TwoPhotonSeries_{c.replace(' ', '_')}" for c in source.channels]
+    assert len(names) == 2
+    assert any(all(n in note for n in names) for note in result.notes), result.notes
+    with NWBHDF5IO(str(result.output), "r") as io:
+        nwbfile = io.read()
+        for index, name in enumerate(names):
+            series = nwbfile.acquisition[name]
+            np.testing.assert_array_equal(series.data[:], source.read_frames(channel=index))
+            assert series.imaging_plane.name == "ImagingPlane"
+            assert series.rate == nwbfile.acquisition[names[0]].rate
+        assert [c.name for c in nwbfile.acquisition[names[0]].imaging_plane.optical_channel] == source.channels
+    picked = _two_channel_session(tiny, channels=[source.channels[1]])
+    result = convert_session(picked, tmp_path / "one.nwb", base_dir=tiny.parent, quiet=True, validate=False,
+                             compression="none")
+    assert any("NOT converted" in note and source.channels[0] in note for note in result.notes)
+    with NWBHDF5IO(str(result.output), "r") as io:
+        series = io.read().acquisition["TwoPhotonSeries"]
+        np.testing.assert_array_equal(series.data[:], source.read_frames(channel=1))

@@ -129,17 +129,24 @@ def add_imaging_plane(
     channel_name: str = "green",
     channel_description: str = "",
     z_step_um: float | None = None,
+    optical_channels: Sequence[tuple[str, str, float]] | None = None,
 ) -> ImagingPlane:
     """Add an ImagingPlane for ``source`` (rate and pixel size from its header) to ``nwbfile``.
 
     ``device`` defaults to a ``Microscope`` device created (or reused) in the file. ``z_step_um`` makes
-    it a volume's plane: ``grid_spacing`` gets the slice spacing as its third value.
+    it a volume's plane: ``grid_spacing`` gets the slice spacing as its third value. ``optical_channels``
+    (``(name, description, emission_lambda_nm)`` each) gives one OpticalChannel per recorded channel
+    instead of the single ``channel_name`` one.
     """
     if device is None:
         device = nwbfile.devices.get("Microscope") or nwbfile.create_device(
             name="Microscope", description="Two-photon microscope.")
-    optical_channel = OpticalChannel(name=channel_name, description=channel_description or channel_name,
-                                     emission_lambda=float(emission_lambda_nm))
+    if optical_channels:
+        optical_channel = [OpticalChannel(name=n, description=d or n, emission_lambda=float(e))
+                           for n, d, e in optical_channels]
+    else:
+        optical_channel = OpticalChannel(name=channel_name, description=channel_description or channel_name,
+                                         emission_lambda=float(emission_lambda_nm))
     options: dict[str, Any] = {}
     spacing = _grid_spacing_m(getattr(source, "pixel_size_um", None))
     if spacing is not None:
@@ -191,6 +198,8 @@ def add_two_photon_series(
     starting_time_s: float = 0.0,
     description: str = "",
     buffer_bytes: int = DEFAULT_BUFFER_BYTES,
+    timing_from: TwoPhotonSeries | None = None,
+    header_table: str | None = None,
 ) -> PendingMovie:
     """Add a TwoPhotonSeries for one channel and plane of ``source``; its frames are written later.
 
@@ -213,6 +222,11 @@ def add_two_photon_series(
     description : str
     buffer_bytes : int
         Frames read at once (at most 256 MB).
+    timing_from : TwoPhotonSeries, optional
+        Another channel of the same plane: this series links its timestamps (or copies its rate and start).
+    header_table : str, optional
+        Name of the raw-header table in ``acquisition`` (default ``<name>_raw_header``; channels of one
+        plane share theirs).
 
     Returns
     -------
@@ -233,14 +247,19 @@ def add_two_photon_series(
                           **options)
     times = _frame_times(source, plane)
     timing: dict[str, Any]
-    if times is not None:
+    if timing_from is not None:  # another channel of the same plane: same frames, same times
+        if timing_from.timestamps is not None:
+            timing = {"timestamps": timing_from}
+        else:
+            timing = {"rate": float(timing_from.rate), "starting_time": float(timing_from.starting_time)}
+    elif times is not None:
         timing = {"timestamps": to_session_clock(times, clock_fit)}
     else:
         rate = float(source.frame_rate_hz)
         if clock_fit is not None:
             rate /= 1.0 + clock_fit.drift_ppm * 1e-6
         timing = {"rate": rate, "starting_time": float(to_session_clock(starting_time_s, clock_fit))}
-    header_table = f"{name}_raw_header"
+    header_table = header_table or f"{name}_raw_header"
     series = TwoPhotonSeries(
         name=name, imaging_plane=imaging_plane, data=dataio, unit="n.a.",
         dimension=[cols, rows], field_of_view=_field_of_view_m(source),

@@ -2,8 +2,11 @@
 
 For each ``imaging_planes`` entry:
 
-- the movie (``imaging`` source) is opened lazily and added as a streamed TwoPhotonSeries
-  (:mod:`nwbtms.nwb.imaging`), with the plane's compression profile (``--profile`` overrides);
+- the movie (``imaging`` source) is opened lazily; every channel it saved (or those ``channels`` lists)
+  becomes a streamed TwoPhotonSeries (:mod:`nwbtms.nwb.imaging`) named by the channel when there are
+  several (``TwoPhotonSeries_Ch2``), all on the one ImagingPlane (one OpticalChannel each) and sharing the
+  first one's timestamps; the summary names every series written and every channel or fast-z plane left
+  out; the plane's compression profile applies (``--profile`` overrides);
 - its clock is aligned to the session (DAQ) clock through the shared signal named by ``clock``:
   ``frame_clock`` matches the movie's frame timestamps to the frame-clock edges on the DAQ
   (``frame_clock_channel`` of the pulse DAQ), ``aux_trigger`` matches the TMS trigger edges the imaging
@@ -14,6 +17,8 @@ For each ``imaging_planes`` entry:
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 
@@ -77,7 +82,13 @@ def add_imaging_planes(session: Session, nwbfile, assembled, *, stimulation, met
         if plane.get("grid_spacing_um") and getattr(source, "pixel_size_um", None) is None:
             source.pixel_size_um = tuple(float(v) for v in plane["grid_spacing_um"][:2])
         fit, shared_signal = fit_plane_clock(session, key, plane, source, stimulation)
+        channels = selected_channels(session, key, plane, source)
         channel = plane.get("optical_channel") or {}
+        per_channel = plane.get("optical_channels") or {}
+        optical = None
+        if len(channels) > 1 or per_channel:
+            optical = [(name, per_channel.get(name, {}).get("description", f"channel {name} of the movie"),
+                        float(per_channel.get(name, {}).get("emission_lambda_nm", np.nan))) for name in channels]
         imaging_plane = add_imaging_plane(
             nwbfile, source, name=f"ImagingPlane_{key}" if len(planes) > 1 else "ImagingPlane",
             device=nwbfile.devices[plane["device"]], description=plane["description"],
@@ -85,18 +96,26 @@ def add_imaging_planes(session: Session, nwbfile, assembled, *, stimulation, met
             excitation_lambda_nm=float(plane["excitation_lambda_nm"]),
             emission_lambda_nm=float(channel.get("emission_lambda_nm", np.nan)),
             channel_name=channel.get("name", "channel0"), channel_description=channel.get("description", ""),
+            optical_channels=optical,
         )
-        series_name = f"TwoPhotonSeries_{key}" if len(planes) > 1 else "TwoPhotonSeries"
-        pending = add_two_photon_series(
-            nwbfile, source, imaging_plane=imaging_plane, name=series_name,
-            profile=compression or plane.get("compression", "archive"), clock_fit=fit,
-            description=f"{plane['description']} Raw movie ({movie_source.path.name}); frame times on the "
-                        "session (DAQ) clock.",
-        )
-        assembled.movies.append(pending)
+        base_name = f"TwoPhotonSeries_{key}" if len(planes) > 1 else "TwoPhotonSeries"
+        written = []
+        for name in channels:
+            series_name = base_name if len(channels) == 1 else f"{base_name}_{_safe_name(name)}"
+            pending = add_two_photon_series(
+                nwbfile, source, imaging_plane=imaging_plane, name=series_name, channel=name,
+                profile=compression or plane.get("compression", "archive"), clock_fit=fit,
+                description=f"{plane['description']} Raw movie ({movie_source.path.name}), channel {name}; "
+                            "frame times on the session (DAQ) clock.",
+                timing_from=written[0].series if written else None, header_table=f"{base_name}_raw_header",
+            )
+            assembled.movies.append(pending)
+            written.append(pending)
+            if pending.profile.reader_note:
+                assembled.notes.append(pending.profile.reader_note)
         assembled.num_frames += int(source.num_frames)
-        if pending.profile.reader_note:
-            assembled.notes.append(pending.profile.reader_note)
+        assembled.notes.extend(movie_notes(key, source, channels, [p.series.name for p in written]))
+        pending = written[0]
         if fit is not None:
             assembled.notes.append(f"imaging plane {key!r} clock ({shared_signal}): {fit.describe()}")
             ophys.add(build_clock_alignment(
@@ -104,12 +123,47 @@ def add_imaging_planes(session: Session, nwbfile, assembled, *, stimulation, met
                 reference_clock=f"DAQ '{session.stimulation.pulses_from}' (session clock)",
                 shared_signal=shared_signal))
         if stimulation is not None and len(stimulation):
-            ophys.add(build_artifact_mask(pending.series, stimulation.times_s,
-                                          session.stimulation.artifact_window_s, pulses=metadata.pulses))
+            for movie in written:
+                ophys.add(build_artifact_mask(movie.series, stimulation.times_s,
+                                              session.stimulation.artifact_window_s, pulses=metadata.pulses))
         if plane.get("segmentation"):
             assembled.num_rois += _add_segmentation(session, key, plane, nwbfile, ophys, imaging_plane,
                                                     pending.series, metadata, cell_type_rows,
                                                     arrays=assembled.arrays)
+
+
+def selected_channels(session: Session, key: str, plane: dict, source) -> list[str]:
+    """Names of the movie channels plane ``key`` converts: its ``channels`` list, else every saved channel."""
+    available = [str(c) for c in source.channels]
+    wanted = plane.get("channels")
+    if not wanted:
+        return available
+    unknown = [name for name in wanted if name not in available]
+    if unknown:
+        raise MetadataError(f"imaging plane {key!r} selects channel(s) {unknown} that the movie does not have; "
+                            f"it saved {available}", file=session.metadata_file,
+                            field=f"/imaging_planes/{key}/channels",
+                            hint="use the channel names 'nwbtms inspect' lists for the movie")
+    return list(wanted)
+
+
+def movie_notes(key: str, source, channels: list[str], series_names: list[str]) -> list[str]:
+    """Summary lines: the series written for plane ``key`` and what of the movie was left out."""
+    notes = [f"imaging plane {key!r}: wrote {', '.join(series_names)} (channel(s) {', '.join(channels)} of "
+             f"{len(source.channels)})"]
+    left_out = [str(c) for c in source.channels if str(c) not in channels]
+    if left_out:
+        notes.append(f"imaging plane {key!r}: channel(s) {', '.join(left_out)} NOT converted (not listed in "
+                     f"imaging_planes.{key}.channels)")
+    planes = int(getattr(source, "num_planes", 1) or 1)
+    if planes > 1:
+        notes.append(f"imaging plane {key!r}: the movie has {planes} fast-z planes; only plane 0 was converted")
+    return notes
+
+
+def _safe_name(channel: str) -> str:
+    """A channel name usable in an NWB object name (letters, digits, ``_``)."""
+    return re.sub(r"[^A-Za-z0-9_]+", "_", channel).strip("_") or "channel"
 
 
 def _add_segmentation(session, key, plane, nwbfile, ophys, imaging_plane, series, metadata,
