@@ -14,6 +14,8 @@ from typing import Any
 
 from nwbtms.spines.read import RoiRecord, SessionRois, find_nwb_files, read_session_rois
 
+#: Subject ID of the group of files that carry none.
+NO_SUBJECT = "(no subject_id)"
 _EPOCH = _dt.datetime.min.replace(tzinfo=_dt.UTC)
 
 
@@ -82,7 +84,7 @@ def build_registry(sessions: Iterable[SessionRois]) -> Registry:
     files = list(sessions)
     grouped: dict[str, list[SessionRois]] = {}
     for session in files:
-        grouped.setdefault(session.subject_id or "(no subject_id)", []).append(session)
+        grouped.setdefault(session.subject_id or NO_SUBJECT, []).append(session)
     subjects = {}
     for subject_id in sorted(grouped):
         ordered = sorted(grouped[subject_id], key=_order_key)
@@ -99,4 +101,4 @@ def read_registry(paths: Iterable[str | os.PathLike] | str | os.PathLike) -> Reg
     return build_registry(read_session_rois(p) for p in find_nwb_files(paths))
 
 
-__all__ = ["Registry", "SubjectRegistry", "build_registry", "read_registry"]
+__all__ = ["NO_SUBJECT", "Registry", "SubjectRegistry", "build_registry", "read_registry"]

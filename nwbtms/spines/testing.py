@@ -111,6 +111,54 @@ def write_session(path: str | Path, spec: SessionSpec) -> Path:
     return path
 
 
+#: Start of the synthetic study (day 0).
+T0 = _dt.datetime(2026, 1, 5, 9, 0, tzinfo=_dt.UTC)
+DAYS = {"day0": 0, "day2": 2, "day4": 4, "day11": 11}
+
+
+def _spines(prefix: str, numbers) -> set[str]:
+    return {f"{prefix}{n:02d}" for n in numbers}
+
+
+#: subject -> dendrite -> (cell type, soma, length, spines per day). Gains and losses planted by hand.
+PLANTED = {
+    "M1": {"n1:d1": ("IT", "n1", 50.0, {
+        "day0": _spines("a", range(1, 11)),
+        "day2": _spines("a", range(3, 14)),                                  # lose a01 a02, gain a11-a13
+        "day4": _spines("a", range(4, 15)),                                  # lose a03, gain a14
+        "day11": _spines("a", [*range(4, 11), 12, 13, 14])})},               # lose a11
+    "M2": {"n2:d1": ("PT", "n2", 40.0, {
+        "day0": _spines("b", range(1, 9)),
+        "day2": _spines("b", range(2, 10)),                                  # lose b01, gain b09
+        "day4": _spines("b", range(4, 10)),                                  # lose b02 b03
+        "day11": _spines("b", [*range(5, 10), 10, 11])})},                   # lose b04, gain b10 b11
+    "M3": {
+        "n3:d1": ("IT", "n3", 30.0, {
+            "day0": _spines("c", range(1, 6)), "day2": _spines("c", range(1, 7)),
+            "day4": _spines("c", range(2, 7)), "day11": _spines("c", range(2, 7))}),
+        "n3:d2": ("IT", "n3", 25.0, {
+            "day0": _spines("e", range(1, 5)), "day2": _spines("e", [1, 2]),
+            "day4": _spines("e", [1, 2, 5]), "day11": _spines("e", [1, 2, 5])}),
+        "n4:d1": ("PT", "n4", 20.0, {
+            "day0": _spines("f", range(1, 7)), "day2": _spines("f", range(1, 7)),
+            "day4": _spines("f", range(1, 7)), "day11": _spines("f", [1, 2, 3])}),
+    },
+}
+
+
+def study_specs() -> list[SessionSpec]:
+    """Every session of :data:`PLANTED` (subjects M1 IT, M2 PT, M3 both)."""
+    specs = []
+    for subject, dendrites in PLANTED.items():
+        for day, offset in DAYS.items():
+            specs.append(SessionSpec(
+                subject_id=subject, session_id=day, start=T0 + _dt.timedelta(days=offset, minutes=7 * offset),
+                dendrites=[DendriteDay(key, cell_type, length, spines[day], soma=soma)
+                           for key, (cell_type, soma, length, spines) in dendrites.items()]))
+    return specs
+
+
+
 def dandi_path(root: str | Path, subject_id: str, session_id: str) -> Path:
     """``root/sub-<id>/sub-<id>_ses-<id>.nwb``."""
     return Path(root) / f"sub-{subject_id}" / f"sub-{subject_id}_ses-{session_id}.nwb"
@@ -121,5 +169,5 @@ def write_study(root: str | Path, specs: Iterable[SessionSpec]) -> list[Path]:
     return [write_session(dandi_path(root, s.subject_id, s.session_id), s) for s in specs]
 
 
-__all__ = ["DEFAULT_SUBJECT", "DendriteDay", "SessionSpec", "annotation_set", "dandi_path", "write_session",
-           "write_study"]
+__all__ = ["DAYS", "DEFAULT_SUBJECT", "PLANTED", "T0", "DendriteDay", "SessionSpec", "annotation_set", "dandi_path",
+           "study_specs", "write_session", "write_study"]

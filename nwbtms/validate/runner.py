@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nwbtms.errors import InputError
+from nwbtms.validate import cross_file  # noqa: F401  (defines the cross-file check IDs)
 from nwbtms.validate.checks import arrays, dandi, namespaces, readable, schema
 from nwbtms.validate.chunked import CHUNK_ELEMENTS
 from nwbtms.validate.config import ValidationConfig, config_from_dict, load_config
@@ -374,10 +375,21 @@ def validate_paths(
             results = list(progress(pool.map(validate_file, files, [options] * len(files)), total=len(files),
                                     desc="validate", unit="file", quiet=quiet))
     _identifiers_unique(results, cfg)
+    if len(results) > 1:
+        _cross_file(results, cfg)
     findings = [f for r in results for f in sorted(r.findings, key=lambda f: (-f.severity, f.check_id))]
     demoted = {k: {"to": v[0].name, "justification": v[1]} for k, v in cfg.demote.items()}
     return ValidationReport(files=results, findings=findings, profile=profile, fail_on=threshold,
                             skipped_checks=dict(cfg.skip), demoted_checks=demoted, tool_version=__version__)
+
+
+def _cross_file(results: list[FileResult], config: ValidationConfig) -> None:
+    """Attach the cross-file findings (:mod:`nwbtms.validate.cross_file`) to the files they concern."""
+    by_path = {r.path: r for r in results}
+    for path, hit in cross_file.cross_file_hits(list(by_path)):
+        finding = to_finding(hit, path, config)
+        if finding is not None and path in by_path:
+            by_path[path].findings.append(finding)
 
 
 def _identifiers_unique(results: list[FileResult], config: ValidationConfig) -> None:
