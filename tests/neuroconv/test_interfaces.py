@@ -1,0 +1,146 @@
+"""nwbtms's TMS interfaces pass NeuroConv's own interface test mixins, on the demo's raw files.
+
+``DataInterfaceTestMixin`` checks the source, conversion-options and metadata schemas, metadata validation,
+that ``add_to_nwbfile`` does not mutate the metadata, and writes each interface with ``run_conversion`` to
+HDF5 and Zarr; ``TemporalAlignmentMixin`` checks the timestamp getters and setters. ``check_read_nwb``
+reads the file back with pynwb and compares what nwbtms wrote with what the interface reports.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from neuroconv.tools.testing.data_interface_mixins import DataInterfaceTestMixin, TemporalAlignmentMixin
+from numpy.testing import assert_allclose
+from pynwb import read_nwb
+
+from nwbtms.neuroconv.interfaces import (
+    NavigatorInterface,
+    StimulatorLogInterface,
+    TMSMetadataInterface,
+    TMSPulsesInterface,
+)
+from nwbtms.nwb.read import tms_tables
+
+
+def _read_tables(nwbfile_path: str):
+    nwbfile = read_nwb(nwbfile_path)
+    return nwbfile, tms_tables(nwbfile)
+
+
+class _PulsesChecks(DataInterfaceTestMixin, TemporalAlignmentMixin):
+    """What every pulses interface writes: one pulse per timestamp, the TMS metadata, the source."""
+
+    source: str
+
+    @pytest.fixture(scope="class", autouse=True)
+    @classmethod
+    def _kwargs(cls, demo):
+        cls.interface_kwargs = cls.kwargs(demo)
+
+    def check_read_nwb(self, nwbfile_path: str):
+        nwbfile, tables = _read_tables(nwbfile_path)
+        assert {"pulses", "sessions", "reconciliation", "protocols", "targets", "thresholds"} <= set(tables)
+        pulses = tables["pulses"]
+        assert_allclose(pulses["timestamp"][:] if "timestamp" in pulses.colnames else pulses["time"][:],
+                        self.interface.get_timestamps(), atol=1e-9)
+        assert set(np.asarray(pulses["source"][:]).astype(str)) == {self.source}
+        assert {"stimulator", "coil"} <= set(nwbfile.devices)
+
+
+class TestTMSPulsesInterface(_PulsesChecks):
+    data_interface_cls = TMSPulsesInterface
+    source = "trigger_ttl"
+
+    @staticmethod
+    def kwargs(demo):
+        raw = demo.parent / "raw"
+        return dict(file_path=str(raw / "daq.h5"), trigger_channel="TMS_trigger", frame_clock_channel="frame_clock",
+                    stimulator_log_file_path=str(raw / "stimulator_log.csv"), metadata_file_path=str(demo))
+
+    def check_extracted_metadata(self, metadata: dict):
+        assert metadata["NWBFile"]["session_id"] == "aitbs-day1"
+        assert metadata["Subject"]["subject_id"] == "M001"
+        assert metadata["TMS"]["stimulation"]["protocol"] == "itbs"
+        assert "pulses_from" not in metadata["TMS"]["stimulation"]  # the source data names the DAQ
+
+    def run_custom_checks(self):
+        # aligned on a shifted clock: every DAQ-derived time moves with the pulses, the frame clock too
+        interface = self.data_interface_cls(**self.interface_kwargs)
+        frames = interface.get_frame_clock_times()
+        interface.set_aligned_starting_time(2.5)
+        assert_allclose(interface.get_frame_clock_times(), frames + 2.5)
+
+
+class TestStimulatorLogInterface(_PulsesChecks):
+    data_interface_cls = StimulatorLogInterface
+    source = "stimulator_log"
+
+    @staticmethod
+    def kwargs(demo):
+        return dict(file_path=str(demo.parent / "raw" / "stimulator_log.csv"), metadata_file_path=str(demo))
+
+
+def _write_localite(path, times_s):
+    """Localite TMS Navigator TriggerMarkers file (the 2024 layout), one marker per time, a fixed pose."""
+    pose = " ".join(f'data{r}{c}="{float(v)}"' for r, row in enumerate(np.eye(4)) for c, v in enumerate(row))
+    markers = "".join(
+        f'  <TriggerMarker recordingTime="{round(t * 1000)}" set="true">\n'
+        '    <ResponseValues><Value key="valueA" response="NaN"/><Value key="amplitudeA" response="45"/>'
+        f'</ResponseValues>\n    <Matrix4D {pose}/>\n'
+        "  </TriggerMarker>\n" for t in times_s)
+    path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n'
+                    '<TriggerMarkerList coordinateSpace="RAS" isOnlineReading="true" startTime="09:30:00.000">\n'
+                    f"{markers}</TriggerMarkerList>\n", encoding="utf-8")
+    return path
+
+
+class TestNavigatorInterface(_PulsesChecks):
+    data_interface_cls = NavigatorInterface
+    source = "navigator"
+
+    @staticmethod
+    def kwargs(demo):
+        from examples.aitbs_mouse.generator import delivered_pulses_s
+
+        from .conftest import DEMO
+
+        path = demo.parent / "raw" / "TriggerMarkers_Coil0_20260302093000.xml"
+        if not path.exists():
+            _write_localite(path, delivered_pulses_s(DEMO))
+        return dict(file_path=str(path), reader="localite", metadata_file_path=str(demo))
+
+
+class TestTMSMetadataInterface(DataInterfaceTestMixin, TemporalAlignmentMixin):
+    data_interface_cls = TMSMetadataInterface
+
+    @pytest.fixture(scope="class", autouse=True)
+    @classmethod
+    def _kwargs(cls, demo):
+        cls.interface_kwargs = dict(file_path=str(demo))
+
+    def check_read_nwb(self, nwbfile_path: str):
+        nwbfile, tables = _read_tables(nwbfile_path)
+        assert "pulses" not in tables and {"protocols", "targets", "thresholds", "cell_types"} <= set(tables)
+        manipulations = nwbfile.events["manipulations"] if hasattr(nwbfile, "events") else None
+        assert manipulations is not None
+        # the timestamps are the manipulation then threshold times; both reach the file
+        dcz, threshold = self.interface.get_timestamps()
+        assert_allclose(manipulations["timestamp"][:], [dcz])
+        assert_allclose(tables["thresholds"]["time_measured_in_s"][:], [threshold])
+
+
+def test_one_tms_interface_per_file(demo):
+    from neuroconv import NWBConverter
+
+    from nwbtms.errors import InputError
+
+    class Both(NWBConverter):
+        data_interface_classes = {"Metadata": TMSMetadataInterface, "Log": StimulatorLogInterface}
+
+    converter = Both(source_data={
+        "Metadata": {"file_path": str(demo)},
+        "Log": TestStimulatorLogInterface.kwargs(demo),
+    })
+    with pytest.raises(InputError, match="one nwbtms TMS interface per file"):
+        converter.create_nwbfile()
