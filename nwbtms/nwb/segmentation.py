@@ -552,8 +552,10 @@ def add_annotation_segmentation(
         raise InputError("the annotations name cell types but no CellTypesTable was given", file=where,
                          field="cell_type", hint="declare the cell types in the session metadata")
     voxel = voxel_size_um or (1.0, 1.0, 1.0)
-    module = nwbfile.processing.get(module_name) or nwbfile.create_processing_module(
-        name=module_name, description="Optical physiology: segmentation, traces, TMS artifact masks.")
+    # not ``get(...) or create``: an empty ProcessingModule is falsy (it has a length)
+    module = nwbfile.processing[module_name] if module_name in nwbfile.processing else \
+        nwbfile.create_processing_module(name=module_name,
+                                         description="Optical physiology: segmentation, traces, TMS artifact masks.")
     segmentation = module.data_interfaces.get("ImageSegmentation")
     if segmentation is None:
         segmentation = ImageSegmentation(name="ImageSegmentation")

@@ -77,6 +77,10 @@ def add_imaging_planes(session: Session, nwbfile, assembled, *, stimulation, met
     ophys = nwbfile.processing["ophys"] if "ophys" in nwbfile.processing else nwbfile.create_processing_module(
         name="ophys", description="Optical physiology: segmentation, TMS artifact masks, clock alignment.")
     for key, plane in planes.items():
+        if plane.get("volume"):
+            assembled.num_rois += _add_volume_plane(session, key, plane, nwbfile, assembled, metadata,
+                                                    compression=compression)
+            continue
         movie_source = session.sources[plane["imaging"]]
         source = open_imaging(movie_source.path, format=movie_source.reader, **movie_source.options)
         if plane.get("grid_spacing_um") and getattr(source, "pixel_size_um", None) is None:
@@ -130,6 +134,89 @@ def add_imaging_planes(session: Session, nwbfile, assembled, *, stimulation, met
             assembled.num_rois += _add_segmentation(session, key, plane, nwbfile, ophys, imaging_plane,
                                                     pending.series, metadata, cell_type_rows,
                                                     arrays=assembled.arrays)
+        if plane.get("annotations"):
+            pixel = getattr(source, "pixel_size_um", None)
+            assembled.num_rois += _add_annotations(session, key, plane, nwbfile, imaging_plane, pending.series,
+                                                   metadata, assembled, pixel_size_um=pixel, z_step_um=None)
+
+
+def _add_volume_plane(session: Session, key: str, plane: dict, nwbfile, assembled, metadata, *,
+                      compression: str | None) -> int:
+    """A structural z-stack as one volume (streamed slice by slice) and its annotations; returns the ROI count.
+
+    The stack needs no clock alignment: it is one sample at the session start. Channel: the plane's first
+    ``channels`` entry, else the stack's first channel.
+    """
+    from nwbtms.nwb.imaging import add_imaging_plane, add_volume_series
+    from nwbtms.sources.imaging.zstack import open_zstack
+
+    stack_source = session.sources[plane["imaging"]]
+    options = dict(stack_source.options)
+    if plane.get("z_step_um"):
+        options.setdefault("z_step_um", float(plane["z_step_um"]))
+    if plane.get("grid_spacing_um"):
+        options.setdefault("pixel_size_um", tuple(float(v) for v in plane["grid_spacing_um"][:2]))
+    stack = open_zstack(stack_source.path, format=stack_source.reader, **options)
+    channels = plane.get("channels") or [stack.source.channels[0]]
+    channel = plane.get("optical_channel") or {}
+    planes = session.section("imaging_planes")
+    imaging_plane = add_imaging_plane(
+        nwbfile, stack.source, name=f"ImagingPlane_{key}" if len(planes) > 1 else "ImagingPlane",
+        device=nwbfile.devices[plane["device"]], description=plane["description"], indicator=plane["indicator"],
+        location=plane["location"], excitation_lambda_nm=float(plane["excitation_lambda_nm"]),
+        emission_lambda_nm=float(channel.get("emission_lambda_nm", np.nan)),
+        channel_name=channel.get("name", "channel0"), channel_description=channel.get("description", ""),
+        z_step_um=stack.z_step_um,
+    )
+    pending = add_volume_series(
+        nwbfile, stack, imaging_plane=imaging_plane,
+        name=f"TwoPhotonVolume_{key}" if len(planes) > 1 else "TwoPhotonVolume", channel=channels[0],
+        profile=compression or plane.get("compression", "archive"),
+        description=f"{plane['description']} Structural z-stack ({stack_source.path.name}), channel {channels[0]}.",
+    )
+    assembled.movies.append(pending)
+    assembled.notes.append(f"imaging plane {key!r}: volume {pending.series.name} of {stack.num_slices} slices "
+                           f"{stack.z_step_um:g} um apart, channel {channels[0]} of {len(stack.source.channels)}")
+    if not plane.get("annotations"):
+        return 0
+    return _add_annotations(session, key, plane, nwbfile, imaging_plane, pending.series, metadata, assembled,
+                            pixel_size_um=stack.pixel_size_um, z_step_um=stack.z_step_um)
+
+
+def _add_annotations(session: Session, key: str, plane: dict, nwbfile, imaging_plane, series, metadata, assembled,
+                     *, pixel_size_um, z_step_um) -> int:
+    """Hand annotations of plane ``key`` as a PlaneSegmentation linked to ``series``; returns the ROI count.
+
+    ImageJ pixel coordinates become µm with the source's ``pixel_size_um``/``z_step_um`` options, else the
+    volume's; the plane's ``cell_type`` labels every ROI the file leaves without one.
+    """
+    from nwbtms.nwb.segmentation import add_annotation_segmentation
+    from nwbtms.sources.annotations import open_annotations
+
+    source = session.sources[plane["annotations"]]
+    options = dict(source.options)
+    if source.reader == "imagej_rois":
+        if pixel_size_um is not None:
+            options.setdefault("pixel_size_um", tuple(pixel_size_um))
+        if z_step_um is not None:
+            options.setdefault("z_step_um", float(z_step_um))
+    annotations = open_annotations(source.path, reader=source.reader, **options)
+    rule = session.section("cell_types")[plane["cell_type"]]["label"] if plane.get("cell_type") else None
+    row_um, col_um = (1.0, 1.0) if pixel_size_um is None else (float(pixel_size_um[0]), float(pixel_size_um[1]))
+    planes = session.section("imaging_planes")
+    result = add_annotation_segmentation(
+        nwbfile, annotations, imaging_plane=imaging_plane, volume=series,
+        voxel_size_um=(row_um, col_um, float(z_step_um or 1.0)), cell_types=metadata.cell_types, cell_type=rule,
+        name=f"PlaneSegmentation_{key}_annotations" if len(planes) > 1 else "PlaneSegmentation_annotations",
+    )
+    kinds = {k: sum(a.kind == k for a in annotations.annotations) for k in ("soma", "dendrite", "spine")}
+    assembled.notes.append(f"imaging plane {key!r}: {len(annotations)} annotated ROI(s) from {source.path.name} "
+                           f"({', '.join(f'{n} {k}' for k, n in kinds.items() if n)})")
+    if result.missing_parents:
+        assembled.notes.append(f"imaging plane {key!r}: {len(result.missing_parents)} ROI(s) name a parent not "
+                               f"annotated in this session (first: {result.missing_parents[0]}); kept with "
+                               "parent_roi -1 and their parent_key")
+    return len(result.plane_segmentation)
 
 
 def selected_channels(session: Session, key: str, plane: dict, source) -> list[str]:

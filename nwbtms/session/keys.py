@@ -27,6 +27,7 @@ class Reference:
 DAQ_READERS = frozenset({"wavesurfer", "tdms", "abf", "openephys", "binary", "csv", "bruker_voltage"})
 IMAGING_READERS = frozenset({"scanimage", "tiff", "bruker"})
 NAVIGATOR_READERS = frozenset({"localite", "brainsight"})
+ANNOTATION_READERS = frozenset({"imagej_rois", "annotation_csv"})
 
 
 def _kind(field: str, *values: str) -> tuple[str, frozenset[str]]:
@@ -49,6 +50,7 @@ REFERENCES: tuple[Reference, ...] = (
     Reference(("imaging_planes", "*", "imaging"), "sources", _kind("reader", *IMAGING_READERS)),
     Reference(("imaging_planes", "*", "segmentation"), "sources", _kind("reader", "suite2p")),
     Reference(("imaging_planes", "*", "roi_labels"), "sources", _kind("reader", "roi_labels_csv")),
+    Reference(("imaging_planes", "*", "annotations"), "sources", _kind("reader", *ANNOTATION_READERS)),
     Reference(("imaging_planes", "*", "cell_type"), "cell_types"),
     Reference(("manipulations", "*", "target_cell_type"), "cell_types"),
 )
