@@ -48,6 +48,19 @@ def test_demo_prints_where_the_file_is(example):
     assert "drift 20." in clock or "drift 19." in clock
 
 
+def test_demo_follows_the_spines_to_the_followup_day(example):
+    from examples.aitbs_mouse.generator import FOLLOWUP_GAINED, FOLLOWUP_LOST
+
+    folder, outcome, _, stderr = example
+    assert outcome.followup.output == folder / "nwb" / "sub-M001" / "sub-M001_ses-followup-day8.nwb"
+    assert outcome.followup.exit_code == 0 and "turnover per session pair" in stderr
+    [pooled] = outcome.turnover.pooled()
+    assert (pooled.from_session, pooled.to_session, pooled.cell_type) == ("aitbs-day1", "followup-day8", "IT")
+    assert (pooled.n_start, pooled.n_end, pooled.gained, pooled.lost) == (6, 6, len(FOLLOWUP_GAINED),
+                                                                          len(FOLLOWUP_LOST))
+    assert pooled.interval_days == pytest.approx(7.0)
+
+
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory) -> Path:
     """A one-session example with a short movie keeping the raw DAQ traces, for the write-guarantee tests."""

@@ -16,6 +16,9 @@ spines of a prefrontal IT neuron is imaged. Written here, deterministic for a gi
   ROI's kind, parent and stable key.
 - ``session.yaml``: the metadata (rendered from ``session.yaml.template`` beside this file), with a DCZ
   injection (chemogenetic ligand, i.p.) before stimulation.
+- :func:`generate_followup`: the same mouse a week later, an imaging-only structural day
+  (``raw_followup/zstack.tif``, a 3-slice z-stack, and ``raw_followup/RoiSet.zip``, a Fiji ROI set written
+  with roifile, one spine lost and one gained) and ``followup.yaml``.
 
 Sizes with the defaults: about 13 MB of DAQ data and 20 MB of TIFF.
 """
@@ -273,13 +276,70 @@ def _write_suite2p(folder: Path, p: ExampleParameters, masks, activity, rng) -> 
     np.save(plane / "iscell.npy", np.column_stack([np.ones(len(masks)), np.full(len(masks), 0.95)]))
     kinds = ["soma", "dendrite", "dendrite"] + ["spine"] * (len(masks) - 3)
     parents = ["", "0", "1"] + ["1" if i < 3 else "2" for i in range(len(masks) - 3)]
-    spine_keys = [f"M001-dend1-spine{i + 1}" for i in range(len(masks) - 3)]
-    keys = ["M001-soma1", "M001-dend1a", "M001-dend1b", *spine_keys]
+    keys = roi_keys(len(masks) - 3)
     lines = ["roi,roi_kind,parent,roi_key,cell_type"]
     rows = enumerate(zip(kinds, parents, keys, strict=True))
     lines += [f"{i},{kind},{parent},{key},IT" for i, (kind, parent, key) in rows]
     (folder / "rois.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return {"num_rois": len(masks), "kinds": kinds}
+
+
+def roi_keys(num_spines: int) -> list[str]:
+    """Stable keys of the soma, the two dendrite segments and the spines, in Suite2p ROI order.
+
+    They follow the annotation naming convention (``parent:child``, :mod:`nwbtms.sources.annotations.model`),
+    so a Fiji ROI set of a later day names the same structures with the same keys.
+    """
+    spines = [f"M001-n1:d1{'a' if i < 3 else 'b'}:s{i + 1}" for i in range(num_spines)]
+    return ["M001-n1", "M001-n1:d1a", "M001-n1:d1b", *spines]
+
+
+#: The follow-up structural day a week later: spine 2 lost, spine 7 gained (on segment b).
+FOLLOWUP_LOST = ("M001-n1:d1a:s2",)
+FOLLOWUP_GAINED = ("M001-n1:d1b:s7",)
+FOLLOWUP_TEMPLATE = Path(__file__).with_name("followup.yaml.template")
+
+
+def write_followup(folder: Path, p: ExampleParameters) -> None:
+    """A week-later structural day: a 3-slice z-stack (plain TIFF) and a Fiji ROI set (roifile).
+
+    The ROI set traces the soma (oval), both dendrite segments (polylines) and every spine (points) with the
+    keys of day 1; spine 2 is gone and a new spine 7 sits on segment b.
+    """
+    from nwbtms.sources.annotations.testing import write_imagej_roiset
+
+    folder.mkdir(parents=True, exist_ok=True)
+    soma, dendrites, spines = _dendrite_geometry(p.frame_size)
+    rng = np.random.default_rng(p.seed + 1)
+    stack = np.full((3, p.frame_size, p.frame_size), 250.0)
+    for z, weight in enumerate((0.5, 1.0, 0.5)):
+        for mask in (soma, *dendrites, *spines):
+            stack[z][mask] += 1200.0 * weight
+    tifffile.imwrite(folder / "zstack.tif", rng.poisson(stack).astype(np.uint16), photometric="minisblack")
+    keys = roi_keys(len(spines))
+    scale = p.frame_size / 128
+    x0, y0, x1, y1 = 28 * scale, 94 * scale, 118 * scale, 20 * scale
+    mid = ((x0 + x1) / 2, (y0 + y1) / 2)
+    rois = [{"name": keys[0], "type": "oval", "points": [[11 * scale, 91 * scale], [29 * scale, 109 * scale]],
+             "slice": 2},
+            {"name": keys[1], "type": "polyline", "points": [[x0, y0], list(mid)], "slice": 2},
+            {"name": keys[2], "type": "polyline", "points": [list(mid), [x1, y1]], "slice": 2}]
+    centres = [np.argwhere(mask).mean(axis=0) for mask in spines]
+    for key, (cy, cx) in zip(keys[3:], centres, strict=True):
+        if key not in FOLLOWUP_LOST:
+            rois.append({"name": key, "type": "point", "points": [[cx, cy]], "slice": 2})
+    new_x, new_y = x0 + 0.95 * (x1 - x0), y0 + 0.95 * (y1 - y0) - 5 * scale
+    rois += [{"name": key, "type": "point", "points": [[new_x, new_y]], "slice": 2} for key in FOLLOWUP_GAINED]
+    write_imagej_roiset(folder / "RoiSet.zip", rois)
+
+
+def generate_followup(out: Path, params: ExampleParameters | None = None) -> Path:
+    """Write the follow-up day's raw files (``raw_followup/``) and ``followup.yaml``; returns the metadata file."""
+    p = params or ExampleParameters()
+    write_followup(out / "raw_followup", p)
+    metadata = out / "followup.yaml"
+    metadata.write_text(FOLLOWUP_TEMPLATE.read_text(encoding="utf-8"), encoding="utf-8")
+    return metadata
 
 
 def generate(out: Path, params: ExampleParameters | None = None) -> Path:
