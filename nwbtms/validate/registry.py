@@ -83,7 +83,8 @@ NWB_NDX_TMS_VERSION = define("nwb.namespaces.ndx_tms_version", INFO, 2, "Reports
 NWB_SCHEMA = define("nwb.schema", E, 3, "pynwb validation against the cached namespaces.",
                     "Fix the object named in the location so it matches the NWB/extension schema.")
 NWB_BUILD = define("nwb.build", E, 3, "pynwb can build the Python objects from the file.",
-                   "Fix the schema errors reported for this file; object-based checks were skipped.")
+                   "Fix the object at the location for the reason given (nwb.schema findings of this file, if "
+                   "any, name it too); the checks on built objects were skipped.")
 # --------------------------------------------------------------------------- step 4: NWB Inspector
 INSPECTOR = define("inspector.run", E, 4, "NWB Inspector ran on the objects read once.",
                    "Report the traceback; the inspector checks could not run.", fast=False)

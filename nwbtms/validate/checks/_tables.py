@@ -30,7 +30,17 @@ def ragged_rows(table, name: str) -> list[list]:
     return [[v.decode() if isinstance(v, bytes) else v for v in table[name][i]] for i in range(len(table))]
 
 
+def region_table(table, column: str):
+    """The table the region column ``column`` of ``table`` declares (its ``table`` attribute), or None when
+    there is no such column; the declared table, never a sibling found by name (tms.regions.target checks
+    that its type is right)."""
+    if not has_column(table, column):
+        return None
+    return getattr(table[column], "table", None)
+
+
 def sibling(table, name: str):
-    """Another table of the same TMSExperimentMetadata (``thresholds``, ``sessions``...), or None."""
+    """Another table of the same TMSExperimentMetadata (``thresholds``, ``sessions``...), or None; only for
+    plain integer columns that declare no table (``session_number``)."""
     parent = getattr(table, "parent", None)
     return getattr(parent, name, None) if parent is not None else None

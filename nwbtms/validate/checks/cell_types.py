@@ -18,7 +18,7 @@ def check_cell_types(nwbfile, cell_types, *, chunk_elements: int = CHUNK_ELEMENT
     """Every CL ID of ``cell_types`` and every ``cell_type`` reference in the file's tables."""
     if cell_types is not None and has_column(cell_types, "cell_ontology_id"):
         for i, term in enumerate(text_column(cell_types, "cell_ontology_id")):
-            if not CL_ID_PATTERN.match(term):
+            if not CL_ID_PATTERN.fullmatch(term):  # the whole text: '$' alone lets a trailing newline pass
                 yield TMS_CELL_TYPES.hit(f"row {i}: {term!r} is not a Cell Ontology ID ('CL:' + 7 digits)",
                                          location=column_path(cell_types, "cell_ontology_id"), index=i)
     if nwbfile is None:

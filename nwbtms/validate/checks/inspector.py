@@ -177,13 +177,38 @@ def run(ctx: FileContext, skip: frozenset[str] = frozenset()) -> Iterator[Hit]:
 
 def _locator(nwbfile):
     """Where NWB Inspector could not say (tables whose columns are not plain datasets): the path of the one
-    object of the message's type and name, when there is exactly one."""
+    object of the message's type and name; when several share them (the ``protocol`` columns of the pulses,
+    sessions and reconciliation tables), the one on which the message's check gives the message again (each
+    such object used once, in file order)."""
     by_key: dict[tuple[str, str], list] = {}
     for obj in nwbfile.objects.values():
         by_key.setdefault((type(obj).__name__, getattr(obj, "name", "")), []).append(obj)
+    unused: dict[tuple[str, str, str, str], list] = {}
 
     def locate(message) -> str | None:
         found = by_key.get((message.object_type, message.object_name), [])
-        return object_path(found[0]) if len(found) == 1 else None
+        if len(found) == 1:
+            return object_path(found[0])
+        key = (message.object_type, message.object_name, message.check_function_name, message.message)
+        if key not in unused:
+            unused[key] = [obj for obj in found if _gives(message.check_function_name, obj, message.message)]
+        return object_path(unused[key].pop(0)) if unused[key] else None
 
     return locate
+
+
+def _gives(check_name: str | None, obj, text: str) -> bool:
+    """True when NWB Inspector's check ``check_name`` reports ``text`` on ``obj``."""
+    from nwbinspector import available_checks
+
+    check = next((c for c in available_checks if c.__name__ == check_name), None)
+    if check is None:
+        return False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = check(obj)
+    except Exception:  # a check that cannot run on this object did not report the message on it
+        return False
+    results = result if isinstance(result, list | tuple) else [result]
+    return any(getattr(r, "message", None) == text for r in results if r is not None)

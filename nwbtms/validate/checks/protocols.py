@@ -12,8 +12,9 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from nwbtms.validate.checks._format import plain
 from nwbtms.validate.checks._paths import column_path, object_path
-from nwbtms.validate.checks._tables import has_column, ragged_rows, small_column, text_column
+from nwbtms.validate.checks._tables import has_column, ragged_rows, region_table, small_column, text_column
 from nwbtms.validate.chunked import CHUNK_ELEMENTS, iter_rows, unwrap
 from nwbtms.validate.registry import (
     TMS_PROTOCOL_INTENSITY,
@@ -39,9 +40,12 @@ def check_protocols(metadata) -> Iterator[Hit]:
     references = text_column(protocols, "intensity_reference")
     values = small_column(protocols, "intensity_value", float)
     mso = small_column(protocols, "intensity_in_percent_mso", float)
-    thresholds = metadata.thresholds
+    thresholds = region_table(protocols, "threshold")  # the table the column declares (tms.regions.target)
+    if thresholds is None:
+        thresholds = metadata.thresholds
     rows = small_column(protocols, "threshold", np.int64) if has_column(protocols, "threshold") else None
-    threshold_mso = small_column(thresholds, "value_in_percent_mso", float) if thresholds is not None else None
+    threshold_mso = (small_column(thresholds, "value_in_percent_mso", float)
+                     if has_column(thresholds, "value_in_percent_mso") else None)
     loc = object_path(protocols)
     for i, reference in enumerate(references):
         if reference == "percent_threshold":
@@ -63,9 +67,9 @@ def check_protocols(metadata) -> Iterator[Hit]:
             continue
         if math.isfinite(mso[i]) and abs(mso[i] - expected) > INTENSITY_TOLERANCE_PERCENT_MSO + 1e-9:
             yield TMS_PROTOCOL_INTENSITY.hit(
-                f"protocol row {i}: intensity_in_percent_mso is {mso[i]!r} but {reference} "
-                f"{values[i]!r} gives {expected!r} %MSO", location=column_path(protocols, "intensity_in_percent_mso"),
-                index=i)
+                f"protocol row {i}: intensity_in_percent_mso is {plain(mso[i])} but {reference} "
+                f"{plain(values[i])} gives {plain(expected)} %MSO",
+                location=column_path(protocols, "intensity_in_percent_mso"), index=i)
 
 
 def pulses_by_session(pulses, chunk_elements: int = CHUNK_ELEMENTS) -> dict[int, np.ndarray]:

@@ -12,8 +12,10 @@ from collections.abc import Iterator
 import h5py
 import numpy as np
 
+from nwbtms.validate.checks._format import plain
 from nwbtms.validate.checks._paths import column_path
-from nwbtms.validate.checks._tables import has_column, sibling, small_column
+from nwbtms.validate.checks._tables import has_column, region_table, sibling, small_column
+from nwbtms.validate.checks.units import seconds_per_unit
 from nwbtms.validate.chunked import CHUNK_ELEMENTS, AscendingScan, FirstOffender, iter_rows, n_rows, unwrap
 from nwbtms.validate.registry import (
     TMS_PULSE_ARTIFACT_WINDOW,
@@ -53,7 +55,9 @@ def check_pulses(pulses, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hi
     if total == 0:
         return
     time_loc = column_path(pulses, "timestamp")
-    protocols, targets, sessions = (sibling(pulses, n) for n in ("protocols", "targets", "sessions"))
+    protocols, targets = region_table(pulses, "protocol"), region_table(pulses, "target")
+    sessions = sibling(pulses, "sessions")  # session_number is a plain integer: the sessions of its metadata
+    scale = seconds_per_unit(getattr(pulses["timestamp"], "unit", None)) or 1.0  # data.time_unit reports others
     finite = _First(TMS_PULSE_FINITE, time_loc)
     in_session = _First(TMS_PULSE_IN_SESSION, time_loc)
     intensity_range = _First(TMS_PULSE_INTENSITY_RANGE, column_path(pulses, "intensity_in_percent_mso"))
@@ -78,15 +82,15 @@ def check_pulses(pulses, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hi
     for start, times in iter_rows(pulses["timestamp"].data, chunk_elements=chunk_elements):
         stop_row = start + times.shape[0]
         cols = {c: np.asarray(unwrap(pulses[c].data)[start:stop_row]) for c in optional}
-        times = times.astype(float)
-        finite.add(start, np.flatnonzero(~np.isfinite(times)), lambda i, t=times: f"time is {t[i]!r}")
+        times = times.astype(float) * scale
+        finite.add(start, np.flatnonzero(~np.isfinite(times)), lambda i, t=times: f"time is {plain(t[i])}")
         ascending.feed(start, times)
         in_session.add(start, np.flatnonzero(times < -TIME_TOLERANCE_S),
-                       lambda i, t=times: f"time {t[i]!r} s is before session_start_time")
+                       lambda i, t=times: f"time {plain(t[i])} s is before session_start_time")
         if "intensity_in_percent_mso" in cols:
             mso = cols["intensity_in_percent_mso"].astype(float)
             intensity_range.add(start, np.flatnonzero((mso < 0) | (mso > 100)),
-                                lambda i, m=mso: f"intensity {m[i]!r} %MSO is outside 0-100")
+                                lambda i, m=mso: f"intensity {plain(m[i])} %MSO is outside 0-100")
         if "protocol" in cols and n_protocols is not None:
             prot = cols["protocol"].astype(np.int64)
             bad = (prot < 0) | (prot >= n_protocols)
@@ -98,8 +102,8 @@ def check_pulses(pulses, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hi
                 off = np.abs(mso - expected) > INTENSITY_TOLERANCE_PERCENT_MSO + 1e-9
                 intensity_protocol.add(
                     start, np.flatnonzero(off),
-                    lambda i, m=mso, e=expected, p=prot: f"intensity {m[i]!r} %MSO but protocol row {p[i]} "
-                                                         f"declares {e[i]!r} %MSO")
+                    lambda i, m=mso, e=expected, p=prot: f"intensity {plain(m[i])} %MSO but protocol row {p[i]} "
+                                                         f"declares {plain(e[i])} %MSO")
         if "target" in cols and n_targets is not None:
             tgt = cols["target"].astype(np.int64)
             target_refs.add(start, np.flatnonzero((tgt < 0) | (tgt >= n_targets)),
@@ -116,12 +120,12 @@ def check_pulses(pulses, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hi
             lo[ok], hi[ok] = starts[ses[ok]], stops[ses[ok]]
             outside = (times < lo - TIME_TOLERANCE_S) | (times > hi + TIME_TOLERANCE_S)
             in_session.add(start, np.flatnonzero(outside),
-                           lambda i, t=times, s=ses, a=lo, b=hi: f"time {t[i]!r} s is outside session {s[i]} "
-                                                                 f"[{a[i]!r}, {b[i]!r}] s")
+                           lambda i, t=times, s=ses, a=lo, b=hi: f"time {plain(t[i])} s is outside session {s[i]} "
+                                                                 f"[{plain(a[i])}, {plain(b[i])}] s")
         if "artifact_window_in_s" in cols:
             w = cols["artifact_window_in_s"].astype(float).reshape(-1, 2)
             windows.add(start, np.flatnonzero(w[:, 1] < w[:, 0]),
-                        lambda i, w=w: f"window ({w[i, 0]!r}, {w[i, 1]!r}) stops before it starts")
+                        lambda i, w=w: f"window ({plain(w[i, 0])}, {plain(w[i, 1])}) stops before it starts")
     for tracker in (finite, in_session, intensity_range, intensity_protocol, protocol_refs, target_refs,
                     session_refs, windows):
         yield from tracker.hits(total)

@@ -115,9 +115,32 @@ def build_objects(ctx: FileContext) -> Iterator[Hit]:
                 ctx.nwbfile = ctx.io.read()
             return
         except Exception as exc:
-            message = str(exc).splitlines()[0] if str(exc) else ""
-            problem = f"pynwb could not build the objects: {type(exc).__name__}: {message}"
-    yield NWB_BUILD.hit(problem)
+            problem, location = describe_build_error(exc)
+    yield NWB_BUILD.hit(problem, location=location)
+
+
+def _builder_location(builder) -> str | None:
+    """HDF5 path of an hdmf builder (its path starts with the root builder's name)."""
+    path = getattr(builder, "path", None)
+    if not isinstance(path, str):
+        return None
+    parts = path.split("/")[1:]
+    return "/" + "/".join(parts)
+
+
+def describe_build_error(exc: Exception) -> tuple[str, str | None]:
+    """``(message, location)`` of an object-construction failure: hdmf's whole reason (object type, column and
+    cause) at the path of the builder it names; the builder's own repr, the whole subtree, is left out."""
+    args = getattr(exc, "args", ())
+    if type(exc).__name__ == "ConstructError" and len(args) >= 2 and hasattr(args[0], "path"):
+        builder, reason = args[0], str(args[1])
+        location = _builder_location(builder)
+        kind = builder.attributes.get("neurodata_type", "object") if hasattr(builder, "attributes") else "object"
+        kind = kind.decode() if isinstance(kind, bytes) else str(kind)
+        cause = exc.__cause__ or exc.__context__
+        detail = f" ({type(cause).__name__}: {cause})" if cause is not None and str(cause) != "" else ""
+        return (f"pynwb could not build the {kind} at {location}: ConstructError: {reason}{detail}", location)
+    return f"pynwb could not build the objects: {type(exc).__name__}: {exc}", None
 
 
 def second_core_free() -> bool:

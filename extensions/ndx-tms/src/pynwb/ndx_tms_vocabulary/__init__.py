@@ -82,8 +82,9 @@ ADVERSE_EVENT_TYPES = frozenset(
 SEVERITIES = frozenset({"mild", "moderate", "severe"})
 RELATEDNESS = frozenset({"unrelated", "unlikely", "possible", "probable", "definite"})
 
-#: Cell Ontology IDs: "CL:" followed by exactly seven digits.
-CL_ID_PATTERN = re.compile(r"^CL:\d{7}$")
+#: Cell Ontology IDs: "CL:" followed by exactly seven ASCII digits; use ``fullmatch`` (``match`` with ``$`` lets
+#: a trailing newline pass).
+CL_ID_PATTERN = re.compile(r"CL:[0-9]{7}")
 
 #: The small vocabulary of ``tms-domain.md`` section 5 (Cell Ontology, pinned to the 2024-2025 releases
 #: that define CL:4023xxx). Any well-formed CL ID is accepted; these are the ones we ship labels for.
@@ -172,7 +173,7 @@ def check_array_range(field: str, values, low: float, high: float) -> None:
 
 def check_cl_id(field: str, value: str) -> None:
     """Raise unless ``value`` is a well-formed Cell Ontology ID (``CL:`` + 7 digits)."""
-    if not isinstance(value, str) or not CL_ID_PATTERN.match(value):
+    if not isinstance(value, str) or not CL_ID_PATTERN.fullmatch(value):
         raise TMSValueError(
             f"{field}: {value!r} is not a Cell Ontology ID; write 'CL:' and seven digits, e.g. CL:4023008"
         )
