@@ -1,10 +1,12 @@
-"""``nwbtms imaging``: look at two-photon inputs before converting them."""
+"""``nwbtms imaging``: look at two-photon inputs before converting them.
+
+``nwbtms imaging inspect`` is an alias of ``nwbtms inspect`` for movies, T-series and Suite2p folders: the
+same summary from :mod:`nwbtms.sources.inspect`.
+"""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -18,70 +20,6 @@ def imaging() -> None:
     """Inspect two-photon imaging inputs (ScanImage, TIFF, Bruker PrairieView, Suite2p)."""
 
 
-def _inspect_suite2p(path: Path) -> dict[str, Any]:
-    from nwbtms.sources.segmentation import read_suite2p
-
-    read = read_suite2p(path)
-    planes = read if isinstance(read, list) else [read]
-    first = planes[0]
-    return {
-        "format": "suite2p",
-        "paths": [str(path)],
-        "num_planes": len(planes),
-        "num_frames": first.num_frames,
-        "frame_rate_hz": first.frame_rate_hz,
-        "frame_shape": None if first.frame_shape is None else list(first.frame_shape),
-        "num_rois": sum(p.num_rois for p in planes),
-        "planes": [p.summary() for p in planes],
-        "timestamps_present": False,
-        "aux_triggers": {},
-    }
-
-
-def inspect_path(path: Path, source_format: str = "auto",
-                 frame_rate_hz: float | None = None) -> dict[str, Any]:
-    """What ``nwbtms imaging inspect`` reports for ``path``, as a JSON-ready dict."""
-    from nwbtms.sources.imaging import open_imaging
-    from nwbtms.sources.segmentation import is_suite2p_folder
-
-    if source_format == "suite2p" or (source_format == "auto" and is_suite2p_folder(path)):
-        return _inspect_suite2p(path)
-    fmt = None if source_format == "auto" else source_format
-    if fmt is None:
-        from nwbtms.sources.imaging import detect_format
-
-        fmt = detect_format(path)
-    options: dict[str, Any] = {}
-    if frame_rate_hz is not None:
-        options["frame_rate_hz"] = frame_rate_hz
-    if fmt == "bruker":
-        options = {"require_frames": False}
-    source = open_imaging(path, format=fmt, **options)
-    summary = source.summary()
-    missing = getattr(source, "missing_files", None)
-    if missing is not None:
-        summary["missing_frame_files"] = len(missing)
-    return summary
-
-
-def _text(summary: dict[str, Any]) -> str:
-    lines = []
-    for key, value in summary.items():
-        if key == "aux_triggers":
-            if not value:
-                lines.append("aux_triggers: none")
-            for name, times in value.items():
-                shown = ", ".join(f"{t:.6f}" for t in times[:10]) + (" ..." if len(times) > 10 else "")
-                lines.append(f"aux_triggers.{name}: {len(times)} edge(s) at [{shown}] s")
-        elif key == "planes":
-            for plane in value:
-                lines.append(f"plane {plane['plane_index']}: {plane['num_rois']} ROIs "
-                             f"({plane['num_cells']} cells), {plane['num_frames']} frames")
-        else:
-            lines.append(f"{key}: {value}")
-    return "\n".join(lines)
-
-
 @imaging.command("inspect")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
@@ -89,7 +27,7 @@ def _text(summary: dict[str, Any]) -> str:
 @click.option("--source-format", type=click.Choice(_FORMAT_CHOICES), default="auto", show_default=True,
               help="Input format (detected by default).")
 @click.option("--frame-rate", "frame_rate_hz", type=float, default=None,
-              help="Frame rate in Hz (required for a plain TIFF; overrides a ScanImage header).")
+              help="Frame rate in Hz (a plain TIFF states none; overrides a ScanImage header).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the report to a file instead of stdout.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing --output file.")
@@ -97,7 +35,20 @@ def inspect(path: Path, output_format: str, source_format: str, frame_rate_hz: f
             output: Path | None, overwrite: bool) -> None:
     """Show what nwbtms reads from PATH: frames, rate, shape, dtype, channels, planes, per-frame
     timestamps and aux trigger edge times (a ScanImage/TIFF file, a Bruker folder/XML or a Suite2p folder).
+    Alias of ``nwbtms inspect``.
     """
-    summary = inspect_path(path, source_format, frame_rate_hz)
-    text = json.dumps(summary, indent=2, default=str) if output_format == "json" else _text(summary)
-    emit(text, output, overwrite=overwrite)
+    from nwbtms.errors import SourceError
+    from nwbtms.sources.inspect import READER_KIND, detect_reader, format_text, open_and_summarize, to_json
+
+    options: dict = {}
+    if source_format == "auto":
+        reader, path, options = detect_reader(path)
+        if READER_KIND[reader] not in ("imaging", "segmentation"):
+            raise SourceError(f"this is a {READER_KIND[reader]} input ({reader}), not imaging", file=path,
+                              hint="use 'nwbtms inspect' for any raw input")
+    else:
+        reader = source_format
+    if frame_rate_hz is not None and reader != "suite2p":
+        options["frame_rate_hz"] = frame_rate_hz
+    summary = open_and_summarize(reader, path, **options)
+    emit(to_json(summary) if output_format == "json" else format_text(summary), output, overwrite=overwrite)

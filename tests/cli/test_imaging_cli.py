@@ -43,13 +43,15 @@ def test_inspect_text(tmp_path, capsys):
     assert code == 0 and "num_frames: 4" in out and "auxTrigger0: 1 edge(s)" in out
 
 
-def test_inspect_plain_tiff_needs_frame_rate(tmp_path, capsys):
+def test_inspect_plain_tiff_states_no_frame_rate(tmp_path, capsys):
     path = tmp_path / "plain.tif"
     with tifffile.TiffWriter(path) as tw:
         for _ in range(3):
             tw.write(np.zeros((4, 4), np.uint8), metadata=None)
-    code, _, err = run(["imaging", "inspect", str(path)], capsys)
-    assert code == 2 and "frame rate" in err and "Traceback" not in err
+    code, out, _ = run(["imaging", "inspect", str(path), "--format", "json"], capsys)
+    data = json.loads(out)
+    assert code == 0 and data["frame_rate_hz"] is None and "frame rate" in data["note"]
+    assert data["num_frames"] == 3 and data["kind"] == "imaging" and data["reader"] == "tiff"
     code, out, _ = run(["imaging", "inspect", str(path), "--frame-rate", "20", "--format", "json"], capsys)
     assert code == 0 and json.loads(out)["frame_rate_hz"] == 20.0
 
@@ -74,7 +76,7 @@ def test_inspect_real_files(realdata, capsys):
     suite2p = realdata / "suite2p" / "fissa_example"
     code, out, _ = run(["imaging", "inspect", str(suite2p), "--format", "json"], capsys)
     data = json.loads(out)
-    assert code == 0 and data["format"] == "suite2p" and data["num_rois"] == 23 and data["num_frames"] == 864
+    assert code == 0 and data["reader"] == "suite2p" and data["rois"] == 23 and data["num_frames"] == 864
     folder = realdata / "bruker" / "stripped" / "TSeries-01252019-1046-1397"
     code, out, _ = run(["imaging", "inspect", str(folder), "--format", "json"], capsys)
     data = json.loads(out)
