@@ -11,7 +11,9 @@ Open Ephys ``timestamps.npy``, the input it belongs to) and, per kind:
   ``pose_convention``, ``problems``;
 - ``imaging``: ``num_frames``, ``frame_rate_hz`` (None for a plain TIFF, which does not state it),
   ``frame_shape``, ``channels`` (names), ``planes`` (fast-z planes), and the reader's own summary;
-- ``segmentation``: ``rois``, ``num_frames``, ``planes`` (one summary per Suite2p plane).
+- ``segmentation``: ``rois``, ``num_frames``, ``planes`` (one summary per Suite2p plane);
+- ``zstack``: ``num_slices``, ``z_step_um``, ``frame_shape``, ``channels`` and the stack's own summary;
+- ``annotations``: ``rois`` and the count per ``kind``.
 
 The per-kind functions take an opened reader (:func:`summarize_recording` a ``Recording``, ...), so any
 way of opening one can use them; :func:`inspect_path` finds the reader for a path by its name and
@@ -38,6 +40,8 @@ KINDS = {
     "navigator": ("localite", "brainsight"),
     "imaging": ("scanimage", "tiff", "bruker"),
     "segmentation": ("suite2p",),
+    "zstack": ("zstack",),  # opened as a volume by the imaging readers; ``reader`` names which
+    "annotations": ("imagej_rois", "annotation_csv"),
 }
 READER_KIND = {reader: kind for kind, readers in KINDS.items() for reader in readers}
 
@@ -139,6 +143,37 @@ def summarize_segmentation(planes) -> dict[str, Any]:
     }
 
 
+def summarize_zstack(stack) -> dict[str, Any]:
+    """Summary of a :class:`~nwbtms.sources.imaging.zstack.ZStack` (a structural volume)."""
+    own = _jsonable(stack.summary())
+    summary = {
+        "kind": "zstack",
+        "reader": stack.source.format,
+        "path": str(stack.path),
+        "num_slices": int(stack.num_slices),
+        "z_step_um": _jsonable(float(stack.z_step_um)),
+        "frame_shape": [int(n) for n in stack.frame_shape],
+        "channels": [str(c) for c in stack.source.channels],
+    }
+    return {**summary, **{k: v for k, v in own.items() if k not in summary}}
+
+
+def summarize_annotations(annotations) -> dict[str, Any]:
+    """Summary of an :class:`~nwbtms.sources.annotations.AnnotationSet` (hand-drawn ROIs)."""
+    kinds: dict[str, int] = {}
+    for annotation in annotations.annotations:
+        kinds[annotation.kind] = kinds.get(annotation.kind, 0) + 1
+    return {
+        "kind": "annotations",
+        "reader": annotations.reader,
+        "path": str(annotations.path),
+        "rois": len(annotations),
+        "roi_kinds": kinds,
+        "pixel_size_um": _jsonable(annotations.pixel_size_um),
+        "z_step_um": _jsonable(annotations.z_step_um),
+    }
+
+
 # ----------------------------------------------------------------------------------------- dispatch
 def detect_reader(path: str | Path) -> tuple[str, Path, dict[str, Any]]:
     """``(reader name, path to open, reader options)`` for ``path``; :class:`SourceError` naming the file
@@ -173,7 +208,9 @@ def _detect(path: Path) -> tuple[str, Path]:
     if suffix in (".env", ".cfg") or path.name == "experiment.xml":
         series = next((p for p in sorted(path.parent.glob("*.xml")) if p != path and "<PVScan" in _head(p)), None)
         if series is not None:
-            return "bruker", series  # PrairieView's environment/config files belong to the series' XML
+            return _detect_xml(series), series  # PrairieView's environment/config files belong to its XML
+    if suffix in (".zip", ".roi"):
+        return "imagej_rois", path
     if suffix in _TIFF_SUFFIXES:
         from nwbtms.sources.imaging import detect_format
 
@@ -188,6 +225,8 @@ def _detect(path: Path) -> tuple[str, Path]:
             return "brainsight", path
         if _has_time_s(head, suffix):
             return "stimulator_log", path
+        if _is_annotation_csv(head, suffix):
+            return "annotation_csv", path
         if suffix in (".csv", ".tsv", ".txt"):
             return "csv", path
     if suffix in _DAQ_SUFFIXES:
@@ -224,6 +263,15 @@ def open_and_summarize(reader: str, path: str | Path, **options: Any) -> dict[st
         from nwbtms.sources.segmentation import read_suite2p
 
         return summarize_segmentation(read_suite2p(path, **options))
+    if kind == "zstack":
+        from nwbtms.sources.imaging.zstack import open_zstack
+
+        options.setdefault("require_frames", False)
+        return summarize_zstack(open_zstack(path, **options))
+    if kind == "annotations":
+        from nwbtms.sources.annotations import open_annotations
+
+        return summarize_annotations(open_annotations(path, reader=reader, **options))
     return _summarize_movie(reader, path, options)
 
 
@@ -307,18 +355,23 @@ def _detect_folder(path: Path) -> tuple[str, Path]:
     if (path / "structure.oebin").is_file() or any(path.rglob("structure.oebin")):
         return "openephys", path
     from nwbtms.sources.imaging import detect_format
+    from nwbtms.sources.imaging.zstack import is_bruker_zseries
 
+    if is_bruker_zseries(path):
+        return "zstack", path
     return detect_format(path), path
 
 
 def _detect_xml(path: Path) -> str:
     from nwbtms.sources.imaging.bruker_voltage import is_voltage_recording_master
 
+    from nwbtms.sources.imaging.zstack import is_bruker_zseries
+
     head = _head(path)
     if "_VoltageRecording_" in path.name or is_voltage_recording_master(path):
         return "bruker_voltage"
     if "<PVScan" in head:
-        return "bruker"
+        return "zstack" if is_bruker_zseries(path) else "bruker"
     if any(tag in head for tag in ("<TriggerMarkerList", "<LocTMSTriggerData", "<InstrumentMarkerList")):
         return "localite"  # the Localite reader reads the first and says what the others are
     raise SourceError("XML that nwbtms does not read (neither a PrairieView nor a Localite export)", file=path,
@@ -366,6 +419,16 @@ def _has_time_s(head: str, suffix: str) -> bool:
         except (ValueError, TypeError):
             return False
     return "time_s" in [cell.strip() for cell in lines[0].replace("\t", ",").split(",")]
+
+
+def _is_annotation_csv(head: str, suffix: str) -> bool:
+    from nwbtms.sources.annotations.csv_table import REQUIRED_COLUMNS
+
+    lines = [line for line in head.splitlines() if line.strip() and not line.startswith("#")]
+    if suffix != ".csv" or not lines:
+        return False
+    header = {cell.strip().lower() for cell in lines[0].split(",")}
+    return set(REQUIRED_COLUMNS) <= header
 
 
 def _first(values: list, count: int) -> Iterator[tuple[int, Any]]:

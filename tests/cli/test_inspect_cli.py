@@ -67,3 +67,17 @@ def test_refusals_exit_2_with_file_and_reason(tmp_path, capsys, name, text, reas
     path.write_text(text)
     code, out, err = run(["inspect", str(path), "--format", "json"], capsys)
     assert code == 2 and out == "" and name in err and reason in err and "Traceback" not in err
+
+
+def test_annotations_json_counts_rois_by_kind(tmp_path, capsys):
+    from nwbtms.sources.annotations.testing import write_annotation_csv
+
+    path = write_annotation_csv(tmp_path / "rois.csv", [
+        {"key": "d1", "kind": "dendrite", "x_um": 1, "y_um": 2, "z_um": 3, "length_in_um": 20},
+        {"key": "d1:s1", "kind": "spine", "x_um": 1.5, "y_um": 2, "z_um": 3},
+    ])
+    code, out, err = run(["inspect", str(path), "--format", "json"], capsys)
+    data = json.loads(out)
+    assert code == 0, err
+    assert (data["kind"], data["reader"], data["rois"]) == ("annotations", "annotation_csv", 2)
+    assert data["roi_kinds"] == {"dendrite": 1, "spine": 1}

@@ -26,8 +26,6 @@ REFUSED = {
     r"LineScan-.*\.(xml|env)$": "line scan",
     r"Window\d-Ch\d-8bit-Reference\.tif$": "pages are",  # RGBA display snapshots, not frames
 }
-#: Z-series: refused until Z-stacks are read (another issue), then read; either is accepted here.
-ZSTACK = r"ZSeries-"
 
 
 def _all_files(root):
@@ -45,8 +43,6 @@ def test_inspect_reads_or_refuses_every_real_file(realdata):
         except NwbtmsError as exc:
             # the file refused: this one, or the file of its folder it belongs to (a series' XML for its .cfg)
             assert path.name in str(exc) or str(path.parent) in str(exc), name
-            if re.search(ZSTACK, name):
-                continue
             assert refusal is not None, f"{name} refused: {exc}"
             assert refusal in str(exc), f"{name}: {exc}"
             continue
@@ -55,7 +51,7 @@ def test_inspect_reads_or_refuses_every_real_file(realdata):
         json.dumps(summary)  # one JSON object
         kinds.setdefault(summary["kind"], set()).add(summary["reader"])
     assert kinds == {"daq": {"abf", "tdms", "wavesurfer", "openephys"}, "navigator": {"localite", "brainsight"},
-                     "imaging": {"scanimage", "bruker", "tiff"}, "segmentation": {"suite2p"}}
+                     "imaging": {"scanimage", "bruker", "tiff"}, "segmentation": {"suite2p"}, "zstack": {"bruker"}}
 
 
 @pytest.mark.realdata
@@ -193,3 +189,13 @@ def test_suite2p_matches_numpy(realdata):
     summary = inspect_path(plane / "F.npy")
     traces = np.load(plane / "F.npy")
     assert (summary["rois"], summary["num_frames"]) == traces.shape
+
+
+@pytest.mark.realdata
+def test_bruker_zseries_matches_the_xml(realdata):
+    path = next((realdata / "bruker").rglob("ZSeries-*.xml"))
+    summary = inspect_path(path.with_name(path.stem + "Config.cfg"))  # its config file leads to the series
+    root = ET.parse(path).getroot()
+    frames = root.findall(".//Sequence/Frame")
+    assert summary["kind"] == "zstack" and summary["num_slices"] == len(frames)
+    assert summary["channels"] == sorted({f.get("channelName") for f in root.iter("File")})
