@@ -364,7 +364,6 @@ def _detect_folder(path: Path) -> tuple[str, Path]:
 
 def _detect_xml(path: Path) -> str:
     from nwbtms.sources.imaging.bruker_voltage import is_voltage_recording_master
-
     from nwbtms.sources.imaging.zstack import is_bruker_zseries
 
     head = _head(path)
