@@ -172,6 +172,9 @@ def test_cli_dandi_layout_summary_and_fast_profile_note(tiny, tmp_path, capsys):
     # the summary on stderr: pulses, sessions, frames, ROIs, findings, and what readers need
     assert "pulses: 600  sessions: 1  frames: 40  ROIs: 9" in captured.err
     assert "findings: " in captured.err
+    # what of the DAQ was kept is named (channels, sweeps, samples)
+    assert "raw traces of 'TMS_trigger', 'frame_clock' stored, 1 sweep(s)" in captured.err
+    assert "imaging plane 'plane0': wrote TwoPhotonSeries" in captured.err
     [note] = [line for line in captured.err.splitlines() if "hdf5plugin" in line]
     assert note.strip().startswith("note:") and "fast" in note
     import h5py

@@ -118,6 +118,10 @@ def add_tms_content(session: Session, nwbfile, assembled: AssembledSession, *, s
                                     target_rows))
         if session.stimulation.keep_raw_traces and stimulation.source == "trigger_ttl":
             _add_raw_traces(session, nwbfile, assembled, clock_offset_s=stimulation.clock_offset_s)
+        elif stimulation.source == "trigger_ttl":
+            assembled.notes.append(f"DAQ '{session.stimulation.pulses_from}': pulse times detected; no raw "
+                                   "trace stored (set stimulation.keep_raw_traces: true to keep the trigger "
+                                   "and frame-clock channels)")
         assembled.num_pulses = len(stimulation)
         assembled.num_sessions = len(stimulation.sessions)
         assembled.notes.extend(stimulation.notes)
@@ -166,11 +170,18 @@ def _add_raw_traces(session: Session, nwbfile, assembled: AssembledSession, *, c
     options = session.sources[stim.pulses_from].options
     recording = open_daq(session, stim.pulses_from)
     assembled.closers.append(recording.close)
+    kept = []
     for option in ("trigger_channel", "frame_clock_channel"):
         if options.get(option):
+            kept.append(options[option])
             for series in raw_trace_series_per_segment(recording, options[option], clock_offset_s=clock_offset_s,
                                                        pending=assembled.arrays):
                 nwbfile.add_acquisition(series)
+    left_out = [name for name in recording.channel_names if name not in kept]
+    assembled.notes.append(
+        f"DAQ '{stim.pulses_from}': raw traces of {', '.join(repr(k) for k in kept)} stored, "
+        f"{len(recording.segments)} sweep(s), {recording.num_samples} samples each channel"
+        + (f"; other channels not stored: {', '.join(repr(n) for n in left_out)}" if left_out else ""))
 
 
 def _reconciliation_notes(stimulation) -> list[str]:
