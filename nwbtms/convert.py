@@ -190,6 +190,10 @@ def convert_session(
         raise OutputExistsError("output file exists; it was left untouched", file=target,
                                 hint="pass --overwrite to replace it")
     input_bytes = _check_sources_exist(session)
+    if any(source.reader == "neuroconv" for source in session.sources.values()):
+        from nwbtms.neuroconv.sources import check_neuroconv_sources
+
+        check_neuroconv_sources(session)  # extra installed, interfaces known, source data valid: before reading
     result = ConversionResult(output=target, metadata_file=session.metadata_file, input_bytes=input_bytes)
     try:
         _convert(session, target, result, overwrite=overwrite, quiet=quiet, compression=compression)

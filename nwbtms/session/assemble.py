@@ -85,6 +85,10 @@ def assemble_session(
 
         add_imaging_planes(session, nwbfile, assembled, stimulation=stimulation, metadata=metadata,
                            cell_type_rows=cell_type_rows, compression=compression, quiet=quiet)
+    if any(source.reader == "neuroconv" for source in session.sources.values()):
+        from nwbtms.neuroconv.sources import add_neuroconv_sources
+
+        add_neuroconv_sources(session, nwbfile, assembled)
     return assembled
 
 

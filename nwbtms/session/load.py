@@ -25,6 +25,8 @@ from nwbtms.session.model import Session, Source, parse_datetime
 from nwbtms.session.placeholders import find_placeholders, is_placeholder
 
 SCHEMA_NAME = "session"
+#: Keys of a ``reader: neuroconv`` source besides ``path`` and ``options`` (kept in ``Source.neuroconv``).
+NEUROCONV_FIELDS = ("interface", "metadata", "conversion_options", "starting_time_s")
 
 LineOf = Callable[[str], "int | None"]
 
@@ -157,8 +159,11 @@ def check_metadata(
             problems.append(Problem(f"source path {entry['path']!r} {why}", file=file_text,
                                     line=line_of(pointer), field=pointer))
             continue
+        neuroconv = None
+        if entry.get("reader") == "neuroconv":
+            neuroconv = {name: copy.deepcopy(entry[name]) for name in NEUROCONV_FIELDS if name in entry}
         sources[key] = Source(key=key, reader=str(entry.get("reader")), path=resolved,
-                              options=dict(entry.get("options") or {}))
+                              options=dict(entry.get("options") or {}), neuroconv=neuroconv)
     for key, protocol in (data.get("protocols") or {}).items():
         if isinstance(protocol, dict) and isinstance(protocol.get("file"), str):
             pointer = f"/protocols/{key}/file"

@@ -28,6 +28,8 @@ class Source:
     reader: str
     path: Path
     options: dict[str, Any] = field(default_factory=dict)
+    #: ``reader: neuroconv`` only: ``interface``, ``metadata``, ``conversion_options``, ``starting_time_s``.
+    neuroconv: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
