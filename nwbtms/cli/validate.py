@@ -27,15 +27,21 @@ SEVERITY_CHOICES = ["ERROR", "CRITICAL", "BEST_PRACTICE_VIOLATION", "BEST_PRACTI
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="YAML file that skips or demotes checks, each with a justification.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Files validated in parallel processes.")
+              help="Files validated in parallel: a local dask cluster of N workers (a process pool without dask).")
+@click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
+              help="Validate on a running dask scheduler, one task per file (pip install 'nwbtms[dask]').")
+@click.option("--ledger", "ledger", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder keeping each file's findings: a re-run skips files unchanged since (resume).")
 @click.option("--fast", is_flag=True, help="Quick subset (no NWB Inspector, no whole-array scans).")
 @click.option("--list-checks", is_flag=True, help="List the check IDs and exit.")
 def validate(paths: tuple[Path, ...], profile: str | None, fmt: str, output: Path | None, fail_on: str | None,
-             config_path: Path | None, jobs: int, fast: bool, list_checks: bool, overwrite: bool) -> None:
+             config_path: Path | None, jobs: int, fast: bool, list_checks: bool, overwrite: bool,
+             scheduler: str | None, ledger: Path | None) -> None:
     """Validate NWB files and folders (searched recursively for *.nwb).
 
     \b
     Exit codes: 0 nothing blocking, 1 blocking findings, 2 usage error or no file could be opened.
+    With --jobs N or --scheduler, text findings are printed per file as each finishes.
     Example:  nwbtms validate sessions/ --jobs 2 --format sarif -o nwbtms.sarif
     """
     from nwbtms.validate.registry import CHECKS, inspector_check_ids
@@ -53,12 +59,34 @@ def validate(paths: tuple[Path, ...], profile: str | None, fmt: str, output: Pat
         return
     if not paths:
         raise click.UsageError("give at least one NWB file or folder")
+    from nwbtms.validate.findings import Severity
     from nwbtms.validate.reporters import render
+    from nwbtms.validate.reporters.text import render_file_text, render_text
     from nwbtms.validate.runner import validate_paths
 
+    stream = fmt == "text" and output is None and (jobs > 1 or scheduler is not None)
+    streamed: dict[str, int] = {}
+    threshold = Severity.parse(fail_on) if fail_on else Severity.BEST_PRACTICE_VIOLATION
+
+    def show(result) -> None:
+        streamed[result.path] = len(result.findings)
+        if stream:
+            sys.stdout.write(render_file_text(result, threshold))
+            sys.stdout.flush()
+        elif not is_quiet() and (jobs > 1 or scheduler is not None):
+            say(f"{result.path}: {len(result.findings)} finding(s)")
+
     report = validate_paths(paths, profile=profile, config=config_path, jobs=jobs, fail_on=fail_on, fast=fast,
-                            quiet=is_quiet())
-    emit(render(report, fmt), output, overwrite=overwrite)
+                            quiet=is_quiet() or stream, scheduler=scheduler, ledger=ledger, on_file=show,
+                            local_cluster=None)
+    if stream:  # findings across files (shared identifiers) came after the files; then the summary
+        for result in report.files:
+            late = result.findings[streamed.get(result.path, 0):]
+            if late:
+                sys.stdout.write(render_file_text(result, report.fail_on, findings=late))
+        emit(render_text(report, summary_only=True), None)
+    else:
+        emit(render(report, fmt), output, overwrite=overwrite)
     if output is not None or fmt != "text":
         counts = ", ".join(f"{n} {name}" for name, n in report.counts().items() if n) or "no findings"
         say(f"validated {len(report.files)} file(s): {counts}; exit {report.exit_code}")

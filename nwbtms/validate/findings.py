@@ -104,6 +104,15 @@ class Finding:
         out["demoted_from"] = self.demoted_from.name if self.demoted_from is not None else None
         return out
 
+    @classmethod
+    def from_dict(cls, data: dict) -> Finding:
+        """The finding :meth:`to_dict` described."""
+        values = dict(data)
+        values["severity"] = Severity[values["severity"]]
+        if values.get("demoted_from") is not None:
+            values["demoted_from"] = Severity[values["demoted_from"]]
+        return cls(**values)
+
 
 @dataclass
 class FileResult:
@@ -125,6 +134,17 @@ class FileResult:
             "nwb_version": self.nwb_version, "ndx_tms_version": self.ndx_tms_version,
             "namespaces": dict(self.namespaces), "duration_s": round(self.duration_s, 4),
         }
+
+    def to_record(self) -> dict:
+        """:meth:`to_dict` with the findings, for a resume ledger."""
+        return {**self.to_dict(), "findings": [f.to_dict() for f in self.findings]}
+
+    @classmethod
+    def from_record(cls, data: dict) -> FileResult:
+        """The result :meth:`to_record` described."""
+        values = dict(data)
+        values["findings"] = [Finding.from_dict(f) for f in values.get("findings", [])]
+        return cls(**values)
 
 
 @dataclass

@@ -17,7 +17,6 @@ import traceback
 import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -323,6 +322,10 @@ def validate_paths(
     fast: bool = False,
     chunk_elements: int = CHUNK_ELEMENTS,
     quiet: bool = True,
+    scheduler: str | None = None,
+    ledger: str | os.PathLike | None = None,
+    on_file: Callable[[FileResult], None] | None = None,
+    local_cluster: bool | None = False,
 ) -> ValidationReport:
     """Validate NWB files and folders (recursively) and return one report.
 
@@ -345,6 +348,17 @@ def validate_paths(
         Elements read per slice of a big array.
     quiet : bool
         No progress bar.
+    scheduler : str, optional
+        A dask scheduler's address (``tcp://host:8786``): one task per file there (extra ``nwbtms[dask]``).
+        Without it, ``jobs > 1`` runs ``jobs`` worker processes here (:func:`nwbtms.parallel.map_files`).
+    ledger : path, optional
+        Folder of per-file results: files unchanged since a run with the same options are not validated again
+        (resume an interrupted run of a whole dandiset).
+    on_file : callable, optional
+        Called with each file's result as it finishes (before identifiers are compared across files).
+    local_cluster : bool or None
+        For ``jobs > 1``: a dask LocalCluster (True), a process pool (False, the default: no cluster start-up
+        for a handful of files) or the cluster when dask.distributed is installed (None, as the CLI does).
 
     Raises
     ------
@@ -352,7 +366,6 @@ def validate_paths(
         Bad arguments, no files, or an invalid configuration (``ConfigError``).
     """
     from nwbtms import __version__
-    from nwbtms.progress import progress
 
     cfg = _resolve_config(config)
     profile = profile or cfg.profile or "tms"
@@ -365,15 +378,11 @@ def validate_paths(
     if jobs < 1:
         raise InputError(f"jobs must be >= 1, got {jobs}", field="jobs")
     files = collect_files(paths)
+    serial = scheduler is None and (jobs == 1 or len(files) == 1)
     options = RunOptions(profile=profile, fast=fast, chunk_elements=chunk_elements, config=cfg,
-                         concurrent_schema=jobs == 1 or len(files) == 1)
-    if jobs == 1 or len(files) == 1:
-        results = [validate_file(f, options) for f in progress(files, total=len(files), desc="validate",
-                                                                 unit="file", quiet=quiet)]
-    else:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(files))) as pool:
-            results = list(progress(pool.map(validate_file, files, [options] * len(files)), total=len(files),
-                                    desc="validate", unit="file", quiet=quiet))
+                         concurrent_schema=serial)
+    results = _run_files(files, options, jobs=jobs, scheduler=scheduler, ledger=ledger, on_file=on_file,
+                         quiet=quiet, local_cluster=local_cluster)
     _identifiers_unique(results, cfg)
     if len(results) > 1:
         _cross_file(results, cfg)
@@ -390,6 +399,45 @@ def _cross_file(results: list[FileResult], config: ValidationConfig) -> None:
         finding = to_finding(hit, path, config)
         if finding is not None and path in by_path:
             by_path[path].findings.append(finding)
+
+
+def _ledger_key(options: RunOptions) -> str:
+    """What besides the file decides its findings: tool version and every option (the resume ledger's key)."""
+    import hashlib
+    import json
+
+    from nwbtms import __version__
+
+    config = options.config
+    described = {"tool": __version__, "profile": options.profile, "fast": options.fast,
+                 "chunk_elements": options.chunk_elements, "skip": sorted(config.skip),
+                 "demote": {k: v[0].name for k, v in sorted(config.demote.items())}}
+    return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _run_files(files: list[str], options: RunOptions, *, jobs: int, scheduler: str | None,
+               ledger: str | os.PathLike | None, on_file: Callable[[FileResult], None] | None,
+               quiet: bool, local_cluster: bool | None) -> list[FileResult]:
+    """Every file's result, in the order given; each handed to ``on_file`` as it finishes."""
+    import functools
+
+    from nwbtms.parallel import FileLedger, map_files
+    from nwbtms.progress import progress
+
+    book = FileLedger(Path(ledger), _ledger_key(options)) if ledger is not None else None
+    runs = map_files(functools.partial(validate_file, options=options), files, jobs=jobs, scheduler=scheduler,
+                     ledger=book, encode=FileResult.to_record, decode=FileResult.from_record,
+                     use_dask=local_cluster)
+    by_path: dict[str, FileResult] = {}
+    for done in progress(runs, total=len(files), desc="validate", unit="file", quiet=quiet):
+        result = done.result
+        if result is None:  # the worker was lost (validate_file itself never raises)
+            result = FileResult(path=done.item, findings=[to_finding(INTERNAL.hit(
+                f"the worker validating this file failed: {done.error}"), done.item, options.config)])
+        by_path[done.item] = result
+        if on_file is not None:
+            on_file(result)
+    return [by_path[f] for f in files]
 
 
 def _identifiers_unique(results: list[FileResult], config: ValidationConfig) -> None:

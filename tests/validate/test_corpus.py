@@ -389,3 +389,33 @@ def test_schema_validation_beside_object_construction_reports_the_same(corpus, c
         assert [row for row in beside["findings"] if row[0] == path] == serial
     schema_messages = [row[6] for row in beside["findings"] if row[1] == "nwb.schema"]
     assert schema_messages and not any("could not run" in m for m in schema_messages)
+
+
+def test_dask_scheduler_streams_per_file_and_ledger_resumes(corpus, tmp_path):
+    """``--scheduler``: one task per file on a running dask scheduler, each file's findings printed as it
+    finishes; ``--ledger``: a re-run takes unchanged files from the ledger (here without reaching any
+    scheduler) and reports the same findings as the local run of the corpus."""
+    distributed = pytest.importorskip("distributed")
+    from click.testing import CliRunner
+
+    from nwbtms.cli import cli
+
+    paths, report = corpus
+    chosen = [paths[name] for name in ("pulse_time_back", "species", "complete")]
+    ledger = tmp_path / "ledger"
+    with distributed.LocalCluster(n_workers=1, processes=False, threads_per_worker=1,
+                                  dashboard_address=":0") as cluster:
+        result = CliRunner().invoke(cli, ["validate", *map(str, chosen), "--scheduler", cluster.scheduler_address,
+                                          "--ledger", str(ledger)])
+    assert result.exit_code == 1, result.output
+    for path in chosen:
+        assert f"-- {path}: " in result.output
+    assert result.output.rstrip().splitlines()[-1].startswith("FAILED: 3 file(s), 3 opened")
+    assert len(list(ledger.glob("*.json"))) == 3
+    out = tmp_path / "report.json"
+    again = CliRunner().invoke(cli, ["validate", *map(str, chosen), "--scheduler", "tcp://127.0.0.1:9",
+                                     "--ledger", str(ledger), "--format", "json", "-o", str(out)])
+    assert again.exit_code == 1, again.output
+    resumed = json.loads(out.read_text())["findings"]
+    expected = [f.to_dict() for path in chosen for f in _findings(report, path)]
+    assert sorted(resumed, key=json.dumps) == sorted(expected, key=json.dumps)
