@@ -275,7 +275,8 @@ def _write_suite2p(folder: Path, p: ExampleParameters, masks, activity, rng) -> 
     np.save(plane / "spks.npy", np.clip(np.diff(fluorescence, prepend=fluorescence[:, :1], axis=1), 0, None))
     np.save(plane / "iscell.npy", np.column_stack([np.ones(len(masks)), np.full(len(masks), 0.95)]))
     kinds = ["soma", "dendrite", "dendrite"] + ["spine"] * (len(masks) - 3)
-    parents = ["", "0", "1"] + ["1" if i < 3 else "2" for i in range(len(masks) - 3)]
+    # both dendrite segments hang off the soma (their keys say so: M001-n1:d1a, M001-n1:d1b)
+    parents = ["", "0", "0"] + ["1" if i < 3 else "2" for i in range(len(masks) - 3)]
     keys = roi_keys(len(masks) - 3)
     lines = ["roi,roi_kind,parent,roi_key,cell_type"]
     rows = enumerate(zip(kinds, parents, keys, strict=True))

@@ -10,6 +10,7 @@ from pynwb import NWBHDF5IO
 from nwbtms import convert_session
 from nwbtms.sources.annotations.testing import write_annotation_csv, write_imagej_roiset
 from nwbtms.spines import read_session_rois
+from nwbtms.validate import Severity, validate_paths
 
 SLICES, ROWS, COLS = 4, 24, 20
 PIXEL_UM, Z_UM = 0.5, 2.0
@@ -88,6 +89,11 @@ def test_volume_and_annotations_convert_and_round_trip(tmp_path, stack, reader):
         assert [tuple(v)[:3] for v in voxels] == [(5, 12, 1)]  # ImageJ slice 2 -> index 1
     read = read_session_rois(out)
     assert [(r.key, r.kind, r.parent_key, r.cell_type) for r in read.rois][-1][1:] == ("spine", "n1:d1", "IT")
+    if reader == "imagej_rois":  # an imaging-only structural day validates without a blocking finding
+        report = validate_paths([out])
+        blocking = [f"{f.check_id}: {f.message}" for f in report.findings
+                    if f.severity >= Severity.BEST_PRACTICE_VIOLATION]
+        assert blocking == [] and report.exit_code == 0
 
 
 def test_bruker_zseries_real_xml_reads_as_a_volume(realdata):

@@ -10,7 +10,10 @@ empty ragged column or an empty table is valid NWB; NWB Inspector 0.7.2's ``chec
 ``check_table_values_for_dict`` index ``column[0]``) is run again without the empty columns, which have no
 value to check; any other crash is the inspector's, reported as ``inspector.crashed`` (INFO, never blocking)
 with the check and the object. ``check_empty_table`` is not applied to a table the schema requires (ndx-tms
-requires ``protocols`` even on a day without stimulation).
+requires ``protocols`` even on a day without stimulation); ``check_data_orientation`` is not applied to a
+single-volume series (data ``(1, x, y, z)``: a structural z-stack is one sample, so time cannot be its
+longest axis; NWB Inspector's DANDI configuration itself keeps this check below CRITICAL as "not 100%
+accurate").
 """
 
 from __future__ import annotations
@@ -92,6 +95,12 @@ def _required_by_schema(obj) -> bool:
         return False
 
 
+def _single_volume(obj) -> bool:
+    """True for a series holding one volume: 4-D data ``(1, x, y, z)``."""
+    shape = getattr(getattr(obj, "data", None), "shape", None)
+    return shape is not None and len(shape) == 4 and shape[0] == 1
+
+
 def _guarded(check: Callable) -> Callable:
     """``check`` run on one object, never raising: see the module docstring."""
     from nwbinspector import Importance, InspectorMessage
@@ -99,6 +108,8 @@ def _guarded(check: Callable) -> Callable:
     @functools.wraps(check)
     def run(obj):
         if check.__name__ == "check_empty_table" and _required_by_schema(obj):
+            return None
+        if check.__name__ == "check_data_orientation" and _single_volume(obj):
             return None
         try:
             return check(obj)
