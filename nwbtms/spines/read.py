@@ -87,8 +87,8 @@ def _column(group: h5py.Group, name: str, *, text: bool = False) -> np.ndarray |
     view = node.asstr() if text and h5py.check_string_dtype(node.dtype) is not None else node
     parts = [np.asarray(view[i:i + ROWS_PER_READ]) for i in range(0, n, ROWS_PER_READ)]
     values = np.concatenate(parts) if parts else np.zeros(0, dtype=object if text else float)
-    if text:
-        values = np.array([_text(v) for v in values], dtype=object)
+    if text and values.dtype.kind != "O":
+        values = values.astype(object)
     return values
 
 
@@ -167,6 +167,7 @@ def read_session_rois(path: str | os.PathLike) -> SessionRois:
             lengths = _column(group, "dendrite_length_in_um")
             lengths = lengths if lengths is not None and len(lengths) == n else np.full(n, np.nan)
             types = _cell_type_labels(h5, group)
+            table_name = group.name
             for i in range(n):
                 parent = None
                 if parent_rows is not None and len(parent_rows) == n and 0 <= int(parent_rows[i]) < n:
@@ -175,13 +176,13 @@ def read_session_rois(path: str | os.PathLike) -> SessionRois:
                     parent = parent_keys[i]
                 key = keys[i]
                 if key in seen:
-                    session.duplicate_keys.setdefault(key, [seen[key]]).append(group.name)
+                    session.duplicate_keys.setdefault(key, [seen[key]]).append(table_name)
                     continue
-                seen[key] = group.name
+                seen[key] = table_name
                 session.rois.append(RoiRecord(
                     key=key, kind=kinds[i], parent_key=parent,
                     cell_type=None if types is None else types[i],
-                    length_in_um=float(lengths[i]), table=group.name))
+                    length_in_um=float(lengths[i]), table=table_name))
     return session
 
 
