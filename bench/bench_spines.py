@@ -8,8 +8,8 @@ spines replaced between sessions) with :mod:`nwbtms.spines.testing`, then times
 - ``h5py``: opening each file and reading ``roi_key``, ``roi_kind`` and ``parent_roi`` of the one known
   table path, nothing else (the floor of any reader);
 
-and prints both, their ratio and the Python heap peak of the nwbtms step (tracemalloc, a separate run). No assertion: the
-numbers are for reading.
+and prints both, their ratio and the Python heap peak of the nwbtms step (tracemalloc, a separate run).
+No assertion: the numbers are for reading.
 
 Run: ``python -m bench.bench_spines [--subjects 5 --sessions 10 --dendrites 10 --spines 50]``.
 """
