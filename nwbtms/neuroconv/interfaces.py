@@ -31,6 +31,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any, Literal
 
@@ -95,6 +96,7 @@ class _TMSInterface(BaseTemporalAlignmentInterface):
         self._file_data = _read_metadata_file(self._metadata_file)
         self._aligned: np.ndarray | None = None
         self._original: np.ndarray | None = None
+        self._read: tuple[tuple, Any] | None = None  # (settings and alignment, StimulationData)
 
     # -- metadata ---------------------------------------------------------------------------------------------
     def get_metadata_schema(self) -> dict:
@@ -202,11 +204,16 @@ class _TMSInterface(BaseTemporalAlignmentInterface):
                         with_pulses=with_pulses)
 
     def _stimulation(self, session):
+        """The session's pulses on the aligned clock (read once per settings and alignment)."""
         from nwbtms.session.stimulation import read_stimulation
 
         original = self.get_original_timestamps()
-        time_map = None if self._aligned is None else _time_map(original, self._aligned)
-        return read_stimulation(session, time_map=time_map)
+        key = (json.dumps(session.data, sort_keys=True, default=str),
+               None if self._aligned is None else self._aligned.tobytes())
+        if self._read is None or self._read[0] != key:
+            time_map = None if self._aligned is None else _time_map(original, self._aligned)
+            self._read = (key, read_stimulation(session, time_map=time_map))
+        return self._read[1]
 
     # -- temporal alignment -----------------------------------------------------------------------------------
     def get_timestamps(self) -> np.ndarray:
@@ -230,8 +237,10 @@ class _PulsesInterface(_TMSInterface):
         if self._original is None:
             from nwbtms.session.stimulation import read_stimulation
 
-            self._original = np.asarray(read_stimulation(self._session(self.get_metadata())).times_s,
-                                        dtype=np.float64)
+            session = self._session(self.get_metadata())
+            stimulation = read_stimulation(session)
+            self._original = np.asarray(stimulation.times_s, dtype=np.float64)
+            self._read = ((json.dumps(session.data, sort_keys=True, default=str), None), stimulation)
         return self._original.copy()
 
     def add_to_nwbfile(self, nwbfile, metadata: dict | None = None) -> None:

@@ -19,3 +19,13 @@ DEMO = ExampleParameters(sessions=1, num_frames=48, frame_size=32)
 def demo(tmp_path_factory) -> Path:
     """The generated demo's ``session.yaml`` (raw files under ``raw/`` beside it)."""
     return generate(tmp_path_factory.mktemp("neuroconv-demo"), DEMO)
+
+
+@pytest.fixture(scope="session")
+def reference(demo, tmp_path_factory) -> Path:
+    """What ``nwbtms convert`` writes from the demo (the file NeuroConv conversions are compared with)."""
+    from nwbtms import convert_session
+
+    out = tmp_path_factory.mktemp("neuroconv-reference") / "nwbtms.nwb"
+    convert_session(demo, out, quiet=True, validate=False)
+    return out

@@ -56,7 +56,7 @@ def _convert(metadata: Path, out: Path, *extra: str, quiet: bool = True) -> int:
     return int(done.value.code)
 
 
-def test_edf_eeg_and_csv_events_convert_on_the_session_clock(demo, tmp_path, capsys):
+def test_edf_eeg_and_csv_events_convert_on_the_session_clock(demo, reference, tmp_path, capsys):
     raw = demo.parent / "raw"
     signals = _eeg(raw / "eeg.edf")
     pd.DataFrame({"time": RESPONSES_S, "response": ["twitch", "none", "twitch"]}).to_csv(
@@ -74,8 +74,6 @@ def test_edf_eeg_and_csv_events_convert_on_the_session_clock(demo, tmp_path, cap
     summary = "".join(capsys.readouterr())
     assert "EDFRecordingInterface (NeuroConv" in summary and "CSVEventsInterface (NeuroConv" in summary
 
-    reference = tmp_path / "plain.nwb"
-    assert _convert(demo, reference, "--no-validate") == 0
     with NWBHDF5IO(str(out), "r") as io, NWBHDF5IO(str(reference), "r") as ref_io:
         nwbfile, plain = io.read(), ref_io.read()
         [series] = [s for s in nwbfile.acquisition.values() if type(s).__name__ == "ElectricalSeries"]
