@@ -13,7 +13,8 @@ Open Ephys ``timestamps.npy``, the input it belongs to) and, per kind:
   ``frame_shape``, ``channels`` (names), ``planes`` (fast-z planes), and the reader's own summary;
 - ``segmentation``: ``rois``, ``num_frames``, ``planes`` (one summary per Suite2p plane);
 - ``zstack``: ``num_slices``, ``z_step_um``, ``frame_shape``, ``channels`` and the stack's own summary;
-- ``annotations``: ``rois`` and the count per ``kind``.
+- ``annotations``: ``rois``, the count per ``kind``, ``keys`` (ROI names, the identity across days) and
+  ``missing_parents`` (ROIs whose parent is not in the set).
 
 The per-kind functions take an opened reader (:func:`summarize_recording` a ``Recording``, ...), so any
 way of opening one can use them; :func:`inspect_path` finds the reader for a path by its name and
@@ -169,6 +170,8 @@ def summarize_annotations(annotations) -> dict[str, Any]:
         "path": str(annotations.path),
         "rois": len(annotations),
         "roi_kinds": kinds,
+        "keys": list(annotations.keys),
+        "missing_parents": [a.key for a in annotations.missing_parents()],
         "pixel_size_um": _jsonable(annotations.pixel_size_um),
         "z_step_um": _jsonable(annotations.z_step_um),
     }
@@ -271,6 +274,8 @@ def open_and_summarize(reader: str, path: str | Path, **options: Any) -> dict[st
     if kind == "annotations":
         from nwbtms.sources.annotations import open_annotations
 
+        if reader == "imagej_rois":
+            options.setdefault("strict_z", False)  # without its stack the slice spacing may be unknown
         return summarize_annotations(open_annotations(path, reader=reader, **options))
     return _summarize_movie(reader, path, options)
 

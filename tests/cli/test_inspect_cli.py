@@ -81,3 +81,18 @@ def test_annotations_json_counts_rois_by_kind(tmp_path, capsys):
     assert code == 0, err
     assert (data["kind"], data["reader"], data["rois"]) == ("annotations", "annotation_csv", 2)
     assert data["roi_kinds"] == {"dendrite": 1, "spine": 1}
+
+
+def test_annotations_keys_of_an_imagej_set_without_its_stack(tmp_path, capsys):
+    from nwbtms.sources.annotations.testing import write_imagej_roiset
+
+    path = write_imagej_roiset(tmp_path / "RoiSet.zip", [
+        {"name": "d1", "type": "polyline", "points": [[1, 1], [5, 9]], "slice": 3},
+        {"name": "d1:s1", "type": "point", "points": [[2, 3]], "slice": 3},
+        {"name": "d2:s9", "type": "point", "points": [[4, 4]], "slice": 2},
+    ])
+    code, out, err = run(["inspect", str(path), "--format", "json"], capsys)
+    data = json.loads(out)
+    assert code == 0, err  # slices without a known spacing do not stop inspect
+    assert (data["kind"], data["reader"], data["rois"]) == ("annotations", "imagej_rois", 3)
+    assert data["keys"] == ["d1", "d1:s1", "d2:s9"] and data["missing_parents"] == ["d2:s9"]

@@ -42,7 +42,7 @@ def open_annotations(path: str | Path, *, reader: str | None = None, **options: 
     """
     reader = reader or detect_annotation_reader(path)
     if reader == "imagej_rois":
-        unknown = set(options) - {"pixel_size_um", "z_step_um"}
+        unknown = set(options) - {"pixel_size_um", "z_step_um", "strict_z"}
         if unknown:
             raise InputError(f"unknown option(s) {sorted(unknown)} for ImageJ ROI sets", file=path,
                              hint="options: pixel_size_um, z_step_um")

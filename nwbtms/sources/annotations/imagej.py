@@ -37,7 +37,7 @@ def _read_rois(path: Path) -> list:
 
 
 def read_imagej_rois(path: str | Path, *, pixel_size_um: tuple[float, float] | float | None = None,
-                     z_step_um: float | None = None) -> AnnotationSet:
+                     z_step_um: float | None = None, strict_z: bool = True) -> AnnotationSet:
     """Read an ImageJ ROI set into :class:`AnnotationSet`.
 
     Parameters
@@ -48,6 +48,9 @@ def read_imagej_rois(path: str | Path, *, pixel_size_um: tuple[float, float] | f
         ``(row, col)`` pixel size of the annotated image; default 1 (coordinates stay in pixels).
     z_step_um : float, optional
         Slice spacing of the annotated stack; required when ROIs name a slice other than the first.
+    strict_z : bool
+        With False, an unknown slice spacing leaves ``z_um`` NaN instead of raising (to look at a set
+        without its stack, e.g. ``nwbtms inspect``).
 
     Raises
     ------
@@ -81,11 +84,14 @@ def read_imagej_rois(path: str | Path, *, pixel_size_um: tuple[float, float] | f
         if xy.size == 0:
             raise SourceError(f"ROI {key!r} ({type_name}) has no coordinates", file=path, field=key)
         slice_number = int(roi.z_position or roi.position or 0)
-        if slice_number > 1 and z_step_um is None:
+        if slice_number > 1 and z_step_um is None and strict_z:
             raise InputError(f"ROI {key!r} is on slice {slice_number} but the slice spacing is unknown",
                              file=path, field="z_step_um",
                              hint="give the stack's z step (the volume's, or the source option z_step_um)")
-        z_um = 0.0 if slice_number <= 1 else (slice_number - 1) * float(z_step_um)
+        if slice_number <= 1:
+            z_um = 0.0
+        else:
+            z_um = float("nan") if z_step_um is None else (slice_number - 1) * float(z_step_um)
         vertices = np.column_stack([xy[:, 0] * col_um, xy[:, 1] * row_um, np.full(len(xy), z_um)])
         parent = parent_from_name(key)
         length = None
