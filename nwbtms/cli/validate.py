@@ -14,7 +14,7 @@ SEVERITY_CHOICES = ["ERROR", "CRITICAL", "BEST_PRACTICE_VIOLATION", "BEST_PRACTI
 
 
 @click.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, metavar="PATHS|URLS...")
 @click.option("--profile", type=click.Choice(["dandi", "tms"]), default=None,
               help="dandi: the upload gate (steps 1-5, 7); tms (default): adds TMS semantics and reporting items.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "junit"]), default="text",
@@ -34,14 +34,16 @@ SEVERITY_CHOICES = ["ERROR", "CRITICAL", "BEST_PRACTICE_VIOLATION", "BEST_PRACTI
               help="Folder keeping each file's findings: a re-run skips files unchanged since (resume).")
 @click.option("--fast", is_flag=True, help="Quick subset (no NWB Inspector, no whole-array scans).")
 @click.option("--list-checks", is_flag=True, help="List the check IDs and exit.")
-def validate(paths: tuple[Path, ...], profile: str | None, fmt: str, output: Path | None, fail_on: str | None,
+def validate(paths: tuple[str, ...], profile: str | None, fmt: str, output: Path | None, fail_on: str | None,
              config_path: Path | None, jobs: int, fast: bool, list_checks: bool, overwrite: bool,
              scheduler: str | None, ledger: Path | None) -> None:
-    """Validate NWB files and folders (searched recursively for *.nwb).
+    """Validate NWB files and folders (searched recursively for *.nwb), or http(s)/s3 URLs.
 
     \b
     Exit codes: 0 nothing blocking, 1 blocking findings, 2 usage error or no file could be opened.
     With --jobs N or --scheduler, text findings are printed per file as each finishes.
+    URLs (DANDI asset URLs too) are read in place by byte-range requests (pip install 'nwbtms[remote]');
+    the bytes transferred are printed on stderr.
     Example:  nwbtms validate sessions/ --jobs 2 --format sarif -o nwbtms.sarif
     """
     from nwbtms.validate.registry import CHECKS, inspector_check_ids
@@ -79,6 +81,11 @@ def validate(paths: tuple[Path, ...], profile: str | None, fmt: str, output: Pat
     report = validate_paths(paths, profile=profile, config=config_path, jobs=jobs, fail_on=fail_on, fast=fast,
                             quiet=is_quiet() or stream, scheduler=scheduler, ledger=ledger, on_file=show,
                             local_cluster=None)
+    for result in report.files:
+        if result.bytes_transferred is not None:
+            share = 100.0 * result.bytes_transferred / result.size_bytes if result.size_bytes else 0.0
+            say(f"{result.path}: {result.bytes_transferred / 1e6:.2f} MB of {result.size_bytes / 1e6:.2f} MB "
+                f"transferred ({share:.2f} %)")
     if stream:  # findings across files (shared identifiers) came after the files; then the summary
         for result in report.files:
             late = result.findings[streamed.get(result.path, 0):]

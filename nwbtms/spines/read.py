@@ -9,6 +9,7 @@ and movies are never touched, so a file's cost is a few small reads whatever its
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import os
 from collections.abc import Iterable
@@ -143,12 +144,17 @@ def read_session_rois(path: str | os.PathLike) -> SessionRois:
     SourceError
         Not an HDF5/NWB file.
     """
-    path = Path(path)
+    from nwbtms.io.remote import is_url, open_remote
+
+    remote = open_remote(path) if is_url(path) else None  # a URL is read by byte ranges and named as given
+    path = path if remote is not None else Path(path)
     try:
-        h5 = h5py.File(path, "r")
+        h5 = h5py.File(remote if remote is not None else path, "r")
     except OSError as exc:
+        if remote is not None:
+            remote.close()
         raise SourceError(f"not a readable NWB (HDF5) file: {exc}", file=path) from None
-    with h5:
+    with h5, contextlib.closing(remote) if remote is not None else contextlib.nullcontext():
         subject = {name: (_scalar_text(h5, f"general/subject/{name}") or None) for name in SUBJECT_FIELDS}
         session = SessionRois(
             path=path, identifier=_scalar_text(h5, "identifier"),

@@ -126,14 +126,20 @@ class FileResult:
     namespaces: dict[str, str] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     duration_s: float = 0.0
+    #: remote files (URLs): the file's size and the bytes transferred to validate it
+    size_bytes: int | None = None
+    bytes_transferred: int | None = None
 
     def to_dict(self) -> dict:
         """A JSON-ready dict without the findings (they are listed once, at the report level)."""
-        return {
+        out = {
             "path": self.path, "opened": self.opened, "identifier": self.identifier,
             "nwb_version": self.nwb_version, "ndx_tms_version": self.ndx_tms_version,
             "namespaces": dict(self.namespaces), "duration_s": round(self.duration_s, 4),
         }
+        if self.bytes_transferred is not None:
+            out.update(size_bytes=self.size_bytes, bytes_transferred=self.bytes_transferred)
+        return out
 
     def to_record(self) -> dict:
         """:meth:`to_dict` with the findings, for a resume ledger."""

@@ -245,16 +245,18 @@ def validate_file(path: str, options: RunOptions) -> FileResult:
     hits: list[Hit] = []
     h5 = None
     ctx = None
+    remote = None
     try:
-        h5, hit = readable.open_hdf5(path)
+        h5, hit, remote = readable.open_source(path)
         if hit is not None:
             hits.append(hit)
         else:
             result.opened = True
+            # a forked child would share the remote file's HTTP connection: schema validation stays in-process
             ctx = FileContext(path=path, profile=options.profile, fast=options.fast,
                               chunk_elements=options.chunk_elements, h5=h5,
                               config_skip=frozenset(options.config.skip),
-                              concurrent_schema=options.concurrent_schema)
+                              concurrent_schema=options.concurrent_schema and remote is None)
             items = list(_file_hits(ctx, result))  # the pending schema hits are collected last, in their place
             for item in items:
                 if isinstance(item, schema.PendingSchema):
@@ -273,6 +275,9 @@ def validate_file(path: str, options: RunOptions) -> FileResult:
                     closing.close()
                 except Exception:  # closing a damaged file must not hide its findings
                     pass
+        if remote is not None:
+            result.size_bytes, result.bytes_transferred = remote.size, remote.bytes_transferred
+            remote.close()
     findings = [to_finding(h, path, options.config) for h in hits]
     result.findings = [f for f in findings if f is not None]
     result.duration_s = time.perf_counter() - started
@@ -287,8 +292,13 @@ def collect_files(paths: Iterable[str | os.PathLike]) -> list[str]:
     InputError
         No path was given, or a folder holds no ``.nwb`` file.
     """
+    from nwbtms.io.remote import is_url
+
     files: list[str] = []
     for raw in paths:
+        if is_url(raw):  # read remotely, by byte ranges
+            files.append(str(raw))
+            continue
         p = Path(raw)
         if p.is_dir():
             found = sorted(str(f) for f in p.rglob("*.nwb") if f.is_file() and not f.name.startswith("."))

@@ -420,3 +420,28 @@ def test_dask_scheduler_streams_per_file_and_ledger_resumes(corpus, tmp_path):
     resumed = json.loads(out.read_text())["findings"]
     expected = [f.to_dict() for f in local.findings]
     assert sorted(resumed, key=json.dumps) == sorted(expected, key=json.dumps)
+
+
+def test_corpus_over_http_range_requests_gives_the_local_findings(corpus):
+    """Every broken file served on the loopback address and validated by URL (byte ranges, never a whole
+    download): the same findings as the local run of the corpus, each URL standing for its local path."""
+    pytest.importorskip("remfile")
+    from nwbtms.io.testing import serve_files
+
+    paths, report = corpus
+    root = Path(paths["complete"]).parent.parent
+    with serve_files(root) as server:
+        urls = {server.url(path): str(path) for path in paths.values()}
+        remote = validate_paths(list(urls), jobs=2)
+
+    def local(text):
+        for url, path in urls.items():
+            text = text.replace(url, path) if text else text
+        return text
+
+    def rows(findings, convert=lambda t: t):
+        return sorted((convert(f.file), f.check_id, f.severity.name, convert(f.message), f.location, f.index,
+                       f.count, f.hint) for f in findings)
+
+    assert rows(remote.findings, local) == rows(report.findings)
+    assert all(r.bytes_transferred and r.size_bytes for r in remote.files)

@@ -135,3 +135,42 @@ def test_cli_folder_recursive_and_list_checks(tmp_path, unreadable):
     listing = runner.invoke(cli, ["validate", "--list-checks"])
     assert listing.exit_code == 0
     assert "tms.pulses.ascending" in listing.output and "inspector.check_data_orientation" in listing.output
+
+
+def _remote_rows(report, urls: dict[str, str]) -> list[tuple]:
+    """Findings as comparable rows, each URL replaced by the local path it serves."""
+    def local(text):
+        for url, path in urls.items():
+            text = text.replace(url, path) if text else text
+        return text
+
+    return sorted((local(f.file), f.check_id, f.severity.name, local(f.message), f.location, f.index, f.count,
+                   f.hint) for f in report.findings)
+
+
+def test_urls_read_by_byte_ranges_give_the_local_findings(complete_nwb, unreadable, mixed_report, tmp_path):
+    """The complete file and the unreadable ones served over loopback HTTP with range requests: the same
+    findings as the local copies; bytes transferred reported; a missing URL is a file.readable finding."""
+    pytest.importorskip("remfile")
+    import shutil
+
+    from nwbtms.io.testing import serve_files
+
+    served = {}
+    for path in (complete_nwb, *unreadable.values()):
+        target = tmp_path / path.parent.name / path.name
+        target.parent.mkdir(exist_ok=True)
+        shutil.copyfile(path, target)
+        served[str(path)] = target
+    with serve_files(tmp_path) as server:
+        urls = {server.url(target): local for local, target in served.items()}
+        report = validate_paths([*urls, server.base_url + "missing/x.nwb"], jobs=2)
+        sent = server.bytes_sent
+    missing = [f for f in report.findings if f.file.endswith("missing/x.nwb")]
+    assert [(f.check_id, f.message) for f in missing] == [("file.readable", "no file at this URL (HTTP 404)")]
+    found = [row for row in _remote_rows(report, urls) if not row[0].endswith("missing/x.nwb")]
+    assert found == sorted((f.file, f.check_id, f.severity.name, f.message, f.location, f.index, f.count, f.hint)
+                           for f in mixed_report.findings)
+    remote_complete = next(r for r in report.files if r.path.endswith("complete.nwb"))
+    assert remote_complete.size_bytes == complete_nwb.stat().st_size
+    assert 0 < remote_complete.bytes_transferred <= sent
