@@ -40,7 +40,8 @@ HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
 
 def _empty() -> Hit:
-    return FILE_READABLE.hit("file is empty (0 bytes)", hint="The write was interrupted; convert or copy the file again.")
+    return FILE_READABLE.hit("file is empty (0 bytes)",
+                             hint="The write was interrupted; convert or copy the file again.")
 
 
 def _not_hdf5() -> Hit:
