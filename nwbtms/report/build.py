@@ -37,7 +37,8 @@ FIGURES = (
     ("fig-clock", "4. Clock alignment"),
     ("fig-imaging", "5. Imaging timeline and TMS artifact frames"),
     ("fig-roi", "6. ROI map"),
-    ("fig-validation", "7. Validation summary"),
+    ("fig-spines", "7. Spines across days"),
+    ("fig-validation", "8. Validation summary"),
 )
 #: Most rows listed in a table under a figure.
 MAX_TABLE_ROWS = 200
@@ -112,6 +113,7 @@ def render_report(path: str | os.PathLike, *, validate: bool = True, quiet: bool
             ("fig-clock", lambda: _clock(nwb)),
             ("fig-imaging", lambda: _imaging(_need(state, "timelines"), _need(state, "pulses"))),
             ("fig-roi", lambda: _roi(nwb)),
+            ("fig-spines", lambda: _spines(path, sections["fig-spines"])),
             ("fig-validation", lambda: _validation(path, validate, sections["fig-validation"])),
         ]
         for name, step in progress(steps, total=len(steps), desc="report", unit="step", quiet=quiet):
@@ -212,6 +214,25 @@ def _roi(nwb: NwbFile) -> object:
     if not maps:
         return "No PlaneSegmentation with image or pixel masks in this file."
     return figures.roi_map(maps)
+
+
+def _spines(path: Path, section: Section) -> object:
+    from nwbtms.report.spines import read_spine_days, spines_across_days
+
+    data = read_spine_days(path)
+    if data is None:
+        return "No spine ROIs with a roi_key in this file: nothing to follow across days."
+    rows = [(r.cell_type or "-", r.from_session, r.to_session, r.n_start, r.n_end, r.gained, r.lost,
+             f"{r.turnover_ratio:.3g}", f"{r.survival_fraction:.3g}", f"{r.density_end_per_um:.3g}")
+            for r in data.pooled]
+    if rows:
+        section.extra_html.append(table_html(
+            ["cell type", "from", "to", "n_start", "n_end", "gained", "lost", "turnover ratio", "survival",
+             "density (/um)"], rows[:MAX_TABLE_ROWS], caption="pooled per cell type (nwbtms spines turnover)"))
+    section.caption = ("Top: each spine key (row) by session (column), filled where annotated, grouped by "
+                       "dendrite; sessions are this file and the files of the same subject beside it, by "
+                       "start time. Bottom: formation and elimination rates per cell type.")
+    return spines_across_days(data)
 
 
 def _validation(path: Path, validate: bool, section: Section) -> object:
