@@ -65,3 +65,20 @@ def test_turnover_bad_input(tmp_path, capsys):
     (tmp_path / "bad.nwb").write_text("not hdf5")
     code, _, err = _run(capsys, "rois", "registry", str(tmp_path / "bad.nwb"))
     assert code == 2 and "not a readable NWB" in err and "Traceback" not in err
+
+
+def test_write_back_in_place_needs_overwrite_and_replaces_atomically(tmp_path, capsys):
+    from nwbtms.spines.testing import study_specs, write_study
+
+    write_study(tmp_path, [s for s in study_specs() if s.subject_id == "M2"][:2])
+    code, _, err = _run(capsys, "spines", "turnover", str(tmp_path), "--write-back", str(tmp_path))
+    assert code == 2 and "exists" in err
+    code, _, err = _run(capsys, "-q", "spines", "turnover", str(tmp_path), "--write-back", str(tmp_path),
+                        "--overwrite")
+    assert code == 0, err
+    with h5py.File(tmp_path / "sub-M2" / "sub-M2_ses-day0.nwb", "r") as h5:
+        assert list(h5["processing/spines/spine_turnover/lost"][:]) == [1, 1]
+    assert not [p for p in tmp_path.rglob(".*partial*")]
+    code, _, err = _run(capsys, "spines", "turnover", str(tmp_path), "--write-back", str(tmp_path),
+                        "--overwrite")
+    assert code == 2 and "already holds derived spine tables" in err
