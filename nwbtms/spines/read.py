@@ -55,7 +55,7 @@ class SessionRois:
     @property
     def label(self) -> str:
         """The session ID, else the file name."""
-        return self.session_id or self.path.stem
+        return self.session_id or Path(str(self.path)).stem
 
     def by_key(self) -> dict[str, RoiRecord]:
         """Records by key (the first when a key repeats)."""
