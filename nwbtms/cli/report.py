@@ -10,7 +10,7 @@ from nwbtms.cli._common import is_quiet, say
 
 
 @click.command()
-@click.argument("nwb_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("nwb_file", metavar="NWB_FILE|URL")
 @click.option(
     "-o",
     "--output",
@@ -26,9 +26,12 @@ from nwbtms.cli._common import is_quiet, say
 @click.option("--overwrite", is_flag=True, help="Replace existing output files.")
 @click.option("--no-validate", is_flag=True, help="Skip the validation section.")
 def report(
-    nwb_file: Path, output: Path | None, png_dir: Path | None, overwrite: bool, no_validate: bool
+    nwb_file: str, output: Path | None, png_dir: Path | None, overwrite: bool, no_validate: bool
 ) -> None:
     """Write a quality-control page for NWB_FILE: stimulation, intensity, protocol, clocks, imaging, ROIs.
+
+    A URL (http(s), s3, a DANDI asset URL) is read in place by byte-range requests (pip install
+    'nwbtms[remote]'); the bytes transferred are printed on stderr.
 
     \b
     Example:
@@ -51,6 +54,8 @@ def report(
     )
     for problem in result.errors:
         say(f"warning: section {problem}")
+    if result.transferred:
+        say(f"{nwb_file}: {result.transferred}")
     if output is not None:
         say(f"wrote {output} ({len(result.figures)} figures)")
         click.echo(str(output))

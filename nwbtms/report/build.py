@@ -52,6 +52,8 @@ class Report:
     figures: dict[str, bytes]
     sections: list[Section]
     errors: list[str] = field(default_factory=list)
+    #: remote files (URLs): bytes transferred to read the page's data (validation not included)
+    transferred: str | None = None
 
 
 def _draw(section: Section, make: Callable[[], object]) -> None:
@@ -80,10 +82,13 @@ def render_report(path: str | os.PathLike, *, validate: bool = True, quiet: bool
     InputError
         The file is missing or not an NWB file.
     """
-    path = Path(path)
+    from nwbtms.io.remote import is_url
+
+    path = path if is_url(path) else Path(path)
     sections = {fig_id: Section(fig_id, title) for fig_id, title in FIGURES}
     errors: list[str] = []
     with NwbFile(path) as nwb:
+        file_name = nwb.name
         header = read_header(nwb)
         state: dict[str, object] = {}
 
@@ -129,13 +134,15 @@ def render_report(path: str | os.PathLike, *, validate: bool = True, quiet: bool
                     sections[name].error = message
                 else:
                     state["timelines" if name == "read imaging" else "pulses"] = _ReadFailed(message)
+        transferred = nwb.remote.describe() if nwb.remote is not None else None
     for fig_id, section in sections.items():
         if section.png is None and section.absent is None and section.error is None:
             section.error = "skipped because reading its data failed; see the other sections"
             errors.append(f"{fig_id}: not drawn")
     ordered = [sections[fig_id] for fig_id, _ in FIGURES]
-    page = assemble_page(header, ordered, generator=f"nwbtms {__version__} report of {path.name}")
-    return Report(page, {s.fig_id: s.png for s in ordered if s.png is not None}, ordered, errors)
+    page = assemble_page(header, ordered, generator=f"nwbtms {__version__} report of {file_name}")
+    return Report(page, {s.fig_id: s.png for s in ordered if s.png is not None}, ordered, errors,
+                  transferred=transferred)
 
 
 class _ReadFailed:
@@ -216,7 +223,7 @@ def _roi(nwb: NwbFile) -> object:
     return figures.roi_map(maps)
 
 
-def _spines(path: Path, section: Section) -> object:
+def _spines(path: Path | str, section: Section) -> object:
     from nwbtms.report.spines import read_spine_days, spines_across_days
 
     data = read_spine_days(path)
@@ -235,7 +242,7 @@ def _spines(path: Path, section: Section) -> object:
     return spines_across_days(data)
 
 
-def _validation(path: Path, validate: bool, section: Section) -> object:
+def _validation(path: Path | str, validate: bool, section: Section) -> object:
     if not validate:
         return "Validation was not run (disabled)."
     outcome = run_validation(path)

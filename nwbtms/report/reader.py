@@ -127,12 +127,17 @@ class NwbFile:
     """
 
     def __init__(self, path: str | os.PathLike) -> None:
-        self.path = Path(path)
-        if not self.path.is_file():
+        from nwbtms.io.remote import is_url, open_remote
+
+        #: a URL is read in place by byte ranges (``nwbtms.io.remote``); None for local files
+        self.remote = open_remote(path) if is_url(path) else None
+        self.path = path if self.remote is not None else Path(path)
+        if self.remote is None and not self.path.is_file():
             raise InputError("NWB file not found", file=self.path, hint="check the path")
         try:
-            self.h5 = h5py.File(self.path, "r")
+            self.h5 = h5py.File(self.remote if self.remote is not None else self.path, "r")
         except OSError as exc:
+            self.close()
             raise InputError(
                 f"not an HDF5/NWB file ({exc})",
                 file=self.path,
@@ -140,7 +145,7 @@ class NwbFile:
             ) from None
         root = self.h5.attrs
         if _text(root.get("neurodata_type")) != "NWBFile" and "nwb_version" not in root:
-            self.h5.close()
+            self.close()
             raise InputError(
                 "HDF5 file is not NWB (no neurodata_type=NWBFile or nwb_version on /)",
                 file=self.path,
@@ -149,10 +154,25 @@ class NwbFile:
             )
         self._index: dict[str, list[str]] | None = None
 
+    @property
+    def name(self) -> str:
+        """The file name (the last segment of a URL)."""
+        from nwbtms.io.remote import url_name
+
+        return url_name(self.path) if self.remote is not None else self.path.name
+
+    @property
+    def size_bytes(self) -> int:
+        """Size of the file."""
+        return self.remote.size if self.remote is not None else self.path.stat().st_size
+
     def close(self) -> None:
-        """Close the HDF5 file."""
+        """Close the HDF5 file (and the remote connection)."""
         with contextlib.suppress(Exception):
             self.h5.close()
+        if self.remote is not None:
+            with contextlib.suppress(Exception):
+                self.remote.close()
 
     def __enter__(self) -> NwbFile:
         return self
@@ -299,7 +319,7 @@ def read_header(nwb: NwbFile) -> Header:
         ndx_version = ", ".join(sorted(h5["specifications/ndx-tms"].keys())) + " (cached spec)"
     return Header(
         path=str(nwb.path),
-        size_bytes=nwb.path.stat().st_size,
+        size_bytes=nwb.size_bytes,
         nwb_version=_text(h5.attrs.get("nwb_version", "")),
         ndx_tms_version=ndx_version or "absent",
         identifier=_scalar_text(h5, "identifier"),

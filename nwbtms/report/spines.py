@@ -37,17 +37,19 @@ class SpineDays:
 
 def read_spine_days(path: str | Path) -> SpineDays | None:
     """The subject's spines across the files beside ``path``; None when ``path`` has no keyed spine."""
+    from nwbtms.io.remote import is_url
     from nwbtms.spines.read import read_session_rois
     from nwbtms.spines.registry import build_registry
     from nwbtms.spines.turnover import subject_turnover
 
-    path = Path(path)
+    remote = is_url(path)  # a URL has no folder to look beside: its own sessions only
+    path = path if remote else Path(path)
     own = read_session_rois(path)
     if not any(r.kind == "spine" for r in own.rois):
         return None
     sessions = [own]
-    siblings = sorted(p for p in path.parent.glob("*.nwb") if p.resolve() != path.resolve()
-                      and not p.name.startswith("."))[:MAX_SIBLINGS]
+    siblings = [] if remote else sorted(p for p in path.parent.glob("*.nwb") if p.resolve() != path.resolve()
+                                        and not p.name.startswith("."))[:MAX_SIBLINGS]
     for sibling in siblings:
         try:
             other = read_session_rois(sibling)

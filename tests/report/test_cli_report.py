@@ -76,3 +76,25 @@ def test_missing_matplotlib_is_a_clear_error(tmp_path):
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert result.returncode == 2
     assert "pip install 'nwbtms[report]'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_report_of_a_url_reads_byte_ranges(no_imaging_nwb, tmp_path, capsys):
+    """``nwbtms report URL``: the page of a file served on the loopback address, read by range requests; the
+    same figures as the local copy; the bytes transferred on stderr."""
+    pytest.importorskip("remfile")
+    from nwbtms.io.testing import serve_files
+
+    served = tmp_path / "served" / no_imaging_nwb.name
+    served.parent.mkdir()
+    served.write_bytes(no_imaging_nwb.read_bytes())
+    out = tmp_path / "remote.html"
+    with serve_files(served.parent) as server:
+        code, stdout, err = run(["report", server.url(served), "-o", str(out), "--png", str(tmp_path / "figs"),
+                                 "--no-validate"], capsys)
+        sent = server.bytes_sent
+    assert code == 0, err
+    assert "transferred" in err and 0 < sent
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and f"report of {no_imaging_nwb.name}" in page
+    assert {p.name for p in (tmp_path / "figs").iterdir()} == {"fig-stimulation.png", "fig-intensity.png",
+                                                              "fig-protocol.png"}
