@@ -328,9 +328,11 @@ def test_every_channel_of_a_movie_is_converted_and_named(tiny, tmp_path):
     from nwbtms.sources.imaging import open_imaging
 
     data = _two_channel_session(tiny)
+    source = open_imaging(tiny.parent / data["sources"]["movie"]["path"])
+    data["imaging_planes"]["plane0"]["optical_channel"] = {"name": source.channels[1], "emission_lambda_nm": 600}
     result = convert_session(data, tmp_path / "dual.nwb", base_dir=tiny.parent, quiet=True, validate=False,
                              compression="none")
-    source = open_imaging(tiny.parent / data["sources"]["movie"]["path"])
+    assert any("optical_channels per channel" in note for note in result.notes)
     names = [f"TwoPhotonSeries_{c.replace(' ', '_')}" for c in source.channels]
     assert len(names) == 2
     assert any(all(n in note for n in names) for note in result.notes), result.notes
@@ -341,7 +343,9 @@ def test_every_channel_of_a_movie_is_converted_and_named(tiny, tmp_path):
             np.testing.assert_array_equal(series.data[:], source.read_frames(channel=index))
             assert series.imaging_plane.name == "ImagingPlane"
             assert series.rate == nwbfile.acquisition[names[0]].rate
-        assert [c.name for c in nwbfile.acquisition[names[0]].imaging_plane.optical_channel] == source.channels
+        optical = nwbfile.acquisition[names[0]].imaging_plane.optical_channel
+        assert [c.name for c in optical] == source.channels
+        assert np.isnan(optical[0].emission_lambda) and optical[1].emission_lambda == 600
     picked = _two_channel_session(tiny, channels=[source.channels[1]])
     result = convert_session(picked, tmp_path / "one.nwb", base_dir=tiny.parent, quiet=True, validate=False,
                              compression="none")

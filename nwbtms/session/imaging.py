@@ -88,8 +88,15 @@ def add_imaging_planes(session: Session, nwbfile, assembled, *, stimulation, met
         fit, shared_signal = fit_plane_clock(session, key, plane, source, stimulation)
         channels = selected_channels(session, key, plane, source)
         channel = plane.get("optical_channel") or {}
-        per_channel = plane.get("optical_channels") or {}
+        per_channel = dict(plane.get("optical_channels") or {})
         optical = None
+        if len(channels) > 1 and channel and not per_channel:
+            if channel.get("name") in channels:  # optical_channel names the movie channel it describes
+                per_channel[channel["name"]] = channel
+            assembled.notes.append(
+                f"imaging plane {key!r}: optical_channel describes one channel but {len(channels)} are converted"
+                f"{'' if channel.get('name') in channels else ' (its name matches none, so it was not used)'}; "
+                "give optical_channels per channel name for the others' emission wavelengths")
         if len(channels) > 1 or per_channel:
             optical = [(name, per_channel.get(name, {}).get("description", f"channel {name} of the movie"),
                         float(per_channel.get(name, {}).get("emission_lambda_nm", np.nan))) for name in channels]

@@ -8,8 +8,11 @@ come from pyabf's ``_dataGain`` / ``_dataOffset`` (private attributes; the real-
 the result with pyabf's own fully loaded data, so a pyabf change that breaks this is caught).
 
 Episodic files: each sweep is a segment starting at ``sweep * sweepIntervalSec``; gap-free files
-have one segment. Event-driven variable-length files (``nOperationMode`` 1) store each sweep's start
-and length in the ABF2 synch array section (``lStart``, ``lLength`` in multiplexed samples), as pyabf
+have one segment. Channel names and units lose the NUL bytes padding their fixed-width fields; a name
+that is only NUL bytes (pyabf's own ABF1 writer leaves it so) becomes ``channel <index>``.
+
+Event-driven variable-length files (``nOperationMode`` 1) store each sweep's start and length in the
+ABF2 synch array section (``lStart``, ``lLength`` in multiplexed samples), as pyabf
 reads them: each entry is a segment of ``lLength // channelCount`` samples starting at ``lStart``
 ``fSynchTimeUnit`` microseconds (in samples when ``fSynchTimeUnit`` is 0, as pyabf always assumes).
 ABF1 event-driven files are refused: pyabf does not read their synch array, so sweep boundaries are
@@ -84,7 +87,7 @@ class AbfRecording(Recording):
         self._offset = [float(o) for o in abf._dataOffset]
         self._int16 = dtype == np.int16
         channels = [
-            ChannelInfo(str(name), "analog", str(unit), i)
+            ChannelInfo(_clean(name) or f"channel {i}", "analog", _clean(unit), i)
             for i, (name, unit) in enumerate(zip(abf.adcNames, abf.adcUnits, strict=False))
         ]
         start = abf.abfDateTime if getattr(abf.abfDateTime, "tzinfo", None) else None
@@ -128,6 +131,11 @@ class AbfRecording(Recording):
 
     def close(self) -> None:
         self._data = None  # the memory map closes when the last view goes
+
+
+def _clean(text) -> str:
+    """A header string without the NUL bytes that pad fixed-width ABF fields (all-NUL: empty)."""
+    return str(text).replace("\x00", "").strip()
 
 
 #: ``nOperationMode`` of event-driven acquisition with variable-length sweeps (ABF file format docs).
