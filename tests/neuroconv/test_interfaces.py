@@ -65,11 +65,17 @@ class TestTMSPulsesInterface(_PulsesChecks):
         assert "pulses_from" not in metadata["TMS"]["stimulation"]  # the source data names the DAQ
 
     def run_custom_checks(self):
-        # aligned on a shifted clock: every DAQ-derived time moves with the pulses, the frame clock too
+        # aligned on a shifted clock: every DAQ-derived time moves with the pulses (frame clock, sessions, the
+        # declared schedule) and the written file holds the aligned times
         interface = self.data_interface_cls(**self.interface_kwargs)
-        frames = interface.get_frame_clock_times()
+        frames, pulses = interface.get_frame_clock_times(), interface.get_original_timestamps()
+        plain = tms_tables(interface.create_nwbfile())
         interface.set_aligned_starting_time(2.5)
         assert_allclose(interface.get_frame_clock_times(), frames + 2.5)
+        shifted = tms_tables(interface.create_nwbfile())
+        assert_allclose(shifted["pulses"]["timestamp"][:], pulses + 2.5)
+        for table, column in (("sessions", "start_time"), ("pulses", "scheduled_time_in_s")):
+            assert_allclose(np.asarray(shifted[table][column][:]), np.asarray(plain[table][column][:]) + 2.5)
 
 
 class TestStimulatorLogInterface(_PulsesChecks):
@@ -144,3 +150,18 @@ def test_one_tms_interface_per_file(demo):
     })
     with pytest.raises(InputError, match="one nwbtms TMS interface per file"):
         converter.create_nwbfile()
+
+
+@pytest.mark.realdata
+def test_navigator_interface_reads_real_brainsight_export(realdata, demo):
+    """A real Brainsight export (18 samples) becomes 18 navigator pulses with their recorded poses."""
+    from nwbtms.sources.navigation import read_brainsight
+
+    path = realdata / "brainsight" / "dcmimage_worldcoord.txt"
+    interface = NavigatorInterface(file_path=str(path), reader="brainsight", metadata_file_path=str(demo))
+    nwbfile = interface.create_nwbfile()
+    pulses = tms_tables(nwbfile)["pulses"]
+    expected = read_brainsight(path)
+    assert len(pulses) == len(expected) == 18
+    assert_allclose(interface.get_timestamps(), expected.time_s)
+    assert set(np.asarray(pulses["source"][:]).astype(str)) == {"navigator"}
