@@ -23,7 +23,7 @@ Aligned timestamps map every time derived from the pulse source (pulses, frame c
 piecewise-linear interpolation between pulses (a constant shift beyond the first and last), before sessions
 are split and reconciled. The metadata interface's timestamps are the manipulation and threshold times.
 Imaging stays with NeuroConv's interfaces (ScanImage, TIFF, Bruker, Suite2p), which cover every format
-nwbtms reads; :meth:`TMSPulsesInterface.get_frame_clock_times` gives the DAQ frame clock to align them.
+nwbtms reads; :func:`align_to_frame_clock` puts them on the DAQ clock through the frame clock it recorded.
 """
 
 from __future__ import annotations
@@ -355,6 +355,38 @@ class TMSPulsesInterface(_PulsesInterface):
         return np.asarray(stimulation.frame_clock_s, dtype=np.float64)
 
 
+def align_to_frame_clock(pulses: TMSPulsesInterface, *interfaces) -> list:
+    """Put NeuroConv imaging and segmentation interfaces on the DAQ (session) clock, as ``nwbtms convert`` does.
+
+    Each interface's own frame times are matched to the frame-clock edges the DAQ recorded and mapped through
+    the fitted offset and drift (:func:`nwbtms.imaging.clock.fit_clock`, which copes with edges missing on
+    either side), then set with ``set_aligned_timestamps``.
+
+    Parameters
+    ----------
+    pulses : TMSPulsesInterface
+        Given a ``frame_clock_channel``.
+    *interfaces
+        NeuroConv interfaces with ``get_original_timestamps``/``set_aligned_timestamps`` (e.g. ScanImage
+        imaging, Suite2p segmentation of the same frames).
+
+    Returns
+    -------
+    list of ClockFit
+        One fit per interface (``describe()`` says offset, drift and residuals).
+    """
+    from nwbtms.imaging.clock import fit_clock, to_session_clock
+
+    edges = pulses.get_frame_clock_times()
+    fits = []
+    for interface in interfaces:
+        own = np.asarray(interface.get_original_timestamps(), dtype=np.float64)
+        fit = fit_clock(own, edges)
+        interface.set_aligned_timestamps(np.asarray(to_session_clock(own, fit), dtype=np.float64))
+        fits.append(fit)
+    return fits
+
+
 class StimulatorLogInterface(_PulsesInterface):
     """TMS pulses from a stimulator log alone (its timestamps; a rig without a DAQ recording)."""
 
@@ -479,4 +511,5 @@ class TMSMetadataInterface(_TMSInterface):
         self._add(nwbfile, metadata, with_pulses=False)
 
 
-__all__ = ["NavigatorInterface", "StimulatorLogInterface", "TMSMetadataInterface", "TMSPulsesInterface"]
+__all__ = ["NavigatorInterface", "StimulatorLogInterface", "TMSMetadataInterface", "TMSPulsesInterface",
+           "align_to_frame_clock"]
