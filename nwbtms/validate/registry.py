@@ -177,8 +177,9 @@ DATA_TIMESTAMPS_ASCENDING = define("data.timestamps.ascending", C, 7, "Timestamp
 DATA_TIMESTAMPS_REGULAR = define("data.timestamps.regular", V, 7,  # as NWB Inspector's check_regular_timestamps
                                  "Regularly sampled series use starting_time and rate instead of timestamps.",
                                  "Store starting_time and rate; drop the timestamps dataset.", fast=False)
-DATA_INTERVALS = define("data.intervals.stop_after_start", C, 7, "TimeIntervals stop_time is not before "
-                        "start_time.", "Swap or fix the interval bounds.", fast=False)
+DATA_INTERVALS = define("data.intervals.stop_after_start", C, 7, "TimeIntervals stop_time is after start_time "
+                        "(CRITICAL before it, BEST_PRACTICE_VIOLATION equal to it).",
+                        "Swap or fix the interval bounds.", fast=False)
 # --------------------------------------------------------------------------- step 8: completeness
 _R = dict(profiles=TMS_ONLY)
 REPORT_STIMULATOR = define("report.stimulator_model", V, 8, "Stimulator and its model (manufacturer, model).",
@@ -206,7 +207,9 @@ REPORT_CELL_TYPES = define("report.cell_types_on_rois", S, 8, "ROIs carry cell-t
                            "Add a cell_type column with ndx_tms.add_cell_type_column.", **_R)
 
 #: NWB Inspector checks that nwbtms replaces by a check over every element or by the DANDI gate; they are not
-#: run through the inspector (it would read whole arrays or report the same problem twice).
+#: run through the inspector (it would read whole arrays or report the same problem twice). Each replacement
+#: is at least as strict as the check it replaces under NWB Inspector's DANDI configuration (same or more
+#: problems found, same or higher severity): tests/validate/test_dandi_strictness.py runs both on the same files.
 REPLACED_INSPECTOR_CHECKS: dict[str, str] = {
     "check_timestamps_ascending": DATA_TIMESTAMPS_ASCENDING.id,
     "check_timestamps_without_nans": DATA_TIMESTAMPS_FINITE.id,

@@ -44,9 +44,11 @@ def test_regular_scan_sees_irregularity_in_a_late_slice():
 
 
 @pytest.mark.parametrize("species, ok", [
-    ("Mus musculus", True), ("mouse", True), ("Homo sapiens", True), ("Rattus norvegicus", True),
-    ("Macaca mulatta", True), ("Callithrix jacchus", True), ("http://purl.obolibrary.org/obo/NCBITaxon_10116", True),
+    ("Mus musculus", True), ("mouse", False), ("mus musculus", False), ("Homo sapiens", True),
+    ("Rattus norvegicus", True), ("Macaca mulatta", True), ("Callithrix jacchus", True),
+    ("http://purl.obolibrary.org/obo/NCBITaxon_10116", True),
     ("Peromyscus maniculatus", False), ("Felis catus", False), ("NCBITaxon_10090", False),
+    ("https://purl.obolibrary.org/obo/NCBITaxon_10116", False),
 ])
 def test_species_map(species, ok):
     assert (species_problem(species) is None) is ok

@@ -2,8 +2,8 @@
 
 Works on the HDF5 tree directly, so it runs even when pynwb cannot build the objects: every ``timestamps``
 dataset of a TimeSeries (finite, ascending, regular), every ``timestamp`` column of an EventsTable (finite,
-ascending; TMS pulses are checked in step 6 under the tms profile) and every TimeIntervals table (stop not
-before start).
+ascending; TMS pulses are checked in step 6 under the tms profile) and every TimeIntervals table (stop after
+start).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import numpy as np
 
 from nwbtms.validate.chunked import AscendingScan, FirstOffender, RegularScan, iter_rows
 from nwbtms.validate.context import FileContext, child_dataset
+from nwbtms.validate.findings import Severity
 from nwbtms.validate.registry import (
     DATA_INTERVALS,
     DATA_TIMESTAMPS_ASCENDING,
@@ -81,12 +82,18 @@ def check_intervals(start: h5py.Dataset | None, stop: h5py.Dataset | None, chunk
         return
     if start.shape != stop.shape:
         return  # the schema check reports unequal column lengths
-    reversed_rows = FirstOffender()
+    reversed_rows, empty_rows = FirstOffender(), FirstOffender()
     for row, block in iter_rows(start, chunk_elements=chunk_elements):
         stops = np.asarray(stop[row:row + block.shape[0]])
         reversed_rows.add(row, np.flatnonzero(stops < block),
                           lambda i, a=block, b=stops: f"start {float(a[i])!r}, stop {float(b[i])!r}")
+        empty_rows.add(row, np.flatnonzero(stops == block), lambda i, a=block: f"start = stop = {float(a[i])!r}")
     if reversed_rows.count:
         yield DATA_INTERVALS.hit(
             f"{reversed_rows.count} interval(s) stop before they start; first at row {reversed_rows.index} "
             f"({reversed_rows.detail})", location=stop.name, index=reversed_rows.index, count=reversed_rows.count)
+    if empty_rows.count:  # NWB Inspector's check_time_intervals_stop_after_start refuses these too
+        yield DATA_INTERVALS.hit(
+            f"{empty_rows.count} interval(s) have zero duration (stop = start); first at row {empty_rows.index} "
+            f"({empty_rows.detail})", location=stop.name, index=empty_rows.index, count=empty_rows.count,
+            severity=Severity.BEST_PRACTICE_VIOLATION)

@@ -60,8 +60,20 @@ AGE_PATTERN = re.compile(rf"^(?:{_DURATION})(?:/(?:{_DURATION})?)?$")
 _LABEL_UNSAFE = re.compile(r"[^A-Za-z0-9-]")
 
 
+#: NWB Inspector's ``check_subject_species_form`` (CRITICAL in its DANDI configuration, which ``dandi validate``
+#: and ``dandi upload`` run): a Latin binomial or an http NCBITaxon IRI, matched in full.
+SPECIES_FORM = re.compile(r"([A-Z][a-z]* [a-z]+)|(http://purl\.obolibrary\.org/obo/NCBITaxon_\d+)")
+#: Species whose sex is written XO (male) or XX (hermaphrodite) (NWB Inspector's ``check_subject_sex``).
+C_ELEGANS = ("Caenorhabditis elegans", "C. elegans")
+
+
 def species_problem(species: str) -> str | None:
-    """Why DANDI would refuse ``species``, or None when it is in the map or an NCBITaxon IRI."""
+    """Why DANDI would refuse ``species``, or None when it is a Latin binomial in DANDI's species map or an
+    NCBITaxon IRI (both NWB Inspector's form check and dandi-cli's map must accept it)."""
+    if not SPECIES_FORM.fullmatch(species):
+        return (f"species {species!r} is neither a Latin binomial ('Mus musculus') nor an NCBITaxon IRI "
+                "('http://purl.obolibrary.org/obo/NCBITaxon_10090'); NWB Inspector's DANDI configuration "
+                "refuses it (check_subject_species_form)")
     if NCBI_TAXON_IRI.match(species):
         return None
     value = species.lower().strip()
@@ -69,6 +81,16 @@ def species_problem(species: str) -> str | None:
         if any(name in value for name in names) or (prefix and value.startswith(prefix)):
             return None
     return f"species {species!r} is not in DANDI's species map and is not an NCBITaxon IRI"
+
+
+def sex_problem(sex: str | None, species: str | None) -> str | None:
+    """Why DANDI would refuse ``sex`` (M, F, U, O; XO or XX for C. elegans), or None."""
+    if not sex:
+        return "sex is missing"
+    allowed = ("XO", "XX") if species in C_ELEGANS else ("M", "F", "U", "O")
+    if sex not in allowed:
+        return f"sex {sex!r} is not one of {', '.join(allowed)}" + (" (C. elegans)" if species in C_ELEGANS else "")
+    return None
 
 
 def _read_text(group: h5py.Group, name: str) -> str | None:
@@ -127,13 +149,13 @@ def _subject(h5: h5py.File) -> Iterator[Hit]:
         if problem:
             yield DANDI_SPECIES.hit(problem, location=f"{loc}/species")
     sex = _read_text(subject, "sex")
-    if sex not in SEXES:
-        yield DANDI_SEX.hit(f"sex {sex!r} is not one of M, F, U, O" if sex else "sex is missing",
-                            location=f"{loc}/sex" if sex else loc)
+    problem = sex_problem(sex, species)
+    if problem:
+        yield DANDI_SEX.hit(problem, location=f"{loc}/sex" if sex else loc)
     age = _read_text(subject, "age")
     birth = _read_text(subject, "date_of_birth")
-    if age:
-        if not AGE_PATTERN.match(age.strip()):
+    if age is not None:  # as written: NWB Inspector does not strip spaces
+        if not AGE_PATTERN.fullmatch(age):
             yield DANDI_AGE.hit(f"age {age!r} is not an ISO 8601 duration", location=f"{loc}/age")
     elif not birth:
         yield DANDI_AGE.hit("neither age nor date_of_birth is given", location=loc)
