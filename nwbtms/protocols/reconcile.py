@@ -21,6 +21,7 @@ vectorised numpy:
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -563,3 +564,41 @@ def reconcile(
         n_delivered=int(delivered.size),
         _locate=locate,
     )
+
+
+#: Largest |delivered - declared| of a matched pulse when the metadata gives none (``match_tolerance_s``), s.
+DEFAULT_SESSION_TOLERANCE_S = 0.005
+#: How the tolerance is written into a reconciliation table's description, so that a validator reproduces it.
+TOLERANCE_NOTE = "matched within tolerance_s={:g}"
+_TOLERANCE_IN_TEXT = re.compile(r"matched within tolerance_s=(\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)")
+
+
+def reconcile_session(schedule: Schedule, delivered_s, *,
+                      tolerance_s: float = DEFAULT_SESSION_TOLERANCE_S) -> Reconciliation:
+    """The one reconciliation of a stimulation session with its protocol's whole schedule.
+
+    ``convert`` records its result in the reconciliation table and ``validate`` reproduces it from the
+    protocol levels stored in the file with this same function (every level, a day-level preset such as
+    ``aitbs_mouse_day`` included), so the two never disagree.
+
+    Parameters
+    ----------
+    schedule : Schedule
+        ``build_schedule`` of the session's protocol.
+    delivered_s : array_like
+        The session's delivered pulse times, s.
+    tolerance_s : float
+        Largest |delivered - fitted declared| for a match, s.
+    """
+    delivered = np.asarray(delivered_s, dtype=np.float64)
+    return reconcile(schedule.times_s, delivered, schedule=schedule, tolerance_s=tolerance_s,
+                     offset_hint_s=float(delivered[0]) if delivered.size else None)
+
+
+def tolerance_from_description(description: str | None) -> float:
+    """The tolerance a reconciliation table's description records (:data:`TOLERANCE_NOTE`), else the default."""
+    match = _TOLERANCE_IN_TEXT.search(description or "")
+    try:
+        return float(match.group(1)) if match else DEFAULT_SESSION_TOLERANCE_S
+    except ValueError:
+        return DEFAULT_SESSION_TOLERANCE_S

@@ -138,6 +138,7 @@ def add_tms_content(session: Session, nwbfile, assembled: AssembledSession, *, s
 
 def _pulse_tables(session, nwbfile, stimulation, protocols, protocol_rows, targets, target_rows) -> dict:
     from nwbtms.nwb.pulses import build_pulses_table, build_reconciliation_table, build_sessions_table
+    from nwbtms.protocols.reconcile import TOLERANCE_NOTE
 
     stim = session.stimulation
     coil = nwbfile.devices[stim.coil]
@@ -158,6 +159,8 @@ def _pulse_tables(session, nwbfile, stimulation, protocols, protocol_rows, targe
     reconciliation = build_reconciliation_table(
         [s.reconciliation for s in stimulation.sessions], sessions, protocols,
         declared_times_s=[s.schedule.times_s for s in stimulation.sessions], protocol_row=protocol_row,
+        description="Delivered pulses (trigger TTL) compared with the declared protocol's whole schedule, one row "
+                    f"per session; {TOLERANCE_NOTE.format(stim.match_tolerance_s)} (stimulation.match_tolerance_s).",
     )
     return {"pulses": pulses, "sessions": sessions, "reconciliation": reconciliation}
 

@@ -178,7 +178,8 @@ def _detect_on_daq(session: Session, key: str):
 def _split_and_reconcile(session: Session, merged, *, detected, frame_clock) -> StimulationData:
     """Sessions from gaps, each reconciled with the protocol's schedule (per-pulse indices, scheduled times)."""
     from nwbtms.nwb.pulses import schedule_indices_from_reconciliation
-    from nwbtms.protocols import build_schedule, reconcile
+    from nwbtms.protocols import build_schedule
+    from nwbtms.protocols.reconcile import reconcile_session
     from nwbtms.pulses.sessions import find_sessions
     from nwbtms.session.protocols import session_protocol
 
@@ -193,8 +194,7 @@ def _split_and_reconcile(session: Session, merged, *, detected, frame_clock) -> 
     for number, span in enumerate(find_sessions(times, min_gap_s=stim.min_session_gap_s)):
         part = slice(span.start_index, span.stop_index)
         delivered = times[part]
-        result = reconcile(schedule.times_s, delivered, schedule=schedule, tolerance_s=stim.match_tolerance_s,
-                           offset_hint_s=float(delivered[0]))
+        result = reconcile_session(schedule, delivered, tolerance_s=stim.match_tolerance_s)
         # every pulse of the span belongs to its session (extra pulses too); levels come from the schedule
         session_number[part] = number
         part_indices, scheduled[part] = schedule_indices_from_reconciliation(schedule, result, delivered.size)

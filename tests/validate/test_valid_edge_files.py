@@ -93,3 +93,23 @@ def test_inspector_crash_is_reported_as_the_inspectors_and_does_not_block(tmp_pa
     assert not [f for f in report.findings if "check_col_not_nan" in f.message + f.check_id]
     assert report.exit_code == 0, _blocking(report)
     assert np.isfinite(report.files[0].duration_s)
+
+
+def test_day_level_preset_as_session_protocol_is_reconciled_as_convert_did(example, tmp_path):
+    metadata = yaml.safe_load(example.read_text())
+    metadata["stimulation"]["protocol"] = "aitbs_day"  # the whole day's schedule for one long session
+    metadata["stimulation"]["min_session_gap_s"] = 60
+    metadata["stimulation"]["match_tolerance_s"] = 0.004
+    out = tmp_path / "day.nwb"
+    result = convert_session(metadata, out, quiet=True, base_dir=example.parent)
+    assert result.num_sessions == 1
+    report = validate_paths([out])
+    assert not [f for f in report.findings if f.check_id.startswith("tms.protocols.reconciled")]
+    assert report.exit_code == 0, _blocking(report)
+
+
+def test_the_recorded_tolerance_is_the_one_validate_uses():
+    from nwbtms.protocols.reconcile import DEFAULT_SESSION_TOLERANCE_S, TOLERANCE_NOTE, tolerance_from_description
+
+    assert tolerance_from_description(f"one row per session; {TOLERANCE_NOTE.format(0.0125)}.") == 0.0125
+    assert tolerance_from_description("written by another tool") == DEFAULT_SESSION_TOLERANCE_S

@@ -1,8 +1,8 @@
 """Step 6, protocols: relative intensities consistent with their threshold, thresholds present, session and
 reconciliation counts agree with the pulses, and delivered pulses reconciled with the declared protocol.
 
-Reconciliation uses the protocol engine (``nwbtms.protocols.build_schedule``, ``reconcile``) when it can be
-imported; otherwise that one check is skipped with an INFO note.
+Reconciliation is convert's own (``nwbtms.protocols.reconcile.reconcile_session`` on the schedule of every
+stored level), so validate reproduces what convert recorded.
 """
 
 from __future__ import annotations
@@ -28,8 +28,6 @@ from nwbtms.validate.registry import (
 
 #: Same rounding allowance as per-pulse intensities (whole %MSO steps on the stimulator).
 INTENSITY_TOLERANCE_PERCENT_MSO = 0.5
-#: Levels that group whole sessions; a session's schedule is built from the levels inside them.
-SESSION_AND_ABOVE = ("session", "day", "course")
 
 
 def check_protocols(metadata) -> Iterator[Hit]:
@@ -114,46 +112,34 @@ def check_counts(metadata, by_session: dict[int, np.ndarray]) -> Iterator[Hit]:
                                                 location=loc, index=i)
 
 
-def _engine():
-    try:
-        from nwbtms.protocols import Level, Protocol, build_schedule
-    except ImportError:
-        return None
-    try:
-        from nwbtms.protocols import reconcile
-    except ImportError:
-        reconcile = None
-    return Level, Protocol, build_schedule, reconcile
-
-
 def check_reconciled(metadata, by_session: dict[int, np.ndarray]) -> Iterator[Hit]:
-    """Delivered pulses of each session against the protocol's schedule, with the recorded discrepancies."""
+    """Delivered pulses of each session reconciled again with convert's own reconciliation
+    (:func:`nwbtms.protocols.reconcile.reconcile_session`: the protocol's whole schedule from every stored level,
+    the tolerance the table records), compared with the recorded discrepancies."""
+    from nwbtms.protocols import Level, Protocol, build_schedule
+    from nwbtms.protocols.reconcile import reconcile_session, tolerance_from_description
+
     sessions, protocols = metadata.sessions, metadata.protocols
     if sessions is None or protocols is None or not len(sessions):
         return
-    engine = _engine()
-    if engine is None:
-        yield TMS_RECONCILED_NOTE.hit("protocol engine (nwbtms.protocols.build_schedule) not available; "
-                                      "delivered pulses were not reconciled with the declared protocols",
-                                      location=object_path(sessions))
-        return
-    Level, Protocol, build_schedule, reconcile = engine
     levels = ragged_rows(protocols, "timing_level")
     counts = ragged_rows(protocols, "timing_count")
     intervals = ragged_rows(protocols, "timing_interval_in_s")
     names = text_column(protocols, "protocol_name")
     session_protocol = small_column(sessions, "protocol", np.int64)
-    starts = small_column(sessions, "start_time", float)
     recorded = _recorded(metadata.reconciliation)
-    schedules: dict[int, np.ndarray] = {}
+    tolerance_s = tolerance_from_description(getattr(metadata.reconciliation, "description", None))
+    schedules: dict[int, object] = {}
     for s, p in enumerate(session_protocol):
         p = int(p)
         if not 0 <= p < len(names):
             continue  # tms.pulses.references / schema report it
         if p not in schedules:
             try:
-                schedules[p] = _session_schedule_s(Level, Protocol, build_schedule, names[p], levels[p], counts[p],
-                                                   intervals[p])
+                kept = tuple(Level(name=str(level), count=int(count), interval_us=round(float(interval) * 1e6))
+                             for level, count, interval in zip(levels[p], counts[p], intervals[p], strict=True))
+                schedules[p] = build_schedule(Protocol(name=names[p], levels=kept, intensity_value=100.0,
+                                                       intensity_reference="percent_mso"))
             except Exception as exc:  # an engine that rejects the stored levels
                 yield TMS_RECONCILED.hit(f"protocol row {p} ({names[p]}): the protocol engine cannot build its "
                                          f"schedule: {exc}", location=object_path(protocols), index=p)
@@ -162,11 +148,12 @@ def check_reconciled(metadata, by_session: dict[int, np.ndarray]) -> Iterator[Hi
         if schedule is None:
             continue
         delivered = by_session.get(s, np.empty(0))
-        declared = schedule + (delivered[0] - schedule[0] if delivered.size else starts[s])
-        missing, extra = _compare(reconcile, declared, delivered)
+        delivered = delivered[np.isfinite(delivered)]  # tms.pulses.finite reports the others
+        result = reconcile_session(schedule, delivered, tolerance_s=tolerance_s)
+        missing, extra = int(np.asarray(result.missing).size), int(np.asarray(result.extra).size)
         if not missing and not extra:
             continue
-        text = f"session {s} ({names[p]}): {delivered.size} delivered vs {declared.size} declared " \
+        text = f"session {s} ({names[p]}): {delivered.size} delivered vs {len(schedule)} declared " \
                f"({missing} missing, {extra} extra)"
         if recorded.get(s) == (missing, extra):
             yield TMS_RECONCILED_NOTE.hit(text + "; recorded in the reconciliation table",
@@ -176,40 +163,6 @@ def check_reconciled(metadata, by_session: dict[int, np.ndarray]) -> Iterator[Hi
                                              f"{recorded[s][0]} missing, {recorded[s][1]} extra" if s in recorded
                                              else "; not recorded in a reconciliation table"),
                                      location=object_path(sessions), index=s)
-
-
-def _session_schedule_s(Level, Protocol, build_schedule, name, levels, counts, intervals) -> np.ndarray:
-    kept = []
-    for level, count, interval in zip(levels, counts, intervals, strict=True):
-        if str(level) in SESSION_AND_ABOVE:
-            break
-        kept.append(Level(name=str(level), count=int(count), interval_us=round(float(interval) * 1e6)))
-    protocol = Protocol(name=name, levels=tuple(kept), intensity_value=100.0, intensity_reference="percent_mso")
-    schedule = build_schedule(protocol)
-    return np.asarray(schedule.times_us, dtype=np.int64) / 1e6
-
-
-def _compare(reconcile, declared: np.ndarray, delivered: np.ndarray) -> tuple[int, int]:
-    """(missing, extra) from the engine's reconcile, or from counts when it is not available."""
-    if reconcile is not None:
-        try:
-            result = reconcile(declared, delivered)
-            missing = _count(result, ("num_missing", "missing", "missing_indices", "missing_s"))
-            extra = _count(result, ("num_extra", "extra", "extra_indices", "extra_s"))
-            if missing is not None and extra is not None:
-                return missing, extra
-        except Exception:  # fall back to counts; the engine's own tests cover its errors
-            pass
-    diff = delivered.size - declared.size
-    return max(0, -diff), max(0, diff)
-
-
-def _count(result, names) -> int | None:
-    for name in names:
-        value = getattr(result, name, None)
-        if value is not None:
-            return int(value) if np.ndim(value) == 0 else len(value)
-    return None
 
 
 def _recorded(reconciliation) -> dict[int, tuple[int, int]]:
