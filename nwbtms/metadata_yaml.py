@@ -63,50 +63,117 @@ class LineMap:
             pointer = pointer.rsplit("/", 1)[0]
 
 
-def _record_lines(node: yaml.Node, parts: list[str | int], lines: dict[str, int], file: str | None) -> None:
-    """Walk a composed YAML node tree and record the line of every key and item."""
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[str, int] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                _record_lines(value_node, parts, lines, file)
-                continue
-            key = str(key_node.value)
-            line = key_node.start_mark.line + 1
-            if key in seen:
-                raise MetadataError(
-                    f"duplicate key {key!r} (first at line {seen[key]})",
-                    file=file,
-                    line=line,
-                    field=json_pointer([*parts, key]),
-                    hint="keep one of the two entries",
-                )
-            seen[key] = line
-            lines[json_pointer([*parts, key])] = line
-            _record_lines(value_node, [*parts, key], lines, file)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            lines[json_pointer([*parts, i])] = item.start_mark.line + 1
-            _record_lines(item, [*parts, i], lines, file)
+#: Deepest nesting a metadata file may have (session files need about 6 levels).
+MAX_DEPTH = 64
+#: Most values a document may hold once its aliases are expanded (a few thousand in real metadata files; an
+#: alias bomb, "billion laughs", expands a 1 KB file to 10^9).
+MAX_VALUES = 1_000_000
+
+
+class Yaml12Loader(yaml.SafeLoader):
+    """:class:`yaml.SafeLoader` reading numbers as YAML 1.2 does: ``1e-1``, ``1e308``, ``-1e12`` and ``1.0e5``
+    are floats (PyYAML follows YAML 1.1, which needs a dot and a signed exponent, and reads them as text)."""
+
+
+_EXPONENT_FLOAT = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$")
+Yaml12Loader.yaml_implicit_resolvers = {k: list(v) for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+Yaml12Loader.add_implicit_resolver("tag:yaml.org,2002:float", _EXPONENT_FLOAT, list("-+0123456789."))
+
+
+def _construct_float(loader: yaml.SafeLoader, node: yaml.ScalarNode):
+    """A float, except that a plain exponent form too large for a float stays text: ``9016E0731`` is a
+    model number, not infinity (write ``.inf`` for infinity)."""
+    value = loader.construct_yaml_float(node)
+    if value in (float("inf"), float("-inf")) and node.style is None and _EXPONENT_FLOAT.match(node.value):
+        return node.value
+    return value
+
+
+Yaml12Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+
+
+def _record_lines(root: yaml.Node, lines: dict[str, int], file: str | None) -> None:
+    """Walk a composed YAML node tree and record the line of every key and item; refuse duplicate keys,
+    nesting deeper than :data:`MAX_DEPTH`, recursive aliases and aliases expanding past :data:`MAX_VALUES`.
+
+    A node reached again through an alias is not walked again (its size is remembered), so the walk is
+    linear in the size of the text however the aliases multiply.
+    """
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def fail(message: str, node: yaml.Node, parts: list, hint: str) -> MetadataError:
+        return MetadataError(message, file=file, line=node.start_mark.line + 1, field=json_pointer(parts),
+                             hint=hint)
+
+    def walk(node: yaml.Node, parts: list[str | int], depth: int) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise fail("an alias refers to a value that contains it (a recursive structure)", node, parts,
+                       "replace the alias (*name) by the values it should stand for")
+        if depth > MAX_DEPTH:
+            raise fail(f"nested deeper than {MAX_DEPTH} levels", node, parts,
+                       "metadata files need a few levels; look for a runaway indentation or bracket")
+        active.add(key)
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    total += walk(value_node, parts, depth + 1)
+                    continue
+                name = str(key_node.value)
+                line = key_node.start_mark.line + 1
+                if name in seen:
+                    raise MetadataError(
+                        f"duplicate key {name!r} (first at line {seen[name]})",
+                        file=file,
+                        line=line,
+                        field=json_pointer([*parts, name]),
+                        hint="keep one of the two entries",
+                    )
+                seen[name] = line
+                lines.setdefault(json_pointer([*parts, name]), line)
+                total += 1 + walk(value_node, [*parts, name], depth + 1)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                lines.setdefault(json_pointer([*parts, i]), item.start_mark.line + 1)
+                total += walk(item, [*parts, i], depth + 1)
+        active.discard(key)
+        sizes[key] = total
+        if total > MAX_VALUES:
+            raise fail(f"aliases expand this value to more than {MAX_VALUES:,} values", node, parts,
+                       "metadata needs no alias bomb: write the values out or use fewer nested aliases (*name)")
+        return total
+
+    walk(root, [], 0)
 
 
 def load_yaml_text_with_lines(text: str, *, file: str | os.PathLike | None = None) -> tuple[Any, LineMap]:
-    """Parse YAML (or JSON) ``text`` like ``yaml.safe_load`` and return ``(data, LineMap)``.
+    """Parse YAML (or JSON) ``text`` like ``yaml.safe_load`` (numbers as YAML 1.2) and return
+    ``(data, LineMap)``.
 
     Raises
     ------
     MetadataError
-        The text is not valid YAML (line and column of the parser's complaint) or repeats a key.
+        The text is not valid YAML (line and column of the parser's complaint), repeats a key, nests too
+        deeply or expands aliases past :data:`MAX_VALUES`.
     """
     name = None if file is None else str(file)
-    loader = yaml.SafeLoader(text)
+    loader = Yaml12Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             return None, LineMap({"": 1})
         lines = {"": node.start_mark.line + 1}
-        _record_lines(node, [], lines, name)
+        _record_lines(node, lines, name)
         data = loader.construct_document(node)
+    except RecursionError:
+        raise MetadataError(f"nested deeper than {MAX_DEPTH} levels", file=name,
+                            hint="metadata files need a few levels; look for a runaway indentation or "
+                                 "bracket") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = None if mark is None else mark.line + 1
@@ -122,6 +189,11 @@ def load_yaml_text_with_lines(text: str, *, file: str | os.PathLike | None = Non
     finally:
         loader.dispose()
     return data, LineMap(lines)
+
+
+def load_yaml_text(text: str, *, file: str | os.PathLike | None = None) -> Any:
+    """:func:`load_yaml_text_with_lines` without the lines (the one YAML parser of nwbtms)."""
+    return load_yaml_text_with_lines(text, file=file)[0]
 
 
 def load_yaml_with_lines(path: str | os.PathLike) -> tuple[Any, LineMap]:
@@ -147,8 +219,8 @@ def load_yaml_with_lines(path: str | os.PathLike) -> tuple[Any, LineMap]:
         raise MetadataError(f"cannot read file: {exc.strerror}", file=path) from None
     try:
         return load_yaml_text_with_lines(text, file=path)
-    except MetadataError:
-        if path.suffix.lower() != ".json":
+    except MetadataError as exc:
+        if path.suffix.lower() != ".json" or not exc.message.startswith("not valid YAML"):
             raise
         # A few JSON texts are not YAML 1.1 (e.g. tab indentation); JSON files then load without lines.
         try:

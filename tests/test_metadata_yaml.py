@@ -147,3 +147,49 @@ def test_check_against_schema_raises_requested_error(tmp_path):
     with pytest.raises(ProtocolError) as info:
         check_against_schema({"name": 3}, "protocol", file="p.yaml", error=ProtocolError, what="protocol")
     assert len(info.value.problems) >= 2
+
+
+def _alias_bomb(levels: int = 9) -> str:
+    """'Billion laughs': each level lists the previous one 9 times (9**9 values from a 1 KB text)."""
+    text = "format_version: 1\na: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+    names = "bcdefghijk"[:levels - 1]
+    previous = "a"
+    for name in names:
+        text += f"{name}: &{name} [{', '.join(['*' + previous] * 9)}]\n"
+        previous = name
+    return text
+
+
+@pytest.mark.parametrize("text, message", [
+    (_alias_bomb(), "aliases expand this value to more than"),
+    ("x: " + "[" * 50_000 + "]" * 50_000 + "\n", "nested deeper than"),
+    ("x:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 100)) + "  " * 100 + "v: 1\n", "nested deeper than"),
+    ("a: &a [1, *a]\n", "refers to a value that contains it"),
+])
+def test_alias_bombs_and_deep_nesting_are_refused_with_a_clear_error(tmp_path, text, message):
+    for suffix in (".yaml", ".json"):
+        path = tmp_path / f"bad{suffix}"
+        path.write_text(text)
+        with pytest.raises(MetadataError) as info:
+            load_yaml_with_lines(path)
+        assert message in info.value.message and info.value.hint
+
+
+def test_moderate_aliases_still_load(tmp_path):
+    path = tmp_path / "ok.yaml"
+    path.write_text("base: &b {waveform: biphasic, width: 280}\none: *b\ntwo: {<<: *b, width: 300}\n")
+    data, lines = load_yaml_with_lines(path)
+    assert data["one"] == {"waveform": "biphasic", "width": 280} and data["two"]["width"] == 300
+    assert lines.line_for("/two/width") == 3
+
+
+@pytest.mark.parametrize("text, value", [
+    ("1e-1", 0.1), ("1e308", 1e308), ("-1e12", -1e12), ("1.0e5", 1e5), ("+2E3", 2000.0), (".5e1", 5.0),
+    ("1.5", 1.5), ("12", 12), ("1_000", 1000), ("'1e-1'", "1e-1"), ("1e", "1e"), ("e5", "e5"),
+    ("9016E0731", "9016E0731"), (".inf", float("inf")),
+])
+def test_numbers_are_read_as_yaml_1_2_does(tmp_path, text, value):
+    path = tmp_path / "n.yaml"
+    path.write_text(f"dose: {text}\n")
+    data, _ = load_yaml_with_lines(path)
+    assert data["dose"] == value and type(data["dose"]) is type(value)

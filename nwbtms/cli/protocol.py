@@ -35,14 +35,16 @@ class _ProtocolGroup(click.Group):
 
 def _parse_params(params: tuple[str, ...]) -> dict:
     """``key=value`` pairs; values read as YAML scalars (``3``, ``1800.0``, ``true``)."""
+    from nwbtms.metadata_yaml import load_yaml_text
+
     values = {}
     for item in params:
         key, sep, text = item.partition("=")
         if not sep or not key.isidentifier():
             raise InputError(f"--param {item!r} is not key=value", hint="e.g. -p sessions_per_day=5")
         try:
-            values[key] = yaml.safe_load(text)
-        except yaml.YAMLError:
+            values[key] = load_yaml_text(text)
+        except InputError:
             raise InputError(
                 f"--param {item!r}: cannot read the value", hint="e.g. -p session_interval_s=1800"
             ) from None

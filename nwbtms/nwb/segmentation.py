@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 from hdmf.backends.hdf5 import H5DataIO
 from hdmf.data_utils import GenericDataChunkIterator
 from pynwb import NWBFile
@@ -139,12 +138,12 @@ def load_roi_labels(path: str | os.PathLike) -> RoiLabels:
     labels = RoiLabels(default_kind="soma", source=path.name)
     entries: list[tuple[int | None, Mapping[str, Any]]] = []
     if path.suffix.lower() in (".yaml", ".yml"):
+        from nwbtms.metadata_yaml import load_yaml_text
+
         try:
-            document = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            raise InputError(f"not valid YAML: {exc}", file=path,
-                             line=None if mark is None else mark.line + 1) from exc
+            document = load_yaml_text(path.read_text(encoding="utf-8"), file=path)
+        except UnicodeDecodeError as exc:
+            raise InputError(f"not UTF-8 text ({exc.reason})", file=path, hint="save the file as UTF-8") from None
         if isinstance(document, list):
             document = {"rois": document}
         if not isinstance(document, dict):

@@ -38,17 +38,17 @@ def load_config(path: str | os.PathLike) -> ValidationConfig:
     ConfigError
         The file is missing, not YAML, does not follow the schema, or names unknown checks.
     """
-    import yaml
+    from nwbtms.errors import MetadataError
+    from nwbtms.metadata_yaml import load_yaml_text
 
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read the configuration: {exc.strerror}", file=path) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ConfigError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=path,
-                          line=mark.line + 1 if mark else None) from None
+        data = load_yaml_text(path.read_text(encoding="utf-8"), file=path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the configuration: {getattr(exc, 'strerror', None) or exc}",
+                          file=path) from None
+    except MetadataError as exc:
+        raise ConfigError(exc.message, file=path, line=exc.line, hint=exc.hint) from None
     return config_from_dict(data, source=str(path))
 
 
