@@ -14,6 +14,7 @@ accepted :class:`~nwbtms.errors.ConversionError` (exit 1, nothing written).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from dataclasses import dataclass, field
@@ -81,6 +82,15 @@ class ConversionResult(SessionCounts):
             f"  {self.counts_line()}",
             f"  findings: {findings}" + ("  -> blocking" if self.exit_code else ""),
         ]
+        if self.exit_code:  # name what blocks, with its fix: the file was kept for inspection
+            from nwbtms.validate.findings import DEFAULT_FAIL_ON
+
+            for finding in self.findings:
+                if finding.severity >= DEFAULT_FAIL_ON:
+                    where = f" ({finding.location})" if finding.location else ""
+                    lines.append(f"  blocking: {finding.check_id}{where}: {finding.message}")
+                    if finding.hint:
+                        lines.append(f"    fix: {finding.hint}")
         lines += [f"  note: {note}" for note in self.notes]
         return "\n".join(lines)
 
@@ -104,6 +114,43 @@ def _target_path(session, output, dandi_layout) -> Path:
     if not output.parent.is_dir():  # checked before any source is read
         raise InputError("output folder does not exist", file=output.parent, hint="create it first (mkdir -p)")
     return output
+
+
+def _folders_to_create(session, dandi_layout) -> list[Path]:
+    """The folders ``--dandi-layout`` is about to create (missing now), outermost first."""
+    if dandi_layout is None:
+        return []
+    from nwbtms.dandi_layout import dandi_path
+
+    try:
+        folder = dandi_path(dandi_layout, session.subject_id, session.session_id, create=False).parent
+    except NwbtmsError:
+        return []
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    return list(reversed(missing))
+
+
+def _refuse_other_session(target: Path, session) -> None:
+    """Two different IDs can sanitise to one DANDI name (``Maus_ü1`` and ``Maus_ä1`` -> ``sub-Maus-1``): never
+    replace or skip silently a file that holds another subject or session."""
+    import h5py
+
+    try:
+        with h5py.File(target, "r") as h5:
+            found = {name: h5[path][()] if path in h5 else None
+                     for name, path in (("subject_id", "general/subject/subject_id"),
+                                        ("session_id", "general/session_id"))}
+    except Exception:  # not an NWB file we can read: the usual exists/overwrite rule applies
+        return
+    found = {k: v.decode() if isinstance(v, bytes) else v for k, v in found.items()}
+    wanted = {"subject_id": session.subject_id, "session_id": session.session_id}
+    clashes = [f"{k} {found[k]!r}" for k in wanted if found[k] is not None and str(found[k]) != str(wanted[k])]
+    if clashes:
+        raise OutputExistsError(
+            f"output file holds another session ({', '.join(clashes)}); this session "
+            f"(subject_id {wanted['subject_id']!r}, session_id {wanted['session_id']!r}) maps to the same "
+            "file name; it was left untouched", file=target,
+            hint="give the two sessions IDs that differ in letters, digits or '-' (DANDI names keep only those)")
 
 
 def _check_sources_exist(session) -> int:
@@ -185,23 +232,32 @@ def convert_session(
 
     started = time.perf_counter()
     session = load_session(metadata, base_dir=base_dir)
+    created = _folders_to_create(session, dandi_layout)
     target = _target_path(session, output, dandi_layout)
-    if target.exists() and not overwrite:
-        raise OutputExistsError("output file exists; it was left untouched", file=target,
-                                hint="pass --overwrite to replace it")
-    input_bytes = _check_sources_exist(session)
-    if any(source.reader == "neuroconv" for source in session.sources.values()):
-        from nwbtms.neuroconv.sources import check_neuroconv_sources
-
-        check_neuroconv_sources(session)  # extra installed, interfaces known, source data valid: before reading
-    result = ConversionResult(output=target, metadata_file=session.metadata_file, input_bytes=input_bytes)
     try:
-        _convert(session, target, result, overwrite=overwrite, quiet=quiet, compression=compression)
-    except NwbtmsError:
+        if target.exists():
+            _refuse_other_session(target, session)
+            if not overwrite:
+                raise OutputExistsError("output file exists; it was left untouched", file=target,
+                                        hint="pass --overwrite to replace it")
+        input_bytes = _check_sources_exist(session)
+        if any(source.reader == "neuroconv" for source in session.sources.values()):
+            from nwbtms.neuroconv.sources import check_neuroconv_sources
+
+            check_neuroconv_sources(session)  # extra installed, interfaces known, source data valid: before reading
+        result = ConversionResult(output=target, metadata_file=session.metadata_file, input_bytes=input_bytes)
+        try:
+            _convert(session, target, result, overwrite=overwrite, quiet=quiet, compression=compression)
+        except NwbtmsError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - turned into a typed error; the traceback is chained
+            raise ConversionError(f"conversion failed: {type(exc).__name__}: {exc}", file=target,
+                                  hint="no output was written; report this with the metadata file") from exc
+    except BaseException:
+        for folder in reversed(created):  # a failed --dandi-layout run leaves no empty sub-<id>/ folder
+            with contextlib.suppress(OSError):
+                folder.rmdir()
         raise
-    except Exception as exc:  # noqa: BLE001 - turned into a typed error; the traceback is chained
-        raise ConversionError(f"conversion failed: {type(exc).__name__}: {exc}", file=target,
-                              hint="no output was written; report this with the metadata file") from exc
     result.output_bytes = target.stat().st_size
     if validate:
         result.findings, result.exit_code = _fast_validate(target)

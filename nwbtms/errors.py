@@ -138,5 +138,11 @@ class ConversionError(NwbtmsError):
     exit_code = 1
 
 
+class OutputError(NwbtmsError):
+    """An output could not be written (no space left, read-only, permission...); nothing was left behind."""
+
+    exit_code = 1
+
+
 class ExtensionValueError(InputError):
     """A value rejected by an ndx-tms constructor, re-raised with nwbtms context."""

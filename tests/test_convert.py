@@ -22,7 +22,7 @@ from examples.aitbs_mouse.generator import ExampleParameters, delivered_pulses_s
 from nwbtms import convert_session  # noqa: E402
 from nwbtms.cli import main  # noqa: E402
 from nwbtms.convert import TEST_HOOK_ENV  # noqa: E402
-from nwbtms.errors import ConversionError, OutputExistsError  # noqa: E402
+from nwbtms.errors import ConversionError, NwbtmsError, OutputExistsError  # noqa: E402
 
 TINY = ExampleParameters(sessions=1, num_frames=40, frame_size=64)
 
@@ -353,3 +353,28 @@ def test_every_channel_of_a_movie_is_converted_and_named(tiny, tmp_path):
     with NWBHDF5IO(str(result.output), "r") as io:
         series = io.read().acquisition["TwoPhotonSeries"]
         np.testing.assert_array_equal(series.data[:], source.read_frames(channel=1))
+
+
+def test_dandi_layout_names_never_collide_silently(tiny, tmp_path):
+    import yaml
+
+    metadata = yaml.safe_load(tiny.read_text())
+    metadata["subject"]["subject_id"] = "Maus_ü1"
+    first = convert_session(metadata, dandi_layout=tmp_path, quiet=True, validate=False, base_dir=tiny.parent)
+    digest = _sha(first.output)
+    metadata["subject"]["subject_id"] = "Maus_ä1"  # the same sub-Maus-1 once sanitised
+    with pytest.raises(OutputExistsError) as info:
+        convert_session(metadata, dandi_layout=tmp_path, overwrite=True, quiet=True, validate=False,
+                        base_dir=tiny.parent)
+    assert "another session" in info.value.message and "'Maus_ü1'" in info.value.message
+    assert _sha(first.output) == digest
+
+
+def test_failed_dandi_layout_run_leaves_no_empty_folder(tiny, tmp_path):
+    import yaml
+
+    metadata = yaml.safe_load(tiny.read_text())
+    metadata["sources"]["daq"]["path"] = "raw/missing.h5"
+    with pytest.raises(NwbtmsError):
+        convert_session(metadata, dandi_layout=tmp_path / "dandiset", quiet=True, base_dir=tiny.parent)
+    assert list(tmp_path.iterdir()) == []

@@ -9,12 +9,13 @@ failed conversion), 2 bad input or usage.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import click
 
 from nwbtms._version import __version__
-from nwbtms.errors import NwbtmsError
+from nwbtms.errors import NwbtmsError, OutputError
 
 #: command name -> (module, attribute, one-line help shown by ``nwbtms --help``)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -99,6 +100,12 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except NwbtmsError as exc:
         click.echo(f"error: {exc}", err=True)
+        if isinstance(exc, OutputError):
+            # HDF5 keeps the failed file's objects and would flush them again at interpreter exit (into a full
+            # disk: a crash); everything the user needs was said and the partial file is gone
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(exc.exit_code)
         sys.exit(exc.exit_code)
     except ValueError as exc:
         # ndx-tms constructors raise ValueError subclasses with a complete message.
