@@ -324,7 +324,10 @@ def draft_metadata(rawdir: str | os.PathLike, *, metadata_dir: str | os.PathLike
         "targets": {
             "target": {"label": fill("target label, e.g. dmPFC"), "atlas_term": fill("atlas term, e.g. PL"),
                        "coordinate_space": "space", "target_position": [fill("x"), fill("y"), fill("z")],
-                       "targeting_method": fill("stereotaxic, neuronavigation, 10-20, hotspot, ...")},
+                       "targeting_method": fill("stereotaxic, neuronavigation, 10-20, hotspot, ..."),
+                       # the coil orientation is a reporting item (validate blocks without it); a navigator's
+                       # poses or coil_pose may give it instead
+                       "coil_handle_angle_in_deg": fill("coil handle angle from the midline, degrees")},
         },
         "sources": {},
     }
@@ -337,6 +340,10 @@ def draft_metadata(rawdir: str | os.PathLike, *, metadata_dir: str | os.PathLike
             channels = source.facts.get("channels") or []
             hint = f"TMS trigger channel, one of {channels}" if channels else "TMS trigger channel name"
             entry["options"] = {"trigger_channel": fill(hint)}
+            if movies and source is daqs[0]:  # imaging planes align by the frame clock recorded on this DAQ
+                clock_hint = (f"frame-clock channel, one of {channels}" if channels else "frame-clock channel name")
+                entry["options"]["frame_clock_channel"] = fill(
+                    f"{clock_hint}; or set each imaging plane's clock: none")
         data["sources"][source.key] = entry
     if daqs:
         stimulation: dict[str, Any] = {"pulses_from": daqs[0].key, "protocol": "main", "target": "target",

@@ -137,3 +137,51 @@ def test_wavesurfer_074_trial_file_is_recognised(tmp_path):
                          sample_rate_hz=20000, channel_names=["V1", "I1"])
     [source] = recognise(tmp_path)
     assert source.reader == "wavesurfer" and source.facts["channels"] == ["V1", "I1"]
+
+
+#: what a user types over each placeholder of the draft (by key; list placeholders by their list's key)
+FILLED = {
+    "session_description": "One iTBS session with two-photon imaging.", "session_start_time":
+    "2026-03-02T09:30:00-08:00", "session_id": "day1", "experimenter": ["Doe, Jane"], "lab": "TMS lab",
+    "institution": "UCLA", "subject_id": "M001", "species": "Mus musculus", "sex": "M", "age": "P84D",
+    "mode": "standard", "name": "model", "manufacturer": "MagVenture", "shape": "circular", "preset": "itbs_600",
+    "value": 45, "space": "bregma_stereotaxic", "origin": "bregma", "orientation": "RAS", "label": "dmPFC",
+    "atlas_term": "PL", "target_position": [0.3, 1.9, -2.0], "targeting_method": "stereotaxic",
+    "coil_handle_angle_in_deg": 0.0, "trigger_channel": "TMS_trigger", "frame_clock_channel": "frame_clock",
+    "description": "described", "excitation_lambda_nm": 920, "indicator": "GCaMP6f", "location": "PL",
+}
+
+
+def _fill(node, path: tuple = ()):
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            placeholder = isinstance(value, str) and value.startswith("<FILL ME") or (
+                isinstance(value, list) and any(isinstance(v, str) and v.startswith("<FILL ME") for v in value))
+            if placeholder:
+                out[key] = f"{path[-2]} model" if key == "name" else FILLED[key]  # model names are unique
+            else:
+                out[key] = _fill(value, (*path, key))
+        return out
+    return node
+
+
+def test_readme_flow_init_fill_convert_validate_exits_0(tmp_path, capsys):
+    """README: init, fill every placeholder, convert, validate: each step succeeds (no silent frame-clock or
+    coil-orientation gap left by the draft)."""
+    generate(tmp_path / "rig", ExampleParameters(sessions=1, num_frames=70, frame_size=64))  # time is longest
+    draft = tmp_path / "session.yaml"
+    main_exit = _run(["init", str(tmp_path / "rig" / "raw"), "-o", str(draft)])
+    assert main_exit == 0
+    data = _fill(yaml.safe_load(draft.read_text()))
+    assert "<FILL ME" not in yaml.safe_dump(data)
+    draft.write_text(yaml.safe_dump(data, sort_keys=False))
+    out = tmp_path / "dandiset"
+    assert _run(["convert", str(draft), "--dandi-layout", str(out)]) == 0, capsys.readouterr().err
+    assert _run(["validate", str(out)]) == 0, capsys.readouterr().out
+
+
+def _run(args: list[str]) -> int:
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    return info.value.code
