@@ -241,6 +241,7 @@ def _read_facts(source: RecognisedSource) -> None:
             source.facts["num_frames"] = imaging.num_frames
             source.facts["frame_rate_hz"] = imaging.frame_rate_hz
             source.facts["frame_shape"] = list(imaging.frame_shape)
+            source.facts["channels"] = list(imaging.channels)  # every one is converted unless the plane lists some
     except (NwbtmsError, ImportError, OSError, ValueError, KeyError, AttributeError, TypeError) as exc:
         source.facts["note"] = f"could not read details: {exc}".splitlines()[0][:200]
 
