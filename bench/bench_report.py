@@ -174,6 +174,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", type=Path, help="folder to keep the generated file and report in")
     args = parser.parse_args(argv)
+    import importlib.util
+
+    if importlib.util.find_spec("matplotlib") is None:
+        print("skipped: matplotlib is not installed (pip install 'nwbtms[report]')")
+        return
     if args.keep is not None:
         args.keep.mkdir(parents=True, exist_ok=True)
         run(args.keep)
