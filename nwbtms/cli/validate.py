@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from nwbtms.cli._common import emit, is_quiet, say
+from nwbtms.errors import InputError
 
 SEVERITY_CHOICES = ["ERROR", "CRITICAL", "BEST_PRACTICE_VIOLATION", "BEST_PRACTICE_SUGGESTION", "INFO",
                     "violation", "suggestion"]
@@ -78,9 +79,18 @@ def validate(paths: tuple[str, ...], profile: str | None, fmt: str, output: Path
         elif not is_quiet() and (jobs > 1 or scheduler is not None):
             say(f"{result.path}: {len(result.findings)} finding(s)")
 
-    report = validate_paths(paths, profile=profile, config=config_path, jobs=jobs, fail_on=fail_on, fast=fast,
-                            quiet=is_quiet() or stream, scheduler=scheduler, ledger=ledger, on_file=show,
-                            local_cluster=None)
+    try:
+        report = validate_paths(paths, profile=profile, config=config_path, jobs=jobs, fail_on=fail_on,
+                                fast=fast, quiet=is_quiet() or stream, scheduler=scheduler, ledger=ledger,
+                                on_file=show, local_cluster=None)
+    except InputError as exc:  # the CI formats still write a document (an upload step needs a file)
+        from nwbtms import __version__
+        from nwbtms.validate.reporters import render_failure
+
+        document = render_failure(fmt, str(exc), __version__)
+        if document is not None:
+            emit(document, output, overwrite=overwrite)
+        raise
     for result in report.files:
         if result.bytes_transferred is not None:
             share = 100.0 * result.bytes_transferred / result.size_bytes if result.size_bytes else 0.0

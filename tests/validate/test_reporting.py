@@ -174,3 +174,36 @@ def test_urls_read_by_byte_ranges_give_the_local_findings(complete_nwb, unreadab
     remote_complete = next(r for r in report.files if r.path.endswith("complete.nwb"))
     assert remote_complete.size_bytes == complete_nwb.stat().st_size
     assert 0 < remote_complete.bytes_transferred <= sent
+
+
+@pytest.mark.parametrize("fmt", ["sarif", "junit"])
+def test_ci_formats_write_a_document_even_when_nothing_is_validated(tmp_path, fmt, capsys):
+    from nwbtms.cli import main
+
+    (tmp_path / "empty").mkdir()
+    out = tmp_path / f"report.{fmt}"
+    with pytest.raises(SystemExit) as info:
+        main(["validate", str(tmp_path / "empty"), "--format", fmt, "-o", str(out)])
+    assert info.value.code == 2
+    text = out.read_text()
+    if fmt == "sarif":
+        log = json.loads(text)
+        [run] = log["runs"]
+        assert run["results"] == [] and run["invocations"][0]["executionSuccessful"] is False
+        assert "holds no .nwb file" in run["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"]
+    else:
+        root = ET.fromstring(text)
+        assert root.get("errors") == "1" and "holds no .nwb file" in root.find(".//error").get("message")
+    assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("path, uri", [
+    ("dandiset/sub-M 1/ä#1%.nwb", "dandiset/sub-M%201/%C3%A4%231%25.nwb"),
+    ("/data/my files/a.nwb", "file:///data/my%20files/a.nwb"),
+    ("https://dandiarchive.org/a b.nwb", "https://dandiarchive.org/a%20b.nwb"),
+    ("s3://bucket/key%20x.nwb", "s3://bucket/key%20x.nwb"),
+])
+def test_sarif_uris_are_percent_encoded(path, uri):
+    from nwbtms.validate.reporters.sarif import artifact_uri
+
+    assert artifact_uri(path) == uri

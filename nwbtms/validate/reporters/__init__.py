@@ -35,6 +35,20 @@ def _junit(report: ValidationReport) -> str:
     return render_junit(report)
 
 
+def render_failure(fmt: str, message: str, tool_version: str = "") -> str | None:
+    """A document saying the run validated nothing (``message``: why), for the CI formats (``sarif``,
+    ``junit``), so an upload step always has a file; None for the other formats."""
+    if fmt == "sarif":
+        from nwbtms.validate.reporters.sarif import render_sarif_failure
+
+        return render_sarif_failure(message, tool_version)
+    if fmt == "junit":
+        from nwbtms.validate.reporters.junit import render_junit_failure
+
+        return render_junit_failure(message)
+    return None
+
+
 FORMATS: dict[str, Callable[[ValidationReport], str]] = {
     "text": _text, "json": _json, "sarif": _sarif, "junit": _junit,
 }

@@ -46,3 +46,13 @@ def render_junit(report: ValidationReport) -> str:
     suites.set("tests", str(total_tests))
     suites.set("failures", str(total_failures))
     return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def render_junit_failure(message: str) -> str:
+    """JUnit XML for a run that validated nothing: one suite with one errored case saying why."""
+    suites = ET.Element("testsuites", name="nwbtms validate", tests="1", failures="0", errors="1")
+    suite = ET.SubElement(suites, "testsuite", name="nwbtms validate", tests="1", failures="0", errors="1",
+                          time="0.000")
+    case = ET.SubElement(suite, "testcase", classname="nwbtms validate", name="validated")
+    ET.SubElement(case, "error", type="InputError", message=message[:500]).text = message
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
