@@ -4,6 +4,10 @@ Plain ``pickle``/``np.load(allow_pickle=True)`` runs whatever callable a pickle 
 file executes code. :class:`SafeUnpickler` resolves only the globals numpy arrays and scalars need,
 builtin containers and numbers, and ``datetime`` values (Suite2p's ``ops.npy`` holds a ``datetime``,
 realdata README). Anything else raises :class:`~nwbtms.errors.UnsafePickleError` before it is called.
+
+Memory is bounded too: the allowed callables that allocate from a size argument rather than from bytes in
+the file (``bytes(n)``, ``list(range(n))``, numpy's ``_reconstruct`` with a shape...) may together allocate at
+most :data:`SIZE_DRIVEN_BUDGET_BYTES` plus the pickle's own length, so a few bytes cannot exhaust memory.
 """
 
 from __future__ import annotations
@@ -50,19 +54,59 @@ def _numpy_global(module: str, name: str) -> Any:
 _BUILTINS = frozenset({"dict", "list", "tuple", "set", "frozenset", "str", "bytes", "bytearray",
                        "int", "float", "complex", "bool", "slice", "range"})
 _DATETIME = frozenset({"datetime", "date", "time", "timedelta", "timezone"})
+#: Bytes the allowed callables may allocate from size arguments, beyond the pickle's own length.
+SIZE_DRIVEN_BUDGET_BYTES = 64 * 2**20
+#: builtins whose argument may be a size or a lazy range (allocation not backed by the file's bytes)
+_SIZED_BUILTINS = frozenset({"bytes", "bytearray", "list", "tuple", "set", "frozenset", "dict", "str"})
 
 
 class SafeUnpickler(pickle.Unpickler):
     """Unpickler whose ``find_class`` admits only numpy array/scalar reconstruction and plain data."""
 
-    def __init__(self, file: io.BufferedIOBase, *, source: str | Path = "<pickle>") -> None:
+    def __init__(self, file: io.BufferedIOBase, *, source: str | Path = "<pickle>", budget_bytes: int | None = None
+                 ) -> None:
         super().__init__(file, encoding="latin1")
         self.source = str(source)
+        self.budget_bytes = SIZE_DRIVEN_BUDGET_BYTES if budget_bytes is None else budget_bytes
+        self.allocated_bytes = 0
+
+    def _charge(self, nbytes: int, what: str) -> None:
+        self.allocated_bytes += max(0, int(nbytes))
+        if self.allocated_bytes > self.budget_bytes:
+            raise UnsafePickleError(
+                f"refused to allocate {what}: the pickle would need more than {self.budget_bytes / 2**20:.0f} MiB "
+                "beyond its own size", file=self.source, field=what,
+                hint="the file is not a plain Suite2p output (a few bytes cannot describe that much data)")
+
+    def _sized_builtin(self, name: str):
+        function = getattr(builtins, name)
+
+        def checked(*args, **kwargs):
+            for arg in args:
+                if isinstance(arg, range):
+                    self._charge(len(arg) * 8, f"builtins.{name}(range of {len(arg)})")
+                elif isinstance(arg, int) and not isinstance(arg, bool) and name in ("bytes", "bytearray"):
+                    self._charge(arg, f"builtins.{name}({arg})")
+            return function(*args, **kwargs)
+
+        return checked
+
+    def _sized_reconstruct(self, reconstruct):
+        def checked(subtype, shape, dtype, *args):
+            count = int(np.prod(np.asarray(shape, dtype=np.float64))) if np.ndim(shape) else int(shape)
+            self._charge(count * np.dtype(dtype).itemsize, f"numpy array of shape {shape}")
+            return reconstruct(subtype, shape, dtype, *args)
+
+        return checked
 
     def find_class(self, module: str, name: str) -> Any:
         found: Any = None
         if module.startswith("numpy"):
             found = _numpy_global(module, name)
+            if found is not None and name == "_reconstruct":
+                found = self._sized_reconstruct(found)
+        elif module in ("builtins", "__builtin__") and name in _SIZED_BUILTINS:
+            found = self._sized_builtin(name)
         elif module in ("builtins", "__builtin__") and name in _BUILTINS:
             found = getattr(builtins, name)
         elif module == "datetime" and name in _DATETIME:
@@ -81,9 +125,14 @@ class SafeUnpickler(pickle.Unpickler):
 def safe_loads(data: bytes, *, source: str | Path = "<pickle>") -> Any:
     """Unpickle ``data`` with :class:`SafeUnpickler`."""
     try:
-        return SafeUnpickler(io.BytesIO(data), source=source).load()
+        return SafeUnpickler(io.BytesIO(data), source=source,
+                             budget_bytes=SIZE_DRIVEN_BUDGET_BYTES + len(data)).load()
     except UnsafePickleError:
         raise
+    except (MemoryError, RecursionError, OverflowError) as exc:
+        raise UnsafePickleError(f"refused: unpickling needs more memory or nesting than a data file can "
+                                f"({type(exc).__name__})", file=source,
+                                hint="the file is not a plain Suite2p output") from None
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError,
             KeyError) as exc:
         raise SourceError(f"corrupt pickle: {exc}", file=source,

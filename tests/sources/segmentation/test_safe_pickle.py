@@ -90,3 +90,29 @@ def test_corrupt_pickle_and_non_npy(tmp_path):
     path.write_bytes(b"not numpy at all")
     with pytest.raises(SourceError, match="not a .npy"):
         load_npy_object(path)
+
+
+class _Reduces:
+    """Pickles as ``function(*args)`` without calling it (what a crafted file does)."""
+
+    def __init__(self, function, args) -> None:
+        self.function, self.args = function, args
+
+    def __reduce__(self):
+        return self.function, self.args
+
+
+@pytest.mark.parametrize("crafted", [
+    _Reduces(bytes, (10**12,)),
+    _Reduces(bytearray, (10**12,)),
+    _Reduces(list, (range(10**11),)),
+    _Reduces(np._core.multiarray._reconstruct, (np.ndarray, (10**6, 10**6), b"b")),
+])
+def test_a_few_bytes_cannot_exhaust_memory(crafted):
+    import pickle
+
+    data = pickle.dumps(crafted, protocol=4)
+    assert len(data) < 200
+    with pytest.raises(UnsafePickleError) as info:
+        safe_loads(data)
+    assert "refused to allocate" in info.value.message
