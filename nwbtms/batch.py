@@ -91,11 +91,37 @@ class BatchResult:
         lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
         lines.insert(1, "  ".join("-" * w for w in widths))
         for label, o in zip(labels, self.outcomes, strict=True):
-            if o.message and not o.ok:
-                lines.append(f"{label}: {o.message.splitlines()[0]}")
+            if o.ok:
+                continue
+            why = o.message.splitlines() if o.message else []
+            if o.status == "findings":  # name what blocks (the ledger has every finding)
+                why = why[:1] + [f"- {f.get('check_id', '?')} {f.get('location') or ''}: {f.get('message', '')}"
+                                 .replace("  :", ":") for f in o.findings if _blocking(f)]
+            if why:  # every problem of the session, not only its count
+                shown = why[:MAX_PROBLEM_LINES] + ([f"  ... {len(why) - MAX_PROBLEM_LINES} more line(s) in "
+                                                    f"{o.ledger}"] if len(why) > MAX_PROBLEM_LINES else [])
+                lines.append(f"{label}: {shown[0]}")
+                lines += [f"  {line}" for line in shown[1:]]
         counts = {s: sum(o.status == s for o in self.outcomes) for s in ("converted", "skipped", "findings", "failed")}
-        lines.append(", ".join(f"{n} {s}" for s, n in counts.items()) + f" in {self.elapsed_s:.1f} s")
+        total = sum(len(o.findings) for o in self.outcomes)
+        names = {"findings": "with blocking findings"}  # sessions, not findings (the column counts findings)
+        lines.append(", ".join(f"{n} {names.get(s, s)}" for s, n in counts.items()) + f" in {self.elapsed_s:.1f} s; "
+                     f"{total} finding(s) in all")
         return "\n".join(lines)
+
+
+def _blocking(finding: dict) -> bool:
+    """Whether a ledger finding blocks at the default threshold (``dandi validate``'s)."""
+    from nwbtms.validate.findings import DEFAULT_FAIL_ON, Severity
+
+    try:
+        return Severity[finding.get("severity", "")] >= DEFAULT_FAIL_ON
+    except KeyError:
+        return False
+
+
+#: Lines of one session's problems printed in the batch table (the ledger has all of them).
+MAX_PROBLEM_LINES = 30
 
 
 def ledger_path(out_dir: Path, metadata: Path) -> Path:

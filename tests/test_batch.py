@@ -51,7 +51,8 @@ def test_batch_finishes_the_rest_and_resumes(sessions, tmp_path, scheduler, caps
     table = result.table().splitlines()
     assert table[0].split() == ["session", "status", "pulses", "sessions", "frames", "ROIs", "MB/s", "peak", "MB",
                                 "findings"]
-    assert table[-1].startswith("2 converted, 0 skipped, 0 findings, 1 failed")
+    assert table[-1].startswith("2 converted, 0 skipped, 0 with blocking findings, 1 failed")
+    assert table[-1].endswith(f"; {sum(len(o.findings) for o in result.outcomes)} finding(s) in all")
     assert [line.split()[0] for line in table[2:5]] == ["a/session.yaml", "broken/session.yaml", "b/session.yaml"]
     assert any(line.startswith("broken/session.yaml: ") and "daq.h5" in line for line in table)  # why it failed
 
@@ -111,3 +112,21 @@ def test_missing_dask_gives_install_hint(monkeypatch, tmp_path, sessions):
     with pytest.raises(ConfigError) as info:
         run_batch(sessions[:1], tmp_path)
     assert "nwbtms[dask]" in info.value.hint
+
+
+def test_table_shows_every_problem_of_a_failed_session_and_consistent_totals():
+    from nwbtms.batch import BatchResult, SessionOutcome
+
+    problems = "x/session.yaml: 2 problem(s) in the session metadata\n- line 3: /subject/sex: bad\n- line 9: /nope"
+    outcomes = [
+        SessionOutcome(metadata="x/session.yaml", status="failed", message=problems),
+        SessionOutcome(metadata="y/session.yaml", status="findings", message="blocking findings", findings=[
+            {"check_id": "dandi.species", "severity": "CRITICAL", "location": "/general/subject/species",
+             "message": "species 'mouse' ..."},
+            {"check_id": "nwb.namespaces.ndx_tms_version", "severity": "INFO", "location": None, "message": "v"}]),
+    ]
+    table = BatchResult(outcomes=outcomes, elapsed_s=1.0).table()
+    assert "/subject/sex: bad" in table and "/nope" in table
+    assert "dandi.species /general/subject/species: species 'mouse'" in table and "ndx_tms_version" not in table
+    assert table.splitlines()[-1].startswith("0 converted, 0 skipped, 1 with blocking findings, 1 failed")
+    assert table.splitlines()[-1].endswith("; 2 finding(s) in all")
