@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from nwbtms.errors import SourceError
-from nwbtms.sources.navigation.navigator_pulses import NavigatorPulses, pose_problems
+from nwbtms.sources.navigation.navigator_pulses import NavigatorPulses, drop_invalid_poses, pose_problems
 
 #: Brainsight coil axes -> matsimnibs axes (x and z reversed); SimNIBS utils/nnav.py.
 BRAINSIGHT_TO_MATSIMNIBS_AXES = np.diag([-1.0, 1.0, -1.0, 1.0])
@@ -176,6 +176,7 @@ class _SampleParser:
         lines = np.asarray(self.lines, dtype=np.int64)
         pose = recorded @ BRAINSIGHT_TO_MATSIMNIBS_AXES
         problems = pose_problems(recorded, [f"line {line}" for line in lines.tolist()])
+        pose = drop_invalid_poses(pose, problems)
         untracked_lines = lines[~tracked].tolist()
         if untracked_lines:
             problems.append(f"{len(untracked_lines)} sample(s) without a pose (coil not tracked): lines "

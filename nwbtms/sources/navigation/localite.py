@@ -48,7 +48,7 @@ from pathlib import Path
 import numpy as np
 
 from nwbtms.errors import SourceError
-from nwbtms.sources.navigation.navigator_pulses import NavigatorPulses, pose_problems
+from nwbtms.sources.navigation.navigator_pulses import NavigatorPulses, drop_invalid_poses, pose_problems
 
 #: Localite coil axes -> SimNIBS matsimnibs axes (x <- z, y <- -y, z <- x); SimNIBS utils/nnav.py.
 LOCALITE_TO_MATSIMNIBS_AXES = np.array(
@@ -123,6 +123,7 @@ def read_localite_triggers(path: str | PathLike) -> NavigatorPulses:
     pose = recorded @ LOCALITE_TO_MATSIMNIBS_AXES
     pose[untracked] = np.nan
     problems = pose_problems(pose, [f"marker {i + 1}" for i in range(len(pose))])
+    pose = drop_invalid_poses(pose, problems, "marker")
     if untracked.all() and untracked.size:
         problems.append(f"every marker ({untracked.size}) has the coil not tracked (identity Matrix4D): "
                         "the file holds no coil pose")

@@ -70,7 +70,7 @@ class NavigatorPulses:
 
     @property
     def untracked(self) -> np.ndarray:
-        """Rows without a valid pose (coil not tracked, or a value missing): their ``pose`` is NaN."""
+        """Rows without a valid pose (coil not tracked, a value missing, or not a rotation): ``pose`` is NaN."""
         pose = np.asarray(self.pose, dtype=np.float64).reshape(-1, 4, 4)
         return ~np.isfinite(pose).all(axis=(1, 2))
 
@@ -81,10 +81,10 @@ class NavigatorPulses:
             return None
         name = getattr(self.path, "name", str(self.path))
         if count == len(self):
-            return (f"navigator {name}: none of its {count} sample(s) has a valid coil pose (coil not tracked "
-                    "or values missing); measured_coil_pose is NaN for them")
+            return (f"navigator {name}: none of its {count} sample(s) has a valid coil pose (coil not tracked, "
+                    "values missing or not a rotation); measured_coil_pose is NaN for them")
         return (f"navigator {name}: {count} of {len(self)} sample(s) without a valid coil pose (coil not "
-                "tracked or values missing): pose NaN, left out of pose statistics")
+                "tracked, values missing or not a rotation): pose NaN, left out of pose statistics")
 
 
 def rotation_deviation(poses: np.ndarray) -> np.ndarray:
@@ -112,11 +112,42 @@ def pose_problems(poses: np.ndarray, labels: Sequence[str],
     deviation = rotation_deviation(poses)
     for i in np.flatnonzero(deviation > tolerance):
         problems.append(f"{labels[i]}: rotation is not orthonormal (max |R^T R - I| = "
-                        f"{deviation[i]:.4f} > {tolerance:g}); kept as recorded")
+                        f"{deviation[i]:.4f} > {tolerance:g}); pose NaN, the recorded matrix kept")
     finite = np.isfinite(poses[:, :3, :3]).all(axis=(1, 2))
     det = np.full(len(poses), np.nan)
     if finite.any():
         det[finite] = np.linalg.det(poses[finite, :3, :3])
     for i in np.flatnonzero(det < 0):
-        problems.append(f"{labels[i]}: rotation is left-handed (determinant {det[i]:.3f}); kept as recorded")
+        problems.append(f"{labels[i]}: rotation is left-handed (determinant {det[i]:.3f}); pose NaN, the "
+                        "recorded matrix kept")
     return problems
+
+
+def invalid_poses(poses: np.ndarray, tolerance: float = ORTHONORMAL_TOLERANCE) -> np.ndarray:
+    """Rows holding a pose that is not a rotation: off orthonormal beyond ``tolerance``, left-handed, or a last
+    row other than (0, 0, 0, 1). Untracked (all-NaN) rows are not invalid, only absent.
+
+    Readers set these poses to NaN (the recorded matrix stays in ``pose_recorded``) and report them, so one
+    bad sample is left out of the measured poses instead of stopping a conversion.
+    """
+    poses = np.asarray(poses, dtype=float).reshape(-1, 4, 4)
+    finite = np.isfinite(poses).all(axis=(1, 2))
+    invalid = np.zeros(len(poses), dtype=bool)
+    if finite.any():
+        good = poses[finite]
+        deviation = rotation_deviation(good)
+        det = np.linalg.det(good[:, :3, :3])
+        last_row = np.abs(good[:, 3] - (0.0, 0.0, 0.0, 1.0)).max(axis=1)
+        invalid[finite] = (deviation > tolerance) | (det < 0) | (last_row > tolerance)
+    return invalid
+
+
+def drop_invalid_poses(pose: np.ndarray, problems: list[str], what: str = "sample") -> np.ndarray:
+    """``pose`` with its invalid rows (:func:`invalid_poses`) set to NaN, counted in ``problems``."""
+    invalid = invalid_poses(pose)
+    if invalid.any():
+        pose = pose.copy()
+        pose[invalid] = np.nan
+        problems.append(f"{int(invalid.sum())} {what}(s) whose matrix is not a valid rotation: pose NaN, left out "
+                        "of the measured poses (the recorded matrix kept)")
+    return pose

@@ -100,7 +100,9 @@ def test_non_orthonormal_and_untracked_rows_reported_not_fixed(tmp_path):
     # header lines 1-6, target section 7-8, sample header 9: sample k is on line 10 + k
     assert any(p.startswith("line 11:") and "orthonormal" in p for p in pulses.problems)
     assert pulses.pose_recorded[1, 0, 0] == pytest.approx(0.9)
-    assert np.isnan(pulses.pose[2]).all()
+    assert np.isnan(pulses.pose[1]).all() and np.isnan(pulses.pose[2]).all()  # invalid, untracked: no pose
+    assert pulses.untracked.tolist() == [False, True, True] and "2 of 3 sample(s)" in pulses.summary_note()
+    assert any("1 sample(s) whose matrix is not a valid rotation" in p for p in pulses.problems)
     assert any("not tracked" in p and "12" in p for p in pulses.problems)
 
 
