@@ -69,7 +69,13 @@ def validate(paths: tuple[str, ...], profile: str | None, fmt: str, output: Path
 
     stream = fmt == "text" and output is None and (jobs > 1 or scheduler is not None)
     streamed: dict[str, int] = {}
-    threshold = Severity.parse(fail_on) if fail_on else Severity.BEST_PRACTICE_VIOLATION
+    if fail_on:
+        threshold = Severity.parse(fail_on)
+    else:  # the configuration's fail_on, else the default (validate_paths checks the file again)
+        from nwbtms.validate.config import load_config
+        from nwbtms.validate.findings import DEFAULT_FAIL_ON
+
+        threshold = (load_config(config_path).fail_on if config_path else None) or DEFAULT_FAIL_ON
 
     def show(result) -> None:
         streamed[result.path] = len(result.findings)
