@@ -108,6 +108,7 @@ def read_stimulation(session: Session, *, time_map: Callable[[np.ndarray], np.nd
     source = session.sources[stim.pulses_from]
     frame_clock = detected = None
     start_datetime = None
+    daq_notes: list[str] = []
     log = navigator = None
     if stim.stimulator_log:
         log = _read_log(session, stim.stimulator_log)
@@ -122,7 +123,7 @@ def read_stimulation(session: Session, *, time_map: Callable[[np.ndarray], np.nd
         times, kind = np.asarray(navigator.time_s, dtype=np.float64), "navigator"
         description = f"Neuronavigator ({source.reader}) pulse timestamps ({source.path.name})"
     else:
-        detected, frame_clock, start_datetime = _detect_on_daq(session, stim.pulses_from)
+        detected, frame_clock, start_datetime, daq_notes = _detect_on_daq(session, stim.pulses_from)
         times, kind = detected.times_s, "trigger_ttl"
         description = (f"Stimulator trigger-out TTL on DAQ channel '{source.options['trigger_channel']}' "
                        f"({source.path.name})")
@@ -142,13 +143,14 @@ def read_stimulation(session: Session, *, time_map: Callable[[np.ndarray], np.nd
     data = _split_and_reconcile(session, merged, detected=detected, frame_clock=frame_clock)
     data.clock_offset_s = offset_s
     navigator_notes = [note for note in [navigator.summary_note()] if note] if navigator is not None else []
-    data.notes = navigator_notes + ([offset_note] if offset_note else [])
+    data.notes = daq_notes + navigator_notes + ([offset_note] if offset_note else [])
     data.source, data.source_description = kind, description
     return data
 
 
 def _detect_on_daq(session: Session, key: str):
-    """(DetectedPulses, frame-clock edge times or None, the recording's start datetime) of DAQ source ``key``."""
+    """(DetectedPulses, frame-clock edge times or None, the recording's start datetime, notes) of DAQ source
+    ``key``; the notes name what of the recording was not read (other Open Ephys streams)."""
     from nwbtms.pulses.detect import detect_pulses
 
     source = session.sources[key]
@@ -159,6 +161,11 @@ def _detect_on_daq(session: Session, key: str):
                             hint="add options: {trigger_channel: <DAQ channel with the stimulator trigger>}")
     with open_daq(session, key) as recording:
         start_datetime = recording.start_datetime
+        streams = recording.metadata.get("streams") or []
+        chosen = str(recording.metadata.get("stream", "")).strip("/")
+        notes = [f"DAQ '{key}': stream {chosen!r} read; other stream(s) not read: "
+                 f"{', '.join(repr(s) for s in streams if s != chosen)} (options.stream picks one)"
+                 ] if len(streams) > 1 else []
         detected = detect_pulses(
             recording, trigger, threshold=source.options.get("trigger_threshold"),
             polarity=source.options.get("trigger_polarity", "rising"),
@@ -172,7 +179,7 @@ def _detect_on_daq(session: Session, key: str):
             frames = detect_pulses(recording, clock_channel,
                                    threshold=source.options.get("frame_clock_threshold"), refractory_s=0.0005)
             frame_clock = np.asarray(frames.times_s, dtype=np.float64)
-    return detected, frame_clock, start_datetime
+    return detected, frame_clock, start_datetime, notes
 
 
 def _split_and_reconcile(session: Session, merged, *, detected, frame_clock) -> StimulationData:

@@ -107,6 +107,7 @@ class OpenEphysRecording(Recording):
         rate = None
         self._bit_volts: list[float] = []
         stream_folder = None
+        all_streams: list[str] = []
         for folder in folders:
             oebin_path = folder / OEBIN
             try:
@@ -117,6 +118,8 @@ class OpenEphysRecording(Recording):
             if not continuous:
                 raise SourceError("no continuous stream", file=oebin_path, field="continuous")
             info = self._pick_stream(continuous, stream, oebin_path)
+            all_streams += [c.get("folder_name", "").strip("/") for c in continuous
+                            if c.get("folder_name", "").strip("/") not in all_streams]
             if stream_folder is None:
                 stream_folder = info["folder_name"]
             elif info["folder_name"] != stream_folder:
@@ -185,7 +188,9 @@ class OpenEphysRecording(Recording):
             channels=channels,
             segments=segments,
             start_datetime=None,
-            metadata={"stream": stream_folder, "recordings": [str(f) for f in folders]},
+            metadata={"stream": stream_folder, "recordings": [str(f) for f in folders],
+                      # every continuous stream, so a summary can name the ones not read (pick with stream=)
+                      "streams": all_streams},
         )
 
     @staticmethod

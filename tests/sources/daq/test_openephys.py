@@ -56,6 +56,8 @@ def test_real_recording(realdata):
     root = realdata / "openephys" / "v0.5_DelayedRecording"
     with open_recording(root) as rec:
         assert rec.sample_rate_hz == 40000
+        # both streams are named, so a summary can say which one was not read
+        assert rec.metadata["streams"] == ["File_Reader-114.0", "File_Reader-106.0"]
         assert rec.channel_names[:16] == [f"CH{i}" for i in range(16)]
         assert rec.channels[0].unit == "uV"
         assert rec.segments[0].num_samples == 122496
