@@ -378,3 +378,25 @@ def test_failed_dandi_layout_run_leaves_no_empty_folder(tiny, tmp_path):
     with pytest.raises(NwbtmsError):
         convert_session(metadata, dandi_layout=tmp_path / "dandiset", quiet=True, base_dir=tiny.parent)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_bruker_ch1_and_ch2_both_converted_with_shared_timestamps(tiny, tmp_path):
+    """A PrairieView Ch1+Ch2 T-series (Ch2 is often the GCaMP channel): both series, one set of frame times."""
+    from pynwb import NWBHDF5IO
+
+    from nwbtms.sources.imaging.testing import write_tseries
+
+    data = _two_channel_session(tiny)
+    folder = tiny.parent / "bruker_two_channel"
+    if not folder.exists():
+        write_tseries(folder, num_frames=4, channels=(1, 2), voltage=False)
+    data["sources"]["movie"] = {"reader": "bruker", "path": os.path.relpath(folder, tiny.parent)}
+    result = convert_session(data, tmp_path / "bruker.nwb", base_dir=tiny.parent, quiet=True, validate=False,
+                             compression="none")
+    assert any("TwoPhotonSeries_Ch1, TwoPhotonSeries_Ch2" in note for note in result.notes), result.notes
+    with NWBHDF5IO(str(result.output), "r") as io:
+        acquisition = io.read().acquisition
+        ch1, ch2 = acquisition["TwoPhotonSeries_Ch1"], acquisition["TwoPhotonSeries_Ch2"]
+        np.testing.assert_array_equal(ch2.timestamps[:], ch1.timestamps[:])
+        assert ch1.data[0, 0, 0] == 1 and ch2.data[0, 0, 0] == 2  # pixel = 100 * frame + channel
+        assert ch2.data[3, 0, 0] == 302
