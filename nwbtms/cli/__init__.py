@@ -29,6 +29,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "imaging": ("nwbtms.cli.imaging", "imaging", "Inspect two-photon imaging inputs (alias: nwbtms inspect)."),
     "report": ("nwbtms.cli.report", "report", "Write a visual quality-control page for an NWB file."),
     "mock": ("nwbtms.cli.mock", "mock", "Write the ndx-tms example file built by the mock factories."),
+    "neuroconv": ("nwbtms.cli.neuroconv", "neuroconv",
+                  "NeuroConv interfaces usable as sources (extra nwbtms[neuroconv])."),
     "rois": ("nwbtms.cli.spines", "rois", "ROI keys across a subject's sessions (registry)."),
     "spines": ("nwbtms.cli.spines", "spines", "Spine turnover across days, per dendrite and cell type."),
 }

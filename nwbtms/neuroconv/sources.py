@@ -92,11 +92,49 @@ def check_neuroconv_sources(session) -> None:
         raise MetadataError(f"{len(problems)} problem(s) with NeuroConv sources", file=file, problems=problems)
 
 
+def interface_source_schema(name: str) -> dict:
+    """The source schema of NeuroConv interface ``name`` (MetadataError naming close matches when unknown)."""
+    known = _interfaces()
+    if name not in known:
+        close = difflib.get_close_matches(name, known, n=3)
+        raise MetadataError(f"NeuroConv has no interface {name!r}", field="interface",
+                            hint=f"did you mean {', '.join(close)}?" if close else "see 'nwbtms neuroconv interfaces'")
+    return known[name].get_source_schema()
+
+
+def describe_interfaces() -> list[dict]:
+    """Every NeuroConv interface with the source key nwbtms's ``path`` fills, its suffixes and its extra."""
+    rows = []
+    for name, cls in sorted(_interfaces().items()):
+        try:
+            path = _path_key(cls.get_source_schema())
+        except Exception:  # noqa: BLE001 - a schema NeuroConv cannot build is listed without a path key
+            path = None
+        rows.append({"interface": name, "path": path, "suffixes": list(getattr(cls, "associated_suffixes", ()) or ()),
+                     "install": _extra_hint(cls), "display_name": getattr(cls, "display_name", None) or name})
+    return rows
+
+
+def _declared_extras() -> set[str]:
+    from importlib.metadata import PackageNotFoundError, metadata
+
+    try:
+        return {e.replace("_", "-") for e in (metadata("neuroconv").get_all("Provides-Extra") or [])}
+    except PackageNotFoundError:
+        return set()
+
+
 def _extra_hint(cls: type) -> str:
-    """``pip install 'neuroconv[<format>]'`` from the interface's module (NeuroConv names extras by format)."""
+    """``pip install 'neuroconv[<extra>]'``: the format's extra (NeuroConv names extras by the interface's folder),
+    else its modality's, as the NeuroConv distribution declares them."""
     parts = cls.__module__.split(".")
-    fmt = parts[3] if len(parts) > 3 and parts[1] == "datainterfaces" else None
-    return f"pip install 'neuroconv[{fmt}]'" if fmt else "install the NeuroConv extra of this format"
+    extras = _declared_extras()
+    candidates = [parts[3]] if len(parts) > 3 and parts[1] == "datainterfaces" else []
+    candidates += [parts[2]] if len(parts) > 2 and parts[1] == "datainterfaces" else []
+    for candidate in candidates:
+        if candidate.replace("_", "-") in extras:
+            return f"pip install 'neuroconv[{candidate}]'"
+    return "pip install neuroconv"
 
 
 def open_interface(source) -> Any:
@@ -166,4 +204,5 @@ def add_neuroconv_sources(session, nwbfile, assembled) -> None:
                                f"{version('neuroconv')}) added, time 0 at {start:g} s on the session clock")
 
 
-__all__ = ["EXTRA_HINT", "add_neuroconv_sources", "check_neuroconv_sources", "open_interface"]
+__all__ = ["EXTRA_HINT", "add_neuroconv_sources", "check_neuroconv_sources", "describe_interfaces",
+           "interface_source_schema", "open_interface"]

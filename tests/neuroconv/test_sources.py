@@ -128,5 +128,25 @@ def test_without_the_extra_other_conversions_work_and_neuroconv_names_the_extra(
     done = run("convert", str(metadata), "-o", str(tmp_path / "x.nwb"))
     assert done.returncode == 2 and "pip install 'nwbtms[neuroconv]'" in done.stderr
     assert "Traceback" not in done.stderr
+    done = run("neuroconv", "interfaces")
+    assert done.returncode == 2 and "pip install 'nwbtms[neuroconv]'" in done.stderr
     done = run("convert", str(demo), "-o", str(tmp_path / "plain.nwb"), "--no-validate")
     assert done.returncode == 0, done.stderr
+
+
+def test_cli_lists_interfaces_and_their_source_schema(capsys):
+    import json
+
+    with pytest.raises(SystemExit) as done:
+        main(["neuroconv", "interfaces", "--format", "json"])
+    assert done.value.code == 0
+    rows = {row["interface"]: row for row in json.loads(capsys.readouterr().out)}
+    assert rows["EDFRecordingInterface"]["path"] == "file_path"
+    assert rows["EDFRecordingInterface"]["install"] == "pip install 'neuroconv[edf]'"
+    assert rows["SpikeGLXRecordingInterface"]["path"] == "folder_path"
+    with pytest.raises(SystemExit) as done:
+        main(["neuroconv", "schema", "CSVEventsInterface"])
+    assert done.value.code == 0 and "timestamps_column" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as done:
+        main(["neuroconv", "schema", "EDFRecordngInterface"])
+    assert done.value.code == 2 and "did you mean EDFRecordingInterface" in capsys.readouterr().err
