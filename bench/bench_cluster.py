@@ -41,7 +41,7 @@ def make_folder(files: int) -> Path:
     if not template.exists():
         write_nwbfile(mock_tms_nwbfile(), template)
     for i in range(files):
-        target = folder / f"sub-M{i:04d}" / f"sub-M{i:04d}_ses-day1.nwb"
+        target = folder / f"sub-M{i:04d}" / f"sub-M{i:04d}_ses-aitbs-day1.nwb"
         target.parent.mkdir()
         shutil.copyfile(template, target)
         with h5py.File(target, "r+") as h5:

@@ -166,8 +166,10 @@ def _run_dask(fn: Callable[[str], Any], items: list[str], *, scheduler: str | No
                               hint="start it (dask scheduler) or check the address") from None
     else:
         # a free port for the dashboard: the scheduler's HTTP server binds one anyway, and 8787 may be taken
+        import logging
+
         cluster = distributed.LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                                           dashboard_address=":0")
+                                           dashboard_address=":0", silence_logs=logging.ERROR)
         client = distributed.Client(cluster)
     try:
         futures = {client.submit(fn, item, pure=False): item for item in items}
