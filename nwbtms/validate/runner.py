@@ -22,7 +22,7 @@ from pathlib import Path
 
 from nwbtms.errors import InputError
 from nwbtms.validate import cross_file  # noqa: F401  (defines the cross-file check IDs)
-from nwbtms.validate.checks import arrays, dandi, namespaces, readable, schema
+from nwbtms.validate.checks import arrays, dandi, namespaces, readable, schema, units
 from nwbtms.validate.chunked import CHUNK_ELEMENTS
 from nwbtms.validate.config import ValidationConfig, config_from_dict, load_config
 from nwbtms.validate.context import FileContext, index_builders, index_tree
@@ -129,7 +129,7 @@ def _object_checks(ctx: FileContext) -> Iterator[Hit]:
     objects = list(ctx.nwbfile.objects.values())
     by_type: dict[str, list] = defaultdict(list)
     for obj in objects:
-        for name in regions.type_names(obj):
+        for name in dict.fromkeys(regions.type_names(obj)):  # ndx-tms classes extend generated ones of one name
             by_type[name].append(obj)
     pulse_tables = by_type.get("TMSPulsesTable", [])
     for protocols in by_type.get("TMSProtocolsTable", []):
@@ -210,11 +210,13 @@ def _file_hits(ctx: FileContext, result: FileResult) -> Iterator[Hit | schema.Pe
     yield from guarded(DANDI_SUBJECT, lambda: dandi.run(ctx))
     if ctx.profile == "tms":
         if ctx.nwbfile is None:
-            yield TMS_OBJECTS_SKIPPED.hit("TMS and completeness checks skipped: the objects could not be built")
+            yield TMS_OBJECTS_SKIPPED.hit("TMS and completeness checks skipped: the objects could not be built",
+                                          location="/")
         else:
             yield from _tms_steps(ctx)
     if not ctx.fast:
         yield from guarded(FILE_READABLE, lambda: arrays.run(ctx))
+        yield from guarded(units.DATA_TIME_UNIT, lambda: units.run(ctx))
     if ctx.profile == "tms" and ctx.nwbfile is not None:
         yield from _report_steps(ctx)
 

@@ -10,9 +10,11 @@ import numpy as np
 
 
 def write_complete(path: Path) -> None:
-    """``ndx_tms.testing.mock_tms_nwbfile`` plus an irregular behaviour TimeSeries and 20 epochs."""
+    """``ndx_tms.testing.mock_tms_nwbfile`` plus an irregular behaviour TimeSeries, 20 epochs and 3,000 lick
+    events."""
     from ndx_tms.testing import mock_tms_nwbfile
     from pynwb import TimeSeries
+    from pynwb.event import EventsTable, TimestampVectorData
 
     from nwbtms.nwb_write import write_nwbfile
 
@@ -23,6 +25,12 @@ def write_complete(path: Path) -> None:
                                        timestamps=times, description="Wheel speed (irregular samples)."))
     for i in range(20):
         nwbfile.add_epoch(start_time=100.0 * i, stop_time=100.0 * i + 50.0)
+    lick_times = np.cumsum(rng.uniform(0.05, 0.5, 3000))  # irregular, ascending
+    licks = EventsTable(name="licks", description="Lick times from the lickometer.",
+                        source_description="Lickometer TTL on the DAQ", id=np.arange(lick_times.size),
+                        columns=[TimestampVectorData(name="timestamp", data=lick_times,
+                                                     description="Time of each lick, s.")])
+    nwbfile.add_events_table(licks)
     write_nwbfile(nwbfile, path)
 
 

@@ -173,6 +173,102 @@ def _shared_identifier(h5):
     set_text(h5, "identifier", "shared-identifier")
 
 
+def _replace(h5, path: str, data, **kwargs) -> None:
+    """Replace a dataset by ``data``, keeping its attributes."""
+    attrs = dict(h5[path].attrs)
+    del h5[path]
+    h5.create_dataset(path, data=data, **kwargs)
+    h5[path].attrs.update(attrs)
+
+
+PROTOCOLS = "general/tms/protocols"
+MASK = "processing/ophys/TwoPhotonSeries_tms_artifact_mask"
+
+
+def _level_count_zero(h5):
+    h5[f"{PROTOCOLS}/timing_count"][4] = 0  # row 1 (the sham, which no pulse or session uses), burst level
+
+
+def _level_interval_negative(h5):
+    h5[f"{PROTOCOLS}/timing_interval_in_s"][5] = -10.0  # row 1, train level
+
+
+def _level_index_overflow(h5):
+    h5[f"{PROTOCOLS}/timing_count_index"][1] = 9  # row 1 ends past the 6 counts
+
+
+def _threshold_above_100(h5):
+    h5["general/tms/thresholds/value_in_percent_mso"][0] = 150.0
+
+
+def _threshold_zero(h5):
+    h5["general/tms/thresholds/value_in_percent_mso"][0] = 0.0
+
+
+def _region_wrong_table(h5):
+    h5[f"{PULSES}/protocol"].attrs["table"] = h5["general/tms/targets"].ref  # rows 0 exist there too
+
+
+def _session_region(h5):
+    h5["general/tms/sessions/protocol"][1] = 7
+
+
+def _reconciliation_region(h5):
+    h5["general/tms/reconciliation/session"][1] = 9
+
+
+def _time_unit(h5):
+    h5[f"{PULSES}/timestamp"].attrs["unit"] = "milliseconds"
+
+
+def _mask_all_clean(h5):
+    h5[f"{MASK}/mask"][:] = False  # 26 stimulated frames read as clean
+
+
+def _mask_extra(h5):
+    h5[f"{MASK}/mask"][3] = True  # a frame 0.4 s before the first pulse
+
+
+def _imaging_rate(h5):
+    h5.create_dataset("general/optophysiology/imaging_plane/imaging_rate", data=0.0, dtype="f4")
+
+
+def _clock_lengths(h5):
+    path = "processing/ophys/scanimage_to_daq/residual_in_s"
+    _replace(h5, path, h5[path][:49])
+
+
+def _events_nan(h5):
+    h5["events/licks/timestamp"][2500] = np.nan
+
+
+def _events_back(h5):
+    ts = h5["events/licks/timestamp"]
+    ts[2600] = ts[2599] - 1.0
+
+
+def _cell_type_newline(h5):
+    ids = [v.decode() for v in h5["general/tms/cell_types/cell_ontology_id"][:]]
+    ids[1] += "\n"
+    _replace(h5, "general/tms/cell_types/cell_ontology_id", ids, dtype=h5py.string_dtype())
+
+
+def _series_no_timestamps(h5):
+    series = h5["acquisition/TwoPhotonSeries"]
+    del series["starting_time"]
+    series.create_dataset("timestamps", data=np.empty(0))
+    series["timestamps"].attrs.update({"interval": 1, "unit": "seconds"})
+
+
+def _sessions_overlap(h5):
+    h5["general/tms/sessions/stop_time"][0] = 1900.0  # session 0 now runs into session 1 (starts 1860 s)
+
+
+def _regular_timestamps(h5):
+    ts = h5["acquisition/running_speed/timestamps"]
+    ts[:] = 0.01 * np.arange(ts.shape[0])
+
+
 #: name -> (plant, check ID expected, location substring expected, index expected or None)
 CORPUS = {
     "pulse_time_back": (_timestamp_back, "tms.pulses.ascending", "/general/tms/pulses/timestamp", 1500),
@@ -212,6 +308,30 @@ CORPUS = {
     "shared_identifier_a": (_shared_identifier, "dandi.identifier_unique", "/identifier", None),
     "shared_identifier_b": (_shared_identifier, "dandi.identifier_unique", "/identifier", None),
     "file_name": (None, "dandi.file_name", "/", None),
+    "level_count_zero": (_level_count_zero, "tms.protocols.levels", "/general/tms/protocols/timing_count", 1),
+    "level_interval_negative": (_level_interval_negative, "tms.protocols.levels",
+                                "/general/tms/protocols/timing_interval_in_s", 1),
+    "level_index_overflow": (_level_index_overflow, "tms.protocols.levels",
+                             "/general/tms/protocols/timing_count_index", 1),
+    "threshold_above_100": (_threshold_above_100, "tms.thresholds.range",
+                            "/general/tms/thresholds/value_in_percent_mso", 0),
+    "threshold_zero": (_threshold_zero, "tms.thresholds.range", "/general/tms/thresholds/value_in_percent_mso", 0),
+    "region_wrong_table": (_region_wrong_table, "tms.regions.target", "/general/tms/pulses/protocol", None),
+    "session_region": (_session_region, "tms.regions.target", "/general/tms/sessions/protocol", 1),
+    "reconciliation_region": (_reconciliation_region, "tms.regions.target", "/general/tms/reconciliation/session",
+                              1),
+    "time_unit": (_time_unit, "data.time_unit", "/general/tms/pulses/timestamp", None),
+    "mask_all_clean": (_mask_all_clean, "tms.imaging.artifact_mask_values", f"/{MASK}/mask", 14),
+    "mask_extra": (_mask_extra, "tms.imaging.artifact_mask_values", f"/{MASK}/mask", 3),
+    "imaging_rate": (_imaging_rate, "tms.imaging.rate", "/general/optophysiology/imaging_plane", None),
+    "clock_lengths": (_clock_lengths, "tms.clock_alignment.consistent", "/processing/ophys/scanimage_to_daq", None),
+    "events_nan": (_events_nan, "data.timestamps.finite", "/events/licks/timestamp", 2500),
+    "events_back": (_events_back, "data.timestamps.ascending", "/events/licks/timestamp", 2600),
+    "cell_type_newline": (_cell_type_newline, "tms.cell_types.terms", "cell_ontology_id", 1),
+    "series_no_timestamps": (_series_no_timestamps, "tms.imaging.artifact_mask", MASK, None),
+    "sessions_overlap": (_sessions_overlap, "tms.sessions.overlap", "/general/tms/sessions", 1),
+    "regular_timestamps": (_regular_timestamps, "data.timestamps.regular", "/acquisition/running_speed/timestamps",
+                           None),
 }
 #: Planted problems whose own finding does not block (name -> as in CORPUS).
 NOTES = {
@@ -445,3 +565,67 @@ def test_corpus_over_http_range_requests_gives_the_local_findings(corpus):
 
     assert rows(remote.findings, local) == rows(report.findings)
     assert all(r.bytes_transferred and r.size_bytes for r in remote.files)
+
+
+def test_every_finding_is_located_and_prints_plain_numbers(corpus):
+    """Every finding of the corpus names where it is, and no message carries a numpy repr; NWB Inspector's
+    crash reports name no object, so they cannot be located (and are not nwbtms findings)."""
+    _paths, report = corpus
+    unlocated = [(f.file, f.check_id, f.message) for f in report.findings
+                 if not f.location and "check crashed" not in f.message]
+    assert unlocated == []
+    reprs = [f.message for f in report.findings if "np.float" in f.message or "np.int" in f.message]
+    assert reprs == []
+
+
+def test_object_construction_failure_keeps_its_cause_and_location(corpus):
+    paths, report = corpus
+    (build,) = [f for f in _findings(report, paths["schema"]) if f.check_id == "nwb.build"]
+    assert build.location == "/general/tms/pulses"
+    assert "TMSPulsesTable" in build.message and "'source'" in build.message
+
+
+def test_artifact_mask_reports_frames_both_ways(corpus):
+    """All-clean mask over 26 stimulated frames: 26 left clean; one clean frame marked: 1 marked wrongly."""
+    paths, report = corpus
+    (clean,) = [f for f in _findings(report, paths["mask_all_clean"])
+                if f.check_id == "tms.imaging.artifact_mask_values"]
+    assert clean.count == 26 and "says clean" in clean.message
+    (extra,) = [f for f in _findings(report, paths["mask_extra"]) if f.check_id == "tms.imaging.artifact_mask_values"]
+    assert extra.count == 1 and "marked as artifact" in extra.message
+
+
+def _inspector_blocking(path: str) -> list[str]:
+    """Names of the checks with which NWB Inspector (DANDI configuration) blocks ``path``: importance
+    BEST_PRACTICE_VIOLATION and above, as ``dandi validate``; checks that crashed say nothing about the file,
+    and nwbtms's own registered checks are not NWB Inspector's."""
+    import warnings
+
+    from nwbinspector import Importance, available_checks, inspect_nwbfile, load_config
+
+    ours = {c.__name__ for c in available_checks if c.__module__.startswith("nwbtms")}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        messages = list(inspect_nwbfile(nwbfile_path=path, config=load_config("dandi"), skip_validate=True))
+    return [m.check_function_name for m in messages
+            if m.importance.value >= Importance.BEST_PRACTICE_VIOLATION.value
+            and not (m.check_function_name or "").startswith("During evaluation") and m.check_function_name not in ours]
+
+
+def test_blocks_every_file_nwb_inspector_blocks_with_the_dandi_config(corpus):
+    """Where nwbtms replaces an NWB Inspector check it is at least as strict: every corpus file NWB Inspector
+    blocks, nwbtms blocks too (pynwb validation is left out on the inspector's side: nwb.schema is the same
+    ``pynwb.validate``)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    paths, report = corpus
+    files = [r.path for r in report.files]
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        inspector = dict(zip(files, pool.map(_inspector_blocking, files), strict=True))
+    inspector_blocks = {path: names for path, names in inspector.items() if names}
+    ours_blocks = {r.path for r in report.files
+                   if any(f.severity >= report.fail_on for f in report.findings if f.file == r.path)}
+    assert inspector_blocks, "NWB Inspector blocks some of the corpus"
+    looser = {path: names for path, names in inspector_blocks.items() if path not in ours_blocks}
+    assert looser == {}
+    assert len(ours_blocks) > len(inspector_blocks)  # and nwbtms blocks TMS problems the inspector cannot see

@@ -29,7 +29,8 @@ def object_path(obj) -> str | None:
 #: NWBFile attribute -> HDF5 group of the objects it holds (NWB core 2.x layout)
 _TOP_GROUPS = (("lab_meta_data", "general"), ("devices", "general/devices"), ("acquisition", "acquisition"),
                ("processing", "processing"), ("stimulus", "stimulus"), ("intervals", "intervals"),
-               ("analysis", "analysis"), ("device_models", "general/device_models"))
+               ("analysis", "analysis"), ("device_models", "general/device_models"),
+               ("imaging_planes", "general/optophysiology"), ("events", "events"))
 
 
 def _top_group(nwbfile, child) -> str:

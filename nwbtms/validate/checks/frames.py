@@ -74,10 +74,10 @@ def _expected(frames: np.ndarray, duration: float, pulses: np.ndarray, window: t
 
 def _pulse_times(pulses, chunk_elements: int) -> np.ndarray:
     """Finite pulse times of a TMSPulsesTable in seconds (its declared unit), sorted."""
-    from nwbtms.validate.checks.units import seconds_per_unit
+    from nwbtms.validate.checks.units import seconds_of
 
     column = pulses["timestamp"]
-    scale = seconds_per_unit(getattr(column, "unit", None)) or 1.0
+    scale = seconds_of(column)
     parts = [np.asarray(block, dtype=float) * scale for _, block in iter_rows(column.data,
                                                                               chunk_elements=chunk_elements)]
     times = np.concatenate(parts) if parts else np.empty(0)

@@ -15,7 +15,7 @@ import numpy as np
 from nwbtms.validate.checks._format import plain
 from nwbtms.validate.checks._paths import column_path
 from nwbtms.validate.checks._tables import has_column, region_table, sibling, small_column
-from nwbtms.validate.checks.units import seconds_per_unit
+from nwbtms.validate.checks.units import seconds_of
 from nwbtms.validate.chunked import CHUNK_ELEMENTS, AscendingScan, FirstOffender, iter_rows, n_rows, unwrap
 from nwbtms.validate.registry import (
     TMS_PULSE_ARTIFACT_WINDOW,
@@ -57,7 +57,7 @@ def check_pulses(pulses, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hi
     time_loc = column_path(pulses, "timestamp")
     protocols, targets = region_table(pulses, "protocol"), region_table(pulses, "target")
     sessions = sibling(pulses, "sessions")  # session_number is a plain integer: the sessions of its metadata
-    scale = seconds_per_unit(getattr(pulses["timestamp"], "unit", None)) or 1.0  # data.time_unit reports others
+    scale = seconds_of(pulses["timestamp"])  # times in their declared unit (data.time_unit reports non-seconds)
     finite = _First(TMS_PULSE_FINITE, time_loc)
     in_session = _First(TMS_PULSE_IN_SESSION, time_loc)
     intensity_range = _First(TMS_PULSE_INTENSITY_RANGE, column_path(pulses, "intensity_in_percent_mso"))

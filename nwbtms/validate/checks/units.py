@@ -3,7 +3,7 @@
 Event times (``TimestampVectorData``, ``DurationVectorData``: their ``unit`` attribute), TimeSeries
 ``timestamps`` and ``starting_time``: a time stored in milliseconds and labelled so is 1,000 times off for
 every NWB tool, and for the checks that compare times. Works on the HDF5 tree, so it runs in every profile and
-when the objects cannot be built; the TMS checks read times with :func:`seconds_per_unit`.
+when the objects cannot be built; the TMS checks read times with :func:`seconds_of`.
 """
 
 from __future__ import annotations
@@ -35,13 +35,30 @@ def seconds_per_unit(unit) -> float | None:
     return SECONDS_PER_UNIT.get(text.strip().lower())
 
 
+def declared_unit(column):
+    """The unit a time column declares in the file (its HDF5 ``unit`` attribute, which pynwb replaces by
+    'seconds' when it builds the object), else the object's ``unit``."""
+    import h5py
+
+    data = getattr(column, "data", None)
+    data = getattr(data, "dataset", data)
+    if isinstance(data, h5py.Dataset) and "unit" in data.attrs:
+        return data.attrs["unit"]
+    return getattr(column, "unit", None)
+
+
+def seconds_of(column) -> float:
+    """Seconds per unit of a time column (1 when its unit is seconds, missing or unknown: data.time_unit
+    reports those)."""
+    return seconds_per_unit(declared_unit(column)) or 1.0
+
+
 def _unit_hit(path: str, unit, what: str) -> Hit | None:
     text = unit.decode() if isinstance(unit, bytes) else str(unit)
     if text == "seconds":
         return None
     scale = seconds_per_unit(text)
-    meaning = (f"{scale:g} s per unit: every time is {1 / scale:g} times its value in seconds" if scale
-               else "not a unit of time nwbtms knows")
+    meaning = f"{scale:g} s per unit" if scale else "not a unit of time nwbtms knows"
     return DATA_TIME_UNIT.hit(f"{what} has unit {text!r} ({meaning}); NWB times are in seconds", location=path)
 
 
