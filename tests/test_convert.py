@@ -400,3 +400,29 @@ def test_bruker_ch1_and_ch2_both_converted_with_shared_timestamps(tiny, tmp_path
         np.testing.assert_array_equal(ch2.timestamps[:], ch1.timestamps[:])
         assert ch1.data[0, 0, 0] == 1 and ch2.data[0, 0, 0] == 2  # pixel = 100 * frame + channel
         assert ch2.data[3, 0, 0] == 302
+
+
+def test_every_dropped_or_unmatched_input_has_a_summary_line(tiny, tmp_path):
+    import shutil
+
+    import yaml
+
+    metadata = yaml.safe_load(tiny.read_text())
+    log = tmp_path / "stimulator_log.csv"
+    shutil.copyfile(tiny.parent / metadata["sources"]["stim_log"]["path"], log)
+    with open(log, "a", encoding="utf-8") as handle:  # three rows long after the last pulse
+        handle.writelines(f"{5000.0 + k:.6f},45,71.0,30.0,standard,biphasic\n" for k in range(3))
+    metadata["sources"]["stim_log"]["path"] = str(log)
+    metadata["allow_absolute_paths"] = True
+    result = convert_session(metadata, tmp_path / "out.nwb", quiet=True, validate=False, base_dir=tiny.parent)
+    [note] = [n for n in result.notes if "matched no pulse" in n]
+    assert "stimulator_log.csv: 3 of" in note and "dropped" in note
+    assert "matched no pulse" in result.summary()
+
+
+def test_no_pulse_at_all_is_said():
+    from nwbtms.pulses.merge import merge_pulse_sources
+    from nwbtms.session.stimulation import input_notes
+
+    [note] = input_notes(merge_pulse_sources(np.zeros(0), tolerance_s=0.005), "Localite markers (TriggerMarkers.xml)")
+    assert note.startswith("no pulse found in the pulse source (Localite markers")

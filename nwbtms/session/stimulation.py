@@ -21,6 +21,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -143,7 +144,8 @@ def read_stimulation(session: Session, *, time_map: Callable[[np.ndarray], np.nd
     data = _split_and_reconcile(session, merged, detected=detected, frame_clock=frame_clock)
     data.clock_offset_s = offset_s
     navigator_notes = [note for note in [navigator.summary_note()] if note] if navigator is not None else []
-    data.notes = daq_notes + navigator_notes + ([offset_note] if offset_note else [])
+    data.notes = (daq_notes + input_notes(merged, description, navigator) + navigator_notes
+                  + ([offset_note] if offset_note else []))
     data.source, data.source_description = kind, description
     return data
 
@@ -166,6 +168,7 @@ def _detect_on_daq(session: Session, key: str):
         notes = [f"DAQ '{key}': stream {chosen!r} read; other stream(s) not read: "
                  f"{', '.join(repr(s) for s in streams if s != chosen)} (options.stream picks one)"
                  ] if len(streams) > 1 else []
+        notes += [str(w) for w in (recording.metadata or {}).get("warnings", [])]  # e.g. a cut file
         detected = detect_pulses(
             recording, trigger, threshold=source.options.get("trigger_threshold"),
             polarity=source.options.get("trigger_polarity", "rising"),
@@ -180,6 +183,36 @@ def _detect_on_daq(session: Session, key: str):
                                    threshold=source.options.get("frame_clock_threshold"), refractory_s=0.0005)
             frame_clock = np.asarray(frames.times_s, dtype=np.float64)
     return detected, frame_clock, start_datetime, notes
+
+
+#: Navigator problems printed in the conversion summary (the rest are in the NWB file's descriptions).
+MAX_NAVIGATOR_NOTES = 3
+
+
+def input_notes(merged, description: str, navigator=None) -> list[str]:
+    """Summary lines for every input dropped or unmatched: no pulse at all, source rows matching no pulse,
+    pulses without a source's values, and the navigator's own problems (a cut export)."""
+    notes = []
+    if not np.asarray(merged.time_s).size:
+        notes.append(f"no pulse found in the pulse source ({description}): check the channel and threshold "
+                     "('nwbtms pulses detect FILE') or stimulation.pulses_from")
+    for name, match in merged.report.sources.items():
+        source = f"{name} {Path(str(match.path)).name}" if match.path else name
+        if match.unmatched_rows.size:
+            rows = match.unmatched_rows[:10].tolist()
+            notes.append(f"{source}: {match.unmatched_rows.size} of {match.n_rows} row(s) matched no pulse and "
+                         f"were dropped (rows {rows}{' ...' if match.unmatched_rows.size > 10 else ''}, 0-based)")
+        if match.pulses_without_row.size and np.asarray(merged.time_s).size:
+            notes.append(f"{source}: {match.pulses_without_row.size} of {np.asarray(merged.time_s).size} pulse(s) "
+                         "got no value from it (NaN in the pulses table)")
+    if navigator is not None:
+        name = getattr(navigator.path, "name", str(navigator.path))
+        relevant = [p for p in navigator.problems if "without a pose" not in p]  # summary_note says those
+        notes += [f"navigator {name}: {p}" for p in relevant[:MAX_NAVIGATOR_NOTES]]
+        if len(relevant) > MAX_NAVIGATOR_NOTES:
+            notes.append(f"navigator {name}: {len(relevant) - MAX_NAVIGATOR_NOTES} more problem(s) in the "
+                         "pulses table's description")
+    return notes
 
 
 def _split_and_reconcile(session: Session, merged, *, detected, frame_clock) -> StimulationData:

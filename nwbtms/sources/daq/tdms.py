@@ -17,6 +17,7 @@ NUL bytes that LabVIEW leaves in fixed-width names are removed from channel and 
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -57,13 +58,33 @@ def clean_name(name: str) -> str:
     return str(name).replace("\x00", "")
 
 
+class _NptdmsWarnings(logging.Handler):
+    """Collects npTDMS's log warnings (a truncated file is read with a warning, not an error)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+    def __enter__(self) -> _NptdmsWarnings:
+        logging.getLogger("nptdms").addHandler(self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        logging.getLogger("nptdms").removeHandler(self)
+
+
 class TdmsRecording(Recording):
     """A TDMS file; one segment (TDMS channels are continuous)."""
 
     def __init__(self, path: str | Path, *, group: str | None = None) -> None:
         path = Path(path)
+        warned = _NptdmsWarnings()
         try:
-            self._file = TdmsFile.open(path)
+            with warned:
+                self._file = TdmsFile.open(path)
         except Exception as exc:  # nptdms raises ValueError, struct.error, EOFError... on bad files
             raise SourceError(
                 f"cannot read TDMS metadata (truncated or not a TDMS file): {exc}",
@@ -75,6 +96,9 @@ class TdmsRecording(Recording):
         except Exception:
             self._file.close()
             raise
+        if warned.messages:  # npTDMS reads a cut file with a warning only: say it (conversion summary)
+            self.metadata["warnings"] = [f"{path.name} looks truncated (npTDMS: {m}); samples after the cut are "
+                                         "missing" for m in warned.messages]
 
     def _init(self, path: Path, group_name: str | None) -> None:
         candidates = []

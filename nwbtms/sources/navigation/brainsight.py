@@ -106,7 +106,11 @@ def read_brainsight(path: str | PathLike) -> NavigatorPulses:
     if parser is None:
         raise SourceError("no Samples section ('# Sample Name' line)", file=path,
                           hint="export the samples from Brainsight (File > Export, include samples)")
-    return parser.finish(header)
+    pulses = parser.finish(header)
+    if section == "Sample Name":  # Brainsight writes the electrode and landmark sections after the samples
+        pulses.problems.append(f"possibly truncated: the file ends inside the Samples section ({len(pulses)} "
+                               "sample(s) read; Brainsight writes electrode and landmark sections after it)")
+    return pulses
 
 
 #: Per-row numbers kept while reading: 3 location, 9 cosines, the optional numbers, time.

@@ -100,3 +100,15 @@ def test_labview_epoch_start_is_relative_time_and_nul_bytes_leave_names(tmp_path
     with open_recording(path) as rec:
         assert rec.start_datetime is None and "relative-time" in rec.metadata["relative_time"]
         assert rec.channel_names == ["trigger"] and rec.sample_rate_hz == 50000.0
+
+
+def test_truncated_file_read_with_npTDMS_warning_says_so(tmp_path):
+    lines = (np.arange(30000) % 1000) < 10
+    path = _write(tmp_path / "rig.tdms", np.zeros(30000), lines, segments=1)
+    data = path.read_bytes()
+    cut = tmp_path / "cut.tdms"
+    cut.write_bytes(data[: len(data) - 20000])  # inside the last segment's data
+    with open_recording(path) as whole:
+        assert "warnings" not in whole.metadata
+    with open_recording(cut) as rec:
+        assert rec.metadata["warnings"] and all("looks truncated" in w for w in rec.metadata["warnings"])

@@ -166,3 +166,15 @@ def test_v12_stim_power_a_is_the_stimulator_output(tmp_path):
     pulses = read_brainsight(write_export(tmp_path / "v12.txt", V12_COLUMNS, 3, edit=power))
     np.testing.assert_array_equal(pulses.amplitude_percent_mso, [55, 56, 57])
     np.testing.assert_allclose(pulses.target_error_mm, [0, 0.5, 1.0])
+
+
+def test_export_cut_at_a_row_boundary_is_reported(tmp_path):
+    full = write_export(tmp_path / "full.txt", FULL_COLUMNS, 12)
+    assert not [p for p in read_brainsight(full).problems if "truncated" in p]
+    lines = full.read_text(encoding="utf-8").splitlines(keepends=True)
+    first_sample = next(i for i, line in enumerate(lines) if line.startswith("# Sample Name")) + 1
+    cut = tmp_path / "cut.txt"
+    cut.write_text("".join(lines[:first_sample + 7]), encoding="utf-8")  # 7 of 12 rows, whole lines
+    pulses = read_brainsight(cut)
+    assert len(pulses) == 7
+    assert any(p.startswith("possibly truncated") and "7 sample(s)" in p for p in pulses.problems)
