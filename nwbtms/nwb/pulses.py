@@ -125,7 +125,9 @@ def build_pulses_table(
         if messages:
             notes.append(f"Merge of rig sources ({len(messages)} note(s)): " + "; ".join(messages[:5])
                          + (" ..." if len(messages) > 5 else ""))
-    text = description or ("Every delivered TMS pulse; times from the stimulator trigger (TTL), values "
+    origin = {"stimulator_log": "the stimulator log", "navigator": "the neuronavigator export",
+              "commanded": "the commanded schedule"}.get(source, "the stimulator trigger (TTL)")
+    text = description or (f"Every delivered TMS pulse; times from {origin}, values "
                            "from the stimulator log and navigator matched by order and nearest time.")
     table = TMSPulsesTable(name=name, description=" ".join([text, *notes]),
                            source_description=source_description,

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from nwbtms.errors import MetadataError
+from nwbtms.errors import MetadataError, SourceError
 from nwbtms.pulses.merge import merge_pulse_sources
 from nwbtms.session.model import Session
 
@@ -128,6 +128,11 @@ def read_stimulation(session: Session, *, time_map: Callable[[np.ndarray], np.nd
         times, kind = detected.times_s, "trigger_ttl"
         description = (f"Stimulator trigger-out TTL on DAQ channel '{source.options['trigger_channel']}' "
                        f"({source.path.name})")
+    if kind != "trigger_ttl" and not np.all(np.isfinite(times)):
+        raise SourceError(f"source {stim.pulses_from!r} has rows without a time, so it cannot give pulse times",
+                          file=source.path, field="/stimulation/pulses_from",
+                          hint="name a DAQ recording as pulses_from and this file as stimulator_log/navigator "
+                               "(matched by order)")
     merged = merge_pulse_sources(times, log=log, navigator=navigator, tolerance_s=stim.match_tolerance_s)
 
     offset_s, offset_note = daq_start_offset_s(stim.daq_start_offset_s, start_datetime,
@@ -144,6 +149,9 @@ def read_stimulation(session: Session, *, time_map: Callable[[np.ndarray], np.nd
     data = _split_and_reconcile(session, merged, detected=detected, frame_clock=frame_clock)
     data.clock_offset_s = offset_s
     navigator_notes = [note for note in [navigator.summary_note()] if note] if navigator is not None else []
+    if kind == "navigator" and getattr(navigator, "clock", ""):
+        navigator_notes.append(f"pulse times are on the navigator's clock ({navigator.clock}) plus "
+                               f"daq_start_offset_s ({offset_s:g} s)")
     data.notes = (daq_notes + input_notes(merged, description, navigator) + navigator_notes
                   + ([offset_note] if offset_note else []))
     data.source, data.source_description = kind, description
