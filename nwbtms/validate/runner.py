@@ -11,6 +11,7 @@ step 7, which re-read every timestamp of every series.
 
 from __future__ import annotations
 
+import inspect
 import os
 import time
 import traceback
@@ -125,32 +126,23 @@ def _object_checks(ctx: FileContext) -> Iterator[Hit]:
     it, referenced or not."""
     from nwbtms.validate.checks import clocks, frames, regions, rows
 
-    chunk = ctx.chunk_elements
+    checks = (  # (type name matched against each object's classes, owner ID, check)
+        ("TMSProtocolsTable", rows.TMS_PROTOCOL_LEVELS, rows.check_protocol_levels),
+        ("TMSThresholdsTable", rows.TMS_THRESHOLD_RANGE, rows.check_threshold_range),
+        ("TMSSessionsTable", rows.TMS_SESSIONS_OVERLAP, rows.check_session_overlap),
+        ("DynamicTable", regions.TMS_REGION_TARGET, regions.check_region_columns),
+        ("TMSArtifactMask", frames.TMS_ARTIFACT_MASK_VALUES, frames.check_artifact_mask_values),
+        ("ImagingPlane", frames.TMS_IMAGING_RATE, frames.check_imaging_rate),
+        ("ImageSeries", frames.TMS_IMAGING_RATE, frames.check_imaging_rate),
+        ("TMSClockAlignment", clocks.TMS_CLOCK_ALIGNMENT, clocks.check_clock_alignment),
+    )
     objects = list(ctx.nwbfile.objects.values())
-    by_type: dict[str, list] = defaultdict(list)
-    for obj in objects:
-        for name in dict.fromkeys(regions.type_names(obj)):  # ndx-tms classes extend generated ones of one name
-            by_type[name].append(obj)
-    pulse_tables = by_type.get("TMSPulsesTable", [])
-    for protocols in by_type.get("TMSProtocolsTable", []):
-        yield from guarded(rows.TMS_PROTOCOL_LEVELS, lambda t=protocols: rows.check_protocol_levels(t))
-    for thresholds in by_type.get("TMSThresholdsTable", []):
-        yield from guarded(rows.TMS_THRESHOLD_RANGE, lambda t=thresholds: rows.check_threshold_range(t))
-    for sessions in by_type.get("TMSSessionsTable", []):
-        yield from guarded(rows.TMS_SESSIONS_OVERLAP, lambda t=sessions: rows.check_session_overlap(
-            t, pulse_tables[0] if len(pulse_tables) == 1 else None, chunk_elements=chunk))
-    for table in by_type.get("DynamicTable", []):
-        if type(table).__module__.startswith("ndx_tms") or "cell_type" in getattr(table, "colnames", ()):
-            yield from guarded(regions.TMS_REGION_TARGET,
-                               lambda t=table: regions.check_region_columns(t, chunk_elements=chunk))
-    for mask in by_type.get("TMSArtifactMask", []):
-        yield from guarded(frames.TMS_ARTIFACT_MASK_VALUES, lambda m=mask: frames.check_artifact_mask_values(
-            m, pulse_tables, chunk_elements=chunk))
-    for obj in by_type.get("ImagingPlane", []) + by_type.get("ImageSeries", []):
-        yield from guarded(frames.TMS_IMAGING_RATE, lambda o=obj: frames.check_imaging_rate(o))
-    for alignment in by_type.get("TMSClockAlignment", []):
-        yield from guarded(clocks.TMS_CLOCK_ALIGNMENT,
-                           lambda a=alignment: clocks.check_clock_alignment(a, chunk_elements=chunk))
+    for type_name, owner, check in checks:
+        kwargs = ({"chunk_elements": ctx.chunk_elements} if "chunk_elements" in inspect.signature(check).parameters
+                  else {})
+        for obj in objects:
+            if type_name in {c.__name__ for c in type(obj).__mro__}:
+                yield from guarded(owner, lambda c=check, o=obj, k=kwargs: c(o, **k))
 
 
 def _report_steps(ctx: FileContext) -> Iterator[Hit]:

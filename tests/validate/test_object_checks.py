@@ -97,7 +97,7 @@ def test_sessions_of_one_coil_overlap():
     sessions = mock_TMSSessionsTable()
     assert list(rows.check_session_overlap(sessions)) == []
     sessions["stop_time"].data[0] = sessions["start_time"].data[1] + 40.0
-    (hit,) = rows.check_session_overlap(sessions, mock_TMSPulsesTable())
+    (hit,) = rows.check_session_overlap(sessions)
     assert hit.check is rows.TMS_SESSIONS_OVERLAP and hit.index == 1
 
 
@@ -109,14 +109,14 @@ def _mask_and_pulses():
 
 def test_artifact_mask_recomputed_both_ways():
     mask, pulses = _mask_and_pulses()
-    assert list(frames.check_artifact_mask_values(mask, [pulses])) == []
+    assert list(frames.check_artifact_mask_values(mask)) == []
     values = np.asarray(mask.mask)
     stimulated = int(values.sum())
     values[:] = False
-    (clean,) = frames.check_artifact_mask_values(mask, [pulses])
+    (clean,) = frames.check_artifact_mask_values(mask)
     assert clean.count == stimulated and "says clean" in clean.message
     values[3] = True
-    found = {h.message.split(" frame(s)")[0]: h for h in frames.check_artifact_mask_values(mask, [pulses])}
+    found = {h.message.split(" frame(s)")[0]: h for h in frames.check_artifact_mask_values(mask)}
     assert found["1"].index == 3 and "marked as artifact" in found["1"].message
 
 
@@ -130,7 +130,7 @@ def test_artifact_mask_checks_survive_a_series_without_timestamps():
                             timestamps=np.arange(series.data.shape[0]) / 30.0)
     empty.fields["timestamps"] = np.empty(0)  # as read from a file whose timestamps dataset is empty
     mask.fields["series"] = empty
-    assert list(frames.check_artifact_mask_values(mask, [])) == []
+    assert list(frames.check_artifact_mask_values(mask)) == []
     hits = list(imaging.check_artifact_masks(nwbfile, nwbfile.lab_meta_data["tms"].pulses))
     assert any("has 0 frames" in h.message for h in hits)  # (and the original series lost its mask)
 

@@ -44,3 +44,15 @@ def sibling(table, name: str):
     plain integer columns that declare no table (``session_number``)."""
     parent = getattr(table, "parent", None)
     return getattr(parent, name, None) if parent is not None else None
+
+
+def file_objects(obj, type_name: str) -> list:
+    """Every object of the file holding ``obj`` whose class (or a base) is named ``type_name``, wherever the
+    file keeps it (``TMSPulsesTable`` in ``/general/tms`` or ``/events``); empty when ``obj`` is in no file."""
+    root = obj
+    while getattr(root, "parent", None) is not None:
+        root = root.parent
+    objects = getattr(root, "objects", None)
+    if objects is None:
+        return []
+    return [o for o in objects.values() if type_name in {c.__name__ for c in type(o).__mro__}]

@@ -17,6 +17,7 @@ import numpy as np
 
 from nwbtms.validate.checks._format import plain
 from nwbtms.validate.checks._paths import column_path, object_path
+from nwbtms.validate.checks._tables import file_objects
 from nwbtms.validate.chunked import CHUNK_ELEMENTS, FirstOffender, iter_rows, n_rows, unwrap
 from nwbtms.validate.findings import Severity
 from nwbtms.validate.registry import Hit, define
@@ -84,9 +85,9 @@ def _pulse_times(pulses, chunk_elements: int) -> np.ndarray:
     return np.sort(times[np.isfinite(times)])
 
 
-def check_artifact_mask_values(mask, pulse_tables=(), *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
+def check_artifact_mask_values(mask, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
     """The values of one TMSArtifactMask against those recomputed from its pulses (its ``pulses`` link, else
-    ``pulse_tables``), window, frame duration and series; the number of values against the series' frames."""
+    every pulses table of its file), window, frame duration and the frame times of its series."""
     series = getattr(mask, "series", None)
     location = object_path(mask)
     values = unwrap(mask.mask)
@@ -107,7 +108,7 @@ def check_artifact_mask_values(mask, pulse_tables=(), *, chunk_elements: int = C
         yield TMS_ARTIFACT_MASK_VALUES.hit(f"frame_duration_in_s is {plain(duration)}; it must be above 0 s",
                                            location=location)
         return
-    tables = [mask.pulses] if getattr(mask, "pulses", None) is not None else list(pulse_tables)
+    tables = [mask.pulses] if getattr(mask, "pulses", None) is not None else file_objects(mask, "TMSPulsesTable")
     parts = [_pulse_times(t, chunk_elements) for t in tables]
     pulses = np.sort(np.concatenate(parts)) if parts else np.empty(0)
     wide = (window[0] - TIME_TOLERANCE_S, window[1] + TIME_TOLERANCE_S)

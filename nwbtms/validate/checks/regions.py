@@ -64,7 +64,11 @@ def region_columns(table) -> list:
 
 def check_region_columns(table, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
     """Every region column of ``table`` (a DynamicTable read from a file or built in memory): the table its
-    ``table`` attribute names has the expected type, and every row number is within it."""
+    ``table`` attribute names has the expected type, and every row number is within it. Tables of other
+    extensions are left alone unless they have a column nwbtms knows (``cell_type``)."""
+    if not (type(table).__module__.startswith("ndx_tms")
+            or any((None, c.name) in REGION_TARGETS for c in region_columns(table))):
+        return
     held = type_names(table)[0]
     for column in region_columns(table):
         location = column_path(table, column.name)

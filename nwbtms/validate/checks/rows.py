@@ -15,7 +15,7 @@ import numpy as np
 
 from nwbtms.validate.checks._format import plain
 from nwbtms.validate.checks._paths import column_path, object_path
-from nwbtms.validate.checks._tables import has_column, small_column
+from nwbtms.validate.checks._tables import file_objects, has_column, small_column
 from nwbtms.validate.chunked import CHUNK_ELEMENTS, iter_rows, unwrap
 from nwbtms.validate.findings import Severity
 from nwbtms.validate.registry import Hit, define
@@ -149,15 +149,16 @@ def session_coils(pulses, sessions_column: str = "session_number", *,
     return found
 
 
-def check_session_overlap(sessions, pulses=None, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
-    """Sessions of a TMSSessionsTable that share a coil (from their pulses; all sessions share one when no
-    pulse says) do not overlap in time."""
+def check_session_overlap(sessions, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
+    """Sessions of a TMSSessionsTable that share a coil (from the pulses of the file, when it has one pulses
+    table; all sessions share one coil when no pulse says) do not overlap in time."""
     n = len(sessions)
     if n < 2 or not (has_column(sessions, "start_time") and has_column(sessions, "stop_time")):
         return
     starts = small_column(sessions, "start_time", float)
     stops = small_column(sessions, "stop_time", float)
-    coils = session_coils(pulses, chunk_elements=chunk_elements)
+    pulse_tables = file_objects(sessions, "TMSPulsesTable")
+    coils = session_coils(pulse_tables[0] if len(pulse_tables) == 1 else None, chunk_elements=chunk_elements)
     order = np.argsort(starts, kind="stable")
     location = object_path(sessions)
     for k, i in enumerate(order):
