@@ -56,7 +56,17 @@ class TestTMSPulsesInterface(_PulsesChecks):
     def kwargs(demo):
         raw = demo.parent / "raw"
         return dict(file_path=str(raw / "daq.h5"), trigger_channel="TMS_trigger", frame_clock_channel="frame_clock",
-                    stimulator_log_file_path=str(raw / "stimulator_log.csv"), metadata_file_path=str(demo))
+                    stimulator_log_file_path=str(raw / "stimulator_log.csv"),
+                    navigator_file_path=TestNavigatorInterface.kwargs(demo)["file_path"], navigator_reader="localite",
+                    metadata_file_path=str(demo))
+
+    def check_read_nwb(self, nwbfile_path: str):
+        super().check_read_nwb(nwbfile_path)
+        _, tables = _read_tables(nwbfile_path)
+        pulses = tables["pulses"]
+        # merged as convert merges: the log's dI/dt and the navigator's pose on every pulse
+        assert np.isfinite(np.asarray(pulses["di_dt_in_a_per_us"][:], dtype=float)).all()
+        assert np.isfinite(np.asarray(pulses["measured_coil_pose"][:], dtype=float)).all()
 
     def check_extracted_metadata(self, metadata: dict):
         assert metadata["NWBFile"]["session_id"] == "aitbs-day1"
@@ -88,8 +98,12 @@ class TestStimulatorLogInterface(_PulsesChecks):
 
 
 def _write_localite(path, times_s):
-    """Localite TMS Navigator TriggerMarkers file (the 2024 layout), one marker per time, a fixed pose."""
-    pose = " ".join(f'data{r}{c}="{float(v)}"' for r, row in enumerate(np.eye(4)) for c, v in enumerate(row))
+    """Localite TMS Navigator TriggerMarkers file (the 2024 layout), one marker per time, one tracked pose."""
+    matrix = np.eye(4)
+    c, s = np.cos(0.3), np.sin(0.3)
+    matrix[:2, :2] = [[c, -s], [s, c]]
+    matrix[:3, 3] = (-40.0, -2.0, 90.0)  # an identity matrix would be Localite's "not tracked"
+    pose = " ".join(f'data{r}{k}="{float(v)!r}"' for r, row in enumerate(matrix) for k, v in enumerate(row))
     markers = "".join(
         f'  <TriggerMarker recordingTime="{round(t * 1000)}" set="true">\n'
         '    <ResponseValues><Value key="valueA" response="NaN"/><Value key="amplitudeA" response="45"/>'
