@@ -426,3 +426,26 @@ def test_no_pulse_at_all_is_said():
 
     [note] = input_notes(merge_pulse_sources(np.zeros(0), tolerance_s=0.005), "Localite markers (TriggerMarkers.xml)")
     assert note.startswith("no pulse found in the pulse source (Localite markers")
+
+
+def test_a_wrong_channel_or_movie_reader_points_at_the_metadata_line(tiny, tmp_path):
+    import tifffile
+    import yaml
+
+    text = tiny.read_text()
+    wrong_channel = tmp_path / "channel.yaml"
+    wrong_channel.write_text(text.replace("trigger_channel: TMS_trigger", "trigger_channel: TMS_trig"))
+    with pytest.raises(NwbtmsError) as info:
+        convert_session(wrong_channel, tmp_path / "a.nwb", quiet=True, base_dir=tiny.parent)
+    line = next(i for i, t in enumerate(wrong_channel.read_text().splitlines(), 1) if "TMS_trig}" in t
+                or "TMS_trig," in t or t.strip().endswith("TMS_trig"))
+    assert info.value.line == line and info.value.field == "/sources/daq/options/trigger_channel"
+    assert "'TMS_trigger'" in info.value.message  # the channels the file has
+
+    tifffile.imwrite(tmp_path / "plain.tif", np.zeros((5, 8, 8), np.uint16))  # not a ScanImage TIFF
+    metadata = yaml.safe_load(text)
+    metadata["sources"]["scanimage"]["path"] = str(tmp_path / "plain.tif")
+    metadata["allow_absolute_paths"] = True
+    with pytest.raises(NwbtmsError) as info:
+        convert_session(metadata, tmp_path / "b.nwb", quiet=True, base_dir=tiny.parent)
+    assert info.value.field == "/sources/scanimage/reader" and "reader: tiff" in info.value.hint

@@ -70,7 +70,6 @@ def add_imaging_planes(session: Session, nwbfile, assembled, *, stimulation, met
     from nwbtms.imaging.artifacts import build_artifact_mask
     from nwbtms.imaging.clock import build_clock_alignment
     from nwbtms.nwb.imaging import add_imaging_plane, add_two_photon_series
-    from nwbtms.sources.imaging import open_imaging
 
     planes = session.section("imaging_planes")
     # not ``get(...) or create``: an empty ProcessingModule is falsy (it has a length)
@@ -82,7 +81,7 @@ def add_imaging_planes(session: Session, nwbfile, assembled, *, stimulation, met
                                                     compression=compression)
             continue
         movie_source = session.sources[plane["imaging"]]
-        source = open_imaging(movie_source.path, format=movie_source.reader, **movie_source.options)
+        source = _open_movie(session, plane["imaging"], movie_source)
         if plane.get("grid_spacing_um") and getattr(source, "pixel_size_um", None) is None:
             source.pixel_size_um = tuple(float(v) for v in plane["grid_spacing_um"][:2])
         fit, shared_signal = fit_plane_clock(session, key, plane, source, stimulation)
@@ -293,3 +292,25 @@ def _add_segmentation(session, key, plane, nwbfile, ophys, imaging_plane, series
         series=series, name_suffix=f"_{key}" if len(planes) > 1 else "", pending=arrays,
     )
     return len(result.plane_segmentation)
+
+
+def _open_movie(session: Session, key: str, movie_source):
+    """``open_imaging`` of a movie source; a file its reader cannot take (an empty file, another program's TIFF
+    named like a ScanImage one, a plain TIFF without its rate) is reported at the metadata line that chose it."""
+    from nwbtms.errors import InputError
+    from nwbtms.sources.imaging import open_imaging
+
+    try:
+        return open_imaging(movie_source.path, format=movie_source.reader, **movie_source.options)
+    except InputError as exc:
+        if exc.field == "frame_rate_hz":
+            raise session.error(f"source {key!r} ({movie_source.path.name}): {exc.message}",
+                                f"/sources/{key}/options",
+                                hint="a plain TIFF needs its rate: options: {frame_rate_hz: <frames per second>}"
+                                ) from None
+        if exc.message.startswith("not a ScanImage"):
+            raise session.error(f"source {key!r} ({movie_source.path.name}): {exc.message}",
+                                f"/sources/{key}/reader",
+                                hint="for another program's TIFF set reader: tiff and options: "
+                                     "{frame_rate_hz: <frames per second>}") from None
+        raise

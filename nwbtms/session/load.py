@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import math
 import os
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
@@ -82,13 +83,53 @@ def _resolve_path(folder: Path, text: str, allow_absolute: bool) -> tuple[Path |
     return resolved, None
 
 
+#: Largest |stimulation.daq_start_offset_s|, s (100 days): a DAQ and a session further apart are not one
+#: recording session, and so large an offset is a unit or date mistake.
+MAX_DAQ_START_OFFSET_S = 100 * 86400.0
+
+
+def _non_finite(node, pointer: str = "") -> list[str]:
+    """JSON pointers of NaN or infinite numbers (``.nan``, ``.inf``): no metadata field means them."""
+    if isinstance(node, float) and not math.isfinite(node):
+        return [pointer]
+    if isinstance(node, dict):
+        return [p for k, v in node.items() for p in _non_finite(v, f"{pointer}/{k}")]
+    if isinstance(node, list):
+        return [p for i, v in enumerate(node) for p in _non_finite(v, f"{pointer}/{i}")]
+    return []
+
+
 def _semantic_problems(data: dict, file: str | None, line_of: LineOf) -> list[Problem]:
-    """Rules a schema cannot express simply: relative intensity needs a threshold, sham needs sham_type."""
-    problems = []
+    """Rules a schema cannot express simply: relative intensity needs a threshold, sham needs sham_type, numbers
+    are finite, the artifact window is ordered, the DAQ offset is plausible, presets exist."""
+    from nwbtms.protocols.presets import PRESETS
+
+    problems = [Problem("not a finite number", file=file, line=line_of(p), field=p,
+                        hint="give a number (.nan and .inf are not values nwbtms can store here)")
+                for p in _non_finite(data)]
+    stim = data.get("stimulation") if isinstance(data.get("stimulation"), dict) else {}
+    window = stim.get("artifact_window_s")
+    if (isinstance(window, list) and len(window) == 2 and all(isinstance(v, int | float) for v in window)
+            and window[0] > window[1]):
+        problems.append(Problem(f"artifact_window_s starts after it stops: {window}", file=file,
+                                line=line_of("/stimulation/artifact_window_s"), field="/stimulation/artifact_window_s",
+                                hint="write [start, stop] relative to each pulse, e.g. [-0.001, 0.025]"))
+    offset = stim.get("daq_start_offset_s")
+    if isinstance(offset, int | float) and not isinstance(offset, bool) and math.isfinite(offset) \
+            and abs(offset) > MAX_DAQ_START_OFFSET_S:
+        problems.append(Problem(f"daq_start_offset_s {offset:g} s is more than 100 days from session_start_time",
+                                file=file, line=line_of("/stimulation/daq_start_offset_s"),
+                                field="/stimulation/daq_start_offset_s",
+                                hint="give the DAQ start in seconds after session_start_time (or from_recording)"))
     for key, protocol in (data.get("protocols") or {}).items():
         if not isinstance(protocol, dict):
             continue
         pointer = f"/protocols/{key}"
+        preset = protocol.get("preset")
+        if isinstance(preset, str) and not is_placeholder(preset) and preset not in PRESETS:
+            problems.append(Problem(f"unknown preset {preset!r}", file=file, line=line_of(f"{pointer}/preset"),
+                                    field=f"{pointer}/preset",
+                                    hint=f"use one of {', '.join(sorted(PRESETS))} ('nwbtms protocol list')"))
         intensity = protocol.get("intensity") or {}
         if intensity.get("reference") == "percent_threshold" and not intensity.get("threshold"):
             problems.append(Problem(
@@ -116,9 +157,11 @@ def _semantic_problems(data: dict, file: str | None, line_of: LineOf) -> list[Pr
 
 
 def check_metadata(
-    metadata: dict | str | os.PathLike, *, base_dir: str | os.PathLike | None = None
+    metadata: dict | str | os.PathLike, *, base_dir: str | os.PathLike | None = None,
+    lines_out: dict | None = None,
 ) -> tuple[dict, Path | None, Path, dict[str, Source], list[Problem]]:
-    """Validate metadata without raising: ``(data, file, folder, sources, problems)``."""
+    """Validate metadata without raising: ``(data, file, folder, sources, problems)``; ``lines_out`` (optional)
+    receives the line of every JSON pointer."""
     if isinstance(metadata, dict):
         data, file, line_map = _normalise(copy.deepcopy(metadata)), None, LineMap()
         folder = Path(base_dir) if base_dir is not None else Path.cwd()
@@ -128,6 +171,8 @@ def check_metadata(
         folder = Path(base_dir) if base_dir is not None else file.resolve().parent
     file_text = None if file is None else str(file)
     line_of = line_map.line_for
+    if lines_out is not None:
+        lines_out.update(line_map.lines)
 
     problems: list[Problem] = []
     placeholder_pointers = set()
@@ -193,7 +238,8 @@ def load_session(metadata: dict | str | os.PathLike, *, base_dir: str | os.PathL
         With one located :class:`~nwbtms.errors.Problem` per placeholder, schema violation, dangling key or
         refused path, all at once.
     """
-    data, file, folder, sources, problems = check_metadata(metadata, base_dir=base_dir)
+    lines: dict[str, int] = {}
+    data, file, folder, sources, problems = check_metadata(metadata, base_dir=base_dir, lines_out=lines)
     if problems:
         placeholders = sum(p.message.startswith("placeholder left") for p in problems)
         summary = f"{len(problems)} problem(s) in the session metadata"
@@ -201,4 +247,4 @@ def load_session(metadata: dict | str | os.PathLike, *, base_dir: str | os.PathL
             summary += f", {placeholders} placeholder(s) left by 'nwbtms init'"
         raise MetadataError(summary, file=file, problems=problems,
                             hint="fix each line listed below, then run the command again")
-    return Session(data=data, metadata_file=file, folder=folder, sources=sources)
+    return Session(data=data, metadata_file=file, folder=folder, sources=sources, lines=lines)

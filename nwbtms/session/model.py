@@ -81,6 +81,23 @@ class Session:
     metadata_file: Path | None
     folder: Path
     sources: dict[str, Source]
+    #: 1-based line of each JSON pointer of the metadata file (empty for a dict)
+    lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def line_of(self, pointer: str) -> int | None:
+        """Line of ``pointer`` in the metadata file, or of its nearest ancestor; None for a dict."""
+        while pointer:
+            if pointer in self.lines:
+                return self.lines[pointer]
+            pointer = pointer.rsplit("/", 1)[0]
+        return self.lines.get("")
+
+    def error(self, message: str, pointer: str, *, hint: str | None = None):
+        """A :class:`~nwbtms.errors.MetadataError` located at ``pointer`` (file, line and JSON path)."""
+        from nwbtms.errors import MetadataError
+
+        return MetadataError(message, file=self.metadata_file, line=self.line_of(pointer), field=pointer,
+                             hint=hint)
 
     def section(self, name: str) -> dict:
         """A keyed section (``devices``, ``protocols``...), empty when absent."""

@@ -24,4 +24,5 @@ def session_protocol(session: Session, key: str):
         return entry_protocol(entry)
     except NwbtmsError as exc:
         raise MetadataError(f"protocol {key!r}: {exc.message}", file=session.metadata_file,
-                            field=f"/protocols/{key}", hint=exc.hint, problems=exc.problems) from None
+                            line=session.line_of(f"/protocols/{key}"), field=f"/protocols/{key}", hint=exc.hint,
+                            problems=exc.problems) from None

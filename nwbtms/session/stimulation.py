@@ -17,6 +17,7 @@ clock alignment. A rig without a DAQ recording can name its stimulator log or na
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 from collections.abc import Callable
@@ -158,6 +159,21 @@ def read_stimulation(session: Session, *, time_map: Callable[[np.ndarray], np.nd
     return data
 
 
+@contextlib.contextmanager
+def _located(session: Session, key: str):
+    """A channel the DAQ lacks is a metadata mistake: point at the option that names it (file and line)."""
+    from nwbtms.errors import ChannelNotFoundError
+
+    try:
+        yield
+    except ChannelNotFoundError as exc:
+        options = session.sources[key].options
+        wrong = next((name for name in ("trigger_channel", "frame_clock_channel")
+                      if str(options.get(name)) in exc.message), "trigger_channel")
+        raise session.error(f"source {key!r}: {exc.message}", f"/sources/{key}/options/{wrong}",
+                            hint=exc.hint or "name a channel the file has") from None
+
+
 def _detect_on_daq(session: Session, key: str):
     """(DetectedPulses, frame-clock edge times or None, the recording's start datetime, notes) of DAQ source
     ``key``; the notes name what of the recording was not read (other Open Ephys streams)."""
@@ -169,7 +185,7 @@ def _detect_on_daq(session: Session, key: str):
         raise MetadataError(f"source {key!r} gives pulse times but names no trigger_channel",
                             file=session.metadata_file, field=f"/sources/{key}/options",
                             hint="add options: {trigger_channel: <DAQ channel with the stimulator trigger>}")
-    with open_daq(session, key) as recording:
+    with _located(session, key), open_daq(session, key) as recording:
         start_datetime = recording.start_datetime
         streams = recording.metadata.get("streams") or []
         chosen = str(recording.metadata.get("stream", "")).strip("/")

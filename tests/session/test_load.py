@@ -198,3 +198,19 @@ def test_daq_start_offset_is_seconds_or_from_recording(tmp_path, value, ok):
     [problem] = _problems(path).problems
     assert problem.field == "/stimulation/daq_start_offset_s"
     assert problem.line == _line_of(text, "daq_start_offset_s: soon")
+
+
+def test_values_that_used_to_fail_late_are_located_in_the_metadata(tmp_path):
+    """.nan, a reversed artifact window, a huge DAQ offset and an unknown preset: each at its own line."""
+    text = (render_metadata()
+            .replace("    dose: 0.1\n", "    dose: .nan\n")
+            .replace("  artifact_window_s: [-0.001, 0.025]", "  artifact_window_s: [0.025, -0.001]")
+            .replace("  pulses_from: daq\n", "  pulses_from: daq\n  daq_start_offset_s: -1e12\n")
+            .replace("    preset: itbs_600\n", "    preset: itbs600\n"))
+    found = {p.field: p for p in _problems(_write(tmp_path, text)).problems}
+    expected = {"/manipulations/dcz/dose": ("dose: .nan", "not a finite number"),
+                "/stimulation/artifact_window_s": ("artifact_window_s: \\[0.025", "starts after it stops"),
+                "/stimulation/daq_start_offset_s": ("daq_start_offset_s: -1e12", "more than 100 days"),
+                "/protocols/itbs/preset": ("preset: itbs600", "unknown preset 'itbs600'")}
+    for field, (line, message) in expected.items():
+        assert found[field].line == _line_of(text, line) and message in found[field].message, found[field]
