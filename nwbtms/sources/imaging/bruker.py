@@ -2,8 +2,8 @@
 per-frame TIFFs, and the VoltageRecording (a TMS trigger channel) beside it.
 
 Supported: a ``TSeries Timed Element`` (one plane) and ``TSeries ZSeries Element`` cycles (one volume
-per cycle). Z-series stacks and line scans are parsed (:func:`read_prairieview_xml`) but refused as
-movies with a clear error.
+per cycle). Z-series stacks are volumes (:mod:`nwbtms.sources.imaging.zstack`); line scans are parsed
+(:func:`read_prairieview_xml`) but refused as movies with a clear error.
 """
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ def _refuse_non_tseries(scan: PrairieViewScan) -> None:
         raise SourceError(
             f"sequence type {types[0]!r} is a z-stack or other single acquisition, not a time series",
             file=scan.path, field="Sequence/@type",
-            hint="nwbtms reads T-series movies; store a Z-series as a reference image instead",
+            hint="a Z-series is a volume: give its imaging plane volume: true (nwbtms.sources.imaging.zstack)",
         )
 
 
