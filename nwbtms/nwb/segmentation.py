@@ -1,4 +1,5 @@
-"""Suite2p segmentations into NWB: PlaneSegmentation with ROI kinds, parents, keys and cell types; traces.
+"""Segmentations into NWB: PlaneSegmentation with ROI kinds, parents, keys and cell types (Suite2p with its
+traces; hand annotations of a volume).
 
 Each ROI row of the PlaneSegmentation carries
 
@@ -11,8 +12,13 @@ Each ROI row of the PlaneSegmentation carries
   of every hdmf container;
 - ``roi_key``: a stable cross-session key (from the label file, e.g. ``M001-d3-spine07``, so the same
   spine can be followed across days); defaults to ``plane<N>-roi<i>``, stable only within a session;
+- ``dendrite_length_in_um``: a dendrite's traced length, NaN for other kinds (Suite2p: always NaN);
 - ``iscell``, ``iscell_probability``: Suite2p's classifier;
 - ``cell_type``: a ``DynamicTableRegion`` into ``ndx_tms.CellTypesTable`` (``ndx_tms.add_cell_type_column``).
+
+Hand annotations (:func:`add_annotation_segmentation`, from :mod:`nwbtms.sources.annotations`) carry the same
+columns with ``voxel_mask`` instead of ``pixel_mask``, plus ``parent_key`` (the parent's key as annotated,
+kept when the parent is not annotated that day), and reference the volume they were scored on.
 
 Labels come from a per-ROI label file (CSV or YAML, see :func:`load_roi_labels`) or a rule for the whole
 plane (:func:`roi_label_rule`, e.g. every ROI of this plane is an IT neuron labelled by Tlx3-Cre).
