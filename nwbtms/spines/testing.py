@@ -104,8 +104,9 @@ def write_session(path: str | Path, spec: SessionSpec) -> Path:
         description="Apical tuft dendrites, layer 1.", device=device, excitation_lambda=920.0,
         indicator="GCaMP6f", location="MOs", grid_spacing=[0.5e-6, 0.5e-6, 1e-6], grid_spacing_unit="meters")
     annotations = annotation_set(spec)
-    add_annotation_segmentation(nwbfile, annotations, imaging_plane=plane, voxel_size_um=(0.5, 0.5, 1.0),
-                                cell_types=cell_types, name="PlaneSegmentation_stack")
+    if annotations.annotations:  # a day without structural imaging has no annotations
+        add_annotation_segmentation(nwbfile, annotations, imaging_plane=plane, voxel_size_um=(0.5, 0.5, 1.0),
+                                    cell_types=cell_types, name="PlaneSegmentation_stack")
     with NWBHDF5IO(str(path), "w") as io:
         io.write(nwbfile)
     return path

@@ -1,7 +1,7 @@
 """Spine turnover between consecutive sessions, per dendrite and pooled per cell type.
 
-For each subject and each pair of consecutive sessions (ordered by start time), over every dendrite
-present in both sessions:
+For each subject and each pair of consecutive sessions (ordered by start time; sessions without an
+annotated dendrite are left out), over every dendrite present in both sessions:
 
 - ``n_start``, ``n_end``: spines on the dendrite in the earlier and the later session;
 - ``gained``: keys present later and absent earlier; ``lost``: present earlier and absent later;
@@ -149,16 +149,21 @@ def _row(subject: str, cell_type, dendrite, a_label, b_label, counts: _Counts, i
 
 
 def subject_turnover(registry: SubjectRegistry) -> list[TurnoverRow]:
-    """Per-dendrite and pooled rows of one subject (see the module docstring)."""
-    sessions = registry.sessions
-    per_session = [_spines_by_dendrite(registry, i) for i in range(len(sessions))]
+    """Per-dendrite and pooled rows of one subject (see the module docstring).
+
+    Only sessions with at least one annotated dendrite take part (a stimulation day without structural
+    imaging neither breaks nor starts the sequence).
+    """
+    scored = [i for i, s in enumerate(registry.sessions) if any(r.kind == "dendrite" for r in s.rois)]
+    sessions = [registry.sessions[i] for i in scored]
+    per_session = [_spines_by_dendrite(registry, i) for i in scored]
     dendrites = [{r.key: r for r in s.rois if r.kind == "dendrite"} for s in sessions]
     first_spines = per_session[0] if sessions else {}
     rows: list[TurnoverRow] = []
     for a in range(len(sessions) - 1):
         b = a + 1
         a_label, b_label = sessions[a].label, sessions[b].label
-        interval = _interval_days(registry, a, b)
+        interval = _interval_days(registry, scored[a], scored[b])
         pooled: dict[str | None, _Counts] = {}
         for key in sorted(set(dendrites[a]) & set(dendrites[b])):
             start, end = per_session[a].get(key, set()), per_session[b].get(key, set())

@@ -72,3 +72,19 @@ def test_registry_presence(study):
     assert rows["a14"]["presence"] == {"day0": False, "day2": False, "day4": True, "day11": True}
     assert rows["n1:d1"]["roi_kind"] == "dendrite" and rows["a05"]["parent_key"] == "n1:d1"
     assert rows["a05"]["cell_type"] == "IT"
+
+
+def test_a_day_without_annotations_neither_breaks_nor_starts_the_sequence(tmp_path):
+    import datetime as dt
+
+    from nwbtms.spines.testing import T0, DendriteDay, SessionSpec, write_study
+
+    def day(session, offset, spines):
+        dendrites = [] if spines is None else [DendriteDay("n1:d1", "IT", 10.0, spines, soma="n1")]
+        return SessionSpec("M7", session, T0 + dt.timedelta(days=offset), dendrites)
+
+    write_study(tmp_path, [day("tms", -1, None), day("day0", 0, {"s1", "s2"}), day("tms2", 1, None),
+                           day("day2", 2, {"s2", "s3", "s4"})])
+    [pooled] = compute_turnover(read_registry(tmp_path)).pooled()
+    assert (pooled.from_session, pooled.to_session, pooled.interval_days) == ("day0", "day2", 2.0)
+    assert (pooled.n_start, pooled.n_end, pooled.gained, pooled.lost, pooled.survival_fraction) == (2, 3, 2, 1, 0.5)
