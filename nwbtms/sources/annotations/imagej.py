@@ -25,8 +25,30 @@ _LINES = {"POLYLINE", "FREELINE", "LINE"}
 _AREAS = {"OVAL": "oval", "POLYGON": "polygon", "RECT": "polygon", "FREEHAND": "polygon", "TRACED": "polygon"}
 
 
+#: Bounds of a ROI set: members and uncompressed bytes (a real set of thousands of ROIs is a few MB).
+MAX_ROIS = 200_000
+MAX_SET_BYTES = 256 * 1024 * 1024
+
+
+def _check_zip(path: Path) -> None:
+    """Refuse a ``.zip`` whose members would not fit the bounds once inflated (before roifile reads it)."""
+    import zipfile
+
+    if not zipfile.is_zipfile(path):
+        return
+    with zipfile.ZipFile(path) as archive:
+        members = archive.infolist()
+    size = sum(m.file_size for m in members)
+    if len(members) > MAX_ROIS or size > MAX_SET_BYTES:
+        raise SourceError(f"ROI set of {len(members)} member(s), {size / 1e6:.0f} MB uncompressed, exceeds "
+                          f"{MAX_ROIS} ROIs / {MAX_SET_BYTES // (1024 * 1024)} MB", file=path,
+                          hint="is this a Fiji ROI Manager set? split it per stack")
+
+
 def _read_rois(path: Path) -> list:
     import roifile
+
+    _check_zip(path)
 
     try:
         rois = roifile.roiread(path)

@@ -94,3 +94,12 @@ def test_csv_missing_column_and_duplicate_key(tmp_path):
 def test_parent_from_name():
     assert parent_from_name("a:b:c") == "a:b"
     assert parent_from_name("abc") is None and parent_from_name(":x") is None
+
+
+def test_oversized_roi_set_is_refused_before_reading(tmp_path, monkeypatch):
+    from nwbtms.sources.annotations import imagej
+
+    path = write_imagej_roiset(tmp_path / "RoiSet.zip", ROIS)
+    monkeypatch.setattr(imagej, "MAX_SET_BYTES", 100)
+    with pytest.raises(SourceError, match="exceeds"):
+        open_annotations(path, z_step_um=1)
