@@ -21,7 +21,8 @@ from nwbtms.errors import ConfigError
 #: What to install for this package.
 EXTRA_HINT = "pip install 'nwbtms[neuroconv]'"
 
-_INTERFACES = ("TMSPulsesInterface", "StimulatorLogInterface", "NavigatorInterface", "TMSMetadataInterface")
+_INTERFACES = ("TMSPulsesInterface", "StimulatorLogInterface", "NavigatorInterface", "TMSMetadataInterface",
+               "ROIAnnotationsInterface", "align_to_frame_clock")
 
 
 def require_neuroconv(what: str = "this") -> Any:

@@ -10,6 +10,7 @@ interface                 source data                                   nwbtms r
 ``StimulatorLogInterface``  a stimulator log alone                       ``sources/logs``
 ``NavigatorInterface``    a Localite or Brainsight export alone         ``sources/navigation``
 ``TMSMetadataInterface``  an nwbtms metadata file, no pulses            ``session`` + ``nwb``
+``ROIAnnotationsInterface``  a Fiji ROI set or annotation CSV             ``sources/annotations``
 ========================  ===========================================  ==========================
 
 The TMS metadata (devices, coordinate spaces, thresholds, protocols, targets, stimulation settings, cell
@@ -22,8 +23,8 @@ Temporal alignment: the timestamps of a pulses interface are its pulse times on 
 Aligned timestamps map every time derived from the pulse source (pulses, frame clock, scheduled times) by
 piecewise-linear interpolation between pulses (a constant shift beyond the first and last), before sessions
 are split and reconciled. The metadata interface's timestamps are the manipulation and threshold times.
-Imaging stays with NeuroConv's interfaces (ScanImage, TIFF, Bruker, Suite2p), which cover every format
-nwbtms reads; :func:`align_to_frame_clock` puts them on the DAQ clock through the frame clock it recorded.
+Movies and segmentations stay with NeuroConv's interfaces (ScanImage, TIFF, Bruker, Suite2p), which cover
+every movie format nwbtms reads; hand annotations, which NeuroConv does not read, have their own interface; :func:`align_to_frame_clock` puts them on the DAQ clock through the frame clock it recorded.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from nwbtms.neuroconv import require_neuroconv
 
 require_neuroconv("nwbtms.neuroconv.interfaces")
 
+from neuroconv.basedatainterface import BaseDataInterface  # noqa: E402
 from neuroconv.basetemporalalignmentinterface import BaseTemporalAlignmentInterface  # noqa: E402
 from neuroconv.utils import DeepDict  # noqa: E402
 from pydantic import FilePath  # noqa: E402
@@ -511,5 +513,132 @@ class TMSMetadataInterface(_TMSInterface):
         self._add(nwbfile, metadata, with_pulses=False)
 
 
-__all__ = ["NavigatorInterface", "StimulatorLogInterface", "TMSMetadataInterface", "TMSPulsesInterface",
-           "align_to_frame_clock"]
+class ROIAnnotationsInterface(BaseDataInterface):
+    """Hand-annotated somata, dendrites and spines (Fiji/ImageJ ROI set or the annotation CSV) as a
+    PlaneSegmentation with ``roi_kind``, ``parent_roi``, ``roi_key``, dendrite lengths and cell types.
+
+    NeuroConv has no reader for these. The ROIs go on the file's ImagingPlane (the one an imaging interface
+    added, or ``metadata['ROIAnnotations']['imaging_plane']``; one is created from that entry when the file
+    has none) and link to the annotated volume when ``volume`` names a series in the file. Cell types come
+    from the TMS metadata a TMS interface added. Annotations carry no time, so there is nothing to align.
+    """
+
+    display_name = "ROI annotations (nwbtms)"
+    keywords = ("ROI", "spines", "dendrites", "ImageJ", "Fiji", "nwbtms")
+    associated_suffixes = (".zip", ".roi", ".csv")
+    info = "Hand-annotated somata, dendrites and spines from a Fiji/ImageJ ROI set or an annotation CSV."
+
+    def __init__(self, file_path: FilePath, reader: Literal["imagej_rois", "annotation_csv"] | None = None,
+                 pixel_size_um: list[float] | None = None, z_step_um: float | None = None,
+                 cell_type: str | None = None, verbose: bool = False):
+        """
+        Parameters
+        ----------
+        file_path : FilePath
+            ``RoiSet.zip`` / ``.roi`` (ImageJ) or an annotation ``.csv``.
+        reader : {"imagej_rois", "annotation_csv"}, optional
+            Recognised by suffix when not given.
+        pixel_size_um : list of float, optional
+            ``[row, column]`` micrometres per pixel (ImageJ coordinates are pixels).
+        z_step_um : float, optional
+            Micrometres between slices (ImageJ slice positions).
+        cell_type : str, optional
+            Cell type label (a ``label`` of the TMS metadata's cell types) of every ROI the file leaves without one.
+        verbose : bool
+        """
+        super().__init__(verbose=verbose, file_path=file_path, reader=reader, pixel_size_um=pixel_size_um,
+                         z_step_um=z_step_um, cell_type=cell_type)
+
+    def read(self):
+        """The :class:`~nwbtms.sources.annotations.AnnotationSet` of the file."""
+        from nwbtms.sources.annotations import detect_annotation_reader, open_annotations
+
+        sd = self.source_data
+        reader = sd.get("reader") or detect_annotation_reader(sd["file_path"])
+        options = {}
+        if reader == "imagej_rois":
+            if sd.get("pixel_size_um"):
+                options["pixel_size_um"] = tuple(float(v) for v in sd["pixel_size_um"])
+            if sd.get("z_step_um"):
+                options["z_step_um"] = float(sd["z_step_um"])
+        return open_annotations(sd["file_path"], reader=reader, **options)
+
+    def get_metadata_schema(self) -> dict:
+        schema = super().get_metadata_schema()
+        schema["properties"]["ROIAnnotations"] = {
+            "type": "object", "additionalProperties": False,
+            "properties": {
+                "name": {"type": "string"},
+                "volume": {"type": "string", "description": "Acquisition series the ROIs were scored on."},
+                "imaging_plane": {
+                    "type": "object", "additionalProperties": False, "required": ["name"],
+                    "properties": {"name": {"type": "string"}, "description": {"type": "string"},
+                                   "indicator": {"type": "string"}, "location": {"type": "string"},
+                                   "excitation_lambda": {"type": "number"}, "device": {"type": "string"}}},
+            },
+        }
+        return schema
+
+    def get_metadata(self) -> DeepDict:
+        metadata = super().get_metadata()
+        metadata["ROIAnnotations"] = {
+            "name": "PlaneSegmentation_annotations",
+            "imaging_plane": {"name": "ImagingPlane", "description": "Imaging plane of the annotated stack.",
+                              "indicator": "unknown", "location": "unknown", "excitation_lambda": float("nan"),
+                              "device": "Microscope"},
+        }
+        return metadata
+
+    def _imaging_plane(self, nwbfile, entry: dict):
+        planes = dict(nwbfile.imaging_planes)
+        if entry["name"] in planes:
+            return planes[entry["name"]]
+        if len(planes) == 1:
+            return next(iter(planes.values()))
+        if planes:
+            raise InputError(f"the file has {len(planes)} imaging planes and none is named {entry['name']!r}",
+                             field="ROIAnnotations/imaging_plane/name", hint=f"use one of {sorted(planes)}")
+        device = nwbfile.devices.get(entry.get("device", "Microscope")) or nwbfile.create_device(
+            name=entry.get("device", "Microscope"), description="Microscope of the annotated stack.")
+        from pynwb.ophys import OpticalChannel
+
+        channel = OpticalChannel(name="channel0", description="Channel of the annotated stack.",
+                                 emission_lambda=float("nan"))
+        return nwbfile.create_imaging_plane(
+            name=entry["name"], optical_channel=[channel], description=entry.get("description", ""), device=device,
+            excitation_lambda=float(entry.get("excitation_lambda", float("nan"))),
+            indicator=entry.get("indicator", "unknown"), location=entry.get("location", "unknown"))
+
+    def add_to_nwbfile(self, nwbfile, metadata: dict | None = None) -> None:
+        """Add the annotations as a PlaneSegmentation in ``processing/ophys``.
+
+        Parameters
+        ----------
+        nwbfile : pynwb.NWBFile
+        metadata : dict, optional
+            NeuroConv metadata with ``ROIAnnotations`` (default: :meth:`get_metadata`).
+        """
+        from ndx_tms import TMSExperimentMetadata
+
+        from nwbtms.nwb.segmentation import add_annotation_segmentation
+
+        metadata = copy.deepcopy(dict(self.get_metadata() if metadata is None else metadata))
+        entry = {**self.get_metadata()["ROIAnnotations"], **(metadata.get("ROIAnnotations") or {})}
+        plane = self._imaging_plane(nwbfile, {**self.get_metadata()["ROIAnnotations"]["imaging_plane"],
+                                              **(entry.get("imaging_plane") or {})})
+        volume = nwbfile.acquisition.get(entry["volume"]) if entry.get("volume") else None
+        tms = next((m for m in nwbfile.lab_meta_data.values() if isinstance(m, TMSExperimentMetadata)), None)
+        sd = self.source_data
+        if sd.get("cell_type") and tms is None:
+            raise InputError("cell_type needs the TMS metadata's cell types, and the file has none",
+                             field="cell_type", hint="add a TMS interface before this one, or drop cell_type")
+        row_um, col_um = (sd.get("pixel_size_um") or (1.0, 1.0))[:2]
+        add_annotation_segmentation(
+            nwbfile, self.read(), imaging_plane=plane, volume=volume,
+            voxel_size_um=(float(row_um), float(col_um), float(sd.get("z_step_um") or 1.0)),
+            cell_types=getattr(tms, "cell_types", None), cell_type=sd.get("cell_type"), name=entry["name"],
+            source=str(sd["file_path"]))
+
+
+__all__ = ["NavigatorInterface", "ROIAnnotationsInterface", "StimulatorLogInterface", "TMSMetadataInterface",
+           "TMSPulsesInterface", "align_to_frame_clock"]

@@ -16,6 +16,7 @@ from pynwb import read_nwb
 
 from nwbtms.neuroconv.interfaces import (
     NavigatorInterface,
+    ROIAnnotationsInterface,
     StimulatorLogInterface,
     TMSMetadataInterface,
     TMSPulsesInterface,
@@ -179,3 +180,50 @@ def test_navigator_interface_reads_real_brainsight_export(realdata, demo):
     assert len(pulses) == len(expected) == 18
     assert_allclose(interface.get_timestamps(), expected.time_s)
     assert set(np.asarray(pulses["source"][:]).astype(str)) == {"navigator"}
+
+
+ANNOTATED = [
+    {"name": "n1", "type": "oval", "points": [[10, 10], [20, 16]], "slice": 2},
+    {"name": "n1:d01", "type": "polyline", "points": [[20, 20], [23, 24], [23, 34]], "slice": 3},
+    {"name": "n1:d01:s01", "type": "point", "points": [[22, 25]], "slice": 3},
+    {"name": "n1:d01:s02", "type": "polygon", "points": [[24, 30], [26, 30], [26, 32]], "slice": 4},
+]
+
+
+class TestROIAnnotationsInterface(DataInterfaceTestMixin):
+    """A Fiji ROI set (written by roifile): NeuroConv has no interface for hand annotations."""
+
+    data_interface_cls = ROIAnnotationsInterface
+
+    @pytest.fixture(scope="class", autouse=True)
+    @classmethod
+    def _kwargs(cls, tmp_path_factory):
+        from nwbtms.sources.annotations.testing import write_imagej_roiset
+
+        path = write_imagej_roiset(tmp_path_factory.mktemp("annotations") / "RoiSet.zip", ANNOTATED)
+        cls.interface_kwargs = dict(file_path=str(path), pixel_size_um=[0.5, 0.5], z_step_um=2.0)
+
+    def check_read_nwb(self, nwbfile_path: str):
+        nwbfile = read_nwb(nwbfile_path)
+        table = nwbfile.processing["ophys"]["ImageSegmentation"]["PlaneSegmentation_annotations"]
+        assert list(table["roi_key"][:]) == [a["name"] for a in ANNOTATED]
+        assert list(table["roi_kind"][:]) == ["soma", "dendrite", "spine", "spine"]
+        assert list(table["parent_roi"][:]) == [-1, 0, 1, 1]
+        assert table["dendrite_length_in_um"][1] == pytest.approx(0.5 * (5 + 10))
+
+
+def test_annotations_take_cell_types_from_the_tms_metadata(demo, tmp_path):
+    from neuroconv import NWBConverter
+
+    from nwbtms.sources.annotations.testing import write_imagej_roiset
+
+    class Annotated(NWBConverter):
+        data_interface_classes = {"Metadata": TMSMetadataInterface, "ROIs": ROIAnnotationsInterface}
+
+    rois = write_imagej_roiset(tmp_path / "RoiSet.zip", ANNOTATED)
+    source_data = {"Metadata": {"file_path": str(demo)},
+                   "ROIs": {"file_path": str(rois), "z_step_um": 2.0, "cell_type": "IT"}}
+    nwbfile = Annotated(source_data=source_data).create_nwbfile()
+    table = nwbfile.processing["ophys"]["ImageSegmentation"]["PlaneSegmentation_annotations"]
+    assert table["cell_type"].table is tms_tables(nwbfile)["cell_types"]
+    assert set(table["cell_type"].data[:]) == {0}
