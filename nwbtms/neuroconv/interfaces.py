@@ -24,7 +24,8 @@ Aligned timestamps map every time derived from the pulse source (pulses, frame c
 piecewise-linear interpolation between pulses (a constant shift beyond the first and last), before sessions
 are split and reconciled. The metadata interface's timestamps are the manipulation and threshold times.
 Movies and segmentations stay with NeuroConv's interfaces (ScanImage, TIFF, Bruker, Suite2p), which cover
-every movie format nwbtms reads; hand annotations, which NeuroConv does not read, have their own interface; :func:`align_to_frame_clock` puts them on the DAQ clock through the frame clock it recorded.
+every movie format nwbtms reads (:func:`align_to_frame_clock` puts them on the DAQ clock through the frame clock
+it recorded); hand annotations, which NeuroConv does not read, have their own interface.
 """
 
 from __future__ import annotations
