@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from nwbtms.errors import ConfigError, InputError, NwbtmsError
+from nwbtms.io.atomic import make_folder
 from nwbtms.session.assemble import COUNT_FIELDS, SessionCounts
 
 LEDGER_VERSION = 1
@@ -328,7 +329,7 @@ def run_batch(
     if missing:
         raise InputError(f"session file(s) not found: {', '.join(missing)}")
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    make_folder(out)
     distributed = _import_distributed()
     started = time.perf_counter()
     cluster = None

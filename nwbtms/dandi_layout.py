@@ -43,5 +43,7 @@ def dandi_path(root: str | os.PathLike, subject_id: str, session_id: str, *, cre
     """The DANDI-layout path of a session under ``root``; creates ``root/sub-<subject>/`` with ``create``."""
     path = Path(root) / dandi_relative_path(subject_id, session_id)
     if create:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        from nwbtms.io.atomic import make_folder
+
+        make_folder(path.parent)
     return path

@@ -71,6 +71,16 @@ def remove_stale_partials(target: Path) -> list[Path]:
     return removed
 
 
+def make_folder(folder: str | os.PathLike) -> Path:
+    """``mkdir -p`` for an output folder; an OS refusal is an :class:`OutputError` naming the folder."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise output_error(exc, folder) from None
+    return folder
+
+
 def output_error(exc: OSError, path: str | os.PathLike) -> OutputError:
     """An :class:`OutputError` naming ``path`` and the reason of ``exc`` (no traceback, exit 1)."""
     reason = _REASONS.get(exc.errno) or exc.strerror or str(exc)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from nwbtms._version import __version__
 from nwbtms.errors import OutputExistsError
-from nwbtms.io.atomic import atomic_output
+from nwbtms.io.atomic import atomic_output, make_folder
 from nwbtms.progress import progress
 from nwbtms.report import figures
 from nwbtms.report.html import Section, assemble_page, table_html
@@ -302,7 +302,7 @@ def write_report(
                 )
     report = render_report(path, validate=validate, quiet=quiet)
     if png_path is not None:
-        png_path.mkdir(parents=True, exist_ok=True)
+        make_folder(png_path)
         for fig_id, png in report.figures.items():
             with atomic_output(png_path / f"{fig_id}.png", overwrite=overwrite) as tmp:
                 tmp.write_bytes(png)

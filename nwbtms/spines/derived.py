@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from nwbtms.errors import InputError
+from nwbtms.io.atomic import make_folder
 from nwbtms.spines.registry import Registry, SubjectRegistry
 from nwbtms.spines.turnover import ROW_FIELDS, TurnoverResult
 
@@ -137,7 +138,7 @@ def write_turnover_copies(registry: Registry, result: TurnoverResult, roots: Ite
     for subject in registry.subjects.values():
         for session in subject.sessions:
             target = Path(out_dir) / _relative(session.path, roots)
-            target.parent.mkdir(parents=True, exist_ok=True)
+            make_folder(target.parent)
             written.append(write_turnover_file(session.path, target, subject, result, overwrite=overwrite))
     return written
 

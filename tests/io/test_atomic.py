@@ -157,3 +157,14 @@ def test_sigterm_removes_the_partial_file(tmp_path):
         process.stdout.close()
     assert process.returncode == 128 + signal.SIGTERM
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_output_folder_the_system_refuses_is_a_clear_error(tmp_path):
+    from nwbtms.errors import OutputError
+    from nwbtms.io.atomic import make_folder
+
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(OutputError) as info:
+        make_folder(tmp_path / "file" / "sub-M001")
+    assert info.value.file == str(tmp_path / "file" / "sub-M001") and info.value.exit_code == 1
+    assert "cannot write the output" in info.value.message
