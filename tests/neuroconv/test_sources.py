@@ -25,7 +25,7 @@ from nwbtms.cli import main
 from nwbtms.nwb.read import tms_tables
 
 EEG_RATE_HZ = 500
-EEG_CHANNELS = ("Fz", "Cz", "Pz", "C3")
+EEG_CHANNELS = ("frontal_L", "frontal_R", "parietal_L", "parietal_R")  # skull-screw EEG of the mouse
 EEG_START_S = 4.0  # the EEG amplifier started 4 s after session_start_time
 RESPONSES_S = np.array([12.0, 14.5, 17.25])
 
@@ -63,7 +63,12 @@ def test_edf_eeg_and_csv_events_convert_on_the_session_clock(demo, reference, tm
         raw / "responses.csv", index=False)
     metadata = _session_with(demo, tmp_path, {
         "eeg": {"reader": "neuroconv", "interface": "EDFRecordingInterface", "path": "raw/eeg.edf",
-                "starting_time_s": EEG_START_S},
+                "starting_time_s": EEG_START_S,
+                "metadata": {  # NeuroConv's own metadata blocks: what NWB Inspector asks of electrodes
+                    "Devices": {"amp": {"name": "EEGAmplifier", "description": "EEG headstage and amplifier."}},
+                    "Ecephys": {"ElectrodeGroups": {"screws": {
+                        "name": "ElectrodeGroup", "description": "Skull-screw EEG electrodes over cortex.",
+                        "location": "Isocortex", "device_metadata_key": "amp"}}}}},
         "responses": {"reader": "neuroconv", "interface": "CSVEventsInterface", "path": "raw/responses.csv",
                       "options": {"timestamps_column": "time", "event_type_column": None,
                                   "value_columns": ["response"]},
@@ -73,6 +78,14 @@ def test_edf_eeg_and_csv_events_convert_on_the_session_clock(demo, reference, tm
     assert _convert(metadata, out, quiet=False) == 0
     summary = "".join(capsys.readouterr())
     assert "EDFRecordingInterface (NeuroConv" in summary and "CSVEventsInterface (NeuroConv" in summary
+    # the whole validator, NWB Inspector included; skull-screw EEG sits on the skull, not at an Allen CCF
+    # structure, which NeuroConv's electrodes table can only say through a recording property
+    config = tmp_path / "validate.yaml"
+    config.write_text("version: 1\ndemote:\n  - id: inspector.check_electrodes_location_allen_ccf\n"
+                      "    to: BEST_PRACTICE_SUGGESTION\n    justification: skull-screw EEG electrodes\n")
+    with pytest.raises(SystemExit) as validated:
+        main(["--quiet", "validate", "--config", str(config), str(out)])
+    assert validated.value.code == 0, capsys.readouterr().out
 
     with NWBHDF5IO(str(out), "r") as io, NWBHDF5IO(str(reference), "r") as ref_io:
         nwbfile, plain = io.read(), ref_io.read()
