@@ -47,7 +47,7 @@ def validate(paths: tuple[str, ...], profile: str | None, fmt: str, output: Path
     the bytes transferred are printed on stderr.
     Example:  nwbtms validate sessions/ --jobs 2 --format sarif -o nwbtms.sarif
     """
-    from nwbtms.validate.registry import CHECKS, inspector_check_ids
+    from nwbtms.validate.registry import all_checks, inspector_check_ids
 
     if output is not None and output.exists() and not overwrite:
         from nwbtms.errors import OutputExistsError
@@ -56,7 +56,8 @@ def validate(paths: tuple[str, ...], profile: str | None, fmt: str, output: Path
                                 hint="pass --overwrite to replace it")
 
     if list_checks:
-        lines = [f"{c.id}\t{c.severity.name}\t{'/'.join(c.profiles)}\t{c.summary}" for c in CHECKS.values()]
+        lines = [f"{c.id}\t{c.severity.name}\t{'/'.join(c.profiles)}\t{c.summary}"
+                 for c in sorted(all_checks().values(), key=lambda c: c.step)]
         lines += [f"{cid}\t(NWB Inspector, dandi config)\tdandi/tms\t" for cid in sorted(inspector_check_ids())]
         emit("\n".join(lines), output, overwrite=overwrite)
         return

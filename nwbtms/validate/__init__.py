@@ -9,14 +9,16 @@ Public API::
     report.to_json()      # schemas/report.schema.json
 
 The runner (:mod:`nwbtms.validate.runner`) reads each file once; the checks live in
-:mod:`nwbtms.validate.checks` (one module per concern), their IDs in :mod:`nwbtms.validate.registry`,
+:mod:`nwbtms.validate.checks` (one module per concern), registered (with their IDs) in :mod:`nwbtms.validate.registry`,
 the output formats in :mod:`nwbtms.validate.reporters`, the configuration file in :mod:`nwbtms.validate.config`.
 """
 
 from nwbtms.validate.config import ValidationConfig, load_config
 from nwbtms.validate.findings import DEFAULT_FAIL_ON, FileResult, Finding, Severity, ValidationReport
-from nwbtms.validate.registry import CHECKS, CheckInfo
+from nwbtms.validate.registry import CHECKS, CheckInfo, load_checks, register_check
 from nwbtms.validate.runner import validate_file, validate_paths
+
+load_checks()  # CHECKS lists every check ID
 
 __all__ = [
     "CHECKS",
@@ -28,6 +30,7 @@ __all__ = [
     "ValidationConfig",
     "ValidationReport",
     "load_config",
+    "register_check",
     "validate_file",
     "validate_paths",
 ]

@@ -11,10 +11,8 @@ step 7, which re-read every timestamp of every series.
 
 from __future__ import annotations
 
-import inspect
 import os
 import time
-import traceback
 import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -23,24 +21,24 @@ from pathlib import Path
 
 from nwbtms.errors import InputError
 from nwbtms.validate import cross_file  # noqa: F401  (defines the cross-file check IDs)
-from nwbtms.validate.checks import arrays, dandi, namespaces, readable, schema, units
+from nwbtms.validate.checks import readable, schema
 from nwbtms.validate.chunked import CHUNK_ELEMENTS
 from nwbtms.validate.config import ValidationConfig, config_from_dict, load_config
 from nwbtms.validate.context import FileContext, index_builders, index_tree
 from nwbtms.validate.findings import DEFAULT_FAIL_ON, FileResult, Finding, Severity, ValidationReport
 from nwbtms.validate.registry import (
     DANDI_IDENTIFIER_UNIQUE,
-    DANDI_SUBJECT,
     FILE_READABLE,
-    INSPECTOR,
     INTERNAL,
-    NWB_NAMESPACE_UNCACHED,
     NWB_OPEN,
     PROFILES,
+    STEPS,
     TMS_METADATA,
     TMS_OBJECTS_SKIPPED,
-    CheckInfo,
+    TMS_STEPS,
     Hit,
+    checks_of_step,
+    guarded,
 )
 
 
@@ -57,17 +55,6 @@ class RunOptions:
     concurrent_schema: bool = True
 
 
-def guarded(owner: CheckInfo, run: Callable[[], Iterable[Hit]]) -> Iterator[Hit]:
-    """Yield the hits of ``run()``; an exception becomes one ERROR hit of ``owner``, never a traceback."""
-    try:
-        yield from run()
-    except Exception as exc:
-        frame = traceback.extract_tb(exc.__traceback__)[-1]
-        yield owner.hit(f"check failed internally: {type(exc).__name__}: {exc} "
-                        f"({Path(frame.filename).name}:{frame.lineno})", severity=Severity.ERROR,
-                        hint="This is a validator bug or a file it cannot read; report it with this message.")
-
-
 def to_finding(hit: Hit, path: str, config: ValidationConfig) -> Finding | None:
     """Attach ``hit`` to ``path`` and apply the configuration (None when the check is skipped)."""
     check_id = hit.check.id
@@ -81,86 +68,36 @@ def to_finding(hit: Hit, path: str, config: ValidationConfig) -> Finding | None:
                    index=hit.index, hint=hit.hint or hit.check.hint, count=hit.count, demoted_from=demoted_from)
 
 
-def _tms_steps(ctx: FileContext) -> Iterator[Hit]:
-    """Step 6 on the built objects."""
-    metadata = ctx.tms
-    chunk = ctx.chunk_elements
-    if metadata is None:
-        yield TMS_METADATA.hit("the file has no TMSExperimentMetadata (/general/tms); TMS checks not run",
-                               location="/general")
-        return
-    from nwbtms.validate.checks import cell_types, imaging, protocols, pulses, targets
-    from nwbtms.validate.registry import (
-        TMS_ARTIFACT_MASK,
-        TMS_CELL_TYPES,
-        TMS_POSE,
-        TMS_PROTOCOL_INTENSITY,
-        TMS_PULSE_ASCENDING,
-        TMS_RECONCILED,
-        TMS_SESSION_COUNTS,
-    )
-
-    if metadata.pulses is not None:
-        yield from guarded(TMS_PULSE_ASCENDING, lambda: pulses.check_pulses(metadata.pulses, chunk_elements=chunk))
-    yield from guarded(TMS_PROTOCOL_INTENSITY, lambda: protocols.check_protocols(metadata))
-    yield from guarded(TMS_POSE, lambda: targets.check_targets(metadata, chunk_elements=chunk))
-    yield from guarded(TMS_ARTIFACT_MASK, lambda: imaging.check_artifact_masks(
-        ctx.nwbfile, metadata.pulses, chunk_elements=chunk))
-    yield from guarded(TMS_CELL_TYPES, lambda: cell_types.check_cell_types(
-        ctx.nwbfile, metadata.cell_types, chunk_elements=chunk))
-    yield from _object_checks(ctx)
-    if metadata.pulses is not None and "session_number" in metadata.pulses.colnames:
-        by_session: dict = {}
-
-        def counts() -> Iterator[Hit]:
-            by_session.update(protocols.pulses_by_session(metadata.pulses, chunk))
-            yield from protocols.check_counts(metadata, by_session)
-
-        yield from guarded(TMS_SESSION_COUNTS, counts)
-        if not ctx.fast:
-            yield from guarded(TMS_RECONCILED, lambda: protocols.check_reconciled(metadata, by_session))
+def _objects_by_type(nwbfile) -> dict[str, list]:
+    """Class name -> objects of the built file of that class or a subclass (``NWBFile`` -> the file itself)."""
+    by_type: dict[str, list] = {}
+    objects = {id(obj): obj for obj in nwbfile.objects.values()}
+    objects.setdefault(id(nwbfile), nwbfile)  # pynwb lists the file among its objects; make sure of it
+    for obj in objects.values():
+        for name in dict.fromkeys(cls.__name__ for cls in type(obj).__mro__):  # a class may subclass its namesake
+            by_type.setdefault(name, []).append(obj)
+    return by_type
 
 
-def _object_checks(ctx: FileContext) -> Iterator[Hit]:
-    """Step 6 on every object of each TMS type on its own terms, found by neurodata type wherever the file keeps
-    it, referenced or not."""
-    from nwbtms.validate.checks import clocks, frames, regions, rows
-
-    checks = (  # (type name matched against each object's classes, owner ID, check)
-        ("TMSProtocolsTable", rows.TMS_PROTOCOL_LEVELS, rows.check_protocol_levels),
-        ("TMSThresholdsTable", rows.TMS_THRESHOLD_RANGE, rows.check_threshold_range),
-        ("TMSSessionsTable", rows.TMS_SESSIONS_OVERLAP, rows.check_session_overlap),
-        ("DynamicTable", regions.TMS_REGION_TARGET, regions.check_region_columns),
-        ("TMSArtifactMask", frames.TMS_ARTIFACT_MASK_VALUES, frames.check_artifact_mask_values),
-        ("ImagingPlane", frames.TMS_IMAGING_RATE, frames.check_imaging_rate),
-        ("ImageSeries", frames.TMS_IMAGING_RATE, frames.check_imaging_rate),
-        ("TMSClockAlignment", clocks.TMS_CLOCK_ALIGNMENT, clocks.check_clock_alignment),
-    )
-    objects = list(ctx.nwbfile.objects.values())
-    for type_name, owner, check in checks:
-        kwargs = ({"chunk_elements": ctx.chunk_elements} if "chunk_elements" in inspect.signature(check).parameters
-                  else {})
-        for obj in objects:
-            if type_name in {c.__name__ for c in type(obj).__mro__}:
-                yield from guarded(owner, lambda c=check, o=obj, k=kwargs: c(o, **k))
-
-
-def _report_steps(ctx: FileContext) -> Iterator[Hit]:
-    """Step 8 on the built objects (profile ``tms``)."""
-    from nwbtms.validate.checks import completeness
-    from nwbtms.validate.registry import REPORT_CELL_TYPES, REPORT_STIMULATOR, REPORT_TARGET, REPORT_TIMING
-
-    metadata = ctx.tms
-    if metadata is not None:  # reporting items apply to files with TMS metadata only
-        stimulated = completeness.stimulated(metadata)
-        yield from guarded(REPORT_STIMULATOR, lambda: completeness.check_devices(ctx.nwbfile, stimulated))
-        yield from guarded(REPORT_TIMING, lambda: completeness.check_protocol_items(metadata, stimulated))
-        yield from guarded(REPORT_TARGET, lambda: completeness.check_target_items(metadata, stimulated))
-        yield from guarded(REPORT_CELL_TYPES, lambda: completeness.check_roi_cell_types(ctx.nwbfile))
+def _step_hits(ctx: FileContext, step: int, by_type: dict[str, list] | None) -> Iterator[Hit]:
+    """The registered checks of ``step`` that apply to this file and run, each under its own guard."""
+    for registered in checks_of_step(step):
+        if not registered.runs_in(ctx.profile, fast=ctx.fast):
+            continue
+        if registered.neurodata_type is None:
+            yield from registered.run(ctx)
+        elif by_type is not None:
+            for name in registered.neurodata_types:
+                for obj in by_type.get(name, ()):
+                    yield from registered.run(obj, chunk_elements=ctx.chunk_elements)
 
 
 def _file_hits(ctx: FileContext, result: FileResult) -> Iterator[Hit | schema.PendingSchema]:
-    """The eight steps for one open HDF5 file (schema validation as a pending result in its place)."""
+    """The eight steps for one open HDF5 file (schema validation as a pending result in its place).
+
+    Steps 1 (opening) and 3 (schema, building the objects) are the runner's own; every other step runs the
+    checks registered for it (:func:`nwbtms.validate.registry.register_check`). Object checks run only when
+    the objects could be built; steps 6 and 8 only on files with TMS metadata."""
     h5 = ctx.h5
     result.identifier = _attr_text(h5, "identifier")
     result.nwb_version = _attr_text(h5, "nwb_version", attribute=True)
@@ -185,32 +122,34 @@ def _file_hits(ctx: FileContext, result: FileResult) -> Iterator[Hit | schema.Pe
     except Exception as exc:
         yield FILE_READABLE.hit(f"the HDF5 tree cannot be read (damaged file?): {type(exc).__name__}: {exc}")
         return
-    yield from guarded(NWB_NAMESPACE_UNCACHED, lambda: namespaces.run(ctx))
-    result.namespaces = dict(ctx.cached_namespaces)
-    result.ndx_tms_version = ctx.cached_namespaces.get("ndx-tms")
-    if ctx.io is not None:
-        # schema validation runs beside object construction and the later steps when a second core is free;
-        # its hits keep their place in the file's findings (validate_file collects them at the end)
-        ctx.pending_schema = schema.PendingSchema(ctx, concurrent=ctx.concurrent_schema)
-        yield ctx.pending_schema
-        yield from guarded(NWB_OPEN, lambda: schema.build_objects(ctx))
-    if ctx.nwbfile is not None and not ctx.fast:
-        from nwbtms.validate.checks import inspector
-
-        skip = frozenset(k.removeprefix("inspector.") for k in ctx.config_skip if k.startswith("inspector."))
-        yield from guarded(INSPECTOR, lambda: inspector.run(ctx, skip))
-    yield from guarded(DANDI_SUBJECT, lambda: dandi.run(ctx))
-    if ctx.profile == "tms":
-        if ctx.nwbfile is None:
-            yield TMS_OBJECTS_SKIPPED.hit("TMS and completeness checks skipped: the objects could not be built",
-                                          location="/")
-        else:
-            yield from _tms_steps(ctx)
-    if not ctx.fast:
-        yield from guarded(FILE_READABLE, lambda: arrays.run(ctx))
-        yield from guarded(units.DATA_TIME_UNIT, lambda: units.run(ctx))
-    if ctx.profile == "tms" and ctx.nwbfile is not None:
-        yield from _report_steps(ctx)
+    by_type = None
+    for step in STEPS:
+        if step == 3:
+            if ctx.io is not None:
+                # schema validation runs beside object construction and the later steps when a second core is
+                # free; its hits keep their place in the file's findings (validate_file collects them at the end)
+                ctx.pending_schema = schema.PendingSchema(ctx, concurrent=ctx.concurrent_schema)
+                yield ctx.pending_schema
+                yield from guarded(NWB_OPEN, lambda: schema.build_objects(ctx))
+            if ctx.nwbfile is not None:
+                by_type = _objects_by_type(ctx.nwbfile)
+        if step in TMS_STEPS:
+            if ctx.profile != "tms":
+                continue
+            if ctx.nwbfile is None:
+                if step == 6:
+                    yield TMS_OBJECTS_SKIPPED.hit(
+                        "TMS and completeness checks skipped: the objects could not be built", location="/")
+                continue
+            if ctx.tms is None:
+                if step == 6:
+                    yield TMS_METADATA.hit("the file has no TMSExperimentMetadata (/general/tms); TMS checks "
+                                           "not run", location="/general")
+                continue
+        yield from _step_hits(ctx, step, by_type)
+        if step == 2:
+            result.namespaces = dict(ctx.cached_namespaces)
+            result.ndx_tms_version = ctx.cached_namespaces.get("ndx-tms")
 
 
 def _import_cached_extensions(h5) -> None:

@@ -629,3 +629,39 @@ def test_blocks_every_file_nwb_inspector_blocks_with_the_dandi_config(corpus):
     looser = {path: names for path, names in inspector_blocks.items() if path not in ours_blocks}
     assert looser == {}
     assert len(ours_blocks) > len(inspector_blocks)  # and nwbtms blocks TMS problems the inspector cannot see
+
+
+def test_nwbinspector_plugin_reports_what_validate_reports(corpus, tmp_path):
+    """``nwbinspector --modules <plugin>`` and ``nwbtms validate`` report the same TMS findings (check ID,
+    location, row) on every file of the corpus: both run the registered functions (INFO notes aside, which
+    NWB Inspector has no importance for)."""
+    import re
+    import subprocess
+    import sys
+
+    from nwbtms.validate.inspector_plugin import INSPECTOR_CHECKS
+    from nwbtms.validate.registry import load_checks
+
+    paths, report = corpus
+    root = Path(paths["complete"]).parents[1]
+    out = tmp_path / "inspector.json"
+    inspector = Path(sys.executable).with_name("nwbinspector")
+    done = subprocess.run([str(inspector), str(root), "--modules", "nwbtms.validate.inspector_plugin",
+                           "--select", ",".join(INSPECTOR_CHECKS), "--skip-validate", "--n-jobs", "2",
+                           "--json-file-path", str(out), "--progress-bar", "False"],
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert out.exists(), done.stdout + done.stderr
+    pattern = re.compile(r"^\[([a-z0-9_.]+)\] (\S*?)(?:\[(\d+)\])?: ")
+    from_plugin = set()
+    for message in json.loads(out.read_text())["messages"]:
+        if message["check_function_name"] not in INSPECTOR_CHECKS:
+            continue  # NWB Inspector compares identifiers across files whatever --select says
+        match = pattern.match(message["message"])
+        assert match, message
+        check_id, location, index = match.groups()
+        from_plugin.add((str(Path(message["file_path"]).resolve()), check_id, location,
+                         int(index) if index is not None else None))
+    object_ids = {c.id for r in load_checks() if r.neurodata_type is not None for c in r.checks}
+    from_validate = {(str(Path(f.file).resolve()), f.check_id, f.location or "", f.index) for f in report.findings
+                     if f.check_id in object_ids and f.severity > Severity.INFO}
+    assert from_validate and from_plugin == from_validate

@@ -131,7 +131,7 @@ def test_artifact_mask_checks_survive_a_series_without_timestamps():
     empty.fields["timestamps"] = np.empty(0)  # as read from a file whose timestamps dataset is empty
     mask.fields["series"] = empty
     assert list(frames.check_artifact_mask_values(mask)) == []
-    hits = list(imaging.check_artifact_masks(nwbfile, nwbfile.lab_meta_data["tms"].pulses))
+    hits = list(imaging.check_artifact_masks(nwbfile))
     assert any("has 0 frames" in h.message for h in hits)  # (and the original series lost its mask)
 
 
@@ -179,8 +179,8 @@ def _events(h5, times, unit="seconds"):
 
 
 def test_time_unit_declared_in_the_file():
-    assert list(units.run(_h5_context(lambda h5: _events(h5, [1.0, 2.0])))) == []
-    (hit,) = units.run(_h5_context(lambda h5: _events(h5, [1.0, 2.0], unit="milliseconds")))
+    assert list(units.check_time_units(_h5_context(lambda h5: _events(h5, [1.0, 2.0])))) == []
+    (hit,) = units.check_time_units(_h5_context(lambda h5: _events(h5, [1.0, 2.0], unit="milliseconds")))
     assert hit.check is units.DATA_TIME_UNIT and hit.location == "/events/licks/timestamp"
     assert units.seconds_per_unit("ms") == 1e-3 and units.seconds_per_unit(None) == 1.0
 

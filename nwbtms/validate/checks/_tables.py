@@ -56,3 +56,11 @@ def file_objects(obj, type_name: str) -> list:
     if objects is None:
         return []
     return [o for o in objects.values() if type_name in {c.__name__ for c in type(o).__mro__}]
+
+
+def tms_metadata(nwbfile):
+    """The ``TMSExperimentMetadata`` of ``nwbfile`` (in ``lab_meta_data``), or None."""
+    for obj in nwbfile.lab_meta_data.values():
+        if type(obj).__name__ == "TMSExperimentMetadata":
+            return obj
+    return None

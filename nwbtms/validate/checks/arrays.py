@@ -16,16 +16,23 @@ import numpy as np
 from nwbtms.validate.chunked import AscendingScan, FirstOffender, RegularScan, iter_rows
 from nwbtms.validate.context import FileContext, child_dataset
 from nwbtms.validate.findings import Severity
-from nwbtms.validate.registry import (
-    DATA_INTERVALS,
-    DATA_TIMESTAMPS_ASCENDING,
-    DATA_TIMESTAMPS_FINITE,
-    DATA_TIMESTAMPS_REGULAR,
-    Hit,
-)
+from nwbtms.validate.registry import Hit, define, register_check
+
+DATA_TIMESTAMPS_FINITE = define("data.timestamps.finite", Severity.CRITICAL, 7, "Every timestamp is finite.",
+                                "Replace NaN/inf timestamps; drop samples without a time.", fast=False)
+DATA_TIMESTAMPS_ASCENDING = define("data.timestamps.ascending", Severity.CRITICAL, 7, "Timestamps never decrease.",
+                                   "Sort samples by time or fix the clock alignment.", fast=False)
+DATA_TIMESTAMPS_REGULAR = define("data.timestamps.regular", Severity.BEST_PRACTICE_VIOLATION, 7,  # as NWB Inspector
+                                 "Regularly sampled series use starting_time and rate instead of timestamps.",
+                                 "Store starting_time and rate; drop the timestamps dataset.", fast=False)
+DATA_INTERVALS = define("data.intervals.stop_after_start", Severity.CRITICAL, 7,
+                        "TimeIntervals stop_time is after start_time (CRITICAL before it, BEST_PRACTICE_VIOLATION "
+                        "equal to it).", "Swap or fix the interval bounds.", fast=False)
 
 
-def run(ctx: FileContext) -> Iterator[Hit]:
+@register_check(DATA_TIMESTAMPS_FINITE, DATA_TIMESTAMPS_ASCENDING, DATA_TIMESTAMPS_REGULAR, DATA_INTERVALS,
+                neurodata_type=None)
+def check_arrays(ctx: FileContext) -> Iterator[Hit]:
     """Scan every TimeSeries timestamps dataset and every TimeIntervals table."""
     seen: set = set()
     for path, (namespace, neurodata_type) in ctx.tree.typed.items():

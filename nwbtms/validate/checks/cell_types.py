@@ -9,20 +9,29 @@ import numpy as np
 from ndx_tms.vocabulary import CL_ID_PATTERN
 
 from nwbtms.validate.checks._paths import column_path
-from nwbtms.validate.checks._tables import has_column, text_column
+from nwbtms.validate.checks._tables import has_column, text_column, tms_metadata
 from nwbtms.validate.chunked import CHUNK_ELEMENTS, FirstOffender, iter_rows
-from nwbtms.validate.registry import TMS_CELL_TYPES, Hit
+from nwbtms.validate.findings import Severity
+from nwbtms.validate.registry import TMS_ONLY, Hit, define, register_check
+
+TMS_CELL_TYPES = define(
+    "tms.cell_types.terms", Severity.CRITICAL, 6,
+    "Cell Ontology IDs are well formed ('CL:' + 7 digits) "
+                        "and cell_type columns point at existing rows.",
+    "Write IDs like CL:4023008.",
+    profiles=TMS_ONLY)
 
 
-def check_cell_types(nwbfile, cell_types, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
-    """Every CL ID of ``cell_types`` and every ``cell_type`` reference in the file's tables."""
+@register_check(TMS_CELL_TYPES, neurodata_type="NWBFile")
+def check_cell_types(nwbfile, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
+    """Every CL ID of the file's CellTypesTable and every ``cell_type`` reference in the file's tables."""
+    metadata = tms_metadata(nwbfile)
+    cell_types = getattr(metadata, "cell_types", None)
     if cell_types is not None and has_column(cell_types, "cell_ontology_id"):
         for i, term in enumerate(text_column(cell_types, "cell_ontology_id")):
             if not CL_ID_PATTERN.fullmatch(term):  # the whole text: '$' alone lets a trailing newline pass
                 yield TMS_CELL_TYPES.hit(f"row {i}: {term!r} is not a Cell Ontology ID ('CL:' + 7 digits)",
                                          location=column_path(cell_types, "cell_ontology_id"), index=i)
-    if nwbfile is None:
-        return
     for table in nwbfile.objects.values():
         column = getattr(table, "colnames", None) and "cell_type" in table.colnames and table["cell_type"]
         if not column or not hasattr(column, "table"):

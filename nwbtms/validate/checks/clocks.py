@@ -12,7 +12,7 @@ from nwbtms.validate.checks._format import plain
 from nwbtms.validate.checks._paths import column_path, object_path
 from nwbtms.validate.chunked import CHUNK_ELEMENTS, AscendingScan, iter_rows, n_rows
 from nwbtms.validate.findings import Severity
-from nwbtms.validate.registry import Hit, define
+from nwbtms.validate.registry import Hit, define, register_check
 
 TMS_CLOCK_ALIGNMENT = define(
     "tms.clock_alignment.consistent", Severity.CRITICAL, 6,
@@ -27,6 +27,7 @@ RMS_RELATIVE_TOLERANCE = 1e-6
 RMS_ABSOLUTE_TOLERANCE_S = 1e-9
 
 
+@register_check(TMS_CLOCK_ALIGNMENT, neurodata_type="TMSClockAlignment")
 def check_clock_alignment(alignment, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
     """One TMSClockAlignment on its own terms."""
     location = object_path(alignment)

@@ -18,21 +18,59 @@ from collections.abc import Iterator
 import numpy as np
 
 from nwbtms.validate.checks._paths import column_path, object_path
-from nwbtms.validate.checks._tables import has_column, ragged_rows, small_column, text_column
-from nwbtms.validate.registry import (
-    REPORT_CELL_TYPES,
-    REPORT_COIL,
-    REPORT_CURRENT_DIRECTION,
-    REPORT_INTENSITY,
-    REPORT_PULSE_WIDTH,
-    REPORT_SHAM,
-    REPORT_STIMULATOR,
-    REPORT_TARGET,
-    REPORT_THRESHOLD,
-    REPORT_TIMING,
-    REPORT_WAVEFORM,
-    Hit,
-)
+from nwbtms.validate.checks._tables import has_column, ragged_rows, small_column, text_column, tms_metadata
+from nwbtms.validate.findings import Severity
+from nwbtms.validate.registry import TMS_ONLY, Hit, define, register_check
+
+_R = dict(profiles=TMS_ONLY)
+REPORT_STIMULATOR = define(
+    "report.stimulator_model", Severity.BEST_PRACTICE_VIOLATION, 8,
+    "Stimulator and its model (manufacturer, model).",
+    "Add a TMSStimulator linked to a TMSStimulatorModel with manufacturer.",
+    **_R)
+REPORT_COIL = define("report.coil_model", Severity.BEST_PRACTICE_VIOLATION, 8, "Coil, its model and shape.",
+                     "Add a TMSCoil linked to a TMSCoilModel with shape.", **_R)
+REPORT_WAVEFORM = define("report.waveform", Severity.BEST_PRACTICE_VIOLATION, 8, "Waveform of every protocol.",
+                         "Set protocols.waveform (monophasic, biphasic, half_sine, biphasic_burst).", **_R)
+REPORT_PULSE_WIDTH = define(
+    "report.pulse_width", Severity.BEST_PRACTICE_SUGGESTION, 8,
+    "Pulse width of every protocol.",
+    "Set protocols.pulse_width_in_us from the stimulator manual.",
+    **_R)
+REPORT_CURRENT_DIRECTION = define(
+    "report.current_direction", Severity.BEST_PRACTICE_VIOLATION, 8,
+    "Coil and induced current direction.",
+    "Set coil_current_direction and induced_current_direction ('unknown' is "
+                                  "an answer).",
+    **_R)
+REPORT_INTENSITY = define(
+    "report.intensity", Severity.BEST_PRACTICE_VIOLATION, 8,
+    "Intensity and its reference for every protocol.",
+    "Set intensity_reference and intensity_value.",
+    **_R)
+REPORT_THRESHOLD = define(
+    "report.threshold", Severity.BEST_PRACTICE_VIOLATION, 8,
+    "Threshold type, method and criterion when intensity is "
+                          "relative.",
+    "Fill threshold_type, method and criterion of the threshold row.",
+    **_R)
+REPORT_TARGET = define(
+    "report.target", Severity.BEST_PRACTICE_VIOLATION, 8,
+    "Targets with label, atlas term and coil orientation.",
+    "Add the targets table with atlas_term and coil_pose or handle/tilt angles.",
+    **_R)
+REPORT_TIMING = define("report.protocol_timing", Severity.BEST_PRACTICE_VIOLATION, 8, "Protocol timing levels.",
+                       "Give timing_level, timing_count and timing_interval_in_s for every protocol.", **_R)
+REPORT_SHAM = define(
+    "report.sham_description", Severity.BEST_PRACTICE_VIOLATION, 8,
+    "Sham description when a sham protocol exists.",
+    "Describe the sham in TMSExperimentMetadata.sham_description.",
+    **_R)
+REPORT_CELL_TYPES = define(
+    "report.cell_types_on_rois", Severity.BEST_PRACTICE_SUGGESTION, 8,
+    "ROIs carry cell-type terms.",
+    "Add a cell_type column with ndx_tms.add_cell_type_column.",
+    **_R)
 
 
 def _blank(value) -> bool:
@@ -50,12 +88,15 @@ def stimulated(metadata) -> bool:
                for table in (getattr(metadata, "pulses", None), getattr(metadata, "sessions", None)))
 
 
-def check_devices(nwbfile, stimulated: bool = True) -> Iterator[Hit]:
+@register_check(REPORT_STIMULATOR, REPORT_COIL, neurodata_type="NWBFile")
+def check_devices(nwbfile) -> Iterator[Hit]:
     """A stimulator with a model and manufacturer; a coil with a model and shape (required when stimulated)."""
+    metadata = tms_metadata(nwbfile)
+    required = metadata is None or stimulated(metadata)
     devices = list(nwbfile.devices.values())
     for type_name, check, model_field, what, needed in _DEVICE_ITEMS:
         found = [d for d in devices if type(d).__name__ == type_name]
-        if not found and stimulated:
+        if not found and required:
             yield check.hit(f"no {type_name} in /general/devices", location="/general/devices")
         for device in found:
             model = getattr(device, "model", None)
@@ -63,11 +104,13 @@ def check_devices(nwbfile, stimulated: bool = True) -> Iterator[Hit]:
                 yield check.hit(f"{what} {device.name} has no {needed}", location=f"/general/devices/{device.name}")
 
 
-def check_protocol_items(metadata, stimulated: bool = True) -> Iterator[Hit]:
+@register_check(REPORT_TIMING, REPORT_WAVEFORM, REPORT_PULSE_WIDTH, REPORT_CURRENT_DIRECTION, REPORT_INTENSITY,
+                REPORT_THRESHOLD, REPORT_SHAM, neurodata_type="TMSExperimentMetadata")
+def check_protocol_items(metadata) -> Iterator[Hit]:
     """Per protocol: waveform, pulse width, current directions, intensity, timing, threshold, sham."""
     protocols = metadata.protocols
     if protocols is None or not len(protocols):
-        if stimulated:
+        if stimulated(metadata):
             yield REPORT_TIMING.hit("no protocols table", location=object_path(metadata))
         return
     n = len(protocols)
@@ -115,11 +158,12 @@ def _threshold_items(metadata) -> Iterator[Hit]:
                                        location=object_path(thresholds), index=i)
 
 
-def check_target_items(metadata, stimulated: bool = True) -> Iterator[Hit]:
+@register_check(REPORT_TARGET, neurodata_type="TMSExperimentMetadata")
+def check_target_items(metadata) -> Iterator[Hit]:
     """Targets with a label and atlas term, and a coil orientation (pose or handle/tilt angle)."""
     targets = metadata.targets
     if targets is None or not len(targets):
-        if stimulated:
+        if stimulated(metadata):
             yield REPORT_TARGET.hit("no targets table", location=object_path(metadata))
         return
     labels, atlas = text_column(targets, "label"), text_column(targets, "atlas_term")
@@ -137,6 +181,7 @@ def check_target_items(metadata, stimulated: bool = True) -> Iterator[Hit]:
                                     location=object_path(targets), index=i)
 
 
+@register_check(REPORT_CELL_TYPES, neurodata_type="NWBFile")
 def check_roi_cell_types(nwbfile) -> Iterator[Hit]:
     """Every PlaneSegmentation carries a ``cell_type`` column."""
     from pynwb.ophys import PlaneSegmentation

@@ -15,18 +15,33 @@ from pathlib import Path
 import h5py
 
 from nwbtms.validate.context import FileContext
-from nwbtms.validate.registry import (
-    DANDI_AGE,
-    DANDI_EXTERNAL_LINKS,
-    DANDI_FILE_NAME,
-    DANDI_SESSION_ID,
-    DANDI_SESSION_START,
-    DANDI_SEX,
-    DANDI_SPECIES,
-    DANDI_SUBJECT,
-    DANDI_SUBJECT_ID,
-    Hit,
-)
+from nwbtms.validate.findings import Severity
+from nwbtms.validate.registry import Hit, define, register_check
+
+DANDI_SUBJECT = define("dandi.subject", Severity.CRITICAL, 5, "The file has a Subject.",
+                       "Add a Subject (pynwb.file.Subject) with subject_id, species, sex and age.")
+DANDI_SUBJECT_ID = define("dandi.subject_id", Severity.CRITICAL, 5, "subject_id is given and has no '/'.",
+                          "Set Subject.subject_id without slashes (it becomes the sub-<id> folder).")
+DANDI_SPECIES = define("dandi.species", Severity.CRITICAL, 5, "species is in DANDI's species map or an NCBITaxon IRI.",
+                       "Use a Latin binomial DANDI knows (e.g. 'Mus musculus') or "
+                       "'http://purl.obolibrary.org/obo/NCBITaxon_<id>'.")
+DANDI_SEX = define("dandi.sex", Severity.CRITICAL, 5, "sex is one of M, F, U, O.", "Set Subject.sex to M, F, U or O.")
+DANDI_AGE = define(
+    "dandi.age", Severity.CRITICAL, 5,
+    "age is an ISO 8601 duration (or range) or date_of_birth is given.",
+    "Write age like 'P84D', 'P12W', a range 'P10W/P12W' or open 'P90Y/', or set date_of_birth.")
+DANDI_SESSION_START = define(
+    "dandi.session_start_time", Severity.CRITICAL, 5,
+    "session_start_time carries a time zone.",
+    "Write session_start_time as a timezone-aware datetime.")
+DANDI_SESSION_ID = define("dandi.session_id", Severity.CRITICAL, 5, "session_id has no '/'.",
+                          "Remove slashes from NWBFile.session_id.")
+DANDI_EXTERNAL_LINKS = define("dandi.external_links", Severity.CRITICAL, 5, "The file has no HDF5 external links.",
+                              "Copy the linked data into the file (DANDI refuses external links).")
+DANDI_FILE_NAME = define("dandi.file_name", Severity.BEST_PRACTICE_VIOLATION, 5,
+                         "A DANDI-layout file name matches the subject and session inside the file.",
+                         "Rename to sub-<subject_id>/sub-<subject_id>_ses-<session_id>_<modalities>.nwb "
+                         "(dandi organize does this).")
 
 #: DANDI's species map (dandi-cli ``dandi/metadata/util.py`` ``species_map``, as listed in nwb-ecosystem.md):
 #: (lower-case names matched as substrings, lower-case prefix matched at the start, NCBITaxon IRI, label).
@@ -108,11 +123,16 @@ def dandi_label(value: str) -> str:
     return _LABEL_UNSAFE.sub("-", value)
 
 
-def run(ctx: FileContext) -> Iterator[Hit]:
-    """Check the subject, session start, session ID, external links and DANDI file name."""
-    h5 = ctx.h5
-    yield from _subject(h5)
-    start = _read_text(h5, "session_start_time")
+@register_check(DANDI_SUBJECT, DANDI_SUBJECT_ID, DANDI_SPECIES, DANDI_SEX, DANDI_AGE, neurodata_type=None)
+def check_subject(ctx: FileContext) -> Iterator[Hit]:
+    """A Subject with subject_id (no '/'), species DANDI knows, sex M/F/U/O and an ISO 8601 age."""
+    yield from _subject(ctx.h5)
+
+
+@register_check(DANDI_SESSION_START, neurodata_type=None)
+def check_session_start_time(ctx: FileContext) -> Iterator[Hit]:
+    """session_start_time is an ISO 8601 datetime with a time zone."""
+    start = _read_text(ctx.h5, "session_start_time")
     if start is not None:
         try:
             parsed = dt.datetime.fromisoformat(start)
@@ -122,12 +142,29 @@ def run(ctx: FileContext) -> Iterator[Hit]:
         except ValueError:
             yield DANDI_SESSION_START.hit(f"session_start_time {start!r} is not an ISO 8601 datetime",
                                           location="/session_start_time")
-    session_id = _read_text(h5.get("general"), "session_id")
+
+
+@register_check(DANDI_SESSION_ID, neurodata_type=None)
+def check_session_id(ctx: FileContext) -> Iterator[Hit]:
+    """session_id has no '/'."""
+    session_id = _read_text(ctx.h5.get("general"), "session_id")
     if session_id and "/" in session_id:
         yield DANDI_SESSION_ID.hit(f"session_id {session_id!r} contains '/'", location="/general/session_id")
+
+
+@register_check(DANDI_EXTERNAL_LINKS, neurodata_type=None)
+def check_external_links(ctx: FileContext) -> Iterator[Hit]:
+    """The file has no HDF5 external links."""
     for path, filename, target in ctx.tree.external_links:
         yield DANDI_EXTERNAL_LINKS.hit(f"external link to {filename}:{target}", location=path)
-    yield from _file_name(ctx.path, _read_text(h5.get("general/subject"), "subject_id"), session_id)
+
+
+@register_check(DANDI_FILE_NAME, neurodata_type=None)
+def check_file_name(ctx: FileContext) -> Iterator[Hit]:
+    """A DANDI-layout file name (``sub-<id>[_ses-<id>]...nwb``) matches the subject and session in the file."""
+    h5 = ctx.h5
+    yield from _file_name(ctx.path, _read_text(h5.get("general/subject"), "subject_id"),
+                          _read_text(h5.get("general"), "session_id"))
 
 
 def _subject(h5: h5py.File) -> Iterator[Hit]:

@@ -20,7 +20,7 @@ from nwbtms.validate.checks._paths import column_path, object_path
 from nwbtms.validate.checks._tables import file_objects
 from nwbtms.validate.chunked import CHUNK_ELEMENTS, FirstOffender, iter_rows, n_rows, unwrap
 from nwbtms.validate.findings import Severity
-from nwbtms.validate.registry import Hit, define
+from nwbtms.validate.registry import Hit, define, register_check
 
 TMS_IMAGING_RATE = define(
     "tms.imaging.rate", Severity.CRITICAL, 6, "Imaging rates (ImagingPlane.imaging_rate, series rate) are finite "
@@ -35,6 +35,7 @@ TMS_ARTIFACT_MASK_VALUES = define(
 TIME_TOLERANCE_S = 1e-6
 
 
+@register_check(TMS_IMAGING_RATE, neurodata_type=("ImagingPlane", "ImageSeries"))
 def check_imaging_rate(obj) -> Iterator[Hit]:
     """``imaging_rate`` of an ImagingPlane, or ``rate`` of an ImageSeries, when given, is finite and > 0."""
     for attribute in ("imaging_rate", "rate"):
@@ -85,6 +86,7 @@ def _pulse_times(pulses, chunk_elements: int) -> np.ndarray:
     return np.sort(times[np.isfinite(times)])
 
 
+@register_check(TMS_ARTIFACT_MASK_VALUES, neurodata_type="TMSArtifactMask")
 def check_artifact_mask_values(mask, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
     """The values of one TMSArtifactMask against those recomputed from its pulses (its ``pulses`` link, else
     every pulses table of its file), window, frame duration and the frame times of its series."""

@@ -8,8 +8,14 @@ from collections.abc import Iterator
 import numpy as np
 
 from nwbtms.validate.checks._paths import object_path
+from nwbtms.validate.checks._tables import tms_metadata
 from nwbtms.validate.chunked import CHUNK_ELEMENTS, iter_rows, n_rows
-from nwbtms.validate.registry import TMS_ARTIFACT_MASK, Hit
+from nwbtms.validate.findings import Severity
+from nwbtms.validate.registry import TMS_ONLY, Hit, define, register_check
+
+TMS_ARTIFACT_MASK = define("tms.imaging.artifact_mask", Severity.BEST_PRACTICE_VIOLATION, 6,
+                           "Imaging series overlapping pulses carry a TMSArtifactMask of matching length.",
+                           "Add a TMSArtifactMask (ndx_tms) linked to the series.", profiles=TMS_ONLY)
 
 
 def _span_s(series) -> tuple[float, float, int] | None:
@@ -39,9 +45,13 @@ def _pulses_between(pulses, first: float, last: float, chunk_elements: int) -> i
     return count
 
 
-def check_artifact_masks(nwbfile, pulses, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
+@register_check(TMS_ARTIFACT_MASK, neurodata_type="NWBFile")
+def check_artifact_masks(nwbfile, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
     """Imaging series overlapping pulses have a mask; each mask has one value per frame of its series."""
     from pynwb.image import ImageSeries
+
+    metadata = tms_metadata(nwbfile)
+    pulses = metadata.pulses if metadata is not None else None
 
     objects = list(nwbfile.objects.values())
     masks = [o for o in objects if type(o).__name__ == "TMSArtifactMask"]

@@ -27,7 +27,15 @@ from functools import cache
 from nwbtms.validate.checks._paths import object_path
 from nwbtms.validate.context import FileContext
 from nwbtms.validate.findings import Severity
-from nwbtms.validate.registry import INSPECTOR, INSPECTOR_CRASHED, REPLACED_INSPECTOR_CHECKS, CheckInfo, Hit
+from nwbtms.validate.registry import REPLACED_INSPECTOR_CHECKS, CheckInfo, Hit, define, register_check
+
+INSPECTOR = define("inspector.run", Severity.ERROR, 4, "NWB Inspector ran on the objects read once.",
+                   "Report the traceback; the inspector checks could not run.", fast=False)
+INSPECTOR_CRASHED = define(
+    "inspector.crashed", Severity.INFO, 4, "Notes an NWB Inspector check that failed on an object (the "
+    "inspector's error, not the file's; never blocking).",
+    "Nothing to fix in the file; report the message to NWB Inspector "
+    "(github.com/NeurodataWithoutBorders/nwbinspector/issues).", fast=False)
 
 #: ``check_function_name`` of the message a guarded check returns when it crashed on an object
 _CRASHED = "nwbtms-crashed:"
@@ -155,8 +163,18 @@ def _check_info(name: str, severity: Severity) -> CheckInfo:
                      "See https://nwbinspector.readthedocs.io/en/dev/best_practices/ for this check.")
 
 
+@register_check(INSPECTOR, INSPECTOR_CRASHED, neurodata_type=None)
+def check_inspector(ctx: FileContext) -> Iterator[Hit]:
+    """Run the configured NWB Inspector checks on ``ctx.nwbfile``; one hit per inspector message (finding ID
+    ``inspector.<check function name>``); checks the configuration skips are not run at all."""
+    if ctx.nwbfile is None:
+        return
+    skip = frozenset(k.removeprefix("inspector.") for k in ctx.config_skip if k.startswith("inspector."))
+    yield from run(ctx, skip)
+
+
 def run(ctx: FileContext, skip: frozenset[str] = frozenset()) -> Iterator[Hit]:
-    """Run the configured NWB Inspector checks on ``ctx.nwbfile``; one hit per inspector message."""
+    """Run the NWB Inspector checks but ``skip`` on ``ctx.nwbfile``; one hit per inspector message."""
     from nwbinspector import Importance, inspect_nwbfile_object
 
     try:

@@ -8,12 +8,18 @@ from collections.abc import Iterator
 import h5py
 
 from nwbtms.validate.context import FileContext
-from nwbtms.validate.registry import (
-    NWB_NAMESPACE_UNCACHED,
-    NWB_NAMESPACE_UNUSED,
-    NWB_NDX_TMS_VERSION,
-    Hit,
-)
+from nwbtms.validate.findings import Severity
+from nwbtms.validate.registry import Hit, define, register_check
+
+NWB_NAMESPACE_UNCACHED = define(
+    "nwb.namespaces.uncached", Severity.CRITICAL, 2, "Every namespace used by a neurodata type is cached in the file.",
+    "Write with cache_spec=True (the default) from a process that imported the extension.")
+NWB_NAMESPACE_UNUSED = define(
+    "nwb.namespaces.unused", Severity.BEST_PRACTICE_SUGGESTION, 2,
+    "No extension namespace is cached without being used.",
+    "Write from a process that imports only the extensions the file uses (pynwb issue 1777).")
+NWB_NDX_TMS_VERSION = define("nwb.namespaces.ndx_tms_version", Severity.INFO, 2, "Reports the cached ndx-tms version.",
+                             "Nothing to fix.")
 
 #: Namespaces pynwb always caches with core; never "unused extensions".
 BASE_NAMESPACES = frozenset({"core", "hdmf-common", "hdmf-experimental"})
@@ -48,8 +54,10 @@ def _version_key(text: str) -> tuple:
     return tuple(int(p) if p.isdigit() else 0 for p in text.replace("-", ".").split("."))
 
 
-def run(ctx: FileContext) -> Iterator[Hit]:
-    """Compare the namespaces of every neurodata type with the cached specifications."""
+@register_check(NWB_NAMESPACE_UNCACHED, NWB_NAMESPACE_UNUSED, NWB_NDX_TMS_VERSION, neurodata_type=None)
+def check_namespaces(ctx: FileContext) -> Iterator[Hit]:
+    """Compare the namespaces of every neurodata type with the cached specifications (sets
+    ``ctx.cached_namespaces``)."""
     versions, includes = cached_namespaces(ctx.h5)
     ctx.cached_namespaces = versions
     used = ctx.tree.namespaces_used() - {""}

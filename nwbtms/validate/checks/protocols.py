@@ -16,20 +16,35 @@ from nwbtms.validate.checks._format import plain
 from nwbtms.validate.checks._paths import column_path, object_path
 from nwbtms.validate.checks._tables import has_column, ragged_rows, region_table, small_column, text_column
 from nwbtms.validate.chunked import CHUNK_ELEMENTS, iter_rows, unwrap
-from nwbtms.validate.registry import (
-    TMS_PROTOCOL_INTENSITY,
-    TMS_RECONCILED,
-    TMS_RECONCILED_NOTE,
-    TMS_RECONCILIATION_COUNTS,
-    TMS_SESSION_COUNTS,
-    TMS_THRESHOLD_PRESENT,
-    Hit,
-)
+from nwbtms.validate.findings import Severity
+from nwbtms.validate.registry import TMS_ONLY, Hit, define, register_check
+
+TMS_PROTOCOL_INTENSITY = define(
+    "tms.protocols.intensity_consistent", Severity.CRITICAL, 6,
+    "intensity_in_percent_mso = threshold %MSO x intensity_value / 100 for relative intensities.",
+    "Recompute intensity_in_percent_mso from the threshold row and the percent of threshold.", profiles=TMS_ONLY)
+TMS_THRESHOLD_PRESENT = define("tms.thresholds.present", Severity.CRITICAL, 6,
+                               "Relative intensities refer to an existing threshold.",
+                               "Add the thresholds table and the protocols' threshold column.", profiles=TMS_ONLY)
+TMS_SESSION_COUNTS = define("tms.sessions.num_pulses", Severity.BEST_PRACTICE_VIOLATION, 6,
+                            "Each session's num_pulses equals the pulses recorded for it.",
+                            "Recount the pulses per session_number.", profiles=TMS_ONLY)
+TMS_RECONCILIATION_COUNTS = define("tms.reconciliation.counts", Severity.BEST_PRACTICE_VIOLATION, 6,
+                                   "Reconciliation counts agree with the pulses table.",
+                                   "Re-run the reconciliation after changing the pulses.", profiles=TMS_ONLY)
+TMS_RECONCILED = define("tms.protocols.reconciled", Severity.BEST_PRACTICE_VIOLATION, 6,
+                        "Delivered pulses per session match the declared protocol or the discrepancy is recorded.",
+                        "Record the discrepancy in the reconciliation table, or fix the protocol timing.",
+                        fast=False, profiles=TMS_ONLY)
+TMS_RECONCILED_NOTE = define("tms.protocols.reconciled_note", Severity.INFO, 6,
+                             "Notes recorded discrepancies and skipped reconciliations.", "Nothing to fix.",
+                             fast=False, profiles=TMS_ONLY)
 
 #: Same rounding allowance as per-pulse intensities (whole %MSO steps on the stimulator).
 INTENSITY_TOLERANCE_PERCENT_MSO = 0.5
 
 
+@register_check(TMS_PROTOCOL_INTENSITY, TMS_THRESHOLD_PRESENT, neurodata_type="TMSExperimentMetadata")
 def check_protocols(metadata) -> Iterator[Hit]:
     """Relative intensities: threshold table and row present, %MSO = threshold x percent / 100."""
     protocols = metadata.protocols
@@ -81,8 +96,23 @@ def pulses_by_session(pulses, chunk_elements: int = CHUNK_ELEMENTS) -> dict[int,
     return {s: np.concatenate(p) for s, p in parts.items()}
 
 
-def check_counts(metadata, by_session: dict[int, np.ndarray]) -> Iterator[Hit]:
-    """sessions.num_pulses and the reconciliation counts agree with the pulses table."""
+def _by_session(metadata, chunk_elements: int) -> dict[int, np.ndarray] | None:
+    pulses = metadata.pulses
+    if pulses is None or "session_number" not in pulses.colnames:
+        return None
+    return pulses_by_session(pulses, chunk_elements)
+
+
+@register_check(TMS_SESSION_COUNTS, TMS_RECONCILIATION_COUNTS, neurodata_type="TMSExperimentMetadata")
+def check_counts(metadata, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
+    """sessions.num_pulses and the reconciliation counts agree with the pulses table (pulses with sessions)."""
+    by_session = _by_session(metadata, chunk_elements)
+    if by_session is not None:
+        yield from counts_against(metadata, by_session)
+
+
+def counts_against(metadata, by_session: dict[int, np.ndarray]) -> Iterator[Hit]:
+    """sessions.num_pulses and the reconciliation counts against pulse times grouped by session."""
     sessions, reconciliation = metadata.sessions, metadata.reconciliation
     if sessions is not None and has_column(sessions, "num_pulses"):
         declared = small_column(sessions, "num_pulses", np.int64)
@@ -112,10 +142,19 @@ def check_counts(metadata, by_session: dict[int, np.ndarray]) -> Iterator[Hit]:
                                                 location=loc, index=i)
 
 
-def check_reconciled(metadata, by_session: dict[int, np.ndarray]) -> Iterator[Hit]:
-    """Delivered pulses of each session reconciled again with convert's own reconciliation
+@register_check(TMS_RECONCILED, TMS_RECONCILED_NOTE, neurodata_type="TMSExperimentMetadata")
+def check_reconciled(metadata, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
+    """Delivered pulses of each session reconciled again with convert's own reconciliation, compared with the
+    recorded discrepancies."""
+    by_session = _by_session(metadata, chunk_elements)
+    if by_session is not None:
+        yield from reconciled_against(metadata, by_session)
+
+
+def reconciled_against(metadata, by_session: dict[int, np.ndarray]) -> Iterator[Hit]:
+    """Each session's delivered pulses (``by_session``) reconciled with convert's own reconciliation
     (:func:`nwbtms.protocols.reconcile.reconcile_session`: the protocol's whole schedule from every stored level,
-    the tolerance the table records), compared with the recorded discrepancies."""
+    the tolerance the table records)."""
     from nwbtms.protocols import Level, Protocol, build_schedule
     from nwbtms.protocols.reconcile import reconcile_session, tolerance_from_description
 

@@ -17,17 +17,33 @@ from nwbtms.validate.checks._paths import column_path
 from nwbtms.validate.checks._tables import has_column, region_table, sibling, small_column
 from nwbtms.validate.checks.units import seconds_of
 from nwbtms.validate.chunked import CHUNK_ELEMENTS, AscendingScan, FirstOffender, iter_rows, n_rows, unwrap
-from nwbtms.validate.registry import (
-    TMS_PULSE_ARTIFACT_WINDOW,
-    TMS_PULSE_ASCENDING,
-    TMS_PULSE_FINITE,
-    TMS_PULSE_IN_SESSION,
-    TMS_PULSE_INTENSITY_PROTOCOL,
-    TMS_PULSE_INTENSITY_RANGE,
-    TMS_PULSE_REFERENCES,
-    CheckInfo,
-    Hit,
-)
+from nwbtms.validate.findings import Severity
+from nwbtms.validate.registry import TMS_ONLY, CheckInfo, Hit, define, register_check
+
+TMS_PULSE_FINITE = define("tms.pulses.finite", Severity.CRITICAL, 6, "Every pulse time is finite.",
+                          "Remove or re-time pulses with NaN/inf times.", profiles=TMS_ONLY)
+TMS_PULSE_ASCENDING = define("tms.pulses.ascending", Severity.CRITICAL, 6, "Pulse times never decrease.",
+                             "Sort the pulses by time before writing (all columns together).", profiles=TMS_ONLY)
+TMS_PULSE_IN_SESSION = define("tms.pulses.in_session", Severity.CRITICAL, 6,
+                              "Pulses lie after session start and inside their stimulation session.",
+                              "Check the clock alignment and the session_number of the pulses.", profiles=TMS_ONLY)
+TMS_PULSE_INTENSITY_RANGE = define("tms.pulses.intensity_range", Severity.CRITICAL, 6, "Pulse intensities are within "
+                                   "0-100 %MSO.", "Intensities are in %MSO (0-100); NaN when unknown.",
+                                   profiles=TMS_ONLY)
+TMS_PULSE_INTENSITY_PROTOCOL = define(
+    "tms.pulses.intensity_protocol", Severity.BEST_PRACTICE_VIOLATION, 6,
+    "Pulse intensity agrees with its protocol's intensity in %MSO.",
+    "Check the protocol row of these pulses, or the stimulator log used for the intensities.",
+    profiles=TMS_ONLY)
+TMS_PULSE_REFERENCES = define("tms.pulses.references", Severity.CRITICAL, 6,
+                              "Every pulse refers to an existing protocol, target and coil.",
+                              "Fix the protocol/target row indices or the coil reference of these pulses.",
+                              profiles=TMS_ONLY)
+TMS_PULSE_ARTIFACT_WINDOW = define(
+    "tms.pulses.artifact_window", Severity.CRITICAL, 6,
+    "artifact_window_in_s has start <= stop.",
+    "Write (start, stop) relative to the pulse, start <= stop.",
+    profiles=TMS_ONLY)
 
 #: Stimulators set output in whole %MSO steps (MagPro, Magstim front panels), so a per-pulse intensity may
 #: differ from a derived protocol intensity by rounding, at most 0.5 %MSO.
@@ -49,6 +65,9 @@ class _First(FirstOffender):
                                  location=self.location, index=self.index, count=self.count)
 
 
+@register_check(TMS_PULSE_FINITE, TMS_PULSE_ASCENDING, TMS_PULSE_IN_SESSION, TMS_PULSE_INTENSITY_RANGE,
+                TMS_PULSE_INTENSITY_PROTOCOL, TMS_PULSE_REFERENCES, TMS_PULSE_ARTIFACT_WINDOW,
+                neurodata_type="TMSPulsesTable")
 def check_pulses(pulses, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
     """Check every row of ``pulses`` (a TMSPulsesTable read from a file or built in memory)."""
     total = n_rows(pulses["timestamp"].data)

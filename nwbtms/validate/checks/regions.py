@@ -14,7 +14,7 @@ import numpy as np
 from nwbtms.validate.checks._paths import column_path
 from nwbtms.validate.chunked import CHUNK_ELEMENTS, FirstOffender, iter_rows, n_rows
 from nwbtms.validate.findings import Severity
-from nwbtms.validate.registry import Hit, define
+from nwbtms.validate.registry import Hit, define, register_check
 
 TMS_REGION_TARGET = define(
     "tms.regions.target", Severity.CRITICAL, 6,
@@ -62,6 +62,7 @@ def region_columns(table) -> list:
     return [c for c in getattr(table, "columns", ()) if isinstance(c, DynamicTableRegion)]
 
 
+@register_check(TMS_REGION_TARGET, neurodata_type="DynamicTable")
 def check_region_columns(table, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
     """Every region column of ``table`` (a DynamicTable read from a file or built in memory): the table its
     ``table`` attribute names has the expected type, and every row number is within it. Tables of other

@@ -18,7 +18,7 @@ from nwbtms.validate.checks._paths import column_path, object_path
 from nwbtms.validate.checks._tables import file_objects, has_column, small_column
 from nwbtms.validate.chunked import CHUNK_ELEMENTS, iter_rows, unwrap
 from nwbtms.validate.findings import Severity
-from nwbtms.validate.registry import Hit, define
+from nwbtms.validate.registry import Hit, define, register_check
 
 TMS_PROTOCOL_LEVELS = define(
     "tms.protocols.levels", Severity.CRITICAL, 6,
@@ -56,6 +56,7 @@ def ragged_bounds(table, name: str) -> tuple[np.ndarray, int, str] | None:
     return ends, length, column.name
 
 
+@register_check(TMS_PROTOCOL_LEVELS, neurodata_type="TMSProtocolsTable")
 def check_protocol_levels(protocols) -> Iterator[Hit]:
     """Every row of a TMSProtocolsTable: ragged indices within their data, one count and one interval per
     level, counts >= 1, intervals finite and >= 0 (> 0 for a level repeating more than once)."""
@@ -119,6 +120,7 @@ def check_protocol_levels(protocols) -> Iterator[Hit]:
                         location=column_path(protocols, "timing_interval_in_s"), index=row)
 
 
+@register_check(TMS_THRESHOLD_RANGE, neurodata_type="TMSThresholdsTable")
 def check_threshold_range(thresholds) -> Iterator[Hit]:
     """Every threshold of a TMSThresholdsTable is in (0, 100] %MSO (NaN: not measured)."""
     if not has_column(thresholds, "value_in_percent_mso"):
@@ -149,6 +151,7 @@ def session_coils(pulses, sessions_column: str = "session_number", *,
     return found
 
 
+@register_check(TMS_SESSIONS_OVERLAP, neurodata_type="TMSSessionsTable")
 def check_session_overlap(sessions, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
     """Sessions of a TMSSessionsTable that share a coil (from the pulses of the file, when it has one pulses
     table; all sessions share one coil when no pulse says) do not overlap in time."""

@@ -16,7 +16,14 @@ from ndx_tms.vocabulary import POSE_TOLERANCE, pose_problem
 from nwbtms.validate.checks._paths import column_path, object_path
 from nwbtms.validate.checks._tables import has_column
 from nwbtms.validate.chunked import CHUNK_ELEMENTS, iter_rows, unwrap
-from nwbtms.validate.registry import TMS_COORDINATE_SPACE, TMS_POSE, Hit
+from nwbtms.validate.findings import Severity
+from nwbtms.validate.registry import TMS_ONLY, Hit, define, register_check
+
+TMS_POSE = define("tms.poses.valid", Severity.CRITICAL, 6, "Coil poses are orthonormal, right-handed 4x4 matrices.",
+                  "Re-export the pose in the matsimnibs convention (columns x, y, z, centre).", profiles=TMS_ONLY)
+TMS_COORDINATE_SPACE = define("tms.coordinates.space_declared", Severity.CRITICAL, 6,
+                              "A coordinate space is declared when coordinates exist.",
+                              "Add a TMSCoordinateSpace and refer to it from the targets table.", profiles=TMS_ONLY)
 
 
 def suspicious_poses(block: np.ndarray) -> np.ndarray:
@@ -50,6 +57,7 @@ def check_pose_column(table, name: str, what: str, *, chunk_elements: int = CHUN
                            location=column_path(table, name), index=first, count=count)
 
 
+@register_check(TMS_POSE, TMS_COORDINATE_SPACE, neurodata_type="TMSExperimentMetadata")
 def check_targets(metadata, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
     """Target and per-pulse poses, and coordinate spaces for every coordinate."""
     targets, pulses = metadata.targets, metadata.pulses

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from nwbtms.validate.context import FileContext, child_dataset
 from nwbtms.validate.findings import Severity
-from nwbtms.validate.registry import Hit, define
+from nwbtms.validate.registry import Hit, define, register_check
 
 DATA_TIME_UNIT = define(
     "data.time_unit", Severity.CRITICAL, 7, "Time columns and time axes declare their unit as seconds.",
@@ -62,7 +62,8 @@ def _unit_hit(path: str, unit, what: str) -> Hit | None:
     return DATA_TIME_UNIT.hit(f"{what} has unit {text!r} ({meaning}); NWB times are in seconds", location=path)
 
 
-def run(ctx: FileContext) -> Iterator[Hit]:
+@register_check(DATA_TIME_UNIT, neurodata_type=None)
+def check_time_units(ctx: FileContext) -> Iterator[Hit]:
     """The unit of every time column and every TimeSeries time axis in the file."""
     seen: set = set()
     for path, (namespace, neurodata_type) in ctx.tree.typed.items():
