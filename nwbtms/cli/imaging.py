@@ -11,8 +11,9 @@ from pathlib import Path
 import click
 
 from nwbtms.cli._common import emit
+from nwbtms.sources.registry import reader_names
 
-_FORMAT_CHOICES = ["auto", "scanimage", "tiff", "bruker", "suite2p"]
+_FORMAT_CHOICES = ["auto", *reader_names("imaging"), *reader_names("segmentation")]
 
 
 @click.group()

@@ -19,7 +19,7 @@ import click
 
 from nwbtms.cli._common import emit, is_quiet, say
 from nwbtms.errors import ChannelNotFoundError, InputError
-from nwbtms.sources.daq.dispatch import READERS
+from nwbtms.sources.registry import reader_names
 
 #: Input formats that are not sampled recordings: edge times read from an imaging file.
 EDGE_TIME_FORMATS = ("scanimage",)
@@ -163,7 +163,7 @@ def pulses() -> None:
 )
 @click.option(
     "--input-format",
-    type=click.Choice([*READERS, *EDGE_TIME_FORMATS]),
+    type=click.Choice([*reader_names("daq"), *EDGE_TIME_FORMATS]),
     help="Reader to use (default: from the extension; .tif/.tiff: ScanImage aux trigger edges).",
 )
 @click.option(

@@ -27,6 +27,7 @@ from typing import Any
 
 from nwbtms.errors import MetadataError, Problem, SourceError
 from nwbtms.neuroconv import EXTRA_HINT, require_neuroconv
+from nwbtms.sources.registry import Reader
 
 
 def _interfaces() -> dict[str, type]:
@@ -206,3 +207,27 @@ def add_neuroconv_sources(session, nwbfile, assembled) -> None:
 
 __all__ = ["EXTRA_HINT", "add_neuroconv_sources", "check_neuroconv_sources", "describe_interfaces",
            "interface_source_schema", "open_interface"]
+
+
+class NeuroConvReader(Reader):
+    """``reader: neuroconv`` in the reader registry (:mod:`nwbtms.sources.registry`): the source names a NeuroConv
+    interface, which reads its own data (checked by :func:`check_neuroconv_sources`)."""
+
+    name = "neuroconv"
+    kind = "neuroconv"
+    display_name = "NeuroConv data interface"
+    info = "Any class of neuroconv.datainterfaces, given the source's path as its file_path or folder_path."
+
+    @classmethod
+    def matches_suffix(cls, path) -> bool:
+        return True  # the interface decides what it reads
+
+    @classmethod
+    def open(cls, path: Any, *, interface: str, **options: Any) -> Any:
+        """The NeuroConv interface ``interface`` on ``path`` (its other source data in ``options``)."""
+        interfaces = _interfaces()
+        if interface not in interfaces:
+            raise SourceError(f"no NeuroConv interface {interface!r}", field="interface",
+                              hint="name a class of neuroconv.datainterfaces")
+        cls_ = interfaces[interface]
+        return cls_(**{_path_key(cls_.get_source_schema()) or "file_path": str(path), **options})

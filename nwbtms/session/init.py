@@ -18,7 +18,6 @@ a person has filled it.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,10 +27,8 @@ import yaml
 
 from nwbtms.errors import InputError, NwbtmsError
 from nwbtms.session.placeholders import find_placeholders, placeholder
+from nwbtms.sources import registry
 
-_DAQ_SUFFIXES = {".h5": "wavesurfer", ".tdms": "tdms", ".abf": "abf"}
-_LOG_SUFFIXES = {".csv", ".tsv", ".tab", ".txt", ".jsonl", ".ndjson"}
-_TIFF_SUFFIXES = {".tif", ".tiff"}
 _SKIP_NAMES = {".DS_Store"}
 
 
@@ -68,140 +65,65 @@ class Draft:
         return sum(1 for _ in find_placeholders(self.data))
 
 
-def _head(path: Path, size: int = 4096) -> bytes:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(size)
-    except OSError:
-        return b""
-
-
-def _is_wavesurfer(path: Path) -> bool:
-    import h5py
-
-    try:
-        with h5py.File(path, "r") as handle:
-            # sweep_NNNN groups, or trial_NNNN datasets (WaveSurfer 0.74)
-            return "header" in handle and any(k.startswith(("sweep_", "trial_")) for k in handle)
-    except OSError:
-        return False
-
-
-def _is_stimulator_log(path: Path) -> bool:
-    text = _head(path).decode("utf-8", errors="replace")
-    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
-    if not lines:
-        return False
-    if path.suffix.lower() in (".jsonl", ".ndjson"):
-        try:
-            return "time_s" in json.loads(lines[0])
-        except (ValueError, TypeError):
-            return False
-    header = lines[0].replace("\t", ",").split(",")
-    return "time_s" in [h.strip() for h in header]
-
-
-def _is_brainsight(path: Path) -> bool:
-    text = _head(path).decode("utf-8", errors="replace")
-    return text.startswith("# Version:") and "Brainsight" in text
-
-
-def _xml_kind(path: Path) -> str | None:
-    from nwbtms.sources.imaging.bruker_voltage import is_voltage_recording_master
-
-    text = _head(path, 8192).decode("utf-8", errors="replace")
-    if "<PVScan" in text:
-        return "bruker_voltage" if is_voltage_recording_master(path) else "bruker"
-    if "<TriggerMarkerList" in text:
-        return "localite"
-    return None  # TriggerData*.xml (display settings), InstrumentMarker*.xml: not pulses
-
-
-def _localite_recordings(folder: Path) -> list[Path]:
-    """The last save of each Localite recording in ``folder`` that holds markers (else the last file)."""
-    from nwbtms.sources.navigation import select_trigger_marker_files
-
-    try:
-        chosen = select_trigger_marker_files(folder, coil=None, skip_empty=True)
-        return chosen or select_trigger_marker_files(folder, coil=None, skip_empty=False)[-1:]
-    except NwbtmsError:
-        return []
-
-
-def _tiff_kind(path: Path) -> str:
-    import tifffile
-
-    try:
-        with tifffile.TiffFile(path) as tif:
-            page = tif.pages[0]
-            return "scanimage" if page.is_scanimage else "tiff"
-    except Exception:  # noqa: BLE001 - an unreadable TIFF is still a TIFF for the draft
-        return "tiff"
-
-
 def _in_bruker_series(folder: Path, root: Path) -> bool:
     """Whether ``folder`` or a parent below ``root`` holds a Bruker PrairieView XML (its MIP/ and References/
     subfolders hold TIFFs of the same series)."""
+    bruker = registry.reader("bruker")
     for candidate in (folder, *folder.parents):
-        if any(p.suffix.lower() == ".xml" and _xml_kind(p) == "bruker" for p in candidate.iterdir()):
+        if any(p.suffix.lower() in bruker.suffixes and bruker.sniff(p) for p in candidate.iterdir()):
             return True
         if candidate == root:
             return False
     return False
 
 
+def _file_reader(path: Path, readers: list) -> type | None:
+    """The first registered reader whose suffix ``path`` has and whose sniff recognises it."""
+    suffix = path.suffix.lower()
+    return next((cls for cls in readers if not cls.folder and suffix in cls.suffixes and cls.sniff(path)), None)
+
+
 def recognise(rawdir: str | os.PathLike) -> list[RecognisedSource]:
-    """Every raw file or folder under ``rawdir`` that a reader knows, with keys unique per reader."""
+    """Every raw file or folder under ``rawdir`` that a registered reader recognises by its sniff
+    (:mod:`nwbtms.sources.registry`), with keys unique per reader.
+
+    A folder a folder reader recognises (Open Ephys, Suite2p) is one source and is not searched further;
+    of the files one reader recognises in a folder, ``select`` keeps the sources (Localite: the last save of
+    each recording); frame TIFFs of a Bruker series are read through its XML, not drafted.
+    """
     root = Path(rawdir)
     if not root.is_dir():
         raise InputError("not a folder", file=root, hint="give the folder holding the session's raw files")
+    readers = registry.readers()
+    folder_readers = [cls for cls in readers if cls.folder]
     found: list[tuple[str, Path]] = []
     claimed: list[Path] = []
-    localite_dirs: set[Path] = set()
     for dirpath, dirnames, filenames in os.walk(root):
         folder = Path(dirpath)
         dirnames.sort()
         if any(folder.is_relative_to(c) for c in claimed):
             dirnames[:] = []
             continue
-        names = set(filenames)
-        if "structure.oebin" in names:
-            found.append(("openephys", folder / "structure.oebin"))
+        owner = next((cls for cls in folder_readers if cls.sniff(folder)), None)
+        if owner is not None:
+            found.append((owner.name, owner.source_path(folder)))
             claimed.append(folder)
             dirnames[:] = []
             continue
-        if {"stat.npy", "ops.npy"} <= names:
-            found.append(("suite2p", folder))
-            claimed.append(folder)
-            dirnames[:] = []
-            continue
+        in_folder: list[tuple[type, Path]] = []
         for name in sorted(filenames):
-            path = folder / name
-            suffix = path.suffix.lower()
             if name in _SKIP_NAMES or name.startswith("."):
                 continue
-            if suffix == ".h5" and _is_wavesurfer(path):
-                found.append(("wavesurfer", path))
-            elif suffix in (".tdms", ".abf"):
-                found.append((_DAQ_SUFFIXES[suffix], path))
-            elif suffix in _TIFF_SUFFIXES:
-                kind = _tiff_kind(path)
-                if kind == "tiff" and _in_bruker_series(folder, root):
-                    continue  # frame, reference or MIP TIFFs of a Bruker series: read through its XML
-                found.append((kind, path))
-            elif suffix == ".xml":
-                kind = _xml_kind(path)
-                if kind == "localite":
-                    if folder not in localite_dirs:
-                        localite_dirs.add(folder)
-                        found.extend(("localite", chosen) for chosen in _localite_recordings(folder))
-                elif kind in ("bruker", "bruker_voltage"):
-                    found.append((kind, path))
-            elif suffix in _LOG_SUFFIXES:
-                if _is_brainsight(path):
-                    found.append(("brainsight", path))
-                elif _is_stimulator_log(path):
-                    found.append(("stimulator_log", path))
+            path = folder / name
+            cls = _file_reader(path, readers)
+            if cls is None or (cls.name == "tiff" and _in_bruker_series(folder, root)):
+                continue  # frame, reference or MIP TIFFs of a Bruker series: read through its XML
+            in_folder.append((cls, path))
+        done: set[type] = set()
+        for cls, _path in in_folder:  # in file order; each reader's selection where its first file was
+            if cls not in done:
+                done.add(cls)
+                found.extend((cls.name, chosen) for chosen in cls.select([p for c, p in in_folder if c is cls]))
     sources = []
     counts: dict[str, int] = {}
     for reader, path in found:
@@ -213,13 +135,16 @@ def recognise(rawdir: str | os.PathLike) -> list[RecognisedSource]:
     return sources
 
 
+def _kind(source: RecognisedSource) -> str:
+    return registry.reader(source.reader).kind
+
+
 def _read_facts(source: RecognisedSource) -> None:
     """Fill what the file says (rates, channel names, start time); never fail the draft."""
     try:
-        if source.reader in ("wavesurfer", "tdms", "abf", "openephys", "bruker_voltage"):
-            from nwbtms.sources.daq import open_recording
-
-            with open_recording(source.path, format=source.reader) as recording:
+        kind = _kind(source)
+        if kind == "daq":
+            with registry.open_source(source.reader, source.path) as recording:
                 source.facts["sample_rate_hz"] = recording.sample_rate_hz
                 source.facts["channels"] = recording.channel_names
                 if recording.start_datetime is not None:
@@ -228,16 +153,12 @@ def _read_facts(source: RecognisedSource) -> None:
                     source.facts["naive_start_time"] = str(recording.metadata["clock_at_run_start"])
                 elif recording.metadata.get("relative_time"):
                     source.facts["relative_time"] = True
-        elif source.reader in ("localite", "brainsight"):
-            from nwbtms.sources.navigation import read_brainsight, read_localite_triggers
-
-            pulses = (read_localite_triggers if source.reader == "localite" else read_brainsight)(source.path)
+        elif kind == "navigator":
+            pulses = registry.open_source(source.reader, source.path)
             source.facts["samples"] = len(pulses)
             source.facts["untracked"] = int(pulses.untracked.sum())
-        elif source.reader in ("scanimage", "tiff", "bruker"):
-            from nwbtms.sources.imaging import open_imaging
-
-            imaging = open_imaging(source.path, format=source.reader)
+        elif kind == "imaging":
+            imaging = registry.open_source(source.reader, source.path)
             source.facts["num_frames"] = imaging.num_frames
             source.facts["frame_rate_hz"] = imaging.frame_rate_hz
             source.facts["frame_shape"] = list(imaging.frame_shape)
@@ -266,11 +187,11 @@ def draft_metadata(rawdir: str | os.PathLike, *, metadata_dir: str | os.PathLike
     recognised = recognise(rawdir)
     base = Path(metadata_dir) if metadata_dir is not None else Path(rawdir)
     fill = placeholder
-    daqs = [s for s in recognised if s.reader in ("wavesurfer", "tdms", "abf", "openephys", "bruker_voltage")]
-    logs = [s for s in recognised if s.reader == "stimulator_log"]
-    navigators = [s for s in recognised if s.reader in ("localite", "brainsight")]
-    movies = [s for s in recognised if s.reader in ("scanimage", "tiff", "bruker")]
-    segmentations = [s for s in recognised if s.reader == "suite2p"]
+    daqs = [s for s in recognised if _kind(s) == "daq"]
+    logs = [s for s in recognised if _kind(s) == "stimulator_log"]
+    navigators = [s for s in recognised if _kind(s) == "navigator"]
+    movies = [s for s in recognised if _kind(s) == "imaging"]
+    segmentations = [s for s in recognised if _kind(s) == "segmentation"]
 
     start_time = fill("session start, ISO 8601 with UTC offset, e.g. 2026-03-02T09:30:00-08:00")
     for daq in daqs:

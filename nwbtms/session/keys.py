@@ -1,13 +1,14 @@
 """Keyed references between sections of a session metadata file, and the dangling ones.
 
 Sections are mappings from a key to an entry (``devices: {coil: {...}}``); entries refer to each
-other by key (``coil.stimulator: stimulator``). :data:`REFERENCES` lists every field that holds a key,
+other by key (``coil.stimulator: stimulator``). :func:`references` lists every field that holds a key,
 the section it points into and, where it matters, the kind of entry it must point at.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from nwbtms.errors import Problem
@@ -24,36 +25,39 @@ class Reference:
     target_kind: tuple[str, frozenset[str]] | None = None
 
 
-DAQ_READERS = frozenset({"wavesurfer", "tdms", "abf", "openephys", "binary", "csv", "bruker_voltage"})
-IMAGING_READERS = frozenset({"scanimage", "tiff", "bruker"})
-NAVIGATOR_READERS = frozenset({"localite", "brainsight"})
-ANNOTATION_READERS = frozenset({"imagej_rois", "annotation_csv"})
-
-
 def _kind(field: str, *values: str) -> tuple[str, frozenset[str]]:
     return field, frozenset(values)
 
 
-REFERENCES: tuple[Reference, ...] = (
-    Reference(("devices", "*", "stimulator"), "devices", _kind("type", "tms_stimulator")),
-    Reference(("protocols", "*", "intensity", "threshold"), "thresholds"),
-    Reference(("targets", "*", "coordinate_space"), "coordinate_spaces"),
-    Reference(("stimulation", "pulses_from"), "sources",
-              _kind("reader", *DAQ_READERS, "stimulator_log", *NAVIGATOR_READERS)),
-    Reference(("stimulation", "stimulator_log"), "sources", _kind("reader", "stimulator_log")),
-    Reference(("stimulation", "navigator"), "sources", _kind("reader", *NAVIGATOR_READERS)),
-    Reference(("stimulation", "protocol"), "protocols"),
-    Reference(("stimulation", "course_protocol"), "protocols"),
-    Reference(("stimulation", "target"), "targets"),
-    Reference(("stimulation", "coil"), "devices", _kind("type", "tms_coil")),
-    Reference(("imaging_planes", "*", "device"), "devices", _kind("type", "microscope")),
-    Reference(("imaging_planes", "*", "imaging"), "sources", _kind("reader", *IMAGING_READERS)),
-    Reference(("imaging_planes", "*", "segmentation"), "sources", _kind("reader", "suite2p")),
-    Reference(("imaging_planes", "*", "roi_labels"), "sources", _kind("reader", "roi_labels_csv")),
-    Reference(("imaging_planes", "*", "annotations"), "sources", _kind("reader", *ANNOTATION_READERS)),
-    Reference(("imaging_planes", "*", "cell_type"), "cell_types"),
-    Reference(("manipulations", "*", "target_cell_type"), "cell_types"),
-)
+def _readers(*kinds: str) -> tuple[str, frozenset[str]]:
+    """``reader`` must name a reader of one of ``kinds`` (:mod:`nwbtms.sources.registry`)."""
+    from nwbtms.sources.registry import reader_names
+
+    return _kind("reader", *(name for kind in kinds for name in reader_names(kind)))
+
+
+@cache
+def references() -> tuple[Reference, ...]:
+    """Every field that holds a key (the source kinds from the reader registry, resolved on first use)."""
+    return (
+        Reference(("devices", "*", "stimulator"), "devices", _kind("type", "tms_stimulator")),
+        Reference(("protocols", "*", "intensity", "threshold"), "thresholds"),
+        Reference(("targets", "*", "coordinate_space"), "coordinate_spaces"),
+        Reference(("stimulation", "pulses_from"), "sources", _readers("daq", "stimulator_log", "navigator")),
+        Reference(("stimulation", "stimulator_log"), "sources", _readers("stimulator_log")),
+        Reference(("stimulation", "navigator"), "sources", _readers("navigator")),
+        Reference(("stimulation", "protocol"), "protocols"),
+        Reference(("stimulation", "course_protocol"), "protocols"),
+        Reference(("stimulation", "target"), "targets"),
+        Reference(("stimulation", "coil"), "devices", _kind("type", "tms_coil")),
+        Reference(("imaging_planes", "*", "device"), "devices", _kind("type", "microscope")),
+        Reference(("imaging_planes", "*", "imaging"), "sources", _readers("imaging")),
+        Reference(("imaging_planes", "*", "segmentation"), "sources", _readers("segmentation")),
+        Reference(("imaging_planes", "*", "roi_labels"), "sources", _readers("roi_labels")),
+        Reference(("imaging_planes", "*", "annotations"), "sources", _readers("annotations")),
+        Reference(("imaging_planes", "*", "cell_type"), "cell_types"),
+        Reference(("manipulations", "*", "target_cell_type"), "cell_types"),
+    )
 
 
 def _walk(data: Any, path: tuple[str, ...], pointer: str):
@@ -84,7 +88,7 @@ def find_dangling_keys(data: dict, *, file: str | None = None, line_of=None) -> 
         ``line_of(json_pointer) -> int | None``.
     """
     problems = []
-    for ref in REFERENCES:
+    for ref in references():
         section = data.get(ref.target_section) or {}
         if not isinstance(section, dict):
             continue

@@ -30,6 +30,7 @@ import numpy as np
 from nwbtms.errors import MetadataError, SourceError
 from nwbtms.pulses.merge import merge_pulse_sources
 from nwbtms.session.model import Session
+from nwbtms.sources import registry
 
 #: Options of a DAQ source that are ours (the rest go to the reader, e.g. ``group`` for TDMS).
 DAQ_ROLE_OPTIONS = ("trigger_channel", "frame_clock_channel", "trigger_threshold", "trigger_polarity",
@@ -91,10 +92,6 @@ def open_daq(session: Session, key: str):
     return open_recording(source.path, format=source.reader, **reader_options(source.options))
 
 
-#: Where pulse times come from, by the reader of ``stimulation.pulses_from``: the TTL trigger on a DAQ
-#: (ground truth), else the stimulator log's or the navigator's own timestamps (rigs without a DAQ).
-LOG_READERS = ("stimulator_log",)
-NAVIGATOR_READERS = ("localite", "brainsight")
 
 
 def read_stimulation(session: Session, *, time_map: Callable[[np.ndarray], np.ndarray] | None = None
@@ -116,11 +113,14 @@ def read_stimulation(session: Session, *, time_map: Callable[[np.ndarray], np.nd
         log = _read_log(session, stim.stimulator_log)
     if stim.navigator:
         navigator = _read_navigator(session, stim.navigator)
-    if source.reader in LOG_READERS:
+    # where pulse times come from, by the kind of the reader of ``stimulation.pulses_from``: the TTL trigger on a
+    # DAQ (ground truth), else the stimulator log's or the navigator's own timestamps (rigs without a DAQ)
+    kind = registry.reader(source.reader).kind
+    if kind == "stimulator_log":
         log = _read_log(session, stim.pulses_from)
         times, kind = np.asarray(log.time_s, dtype=np.float64), "stimulator_log"
         description = f"Stimulator log timestamps ({source.path.name})"
-    elif source.reader in NAVIGATOR_READERS:
+    elif kind == "navigator":
         navigator = _read_navigator(session, stim.pulses_from)
         times, kind = np.asarray(navigator.time_s, dtype=np.float64), "navigator"
         description = f"Neuronavigator ({source.reader}) pulse timestamps ({source.path.name})"
@@ -325,10 +325,4 @@ def _read_navigator(session: Session, key: str):
     if source.options:
         raise MetadataError(f"the {source.reader} reader takes no options", file=session.metadata_file,
                             field=f"/sources/{key}/options", hint="remove 'options' from this source")
-    if source.reader == "localite":
-        from nwbtms.sources.navigation import read_localite_triggers
-
-        return read_localite_triggers(source.path)
-    from nwbtms.sources.navigation import read_brainsight
-
-    return read_brainsight(source.path)
+    return registry.open_source(source.reader, source.path)

@@ -177,15 +177,13 @@ def test_find_placeholders_walks_keys_lists_and_values():
     assert set(pointers) == {"/a/1", "/<FILL ME: k>", "/<FILL ME: k>/b"}
 
 
-def test_schema_knows_every_daq_and_imaging_reader():
+def test_schema_knows_every_reader():
+    """The reader enum is the reader registry (tests/sources/test_registry.py checks its order too)."""
     from nwbtms.metadata_yaml import load_schema
-    from nwbtms.session.keys import DAQ_READERS, IMAGING_READERS
-    from nwbtms.sources.daq import READERS
-    from nwbtms.sources.imaging import FORMATS
+    from nwbtms.sources.registry import reader_names
 
     readers = set(load_schema("session")["$defs"]["source"]["properties"]["reader"]["enum"])
-    assert set(READERS) == DAQ_READERS and set(FORMATS) == IMAGING_READERS
-    assert DAQ_READERS | IMAGING_READERS <= readers
+    assert readers == set(reader_names())
 
 
 @pytest.mark.parametrize(("value", "ok"), [("12.5", True), ("from_recording", True), ("soon", False)])

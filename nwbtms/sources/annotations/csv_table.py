@@ -24,6 +24,7 @@ import numpy as np
 
 from nwbtms.errors import InputError
 from nwbtms.sources.annotations.model import ROI_KINDS, Annotation, AnnotationSet, parent_from_name
+from nwbtms.sources.registry import Reader, head_text
 
 REQUIRED_COLUMNS = ("key", "kind", "x_um", "y_um", "z_um")
 OPTIONAL_COLUMNS = ("parent_key", "length_in_um", "cell_type")
@@ -107,3 +108,24 @@ def read_annotation_csv(path: str | Path) -> AnnotationSet:
 
 
 __all__ = ["OPTIONAL_COLUMNS", "REQUIRED_COLUMNS", "read_annotation_csv"]
+
+
+class AnnotationCsvReader(Reader):
+    """The documented annotation CSV as a registered reader (:mod:`nwbtms.sources.registry`)."""
+
+    name = "annotation_csv"
+    kind = "annotations"
+    display_name = "Annotation CSV"
+    suffixes = (".csv",)
+    info = "Annotated ROIs as CSV: key, kind, x_um, y_um, z_um (optional parent_key, length_in_um, cell_type)."
+
+    @classmethod
+    def sniff(cls, path: Path) -> bool:
+        """A header row with every required column (names case-insensitive)."""
+        lines = [line for line in head_text(path).splitlines() if line.strip()]
+        header = {h.strip().lower() for h in lines[0].split(",")} if lines else set()
+        return set(REQUIRED_COLUMNS) <= header
+
+    @classmethod
+    def open(cls, path: str | Path) -> AnnotationSet:
+        return read_annotation_csv(path)

@@ -14,12 +14,14 @@ becomes z with its slice spacing.
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from nwbtms.errors import InputError, SourceError
 from nwbtms.sources.annotations.model import Annotation, AnnotationSet, parent_from_name, path_length_um
+from nwbtms.sources.registry import Reader, head_bytes
 
 _LINES = {"POLYLINE", "FREELINE", "LINE"}
 _AREAS = {"OVAL": "oval", "POLYGON": "polygon", "RECT": "polygon", "FREEHAND": "polygon", "TRACED": "polygon"}
@@ -141,3 +143,30 @@ def read_imagej_rois(path: str | Path, *, pixel_size_um: tuple[float, float] | f
 
 
 __all__ = ["read_imagej_rois"]
+
+
+class ImageJRoisReader(Reader):
+    """ImageJ/Fiji ROI sets as a registered reader (:mod:`nwbtms.sources.registry`)."""
+
+    name = "imagej_rois"
+    kind = "annotations"
+    display_name = "ImageJ/Fiji ROIs"
+    suffixes = (".zip", ".roi")
+    info = "Fiji/ImageJ RoiSet.zip or single .roi files (read with roifile); names are the ROI keys."
+
+    @classmethod
+    def sniff(cls, path: Path) -> bool:
+        """A ``.roi`` with ImageJ's ``Iout`` signature, or a zip whose members are all ``.roi`` files."""
+        if path.suffix.lower() == ".roi":
+            return head_bytes(path, 4) == b"Iout"
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = archive.namelist()
+        except (OSError, zipfile.BadZipFile):
+            return False
+        return bool(names) and all(n.lower().endswith(".roi") for n in names)
+
+    @classmethod
+    def open(cls, path: str | Path, *, pixel_size_um: tuple[float, float] | float | None = None,
+             z_step_um: float | None = None, strict_z: bool = True) -> AnnotationSet:
+        return read_imagej_rois(path, pixel_size_um=pixel_size_um, z_step_um=z_step_um, strict_z=strict_z)

@@ -12,11 +12,10 @@ from nwbtms.sources.daq.base import (
     Segment,
 )
 from nwbtms.sources.daq.concat import ConcatenatedRecording
-from nwbtms.sources.daq.dispatch import READERS, guess_format, open_recording
+from nwbtms.sources.daq.dispatch import guess_format, open_recording
 
 __all__ = [
     "DEFAULT_CHUNK_SAMPLES",
-    "READERS",
     "ChannelInfo",
     "Chunk",
     "ConcatenatedRecording",

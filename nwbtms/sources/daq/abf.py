@@ -31,10 +31,20 @@ with np.printoptions():  # importing pyabf sets numpy's global print options (th
 
 from nwbtms.errors import SourceError
 from nwbtms.sources.daq.base import ChannelInfo, Recording, Segment, check_sample_rate, int16_lookup_table
+from nwbtms.sources.registry import head_bytes
 
 
 class AbfRecording(Recording):
     """An ABF file; sweeps are segments."""
+
+    name = "abf"
+    display_name = "Axon ABF"
+    suffixes = (".abf",)
+    info = "Axon Binary Format 1 and 2 (pCLAMP, Clampex), read with pyABF."
+
+    @classmethod
+    def sniff(cls, path: Path) -> bool:
+        return head_bytes(path, 4) in (b"ABF ", b"ABF2")  # ABF1 and ABF2 file signatures
 
     def __init__(self, path: str | Path) -> None:
         path = Path(path)

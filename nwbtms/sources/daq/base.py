@@ -25,6 +25,7 @@ from typing import Any, Literal
 import numpy as np
 
 from nwbtms.errors import ChannelNotFoundError, InputError, SourceError
+from nwbtms.sources.registry import Reader
 
 #: Samples per chunk unless the caller asks otherwise: 1 Mi samples = 8 MiB as float64.
 DEFAULT_CHUNK_SAMPLES = 1 << 20
@@ -133,8 +134,9 @@ def int16_lookup_table(to_physical) -> np.ndarray:
 
 
 @dataclass
-class Recording(ABC):
-    """A DAQ recording opened for lazy, chunked reading.
+class Recording(Reader, ABC):
+    """A DAQ recording opened for lazy, chunked reading (a :class:`~nwbtms.sources.registry.Reader` of kind
+    ``daq``: each format's subclass declares its name, suffixes and sniff).
 
     Attributes
     ----------
@@ -160,6 +162,8 @@ class Recording(ABC):
     segments: list[Segment]
     start_datetime: datetime | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+
+    kind = "daq"
 
     #: Whether ``_read(info, segment, start, stop)`` is cheap anywhere in the file (False: streamed only).
     random_access = True

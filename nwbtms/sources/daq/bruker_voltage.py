@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from nwbtms.sources.daq.base import ChannelInfo, Segment, SequentialRecording, check_sample_rate
-from nwbtms.sources.imaging.bruker_voltage import read_voltage_recording
+from nwbtms.sources.imaging.bruker_voltage import is_voltage_recording_master, read_voltage_recording
 
 #: CSV rows parsed at a time (numpy.loadtxt per block of lines; about 1 MB of work memory).
 BLOCK_ROWS = 1 << 12
@@ -26,6 +26,23 @@ BLOCK_ROWS = 1 << 12
 
 class BrukerVoltageRecording(SequentialRecording):
     """A PrairieView VoltageRecording opened from its ``.csv`` or ``.xml`` (the other beside it)."""
+
+    name = "bruker_voltage"
+    display_name = "Bruker PrairieView VoltageRecording"
+    suffixes = (".xml", ".csv")
+    info = "PrairieView's analog inputs beside a T-series: *_VoltageRecording_NNN.csv and its master .xml."
+
+    @classmethod
+    def sniff(cls, path: Path) -> bool:
+        if path.suffix.lower() == ".csv":
+            return "_VoltageRecording_" in path.name
+        return is_voltage_recording_master(path)
+
+    @classmethod
+    def select(cls, paths: list[Path]) -> list[Path]:
+        """The master XMLs of a folder when it has any (each names its CSV), else the CSVs."""
+        masters = [p for p in paths if p.suffix.lower() == ".xml"]
+        return masters or paths
 
     def __init__(self, path: str | Path) -> None:
         path = Path(path)

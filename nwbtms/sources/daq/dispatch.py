@@ -1,74 +1,41 @@
-"""``open_recording``: pick the DAQ reader for a path by its extension or contents."""
+"""``open_recording``: pick the DAQ reader for a path by its extension or contents (the DAQ readers of
+:mod:`nwbtms.sources.registry`)."""
 
 from __future__ import annotations
 
-import inspect
 import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from nwbtms.errors import InputError, SourceError
+from nwbtms.sources import registry
 from nwbtms.sources.daq.base import Recording
-
-#: reader name -> (module, class) ; imported lazily so one broken library cannot break the others.
-READERS: dict[str, tuple[str, str]] = {
-    "wavesurfer": ("nwbtms.sources.daq.wavesurfer", "WaveSurferRecording"),
-    "tdms": ("nwbtms.sources.daq.tdms", "TdmsRecording"),
-    "abf": ("nwbtms.sources.daq.abf", "AbfRecording"),
-    "openephys": ("nwbtms.sources.daq.openephys", "OpenEphysRecording"),
-    "binary": ("nwbtms.sources.daq.generic", "BinaryRecording"),
-    "csv": ("nwbtms.sources.daq.generic", "CsvRecording"),
-    "bruker_voltage": ("nwbtms.sources.daq.bruker_voltage", "BrukerVoltageRecording"),
-}
-
-_EXTENSIONS = {
-    ".h5": "wavesurfer",
-    ".tdms": "tdms",
-    ".abf": "abf",
-    ".oebin": "openephys",
-    ".bin": "binary",
-    ".dat": "binary",
-    ".csv": "csv",
-    ".tsv": "csv",
-    ".txt": "csv",
-}
 
 
 def guess_format(path: Path) -> str:
-    """Reader name for ``path``; :class:`SourceError` when it cannot be told."""
-    if path.is_dir():
-        return "openephys"
-    suffix = path.suffix.lower()
-    if "_VoltageRecording_" in path.name and suffix in (".csv", ".xml"):
-        return "bruker_voltage"  # PrairieView's analog inputs beside a T-series
-    if suffix == ".xml":
-        from nwbtms.sources.imaging.bruker_voltage import is_voltage_recording_master
-
-        if is_voltage_recording_master(path):
-            return "bruker_voltage"  # PrairieView's master XML of a voltage recording
-    if suffix == ".dat" and path.name == "continuous.dat":
-        # continuous/<stream>/continuous.dat inside an Open Ephys recording folder
-        recording = path.parent.parent.parent
-        if (recording / "structure.oebin").is_file():
-            return "openephys"
-    if suffix in _EXTENSIONS:
-        return _EXTENSIONS[suffix]
+    """DAQ reader name for ``path``: the first DAQ reader (:mod:`nwbtms.sources.registry`) whose suffix matches
+    and whose sniff recognises the content, else the first whose suffix matches (a folder: the folder
+    reader); :class:`SourceError` when none does."""
+    found = registry.recognise(path, kind="daq")
+    if found is not None:
+        return found.name
+    by_suffix = [cls for cls in registry.readers("daq") if cls.matches_suffix(path)]
+    if by_suffix:  # a file reader before a folder reader whose stream files share the suffix (.dat)
+        return sorted(by_suffix, key=lambda cls: cls.folder and not path.is_dir())[0].name
     raise SourceError(
-        f"cannot tell the recording format from the extension {suffix!r}",
+        f"cannot tell the recording format from the extension {path.suffix.lower()!r}",
         file=path,
-        hint=f"pass format= one of {', '.join(READERS)}",
+        hint=f"pass format= one of {', '.join(registry.reader_names('daq'))}",
     )
 
 
 def reader_class(name: str) -> type[Recording]:
-    """The Recording subclass registered as ``name``."""
-    if name not in READERS:
-        raise InputError(f"unknown recording format {name!r}", field="format", hint=f"use one of {', '.join(READERS)}")
-    import importlib
-
-    module_name, class_name = READERS[name]
-    return getattr(importlib.import_module(module_name), class_name)
+    """The Recording subclass registered as the DAQ reader ``name``."""
+    daq = registry.reader_names("daq")
+    if name not in daq:
+        raise InputError(f"unknown recording format {name!r}", field="format", hint=f"use one of {', '.join(daq)}")
+    return registry.reader(name)
 
 
 def open_recording(
@@ -84,7 +51,8 @@ def open_recording(
         PrairieView ``*_VoltageRecording_NNN.csv``/``.xml``.
         Several paths are joined into one :class:`ConcatenatedRecording` (same channels and rate).
     format : str, optional
-        Reader name (see :data:`READERS`); guessed from the extension when omitted.
+        DAQ reader name (``nwbtms.sources.registry.reader_names("daq")``); recognised from the file when
+        omitted.
     **options
         Passed to the reader: raw binary needs ``dtype``, ``num_channels``, ``sample_rate_hz`` and
         takes ``channel_names``, ``scale``, ``offset``, ``unit``, ``layout``, ``header_bytes``,
@@ -110,7 +78,7 @@ def open_recording(
         raise SourceError("file not found", file=path, hint="check the path")
     name = format or guess_format(path)
     cls = reader_class(name)
-    accepted = [p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "path")]
+    accepted = cls.options()
     unknown = sorted(set(options) - set(accepted))
     if unknown:
         raise InputError(

@@ -79,6 +79,11 @@ def _channel_infos(
 class BinaryRecording(Recording):
     """Raw interleaved samples described by the caller."""
 
+    name = "binary"
+    display_name = "Raw binary"
+    suffixes = (".bin", ".dat")
+    info = "Headerless interleaved or planar samples (dtype, channel count and rate given as options)."
+
     def __init__(
         self,
         path: str | Path,
@@ -179,6 +184,11 @@ class BinaryRecording(Recording):
 
 class CsvRecording(SequentialRecording):
     """A CSV/TSV table: header row of channel names, one row per sample; streamed."""
+
+    name = "csv"
+    display_name = "Delimited text"
+    suffixes = (".csv", ".tsv", ".txt")
+    info = "Samples as CSV/TSV text: a time column or a rate given as an option, one column per channel."
 
     def __init__(
         self,

@@ -97,6 +97,25 @@ class _Line:
 class OpenEphysRecording(Recording):
     """One continuous stream of an Open Ephys binary recording (or of every recording of an experiment)."""
 
+    name = "openephys"
+    display_name = "Open Ephys (binary format)"
+    suffixes = (".oebin", ".dat")
+    folder = True
+    info = "Open Ephys GUI recordings in the binary format: a structure.oebin and continuous/<stream>/ data."
+
+    @classmethod
+    def sniff(cls, path: Path) -> bool:
+        """A recording folder holding ``structure.oebin``, that file itself, or a stream's ``continuous.dat``."""
+        if path.is_dir():
+            return (path / "structure.oebin").is_file()
+        if path.name == "continuous.dat":  # continuous/<stream>/continuous.dat inside a recording folder
+            return (path.parent.parent.parent / "structure.oebin").is_file()
+        return path.name == "structure.oebin"
+
+    @classmethod
+    def source_path(cls, folder: Path) -> Path:
+        return folder / "structure.oebin"
+
     def __init__(self, path: str | Path, *, stream: str | int | None = None) -> None:
         path = Path(path)
         folders = find_recording_folders(path)

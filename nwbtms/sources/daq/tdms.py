@@ -26,6 +26,7 @@ from nptdms import TdmsFile, types
 
 from nwbtms.errors import SourceError
 from nwbtms.sources.daq.base import ChannelInfo, Recording, Segment, check_sample_rate
+from nwbtms.sources.registry import head_bytes
 
 #: LabVIEW's timestamp epoch: a ``wf_start_time`` of exactly this is a zero (relative-time) timestamp.
 LABVIEW_EPOCH = np.datetime64("1904-01-01T00:00:00", "us")
@@ -78,6 +79,15 @@ class _NptdmsWarnings(logging.Handler):
 
 class TdmsRecording(Recording):
     """A TDMS file; one segment (TDMS channels are continuous)."""
+
+    name = "tdms"
+    display_name = "NI TDMS"
+    suffixes = (".tdms",)
+    info = "National Instruments TDMS files (LabVIEW, NI DAQmx logging), read with npTDMS."
+
+    @classmethod
+    def sniff(cls, path: Path) -> bool:
+        return head_bytes(path, 4) == b"TDSm"  # the lead-in tag of every TDMS segment
 
     def __init__(self, path: str | Path, *, group: str | None = None) -> None:
         path = Path(path)

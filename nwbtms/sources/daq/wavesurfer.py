@@ -105,6 +105,20 @@ def _open_without_chunk_cache(group: h5py.Group, name: str) -> h5py.Dataset:
 class WaveSurferRecording(Recording):
     """A WaveSurfer data file; sweeps are segments; the h5py file stays open until :meth:`close`."""
 
+    name = "wavesurfer"
+    display_name = "WaveSurfer"
+    suffixes = (".h5",)
+    info = "Janelia WaveSurfer data files (HDF5: a /header group and sweep_NNNN groups or trial datasets)."
+
+    @classmethod
+    def sniff(cls, path: Path) -> bool:
+        try:
+            with h5py.File(path, "r") as handle:
+                # sweep_NNNN groups, or trial_NNNN datasets (WaveSurfer 0.74)
+                return "header" in handle and any(k.startswith(("sweep_", "trial_")) for k in handle)
+        except OSError:
+            return False
+
     def __init__(self, path: str | Path) -> None:
         path = Path(path)
         try:

@@ -19,6 +19,7 @@ from nwbtms.sources.imaging._pages import PageReader, scan_pages
 from nwbtms.sources.imaging.base import ImagingSource
 from nwbtms.sources.imaging.bruker_voltage import VoltageRecording, read_voltage_recording
 from nwbtms.sources.imaging.bruker_xml import PrairieViewScan, PVFrame, read_prairieview_xml
+from nwbtms.sources.registry import Reader, head_text
 
 #: PrairieView saves 16-bit TIFFs; used for dtype only when no frame TIFF is present (inspect).
 _PRAIRIEVIEW_DTYPE = np.dtype("uint16")
@@ -246,3 +247,25 @@ def open_bruker(path: str | Path, *, require_frames: bool = True) -> BrukerSourc
         },
         frame_files=frame_files, missing_files=missing, scan=scan,
     )
+
+
+class BrukerReader(Reader):
+    """Bruker PrairieView T-series as a registered reader (:mod:`nwbtms.sources.registry`)."""
+
+    name = "bruker"
+    kind = "imaging"
+    display_name = "Bruker PrairieView T-series"
+    suffixes = (".xml",)
+    info = "Bruker PrairieView T-series: the master XML (or its folder) and its frame TIFFs."
+
+    @classmethod
+    def sniff(cls, path: Path) -> bool:
+        from nwbtms.sources.imaging.bruker_voltage import is_voltage_recording_master
+
+        return "<PVScan" in head_text(path, 8192) and not is_voltage_recording_master(path)
+
+    @classmethod
+    def open(cls, path: str | Path, *, require_frames: bool = True) -> BrukerSource:
+        from nwbtms.sources.imaging import open_imaging
+
+        return open_imaging(path, format=cls.name, require_frames=require_frames)

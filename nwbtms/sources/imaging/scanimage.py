@@ -33,6 +33,7 @@ from nwbtms.errors import SourceError
 from nwbtms.sources.imaging._pages import open_tiff, tifffile_errors
 from nwbtms.sources.imaging.base import ImagingPlaneInfo
 from nwbtms.sources.imaging.tiff import PagedTiffSource, layout_frames, scan_files
+from nwbtms.sources.registry import Reader, keyword_options
 
 #: ScanImage records edges on up to four auxiliary trigger inputs (ScanImage 2016+ docs, "Auxiliary
 #: triggers"; tms-domain.md section 4).
@@ -417,3 +418,27 @@ def open_scanimage(
         source.timestamps_s = per_plane[0]
         source.metadata["plane_timestamps_s"] = per_plane
     return source
+
+
+class ScanImageReader(Reader):
+    """ScanImage TIFFs as a registered reader (:mod:`nwbtms.sources.registry`)."""
+
+    name = "scanimage"
+    kind = "imaging"
+    display_name = "ScanImage TIFF"
+    suffixes = (".tif", ".tiff")
+    info = "ScanImage 5.x and 2016+ TIFFs (the header block, split acquisitions, channels, fast-z, aux triggers)."
+
+    @classmethod
+    def sniff(cls, path: Path) -> bool:
+        return is_scanimage_tiff(path)
+
+    @classmethod
+    def open(cls, path: Any, **options: Any) -> PagedTiffSource:
+        from nwbtms.sources.imaging import open_imaging
+
+        return open_imaging(path, format=cls.name, **options)
+
+    @classmethod
+    def options(cls) -> tuple[str, ...]:
+        return keyword_options(open_scanimage)

@@ -16,6 +16,7 @@ import numpy as np
 from nwbtms.errors import InputError, SourceError
 from nwbtms.sources.imaging._pages import PageInfo, PageReader, check_uniform, scan_pages
 from nwbtms.sources.imaging.base import ImagingSource
+from nwbtms.sources.registry import Reader, head_bytes, keyword_options
 
 TIFF_SUFFIXES = (".tif", ".tiff")
 
@@ -131,3 +132,27 @@ def open_tiff_stack(
         field_of_view_um=fov, start_datetime=start_datetime, page_counts=counts,
         metadata={"pages_per_file": counts},
     )
+
+
+class TiffReader(Reader):
+    """Generic multi-page TIFFs as a registered reader (:mod:`nwbtms.sources.registry`)."""
+
+    name = "tiff"
+    kind = "imaging"
+    display_name = "Multi-page TIFF"
+    suffixes = TIFF_SUFFIXES
+    info = "Any multi-page TIFF (or a folder or list of them) with the frame rate given as an option."
+
+    @classmethod
+    def sniff(cls, path: Path) -> bool:
+        return head_bytes(path, 4) in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")  # TIFF and BigTIFF
+
+    @classmethod
+    def open(cls, path: Any, **options: Any) -> PagedTiffSource:
+        from nwbtms.sources.imaging import open_imaging
+
+        return open_imaging(path, format=cls.name, **options)
+
+    @classmethod
+    def options(cls) -> tuple[str, ...]:
+        return keyword_options(open_tiff_stack)

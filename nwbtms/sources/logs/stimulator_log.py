@@ -50,6 +50,7 @@ from pathlib import Path
 import numpy as np
 
 from nwbtms.errors import SourceError
+from nwbtms.sources.registry import Reader, head_text
 
 #: Our field names, in the documented order.
 NUMERIC_FIELDS = ("time_s", "intensity_percent_mso", "di_dt_a_per_us", "coil_temperature_c")
@@ -317,3 +318,31 @@ class _Builder:
             line_numbers=np.asarray(self.lines, dtype=np.int64),
             start_datetime=None if self.first_datetime is None else self.first_datetime.isoformat(),
         )
+
+
+class StimulatorLogReader(Reader):
+    """Stimulator logs as a registered reader (:mod:`nwbtms.sources.registry`)."""
+
+    name = "stimulator_log"
+    kind = "stimulator_log"
+    display_name = "Stimulator log"
+    suffixes = (".csv", ".tsv", ".tab", ".txt", ".jsonl", ".ndjson")
+    info = "Per-pulse stimulator logs as CSV/TSV or JSON lines with a time_s column (or a column_map)."
+
+    @classmethod
+    def sniff(cls, path: Path) -> bool:
+        """A header row (or first JSON object) with the documented ``time_s`` column."""
+        lines = [line for line in head_text(path).splitlines() if line.strip() and not line.startswith("#")]
+        if not lines:
+            return False
+        if path.suffix.lower() in JSON_LINE_SUFFIXES:
+            try:
+                return "time_s" in json.loads(lines[0])
+            except (ValueError, TypeError):
+                return False
+        return "time_s" in [h.strip() for h in lines[0].replace("\t", ",").split(",")]
+
+    @classmethod
+    def open(cls, path: str | PathLike, *, column_map: Mapping[str, str] | None = None,
+             time_unit: str = "s") -> StimulatorLog:
+        return read_stimulator_log(path, column_map=column_map, time_unit=time_unit)

@@ -40,6 +40,7 @@ import numpy as np
 
 from nwbtms.errors import SourceError
 from nwbtms.sources.navigation.navigator_pulses import NavigatorPulses, drop_invalid_poses, pose_problems
+from nwbtms.sources.registry import Reader, head_text
 
 #: Brainsight coil axes -> matsimnibs axes (x and z reversed); SimNIBS utils/nnav.py.
 BRAINSIGHT_TO_MATSIMNIBS_AXES = np.diag([-1.0, 1.0, -1.0, 1.0])
@@ -219,3 +220,22 @@ def _timestamp(path: Path, line: int, date_text: str, time_text: str) -> dt.date
         raise SourceError(f"Date/Time {date_text!r} {time_text!r} is not a date and time", file=path,
                           line=line, field="Date/Time",
                           hint="expected YYYY-MM-DD and HH:MM:SS.mmm as Brainsight writes them") from None
+
+
+class BrainsightReader(Reader):
+    """Brainsight sample exports as a registered reader (:mod:`nwbtms.sources.registry`)."""
+
+    name = "brainsight"
+    kind = "navigator"
+    display_name = "Brainsight export"
+    suffixes = (".txt", ".csv", ".tsv", ".tab")
+    info = "Brainsight (Rogue Research) 'Export samples' text files: pulses with coil poses and EMG."
+
+    @classmethod
+    def sniff(cls, path: Path) -> bool:
+        text = head_text(path)
+        return text.startswith("# Version:") and "Brainsight" in text
+
+    @classmethod
+    def open(cls, path: str | PathLike) -> NavigatorPulses:
+        return read_brainsight(path)

@@ -47,8 +47,9 @@ from pathlib import Path
 
 import numpy as np
 
-from nwbtms.errors import SourceError
+from nwbtms.errors import NwbtmsError, SourceError
 from nwbtms.sources.navigation.navigator_pulses import NavigatorPulses, drop_invalid_poses, pose_problems
+from nwbtms.sources.registry import Reader, head_text
 
 #: Localite coil axes -> SimNIBS matsimnibs axes (x <- z, y <- -y, z <- x); SimNIBS utils/nnav.py.
 LOCALITE_TO_MATSIMNIBS_AXES = np.array(
@@ -338,3 +339,33 @@ def select_trigger_marker_files(folder: str | PathLike, *, coil: int | None = 0,
     if skip_empty:
         paths = [p for p in paths if len(read_localite_triggers(p)) > 0]
     return paths
+
+
+class LocaliteReader(Reader):
+    """Localite TriggerMarkers exports as a registered reader (:mod:`nwbtms.sources.registry`)."""
+
+    name = "localite"
+    kind = "navigator"
+    display_name = "Localite TMS Navigator trigger markers"
+    suffixes = (".xml",)
+    info = "Localite TMS Navigator TriggerMarkers_Coil<N>_<timestamp>.xml (a TriggerMarkerList), never TriggerData."
+
+    @classmethod
+    def sniff(cls, path: Path) -> bool:
+        return "<TriggerMarkerList" in head_text(path, 8192)
+
+    @classmethod
+    def select(cls, paths: list[Path]) -> list[Path]:
+        """Of the marker files of one folder, the last save of each recording that holds markers (else the
+        last file): Localite rewrites the whole file at every save."""
+        if not paths:
+            return []
+        try:
+            chosen = select_trigger_marker_files(paths[0].parent, coil=None, skip_empty=True)
+            return chosen or select_trigger_marker_files(paths[0].parent, coil=None, skip_empty=False)[-1:]
+        except NwbtmsError:
+            return []
+
+    @classmethod
+    def open(cls, path: str | PathLike) -> NavigatorPulses:
+        return read_localite_triggers(path)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from nwbtms.errors import Problem, SourceError
+from nwbtms.sources.registry import Reader
 from nwbtms.sources.segmentation.safe_pickle import load_npy_object
 
 _PLANE_DIR = re.compile(r"^plane(\d+)$")
@@ -252,3 +253,22 @@ def read_suite2p(folder: str | Path) -> Suite2pPlane | list[Suite2pPlane]:
         raise SourceError("no plane<N>/ folders and no stat.npy", file=folder,
                           hint="point at suite2p/ or suite2p/plane<N>/ of a finished Suite2p run")
     return [read_suite2p_plane(p) for p in planes]
+
+
+class Suite2pReader(Reader):
+    """Suite2p output folders as a registered reader (:mod:`nwbtms.sources.registry`)."""
+
+    name = "suite2p"
+    kind = "segmentation"
+    display_name = "Suite2p"
+    folder = True
+    info = "Suite2p output: a plane<N>/ folder (stat.npy, ops.npy, F.npy, Fneu.npy, spks.npy, iscell.npy) or suite2p/."
+
+    @classmethod
+    def sniff(cls, path: Path) -> bool:
+        """A plane folder: ``stat.npy`` and ``ops.npy`` side by side."""
+        return path.is_dir() and (path / "stat.npy").is_file() and (path / "ops.npy").is_file()
+
+    @classmethod
+    def open(cls, path: str | Path) -> Suite2pPlane | list[Suite2pPlane]:
+        return read_suite2p(path)
