@@ -157,9 +157,9 @@ def test_clock_alignment_consistent():
 
 def test_cell_ontology_id_matched_in_full():
     table = mock_CellTypesTable()
-    assert list(cell_types.check_cell_types(None, table)) == []
+    assert list(cell_types.check_cell_type_terms(table)) == []
     table["cell_ontology_id"].data[1] = "CL:4023041\n"
-    (hit,) = cell_types.check_cell_types(None, table)
+    (hit,) = cell_types.check_cell_type_terms(table)
     assert hit.index == 1
 
 
@@ -189,7 +189,7 @@ def test_events_timestamps_finite_and_ordered():
     times = np.cumsum(np.full(3000, 0.1))
     times[2500] = np.nan
     times[2700] = times[2699] - 1.0
-    found = {h.check.id: h for h in arrays.run(_h5_context(lambda h5: _events(h5, times)))}
+    found = {h.check.id: h for h in arrays.check_arrays(_h5_context(lambda h5: _events(h5, times)))}
     assert found["data.timestamps.finite"].index == 2500
     assert found["data.timestamps.ascending"].index == 2700
     assert "data.timestamps.regular" not in found  # events are not samples of a series

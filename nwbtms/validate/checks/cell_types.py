@@ -22,16 +22,20 @@ TMS_CELL_TYPES = define(
     profiles=TMS_ONLY)
 
 
-@register_check(TMS_CELL_TYPES, neurodata_type="NWBFile")
-def check_cell_types(nwbfile, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
-    """Every CL ID of the file's CellTypesTable and every ``cell_type`` reference in the file's tables."""
-    metadata = tms_metadata(nwbfile)
-    cell_types = getattr(metadata, "cell_types", None)
+def check_cell_type_terms(cell_types) -> Iterator[Hit]:
+    """Every CL ID of a CellTypesTable (None: nothing to check) is ``CL:`` + 7 digits, in full."""
     if cell_types is not None and has_column(cell_types, "cell_ontology_id"):
         for i, term in enumerate(text_column(cell_types, "cell_ontology_id")):
             if not CL_ID_PATTERN.fullmatch(term):  # the whole text: '$' alone lets a trailing newline pass
                 yield TMS_CELL_TYPES.hit(f"row {i}: {term!r} is not a Cell Ontology ID ('CL:' + 7 digits)",
                                          location=column_path(cell_types, "cell_ontology_id"), index=i)
+
+
+@register_check(TMS_CELL_TYPES, neurodata_type="NWBFile")
+def check_cell_types(nwbfile, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
+    """Every CL ID of the file's CellTypesTable and every ``cell_type`` reference in the file's tables."""
+    metadata = tms_metadata(nwbfile)
+    yield from check_cell_type_terms(getattr(metadata, "cell_types", None))
     for table in nwbfile.objects.values():
         column = getattr(table, "colnames", None) and "cell_type" in table.colnames and table["cell_type"]
         if not column or not hasattr(column, "table"):
