@@ -8,6 +8,9 @@ asks for, so reading the metadata and the arrays a check scans transfers only th
   its S3 object) are followed once, when the file is first probed, and the final URL is read from then on.
 - ``s3://bucket/key`` is read from the bucket's public HTTPS endpoint
   (``https://bucket.s3.amazonaws.com/key``, anonymous, as DANDI's public buckets allow).
+- The file's name is the ``filename`` of the answer's ``Content-Disposition`` header when the server gives one
+  (DANDI's asset download redirect asks S3 to send the asset's file name), else the URL's last path segment;
+  it is the name HDF5 (and so NWB Inspector's file-extension check) sees.
 
 The first request asks for byte 0 only: it proves the server honours ``Range`` (a server that answers with
 the whole file is refused, as reading it would download everything) and gives the size from
@@ -50,6 +53,20 @@ def url_name(url: str) -> str:
     return unquote(segments[-1]) if segments else urlparse(url).netloc
 
 
+def _disposition_name(header: str | None) -> str | None:
+    """``filename`` of a ``Content-Disposition`` header (RFC 6266; ``filename*=UTF-8''...`` preferred)."""
+    if not header:
+        return None
+    extended = re.search(r"filename\*\s*=\s*[^']*'[^']*'([^;]+)", header, re.IGNORECASE)
+    if extended:
+        return unquote(extended.group(1).strip().strip('"')).replace("/", "_").replace("\\", "_") or None
+    plain = re.search(r'filename\s*=\s*"([^"]*)"|filename\s*=\s*([^;]+)', header, re.IGNORECASE)
+    if plain:
+        name = (plain.group(1) if plain.group(1) is not None else plain.group(2)).strip()
+        return name.replace("/", "_").replace("\\", "_") or None
+    return None
+
+
 def _requests():
     try:
         import remfile  # noqa: F401  (checked here, used by RemoteFile)
@@ -69,6 +86,8 @@ class RemoteFile:
         As given.
     resolved_url : str
         The URL read (after s3 mapping and redirects).
+    name : str
+        The file's name (``Content-Disposition`` filename, else the URL's last segment).
     size : int
         Bytes of the remote file.
     bytes_transferred : int
@@ -107,6 +126,7 @@ class RemoteFile:
             raise InputError(f"unreadable Content-Range {probe.headers['Content-Range']!r}", file=url)
         self.size = int(match.group(1))
         self.resolved_url = probe.url
+        self.name = _disposition_name(probe.headers.get("Content-Disposition")) or url_name(url)
         self._remote = remfile.File(self.resolved_url, _size=self.size)
         # remfile's own session fetches the ranges: count its responses too
         if getattr(self._remote, "session", None) is not None:
@@ -122,7 +142,9 @@ class RemoteFile:
 
     def __repr__(self) -> str:
         # h5py names a file object by its repr; NWB Inspector reads the file name (extension) from it
-        return self.url
+        if url_name(self.url) == self.name:
+            return self.url
+        return f"{self.url.rstrip('/')}/{self.name}"
 
     # the file object h5py reads through
     def read(self, size: int = -1) -> bytes:

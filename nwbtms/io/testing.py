@@ -28,6 +28,8 @@ class RangeServer:
 
     def __init__(self, root: Path, httpd: ThreadingHTTPServer) -> None:
         self.root = root
+        #: URL path -> file name sent as ``Content-Disposition`` (as S3 does for DANDI asset downloads)
+        self.dispositions: dict[str, str] = {}
         self._httpd = httpd
         self.bytes_sent = 0
         self.requests = 0
@@ -99,6 +101,9 @@ def _handler(server: RangeServer) -> type[BaseHTTPRequestHandler]:
             if partial:
                 self.send_header("Content-Range", f"bytes {start}-{stop}/{size}")
             self.send_header("Accept-Ranges", "bytes")
+            disposition = server.dispositions.get(urlparse(self.path).path)
+            if disposition:
+                self.send_header("Content-Disposition", f'attachment; filename="{disposition}"')
             self.send_header("Content-Type", "application/octet-stream")
             self.send_header("Content-Length", str(length))
             self.end_headers()

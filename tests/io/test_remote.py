@@ -57,3 +57,24 @@ def test_server_ignoring_range_is_refused(tmp_path):
         httpd.shutdown()
         httpd.server_close()
         thread.join(timeout=10)
+
+
+def test_file_name_from_content_disposition(tmp_path):
+    """A DANDI asset URL (``.../assets/<id>/download/``) names no file; the name S3 sends in
+    Content-Disposition is the one HDF5 and NWB Inspector's file-extension check see."""
+    from nwbtms.io.remote import _disposition_name
+    from nwbtms.io.testing import serve_files
+
+    assert _disposition_name('attachment; filename="sub-M001_ses-day1.nwb"') == "sub-M001_ses-day1.nwb"
+    assert _disposition_name("attachment; filename*=UTF-8''sub-M%C3%BC.nwb") == "sub-Mü.nwb"
+    assert _disposition_name("attachment; filename=../x.nwb") == ".._x.nwb"
+    assert _disposition_name(None) is None
+    blob = tmp_path / "blobs" / "0a1b2c"
+    blob.parent.mkdir()
+    blob.write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(100))
+    with serve_files(tmp_path) as server:
+        server.dispositions["/blobs/0a1b2c"] = "sub-M001_ses-day1.nwb"
+        remote = open_remote(server.url(blob))
+        assert remote.name == "sub-M001_ses-day1.nwb"
+        assert repr(remote).endswith("/blobs/0a1b2c/sub-M001_ses-day1.nwb")
+        remote.close()
