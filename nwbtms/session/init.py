@@ -267,12 +267,15 @@ def draft_metadata(rawdir: str | os.PathLike, *, metadata_dir: str | os.PathLike
                 entry["options"]["frame_clock_channel"] = fill(
                     f"{clock_hint}; or set each imaging plane's clock: none")
         data["sources"][source.key] = entry
-    if daqs:
-        stimulation: dict[str, Any] = {"pulses_from": daqs[0].key, "protocol": "main", "target": "target",
+    # pulse times: the DAQ trigger when there is one, else the stimulator log's or the navigator's own
+    # timestamps (a Localite-only rig); never a draft that silently converts with no pulse
+    timing = daqs or logs or navigators
+    if timing:
+        stimulation: dict[str, Any] = {"pulses_from": timing[0].key, "protocol": "main", "target": "target",
                                        "coil": "coil"}
-        if logs:
+        if logs and logs[0] is not timing[0]:
             stimulation["stimulator_log"] = logs[0].key
-        if navigators:
+        if navigators and navigators[0] is not timing[0]:
             stimulation["navigator"] = navigators[0].key
         data["stimulation"] = stimulation
     if movies:

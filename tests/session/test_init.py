@@ -118,6 +118,8 @@ def test_localite_draft_names_trigger_markers_not_trigger_data(realdata, tmp_pat
         read_localite_triggers(source.path)  # every drafted file reads
     [untracked] = [s.facts["untracked"] for s in localite if s.path.name.endswith("174623122.xml")]
     assert untracked == 2
+    stimulation = draft_metadata(realdata / "localite").data["stimulation"]  # a Localite-only rig
+    assert stimulation["pulses_from"] in {s.key for s in localite} and "navigator" not in stimulation
 
 
 def test_relative_time_tdms_leaves_session_start_a_placeholder(tmp_path):
