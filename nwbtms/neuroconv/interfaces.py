@@ -50,6 +50,7 @@ from pydantic import FilePath  # noqa: E402
 
 from nwbtms.errors import InputError  # noqa: E402
 from nwbtms.neuroconv.schema import SOURCE_KEYS, TMS_SECTIONS, tms_metadata_schema  # noqa: E402
+from nwbtms.sources.registry import reader_names  # noqa: E402
 
 #: NWBFile fields of an nwbtms metadata file that NeuroConv's ``NWBFile`` metadata also has.
 _NWBFILE_FIELDS = ("session_description", "identifier", "session_id", "experimenter", "lab", "institution",
@@ -60,6 +61,19 @@ _SUBJECT_FIELDS = ("subject_id", "species", "sex", "age", "date_of_birth", "geno
                    "weight")
 #: Stands in for an NWBFile without a subject when the TMS metadata is checked (never written).
 _NO_SUBJECT = {"subject_id": "unknown", "species": "unknown", "sex": "U", "age": "P0D"}
+
+
+def _suffixes(kind: str) -> tuple[str, ...]:
+    """File suffixes of every registered reader of ``kind`` (:mod:`nwbtms.sources.registry`)."""
+    from nwbtms.sources.registry import readers
+
+    return tuple(dict.fromkeys(suffix for cls in readers(kind) for suffix in cls.suffixes))
+
+
+#: Reader names of the registry, by kind: the choices of the interfaces' ``reader`` arguments.
+DaqReader = Literal[reader_names("daq")]
+NavigatorReader = Literal[reader_names("navigator")]
+AnnotationsReader = Literal[reader_names("annotations")]
 
 
 def _read_metadata_file(path: Path | None) -> dict:
@@ -262,7 +276,7 @@ class TMSPulsesInterface(_PulsesInterface):
     """TMS pulses detected on a DAQ trigger channel, merged with a stimulator log and a navigator export."""
 
     display_name = "TMS pulses (nwbtms)"
-    associated_suffixes = (".h5", ".tdms", ".abf", ".oebin", ".bin", ".dat", ".csv", ".tsv")
+    associated_suffixes = _suffixes("daq")
     info = "Delivered TMS pulses from the stimulator trigger on a DAQ recording, as ndx-tms tables."
     pulses_reader = "daq"
 
@@ -270,13 +284,13 @@ class TMSPulsesInterface(_PulsesInterface):
         self,
         file_path: FilePath,
         trigger_channel: str,
-        reader: Literal["wavesurfer", "tdms", "abf", "openephys", "binary", "csv", "bruker_voltage"] | None = None,
+        reader: DaqReader | None = None,
         frame_clock_channel: str | None = None,
         reader_options: dict | None = None,
         stimulator_log_file_path: FilePath | None = None,
         stimulator_log_options: dict | None = None,
         navigator_file_path: FilePath | None = None,
-        navigator_reader: Literal["localite", "brainsight"] | None = None,
+        navigator_reader: NavigatorReader | None = None,
         metadata_file_path: FilePath | None = None,
         verbose: bool = False,
     ):
@@ -394,7 +408,7 @@ class StimulatorLogInterface(_PulsesInterface):
     """TMS pulses from a stimulator log alone (its timestamps; a rig without a DAQ recording)."""
 
     display_name = "TMS stimulator log (nwbtms)"
-    associated_suffixes = (".csv", ".tsv", ".txt", ".json", ".jsonl")
+    associated_suffixes = _suffixes("stimulator_log")
     info = "Delivered TMS pulses with intensity, dI/dt and temperature from a stimulator log."
     pulses_reader = "stimulator_log"
 
@@ -431,11 +445,11 @@ class NavigatorInterface(_PulsesInterface):
     """TMS pulses with coil poses from a neuronavigator export alone (Localite or Brainsight)."""
 
     display_name = "TMS neuronavigator export (nwbtms)"
-    associated_suffixes = (".xml", ".txt")
+    associated_suffixes = _suffixes("navigator")
     info = "Delivered TMS pulses with coil position and orientation from a Localite or Brainsight export."
     pulses_reader = "navigator"
 
-    def __init__(self, file_path: FilePath, reader: Literal["localite", "brainsight"],
+    def __init__(self, file_path: FilePath, reader: NavigatorReader,
                  metadata_file_path: FilePath | None = None, verbose: bool = False):
         """
         Parameters
@@ -526,10 +540,10 @@ class ROIAnnotationsInterface(BaseDataInterface):
 
     display_name = "ROI annotations (nwbtms)"
     keywords = ("ROI", "spines", "dendrites", "ImageJ", "Fiji", "nwbtms")
-    associated_suffixes = (".zip", ".roi", ".csv")
+    associated_suffixes = _suffixes("annotations")
     info = "Hand-annotated somata, dendrites and spines from a Fiji/ImageJ ROI set or an annotation CSV."
 
-    def __init__(self, file_path: FilePath, reader: Literal["imagej_rois", "annotation_csv"] | None = None,
+    def __init__(self, file_path: FilePath, reader: AnnotationsReader | None = None,
                  pixel_size_um: list[float] | None = None, z_step_um: float | None = None,
                  cell_type: str | None = None, verbose: bool = False):
         """
@@ -641,5 +655,19 @@ class ROIAnnotationsInterface(BaseDataInterface):
             source=str(sd["file_path"]))
 
 
-__all__ = ["NavigatorInterface", "ROIAnnotationsInterface", "StimulatorLogInterface", "TMSMetadataInterface",
-           "TMSPulsesInterface", "align_to_frame_clock"]
+#: Each kind of the reader registry (:data:`nwbtms.sources.registry.KINDS`) -> the NeuroConv interface that reads
+#: it in a NeuroConv conversion (``tests/neuroconv`` checks every kind is mapped, so a new kind needs a decision).
+INTERFACE_FOR_KIND: dict[str, str] = {
+    "daq": "nwbtms.neuroconv.TMSPulsesInterface",
+    "stimulator_log": "nwbtms.neuroconv.StimulatorLogInterface",
+    "navigator": "nwbtms.neuroconv.NavigatorInterface",
+    "annotations": "nwbtms.neuroconv.ROIAnnotationsInterface",
+    "imaging": "neuroconv ScanImageImagingInterface, TiffImagingInterface, BrukerTiffSinglePlaneImagingInterface",
+    "segmentation": "neuroconv Suite2pSegmentationInterface",
+    "roi_labels": "none: ROI labels apply to Suite2p ROIs inside nwbtms convert (NeuroConv's Suite2p has no hook)",
+    "neuroconv": "the named NeuroConv interface itself",
+}
+
+
+__all__ = ["INTERFACE_FOR_KIND", "NavigatorInterface", "ROIAnnotationsInterface", "StimulatorLogInterface",
+           "TMSMetadataInterface", "TMSPulsesInterface", "align_to_frame_clock"]

@@ -227,3 +227,16 @@ def test_annotations_take_cell_types_from_the_tms_metadata(demo, tmp_path):
     table = nwbfile.processing["ophys"]["ImageSegmentation"]["PlaneSegmentation_annotations"]
     assert table["cell_type"].table is tms_tables(nwbfile)["cell_types"]
     assert set(table["cell_type"].data[:]) == {0}
+
+
+def test_every_reader_kind_is_mapped_and_reader_choices_come_from_the_registry():
+    from nwbtms.neuroconv.interfaces import INTERFACE_FOR_KIND
+    from nwbtms.sources.registry import KINDS, reader_names
+
+    assert set(INTERFACE_FOR_KIND) == set(KINDS)
+    schema = TMSPulsesInterface.get_source_schema()["properties"]
+    daq = schema["reader"].get("enum") or next(s for s in schema["reader"]["anyOf"] if "enum" in s)["enum"]
+    assert tuple(daq) == reader_names("daq")
+    navigator = NavigatorInterface.get_source_schema()["properties"]["reader"]["enum"]
+    assert tuple(navigator) == reader_names("navigator")
+    assert ".tdms" in TMSPulsesInterface.associated_suffixes and ".xml" in NavigatorInterface.associated_suffixes
