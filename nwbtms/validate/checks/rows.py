@@ -132,11 +132,12 @@ def check_threshold_range(thresholds) -> Iterator[Hit]:
                                       location=location, index=int(row))
 
 
-def session_coils(pulses, sessions_column: str = "session_number", *,
-                  chunk_elements: int = CHUNK_ELEMENTS) -> dict[int, set[int]]:
-    """session row -> coil rows of its pulses (one pass over the pulses table in slices); every session on
-    coil 0 when the pulses have no coil column."""
+def session_coils(pulses, *, chunk_elements: int = CHUNK_ELEMENTS) -> dict[int, set[int]]:
+    """session row -> coil rows of its pulses (one pass over the pulses table in slices), from the pulses'
+    ``session`` region column or their ``session_number``; every session on coil 0 when the pulses have no
+    coil column."""
     found: dict[int, set[int]] = {}
+    sessions_column = "session" if has_column(pulses, "session") else "session_number"
     if pulses is None or not has_column(pulses, sessions_column):
         return found
     coils = unwrap(pulses["coil"].data) if has_column(pulses, "coil") else None
