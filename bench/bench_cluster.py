@@ -33,7 +33,7 @@ def make_folder(files: int) -> Path:
         return folder
     from ndx_tms.testing import mock_tms_nwbfile
 
-    from nwbtms.nwb_write import write_nwbfile
+    from nwbtms.io.nwb_write import write_nwbfile
 
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)

@@ -48,7 +48,7 @@ def write_course(path: Path) -> Path:
     from pynwb import NWBFile
     from pynwb.ophys import ImageSegmentation, OpticalChannel, TwoPhotonSeries
 
-    from nwbtms.nwb_write import write_nwbfile
+    from nwbtms.io.nwb_write import write_nwbfile
 
     nwbfile = NWBFile(
         session_description="report benchmark: 90,000-pulse course",

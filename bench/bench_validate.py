@@ -51,7 +51,7 @@ def make_many_series(path: Path, n_series: int) -> Path:
         return path
     from pynwb import TimeSeries
 
-    from nwbtms.nwb_write import write_nwbfile
+    from nwbtms.io.nwb_write import write_nwbfile
 
     nwbfile = _base_nwbfile(f"bench-series-{n_series}")
     data = np.arange(100, dtype=np.float32)
@@ -68,7 +68,7 @@ def make_big_timestamps(path: Path, gigabytes: float) -> Path:
         return path
     from pynwb import TimeSeries
 
-    from nwbtms.nwb_write import write_nwbfile
+    from nwbtms.io.nwb_write import write_nwbfile
 
     n = int(gigabytes * 1e9 / 8)
     nwbfile = _base_nwbfile(f"bench-timestamps-{n}")
@@ -109,7 +109,7 @@ def make_pulses_file(path: Path, n_pulses: int) -> Path:
         mock_TMSStimulatorModel,
     )
 
-    from nwbtms.nwb_write import write_nwbfile
+    from nwbtms.io.nwb_write import write_nwbfile
 
     nwbfile = _base_nwbfile(f"bench-pulses-{n_pulses}")
     stimulator_model, coil_model = mock_TMSStimulatorModel(), mock_TMSCoilModel()

@@ -1,7 +1,7 @@
 """nwbtms: transcranial magnetic stimulation (TMS) data into NWB, checked for DANDI.
 
 The library API mirrors the CLI: readers in :mod:`nwbtms.sources`, protocols in :mod:`nwbtms.protocols`,
-conversion in :mod:`nwbtms.session` and :func:`convert_session`, validation in :mod:`nwbtms.validate`.
+conversion in :mod:`nwbtms.metadata` and :func:`convert_session`, validation in :mod:`nwbtms.validate`.
 Errors are :class:`nwbtms.errors.NwbtmsError`. ``convert_session`` is imported on first use, so
 ``import nwbtms`` stays light (no pynwb, h5py or dask).
 """
@@ -16,7 +16,7 @@ __all__ = ["NwbtmsError", "__version__", "convert_session"]
 
 def __getattr__(name: str) -> Any:
     if name == "convert_session":
-        from nwbtms.convert import convert_session
+        from nwbtms.assembly.convert import convert_session
 
         return convert_session
     raise AttributeError(f"module 'nwbtms' has no attribute {name!r}")

@@ -21,7 +21,7 @@ from pathlib import Path
 class DemoOutcome:
     """What the demo did: the conversion, the ``pynwb.validate`` errors, and the exit code."""
 
-    result: object  # nwbtms.convert.ConversionResult
+    result: object  # nwbtms.assembly.convert.ConversionResult
     pynwb_errors: list
     metadata: Path
     followup: object = None  # the follow-up day's ConversionResult

@@ -1,5 +1,5 @@
 """``nwbtms batch``: convert many sessions in parallel on dask.distributed (a thin layer over
-:func:`nwbtms.batch.run_batch`). Exit 0 when every session was converted or skipped, 1 otherwise."""
+:func:`nwbtms.assembly.batch.run_batch`). Exit 0 when every session was converted or skipped, 1 otherwise."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from nwbtms.cli._common import is_quiet
 def batch(session_files: tuple[Path, ...], out_dir: Path, scheduler: str | None, workers: int | None,
           force: bool, quiet_flag: bool) -> None:
     """Convert SESSION_FILES (session.yaml files) into OUT, resumably; a summary table at the end."""
-    from nwbtms.batch import run_batch
+    from nwbtms.assembly.batch import run_batch
 
     result = run_batch(list(session_files), out_dir, scheduler=scheduler, workers=workers, force=force)
     if not (quiet_flag or is_quiet()):

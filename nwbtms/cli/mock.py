@@ -19,7 +19,7 @@ def mock(output: Path, overwrite: bool) -> None:
     from pynwb import validate
 
     from nwbtms.errors import ConversionError
-    from nwbtms.nwb_write import write_nwbfile
+    from nwbtms.io.nwb_write import write_nwbfile
 
     write_nwbfile(mock_tms_nwbfile(), output, overwrite=overwrite)
     errors = validate(path=str(output))

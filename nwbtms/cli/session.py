@@ -1,7 +1,7 @@
 """``nwbtms init`` (draft a session.yaml from a folder of raw files) and ``nwbtms convert``.
 
-Both are thin layers over :func:`nwbtms.session.init.draft_metadata` and
-:func:`nwbtms.convert.convert_session`. Exit codes of ``convert``: 0 the file was written and has no
+Both are thin layers over :func:`nwbtms.metadata.init.draft_metadata` and
+:func:`nwbtms.assembly.convert.convert_session`. Exit codes of ``convert``: 0 the file was written and has no
 blocking findings; 1 the conversion failed (nothing written) or the written file has blocking findings
 (the file is kept so it can be inspected); 2 bad metadata, bad input or usage (nothing written).
 """
@@ -28,7 +28,7 @@ def init(rawdir: Path, output: Path, overwrite: bool) -> None:
     ScanImage TIFF, Bruker XML, Suite2p folders) are recognised and what they say is filled in; every
     required unknown is marked "<FILL ME: ...>". 'nwbtms convert' refuses to run until none is left.
     """
-    from nwbtms.session.init import write_draft
+    from nwbtms.metadata.init import write_draft
 
     draft = write_draft(rawdir, output, overwrite=overwrite)
     for found in draft.recognised:
@@ -56,7 +56,7 @@ def convert(metadata: Path, output: Path | None, dandi_layout: Path | None, over
     Exit 0: written, nothing blocking; 1: conversion failed (nothing written) or blocking findings (file
     kept for inspection); 2: bad metadata or input (nothing written).
     """
-    from nwbtms.convert import convert_session
+    from nwbtms.assembly.convert import convert_session
 
     quiet = quiet_flag or is_quiet()
     if (output is None) == (dandi_layout is None):

@@ -79,7 +79,7 @@ AnnotationsReader = Literal[reader_names("annotations")]
 def _read_metadata_file(path: Path | None) -> dict:
     if path is None:
         return {}
-    from nwbtms.session.load import read_metadata
+    from nwbtms.metadata.load import read_metadata
 
     data, _ = read_metadata(path)
     return data
@@ -128,7 +128,7 @@ class _TMSInterface(BaseTemporalAlignmentInterface):
             if name in nwbfile:
                 metadata["NWBFile"][name] = copy.deepcopy(nwbfile[name])
         if isinstance(nwbfile.get("session_start_time"), str):
-            from nwbtms.session.model import parse_datetime
+            from nwbtms.metadata.model import parse_datetime
 
             try:
                 metadata["NWBFile"]["session_start_time"] = parse_datetime(nwbfile["session_start_time"])
@@ -155,7 +155,7 @@ class _TMSInterface(BaseTemporalAlignmentInterface):
 
     def _session(self, metadata: dict, nwbfile=None):
         """One nwbtms Session from NeuroConv metadata (``NWBFile``, ``Subject``, ``TMS``) and the source data."""
-        from nwbtms.session.load import load_session
+        from nwbtms.metadata.load import load_session
 
         tms = copy.deepcopy(dict(metadata.get("TMS") or {}))
         fields = dict(metadata.get("NWBFile") or {})
@@ -204,8 +204,8 @@ class _TMSInterface(BaseTemporalAlignmentInterface):
         """Devices (those not in the file yet), TMS metadata and, with pulses, the pulse tables."""
         from ndx_tms import TMSExperimentMetadata
 
+        from nwbtms.assembly.assemble import AssembledSession, add_tms_content
         from nwbtms.nwb.session import add_devices
-        from nwbtms.session.assemble import AssembledSession, add_tms_content
 
         if any(isinstance(m, TMSExperimentMetadata) for m in nwbfile.lab_meta_data.values()):
             raise InputError(f"{type(self).__name__}: the NWBFile already holds TMS metadata (another nwbtms "
@@ -222,7 +222,7 @@ class _TMSInterface(BaseTemporalAlignmentInterface):
 
     def _stimulation(self, session):
         """The session's pulses on the aligned clock (read once per settings and alignment)."""
-        from nwbtms.session.stimulation import read_stimulation
+        from nwbtms.assembly.stimulation import read_stimulation
 
         original = self.get_original_timestamps()
         key = (json.dumps(session.data, sort_keys=True, default=str),
@@ -252,7 +252,7 @@ class _PulsesInterface(_TMSInterface):
     def get_original_timestamps(self) -> np.ndarray:
         """Pulse times on the session clock (as ``nwbtms convert`` writes them), s."""
         if self._original is None:
-            from nwbtms.session.stimulation import read_stimulation
+            from nwbtms.assembly.stimulation import read_stimulation
 
             session = self._session(self.get_metadata())
             stimulation = read_stimulation(session)

@@ -40,7 +40,7 @@ from nwbtms.io.compression import (
     get_profile,
     write_frames,
 )
-from nwbtms.nwb_write import write_nwbfile
+from nwbtms.io.nwb_write import write_nwbfile
 from nwbtms.progress import progress
 
 

@@ -1,4 +1,4 @@
-"""Build the NWBFile of one session from a validated :class:`~nwbtms.session.model.Session`.
+"""Build the NWBFile of one session from a validated :class:`~nwbtms.metadata.model.Session`.
 
 What goes where:
 
@@ -30,7 +30,7 @@ from pynwb.device import Device
 from pynwb.file import Subject
 
 from nwbtms.errors import MetadataError
-from nwbtms.session.model import Session, parse_datetime
+from nwbtms.metadata.model import Session, parse_datetime
 
 #: NWBFile keyword fields copied as-is from the ``nwbfile`` section.
 _NWBFILE_FIELDS = ("session_description", "session_id", "experimenter", "lab", "institution",
@@ -151,8 +151,8 @@ def protocol_row(
     key: str, entry: dict, thresholds: dict[str, int], threshold_values: dict[str, float]
 ) -> dict:
     """One ``TMSProtocolsTable`` row: the protocol engine's row completed by the metadata entry."""
+    from nwbtms.assembly.protocols import entry_protocol
     from nwbtms.protocols import protocol_table_row
-    from nwbtms.session.protocols import entry_protocol
 
     protocol = entry_protocol(entry)
     row = dict(protocol_table_row(protocol))

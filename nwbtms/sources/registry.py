@@ -34,7 +34,7 @@ How to add a reader (one module plus its tests)
 3. Its tests write real files with the format's own library (``nwbtms/sources/<kind>/testing.py``).
 
 A new kind (e.g. ``photometry``) is one entry in :data:`KINDS`; the metadata file refers to sources by kind
-(:mod:`nwbtms.session.keys`).
+(:mod:`nwbtms.metadata.keys`).
 """
 
 from __future__ import annotations

@@ -10,10 +10,10 @@ import h5py
 import numpy as np
 from pynwb import NWBHDF5IO, NWBFile, validate
 
+from nwbtms.io.nwb_write import write_nwbfile
 from nwbtms.nwb.deferred import fill_arrays
 from nwbtms.nwb.pulses import raw_trace_series
 from nwbtms.nwb.segmentation import add_suite2p_segmentation
-from nwbtms.nwb_write import write_nwbfile
 
 
 def _nwbfile() -> NWBFile:

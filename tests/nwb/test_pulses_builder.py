@@ -19,6 +19,7 @@ from ndx_tms.testing import (
 from pynwb import NWBHDF5IO, NWBFile, validate
 
 from nwbtms.errors import InputError
+from nwbtms.io.nwb_write import write_nwbfile
 from nwbtms.nwb.pulses import (
     build_pulses_table,
     build_reconciliation_table,
@@ -27,7 +28,6 @@ from nwbtms.nwb.pulses import (
     raw_trace_series_per_segment,
     schedule_indices_from_reconciliation,
 )
-from nwbtms.nwb_write import write_nwbfile
 from nwbtms.pulses.merge import merge_pulse_sources
 from nwbtms.pulses.sessions import find_sessions
 from nwbtms.sources.logs import StimulatorLog

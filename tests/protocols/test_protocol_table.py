@@ -8,7 +8,7 @@ import numpy as np
 from ndx_tms.testing import mock_tms_nwbfile
 from pynwb import NWBHDF5IO
 
-from nwbtms.nwb_write import write_nwbfile
+from nwbtms.io.nwb_write import write_nwbfile
 from nwbtms.protocols import get_preset, protocol_table_row
 
 

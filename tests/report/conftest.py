@@ -10,7 +10,7 @@ import pytest
 
 
 def _write(nwbfile, path: Path) -> Path:
-    from nwbtms.nwb_write import write_nwbfile
+    from nwbtms.io.nwb_write import write_nwbfile
 
     return write_nwbfile(nwbfile, path)
 

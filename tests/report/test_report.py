@@ -187,7 +187,7 @@ def test_extra_pulses_are_found_where_they_sit(tmp_path):
     """A pulse whose scheduled time is NaN is extra; it is reported in its session at its time."""
     from ndx_tms.testing import mock_tms_nwbfile
 
-    from nwbtms.nwb_write import write_nwbfile
+    from nwbtms.io.nwb_write import write_nwbfile
 
     path = write_nwbfile(mock_tms_nwbfile(with_imaging=False), tmp_path / "extra.nwb")
     with h5py.File(path, "r+") as f:

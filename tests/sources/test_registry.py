@@ -43,7 +43,7 @@ def test_imaging_formats_and_cli_choices_are_the_registry():
 
 
 def test_metadata_keys_take_sources_by_kind():
-    from nwbtms.session.keys import references
+    from nwbtms.metadata.keys import references
 
     accepted = {ref.path: ref.target_kind[1] for ref in references() if ref.target_section == "sources"}
     assert accepted[("stimulation", "navigator")] == frozenset(reader_names("navigator"))

@@ -16,7 +16,7 @@ def write_complete(path: Path) -> None:
     from pynwb import TimeSeries
     from pynwb.event import EventsTable, TimestampVectorData
 
-    from nwbtms.nwb_write import write_nwbfile
+    from nwbtms.io.nwb_write import write_nwbfile
 
     nwbfile = mock_tms_nwbfile()
     rng = np.random.default_rng(7)

@@ -62,7 +62,7 @@ def test_inspector_crash_is_reported_as_the_inspectors_and_does_not_block(tmp_pa
     from pynwb.file import Subject
     from pynwb.testing.mock.file import mock_NWBFile
 
-    from nwbtms.nwb_write import write_nwbfile
+    from nwbtms.io.nwb_write import write_nwbfile
     from nwbtms.validate.checks import inspector
 
     nwbfile = mock_NWBFile(session_id="s1")

@@ -99,7 +99,7 @@ def test_cli_detects_pulses_in_a_voltage_recording(tmp_path, capsys):
 
 def test_master_xml_reads_the_pair_it_names_everywhere(tmp_path, capsys):
     """A voltage-recording-only PrairieView acquisition opened from its master XML (PVScan, dataFile=)."""
-    from nwbtms.session.init import recognise
+    from nwbtms.metadata.init import recognise
     from nwbtms.sources.daq.testing import write_voltage_recording_master
     from nwbtms.sources.imaging import open_imaging
 

@@ -13,8 +13,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # examples/ (pytes
 from examples.aitbs_mouse.generator import ExampleParameters, generate  # noqa: E402
 from nwbtms.cli import main  # noqa: E402
 from nwbtms.errors import MetadataError  # noqa: E402
-from nwbtms.session import load_session  # noqa: E402
-from nwbtms.session.init import draft_metadata, recognise, write_draft  # noqa: E402
+from nwbtms.metadata import load_session  # noqa: E402
+from nwbtms.metadata.init import draft_metadata, recognise, write_draft  # noqa: E402
 
 TINY = ExampleParameters(sessions=1, num_frames=40, frame_size=64)
 

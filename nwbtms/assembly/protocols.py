@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from nwbtms.errors import MetadataError, NwbtmsError
-from nwbtms.session.model import Session
+from nwbtms.metadata.model import Session
 
 
 def entry_protocol(entry: dict):

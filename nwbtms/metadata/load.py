@@ -20,10 +20,10 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from nwbtms.errors import MetadataError, Problem
-from nwbtms.metadata_yaml import LineMap, load_schema, load_yaml_with_lines, validate_against_schema
-from nwbtms.session.keys import find_dangling_keys
-from nwbtms.session.model import Session, Source, parse_datetime
-from nwbtms.session.placeholders import find_placeholders, is_placeholder
+from nwbtms.metadata.keys import find_dangling_keys
+from nwbtms.metadata.loader import LineMap, load_schema, load_yaml_with_lines, validate_against_schema
+from nwbtms.metadata.model import Session, Source, parse_datetime
+from nwbtms.metadata.placeholders import find_placeholders, is_placeholder
 
 SCHEMA_NAME = "session"
 #: Keys of a ``reader: neuroconv`` source besides ``path`` and ``options`` (kept in ``Source.neuroconv``).

@@ -6,7 +6,7 @@ semantics); while composing, the line of every mapping key and sequence item is 
 JSON pointer (``/levels/2/count``), so each schema violation can name the line the user must edit.
 
 Schemas live at the repository root in ``schemas/<name>.schema.json`` and are found via
-``Path(__file__).parents[1] / "schemas"`` (source checkouts and editable installs). Wheels install them
+``Path(__file__).parents[2] / "schemas"`` (source checkouts and editable installs). Wheels install them
 as data files into ``<prefix>/share/nwbtms/schemas/`` (setup.cfg ``data_files``); :func:`schema_path` falls
 back there.
 """
@@ -29,7 +29,7 @@ import yaml
 from nwbtms.errors import MetadataError, NwbtmsError, Problem
 
 #: Repository-root folder of the JSON Schemas (source checkouts and editable installs).
-SCHEMA_DIR = Path(__file__).resolve().parents[1] / "schemas"
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
 _SCHEMA_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 

@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # examples/ (pytest runs in importlib mode)
 from examples.aitbs_mouse.generator import ExampleParameters, generate  # noqa: E402
-from nwbtms.batch import ledger_path, run_batch, sha256_of  # noqa: E402
+from nwbtms.assembly.batch import ledger_path, run_batch, sha256_of  # noqa: E402
 from nwbtms.cli import main  # noqa: E402
 
 pytest.importorskip("distributed")
@@ -88,7 +88,7 @@ def test_batch_finishes_the_rest_and_resumes(sessions, tmp_path, scheduler, caps
 
 
 def test_local_cluster_sized_to_the_machine():
-    from nwbtms.batch import cluster_size
+    from nwbtms.assembly.batch import cluster_size
 
     workers, memory = cluster_size(num_sessions=1)
     assert workers == 1 and memory > 0
@@ -115,7 +115,7 @@ def test_missing_dask_gives_install_hint(monkeypatch, tmp_path, sessions):
 
 
 def test_table_shows_every_problem_of_a_failed_session_and_consistent_totals():
-    from nwbtms.batch import BatchResult, SessionOutcome
+    from nwbtms.assembly.batch import BatchResult, SessionOutcome
 
     problems = "x/session.yaml: 2 problem(s) in the session metadata\n- line 3: /subject/sex: bad\n- line 9: /nope"
     outcomes = [

@@ -11,8 +11,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # examples/ (pytest runs in importlib mode)
 from examples.aitbs_mouse.generator import render_metadata  # noqa: E402
 from nwbtms.errors import MetadataError  # noqa: E402
-from nwbtms.session import load_session  # noqa: E402
-from nwbtms.session.placeholders import find_placeholders, placeholder  # noqa: E402
+from nwbtms.metadata import load_session  # noqa: E402
+from nwbtms.metadata.placeholders import find_placeholders, placeholder  # noqa: E402
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -179,7 +179,7 @@ def test_find_placeholders_walks_keys_lists_and_values():
 
 def test_schema_knows_every_reader():
     """The reader enum is the reader registry (tests/sources/test_registry.py checks its order too)."""
-    from nwbtms.metadata_yaml import load_schema
+    from nwbtms.metadata.loader import load_schema
     from nwbtms.sources.registry import reader_names
 
     readers = set(load_schema("session")["$defs"]["source"]["properties"]["reader"]["enum"])

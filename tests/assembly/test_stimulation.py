@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
+from nwbtms.assembly.stimulation import OFFSET_MISMATCH_NOTE_S, daq_start_offset_s
 from nwbtms.errors import MetadataError
-from nwbtms.session.stimulation import OFFSET_MISMATCH_NOTE_S, daq_start_offset_s
 
 START = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=-8)))
 

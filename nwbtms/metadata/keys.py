@@ -12,7 +12,7 @@ from functools import cache
 from typing import Any
 
 from nwbtms.errors import Problem
-from nwbtms.session.placeholders import is_placeholder
+from nwbtms.metadata.placeholders import is_placeholder
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # examples/ (pytes
 from examples.aitbs_mouse import demo  # noqa: E402
 from examples.aitbs_mouse.generator import ExampleParameters, delivered_pulses_s, generate  # noqa: E402
 from nwbtms import convert_session  # noqa: E402
+from nwbtms.assembly.convert import TEST_HOOK_ENV  # noqa: E402
 from nwbtms.cli import main  # noqa: E402
-from nwbtms.convert import TEST_HOOK_ENV  # noqa: E402
 from nwbtms.errors import ConversionError, NwbtmsError, OutputExistsError  # noqa: E402
 
 TINY = ExampleParameters(sessions=1, num_frames=40, frame_size=64)
@@ -421,8 +421,8 @@ def test_every_dropped_or_unmatched_input_has_a_summary_line(tiny, tmp_path):
 
 
 def test_no_pulse_at_all_is_said():
+    from nwbtms.assembly.stimulation import input_notes
     from nwbtms.pulses.merge import merge_pulse_sources
-    from nwbtms.session.stimulation import input_notes
 
     [note] = input_notes(merge_pulse_sources(np.zeros(0), tolerance_s=0.005), "Localite markers (TriggerMarkers.xml)")
     assert note.startswith("no pulse found in the pulse source (Localite markers")

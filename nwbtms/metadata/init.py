@@ -12,7 +12,7 @@ drafted), Brainsight exports (``# Version:`` header and a ``Brainsight`` line), 
 
 What the files say is filled in (DAQ sample rate, channel names and start time as comments and
 options; imaging frame rate and shape); every required unknown is the placeholder
-``"<FILL ME: ...>"`` (:mod:`nwbtms.session.placeholders`), so ``nwbtms convert`` refuses the draft until
+``"<FILL ME: ...>"`` (:mod:`nwbtms.metadata.placeholders`), so ``nwbtms convert`` refuses the draft until
 a person has filled it.
 """
 
@@ -26,7 +26,7 @@ from typing import Any
 import yaml
 
 from nwbtms.errors import InputError, NwbtmsError
-from nwbtms.session.placeholders import find_placeholders, placeholder
+from nwbtms.metadata.placeholders import find_placeholders, placeholder
 from nwbtms.sources import registry
 
 _SKIP_NAMES = {".DS_Store"}

@@ -23,7 +23,7 @@ import re
 import numpy as np
 
 from nwbtms.errors import MetadataError, SourceError
-from nwbtms.session.model import Session
+from nwbtms.metadata.model import Session
 
 
 def _device_times(source) -> np.ndarray:

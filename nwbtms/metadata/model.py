@@ -1,4 +1,4 @@
-"""The validated description of one session, built by :func:`nwbtms.session.load.load_session`.
+"""The validated description of one session, built by :func:`nwbtms.metadata.load.load_session`.
 
 Sections stay the keyed mappings of the metadata file (already checked against
 ``schemas/session.schema.json``, keys resolved); what needs interpreting is typed here: the session

@@ -20,8 +20,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nwbtms.assembly.assemble import SessionCounts
 from nwbtms.errors import ConversionError, InputError, NwbtmsError, OutputExistsError, Problem, SourceError
-from nwbtms.session.assemble import SessionCounts
 
 #: Test-only hook: ``NWBTMS_TEST_MID_WRITE=sleep:<s>`` sleeps after the NWB file was written to its temporary
 #: name and before the rename; ``NWBTMS_TEST_MID_WRITE=raise`` raises there. Lets tests kill or fail a
@@ -41,7 +41,7 @@ class ConversionResult(SessionCounts):
         The metadata file (None for a dict).
     num_pulses, num_sessions, num_frames, num_rois : int
         Delivered pulses, stimulation sessions, imaging frames (all planes), ROIs (all planes)
-        (:class:`~nwbtms.session.assemble.SessionCounts`).
+        (:class:`~nwbtms.assembly.assemble.SessionCounts`).
     findings : list
         Validator findings (``nwbtms.validate`` ``Finding`` objects) of the written file.
     exit_code : int
@@ -228,7 +228,7 @@ def convert_session(
     ConversionError
         Failure after the inputs were accepted; nothing written (exit code 1).
     """
-    from nwbtms.session import load_session
+    from nwbtms.metadata import load_session
 
     started = time.perf_counter()
     session = load_session(metadata, base_dir=base_dir)
@@ -276,8 +276,8 @@ def _fast_validate(path: Path) -> tuple[list, int]:
 def _convert(session, target: Path, result: ConversionResult, *, overwrite: bool, quiet: bool,
              compression: str | None) -> None:
     """Read, build and write (atomically)."""
-    from nwbtms.nwb_write import write_nwbfile
-    from nwbtms.session.assemble import assemble_session
+    from nwbtms.assembly.assemble import assemble_session
+    from nwbtms.io.nwb_write import write_nwbfile
 
     assembled = assemble_session(session, quiet=quiet, compression=compression)
     for name, value in assembled.counts().items():

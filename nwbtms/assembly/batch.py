@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nwbtms.assembly.assemble import COUNT_FIELDS, SessionCounts
 from nwbtms.errors import ConfigError, InputError, NwbtmsError
 from nwbtms.io.atomic import make_folder
-from nwbtms.session.assemble import COUNT_FIELDS, SessionCounts
 
 LEDGER_VERSION = 1
 #: Share of the machine's memory given to the LocalCluster's workers together.
@@ -212,10 +212,10 @@ def _valid_output(ledger: dict, output: Path) -> tuple[bool, str]:
 
 def convert_one(metadata: str, out_dir: str, force: bool = False) -> dict:
     """Convert (or skip) one session and write its ledger; never raises (a dask task)."""
-    from nwbtms.convert import convert_session
+    from nwbtms.assembly.convert import convert_session
     from nwbtms.dandi_layout import dandi_path
     from nwbtms.io.atomic import atomic_write_text
-    from nwbtms.session import load_session
+    from nwbtms.metadata import load_session
 
     metadata_path, out = Path(metadata), Path(out_dir)
     ledger_file = ledger_path(out, metadata_path)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from nwbtms.session.model import Session
+from nwbtms.metadata.model import Session
 
 
 @dataclass(kw_only=True)
@@ -81,7 +81,7 @@ def assemble_session(
     assembled = AssembledSession(nwbfile=nwbfile)
     stimulation, metadata, cell_type_rows = add_tms_content(session, nwbfile, assembled)
     if session.section("imaging_planes"):
-        from nwbtms.session.imaging import add_imaging_planes
+        from nwbtms.assembly.imaging import add_imaging_planes
 
         add_imaging_planes(session, nwbfile, assembled, stimulation=stimulation, metadata=metadata,
                            cell_type_rows=cell_type_rows, compression=compression, quiet=quiet)
@@ -101,8 +101,8 @@ def add_tms_content(session: Session, nwbfile, assembled: AssembledSession, *, s
     one); ``with_pulses=False`` leaves the pulses out. Returns ``(stimulation, TMSExperimentMetadata,
     cell type rows)``.
     """
+    from nwbtms.assembly.stimulation import read_stimulation
     from nwbtms.nwb import session as build
-    from nwbtms.session.stimulation import read_stimulation
 
     spaces = build.build_coordinate_spaces(session)
     thresholds, threshold_rows = build.build_thresholds(session)
@@ -170,8 +170,8 @@ def _add_raw_traces(session: Session, nwbfile, assembled: AssembledSession, *, c
 
     The recording stays open until the file is written (the series stream from it) and is then closed.
     """
+    from nwbtms.assembly.stimulation import open_daq
     from nwbtms.nwb.pulses import raw_trace_series_per_segment
-    from nwbtms.session.stimulation import open_daq
 
     stim = session.stimulation
     options = session.sources[stim.pulses_from].options

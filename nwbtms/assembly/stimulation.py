@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 
 from nwbtms.errors import MetadataError, SourceError
+from nwbtms.metadata.model import Session
 from nwbtms.pulses.merge import merge_pulse_sources
-from nwbtms.session.model import Session
 from nwbtms.sources import registry
 
 #: Options of a DAQ source that are ours (the rest go to the reader, e.g. ``group`` for TDMS).
@@ -241,11 +241,11 @@ def input_notes(merged, description: str, navigator=None) -> list[str]:
 
 def _split_and_reconcile(session: Session, merged, *, detected, frame_clock) -> StimulationData:
     """Sessions from gaps, each reconciled with the protocol's schedule (per-pulse indices, scheduled times)."""
+    from nwbtms.assembly.protocols import session_protocol
     from nwbtms.nwb.pulses import schedule_indices_from_reconciliation
     from nwbtms.protocols import build_schedule
     from nwbtms.protocols.reconcile import reconcile_session
     from nwbtms.pulses.sessions import find_sessions
-    from nwbtms.session.protocols import session_protocol
 
     stim = session.stimulation
     times = np.asarray(merged.time_s, dtype=np.float64)
