@@ -48,8 +48,9 @@ def spines() -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not stdout.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 @click.option("--write-back", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Also write each session file, with the subject's turnover as a derived table "
-                   "(processing/spines/spine_turnover), as a new file into this folder (same relative path).")
+              help="Also write each session file, with the subject's turnover and spine presence as derived "
+                   "tables (processing/spines), as a new file into this folder (same relative path); the input "
+                   "folder itself with --overwrite replaces the originals atomically.")
 def turnover(folder: tuple[Path, ...], fmt: str, output: Path | None, overwrite: bool,
              write_back: Path | None) -> None:
     """Spine formation, elimination, turnover ratio, survival and density between consecutive sessions.
