@@ -35,7 +35,7 @@ class _ProtocolGroup(click.Group):
 
 def _parse_params(params: tuple[str, ...]) -> dict:
     """``key=value`` pairs; values read as YAML scalars (``3``, ``1800.0``, ``true``)."""
-    from nwbtms.metadata.loader import load_yaml_text
+    from nwbtms.io.yaml_loader import load_yaml_text
 
     values = {}
     for item in params:

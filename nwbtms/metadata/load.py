@@ -20,8 +20,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from nwbtms.errors import MetadataError, Problem
+from nwbtms.io.yaml_loader import LineMap, load_schema, load_yaml_with_lines, validate_against_schema
 from nwbtms.metadata.keys import find_dangling_keys
-from nwbtms.metadata.loader import LineMap, load_schema, load_yaml_with_lines, validate_against_schema
 from nwbtms.metadata.model import Session, Source, parse_datetime
 from nwbtms.metadata.placeholders import find_placeholders, is_placeholder
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from nwbtms.metadata.loader import load_schema
+from nwbtms.io.yaml_loader import load_schema
 
 #: Metadata-file sections a TMS interface takes from NeuroConv metadata ``TMS``.
 TMS_SECTIONS = ("devices", "coordinate_spaces", "thresholds", "protocols", "targets", "stimulation", "cell_types",

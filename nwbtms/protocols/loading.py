@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from nwbtms.errors import Problem, ProtocolError
-from nwbtms.metadata.loader import LineMap, load_schema, load_yaml_with_lines, validate_against_schema
+from nwbtms.io.yaml_loader import LineMap, load_schema, load_yaml_with_lines, validate_against_schema
 from nwbtms.protocols.model import Jitter, Level, Protocol, Ramp, nominal_unit_duration_us, seconds_to_us
 
 _PLAIN_FIELDS = (

@@ -39,7 +39,7 @@ def load_config(path: str | os.PathLike) -> ValidationConfig:
         The file is missing, not YAML, does not follow the schema, or names unknown checks.
     """
     from nwbtms.errors import MetadataError
-    from nwbtms.metadata.loader import load_yaml_text
+    from nwbtms.io.yaml_loader import load_yaml_text
 
     path = Path(path)
     try:

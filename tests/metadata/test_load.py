@@ -179,7 +179,7 @@ def test_find_placeholders_walks_keys_lists_and_values():
 
 def test_schema_knows_every_reader():
     """The reader enum is the reader registry (tests/sources/test_registry.py checks its order too)."""
-    from nwbtms.metadata.loader import load_schema
+    from nwbtms.io.yaml_loader import load_schema
     from nwbtms.sources.registry import reader_names
 
     readers = set(load_schema("session")["$defs"]["source"]["properties"]["reader"]["enum"])

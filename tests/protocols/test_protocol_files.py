@@ -170,7 +170,7 @@ def test_missing_file_is_a_protocol_error(tmp_path):
 def test_schema_enums_match_ndx_tms_vocabulary():
     from ndx_tms import vocabulary as vocab
 
-    from nwbtms.metadata.loader import load_schema
+    from nwbtms.io.yaml_loader import load_schema
 
     props = load_schema("protocol")["properties"]
     assert set(props["waveform"]["enum"]) == vocab.WAVEFORMS

@@ -104,7 +104,7 @@ def load_roi_labels(path: str | os.PathLike) -> RoiLabels:
     labels = RoiLabels(default_kind="soma", source=path.name)
     entries: list[tuple[int | None, Mapping[str, Any]]] = []
     if path.suffix.lower() in (".yaml", ".yml"):
-        from nwbtms.metadata.loader import load_yaml_text
+        from nwbtms.io.yaml_loader import load_yaml_text
 
         try:
             document = load_yaml_text(path.read_text(encoding="utf-8"), file=path)

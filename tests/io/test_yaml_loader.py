@@ -1,4 +1,4 @@
-"""Tests of nwbtms.metadata.loader: line-aware YAML loading and all-at-once schema validation."""
+"""Tests of nwbtms.io.yaml_loader: line-aware YAML loading and all-at-once schema validation."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from nwbtms.errors import MetadataError, ProtocolError
-from nwbtms.metadata.loader import (
+from nwbtms.io.yaml_loader import (
     SCHEMA_DIR,
     LineMap,
     check_against_schema,
