@@ -23,11 +23,10 @@ import numpy as np
 from hdmf.backends.hdf5 import H5DataIO
 from hdmf.data_utils import GenericDataChunkIterator
 from ndx_tms import TMSPulsesTable, TMSReconciliationTable, TMSSessionsTable
-from ndx_tms.vocabulary import POSE_TOLERANCE, TMSValueError
+from ndx_tms.vocabulary import POSE_TOLERANCE, TMSValueError, rotation_deviation
 from pynwb import TimeSeries
 
 from nwbtms.errors import ExtensionValueError, InputError
-from nwbtms.sources.navigation.navigator_pulses import ORTHONORMAL_TOLERANCE, rotation_deviation
 
 INDEX_LEVELS = ("session", "train", "burst", "pulse")
 #: Samples per HDF5 chunk of a raw trace (1 s at 64 kHz; 256 KiB as float32).
@@ -52,7 +51,7 @@ def build_pulses_table(
     name: str = "pulses",
     description: str | None = None,
     source_description: str = "Stimulator trigger-out TTL recorded on the DAQ",
-    pose_tolerance: float = ORTHONORMAL_TOLERANCE,
+    pose_tolerance: float = POSE_TOLERANCE,
 ) -> TMSPulsesTable:
     """Every delivered pulse as a ``TMSPulsesTable`` (one vectorised ``add_pulses`` call).
 

@@ -19,7 +19,7 @@ Decisions:
   away from the head centre). Translations stay in the exported coordinate system (``World`` is DICOM LPS,
   ``Brainsight`` is LPS-like, ``NIfTI:*`` are RAS); no flip is applied.
 - Rotations are checked for orthonormality (tolerance
-  :data:`~nwbtms.sources.navigation.navigator_pulses.ORTHONORMAL_TOLERANCE`, above the 3-decimal print
+  :data:`ndx_tms_vocabulary.POSE_TOLERANCE`, above the 3-decimal print
   rounding) and handedness; offending rows are listed in ``problems`` with their line, never corrected.
 - A row with ``(null)`` in any pose column is an untracked pulse: NaN pose, listed in ``problems``.
 - ``time_s`` is seconds since midnight of the first sample's ``Date`` (wall clock); NaN when the export

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from ndx_tms_vocabulary import POSE_TOLERANCE, rotation_deviation
 
-#: Orthonormality tolerance for recorded rotations. Brainsight writes direction cosines with 3 decimals;
-#: rounding alone moves R^T R off the identity by up to about 3 x 2 x 5e-4 = 3e-3, so 5e-3 separates
-#: print rounding from a genuinely skewed pose.
-ORTHONORMAL_TOLERANCE = 5e-3
+# Orthonormality of recorded rotations is ndx-tms's one pose rule (ndx_tms_vocabulary.POSE_TOLERANCE, 5e-3):
+# Brainsight writes direction cosines with 3 decimals; rounding alone moves R^T R off the identity by up to
+# about 3 x 2 x 5e-4 = 3e-3, so 5e-3 separates print rounding from a genuinely skewed pose.
 
 #: What ``NavigatorPulses.pose`` holds (the SimNIBS matsimnibs axes, tms-domain.md section 3).
 MATSIMNIBS_AXES = (
@@ -87,15 +87,8 @@ class NavigatorPulses:
                 "tracked, values missing or not a rotation): pose NaN, left out of pose statistics")
 
 
-def rotation_deviation(poses: np.ndarray) -> np.ndarray:
-    """Largest absolute entry of ``R^T R - I`` per pose (NaN for untracked, all-NaN poses)."""
-    rot = np.asarray(poses, dtype=float)[:, :3, :3]
-    gram = np.einsum("nji,njk->nik", rot, rot) - np.eye(3)
-    return np.max(np.abs(gram), axis=(1, 2))
-
-
 def pose_problems(poses: np.ndarray, labels: Sequence[str],
-                  tolerance: float = ORTHONORMAL_TOLERANCE) -> list[str]:
+                  tolerance: float = POSE_TOLERANCE) -> list[str]:
     """Messages for poses whose rotation is not orthonormal or is left-handed (never fixed here).
 
     Parameters
@@ -123,7 +116,7 @@ def pose_problems(poses: np.ndarray, labels: Sequence[str],
     return problems
 
 
-def invalid_poses(poses: np.ndarray, tolerance: float = ORTHONORMAL_TOLERANCE) -> np.ndarray:
+def invalid_poses(poses: np.ndarray, tolerance: float = POSE_TOLERANCE) -> np.ndarray:
     """Rows holding a pose that is not a rotation: off orthonormal beyond ``tolerance``, left-handed, or a last
     row other than (0, 0, 0, 1). Untracked (all-NaN) rows are not invalid, only absent.
 

@@ -51,6 +51,7 @@ __all__ = [
     "check_range",
     "first_pose_problem",
     "pose_problem",
+    "rotation_deviation",
 ]
 
 WAVEFORMS = frozenset({"monophasic", "biphasic", "half_sine", "biphasic_burst"})
@@ -115,8 +116,9 @@ ATLAS_SUBCLASSES = frozenset(
      "022 L5 ET CTX Glut", "032 L5 NP CTX Glut", "030 L6 CT CTX Glut"}
 )
 
-#: Tolerance for orthonormality of pose rotations. Brainsight exports direction cosines with 3 decimals, which
-#: leaves rotations up to 2e-3 off orthonormal (measured on shared/realdata/brainsight); Localite's are ~1e-4 off.
+#: Tolerance for orthonormality of pose rotations, the one tolerance of every pose check (readers, builders,
+#: validator). Brainsight exports direction cosines with 3 decimals, which leaves rotations up to 2e-3 off
+#: orthonormal (measured on real Brainsight 2.x exports); Localite's are ~1e-4 off.
 POSE_TOLERANCE = 5e-3
 
 
@@ -177,6 +179,14 @@ def check_cl_id(field: str, value: str) -> None:
         raise TMSValueError(
             f"{field}: {value!r} is not a Cell Ontology ID; write 'CL:' and seven digits, e.g. CL:4023008"
         )
+
+
+def rotation_deviation(poses) -> np.ndarray:
+    """Largest absolute entry of ``R^T R - I`` per pose of an (n, 4, 4) stack (NaN for untracked, all-NaN poses);
+    a pose is orthonormal when it is at most :data:`POSE_TOLERANCE`."""
+    rot = np.asarray(poses, dtype=float).reshape(-1, 4, 4)[:, :3, :3]
+    gram = np.einsum("nji,njk->nik", rot, rot) - np.eye(3)
+    return np.max(np.abs(gram), axis=(1, 2))
 
 
 def pose_problem(matrix) -> str | None:
