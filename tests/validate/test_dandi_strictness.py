@@ -114,3 +114,13 @@ def test_every_replaced_check_is_exercised(planted):
     files, _ = planted
     fired = {m.check_function_name for path in files.values() for m in _inspector(str(path))}
     assert fired == set(REPLACED_INSPECTOR_CHECKS)
+
+
+def test_the_name_convert_gives_a_dandi_layout_file_is_accepted():
+    from nwbtms.dandi_layout import dandi_relative_path
+    from nwbtms.validate.checks.dandi import _file_name
+
+    path = "dandiset" / dandi_relative_path("Maus_ü1", "day 1")
+    assert str(path) == "dandiset/sub-Maus-1/sub-Maus-1_ses-day-1.nwb"
+    assert list(_file_name(str(path), "Maus_ü1", "day 1")) == []
+    assert [h.check.id for h in _file_name(str(path), "Maus_ü2", "day 1")] == ["dandi.file_name"]

@@ -118,6 +118,20 @@ def _read_text(group: h5py.Group, name: str) -> str | None:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
+def _labels(value: str) -> set[str]:
+    """The label dandi organize writes and the one ``nwbtms convert --dandi-layout`` writes (runs of
+    replaced characters collapsed, ``nwbtms.dandi_layout.sanitize_id``): a file either wrote is named right."""
+    from nwbtms.dandi_layout import sanitize_id
+    from nwbtms.errors import InputError
+
+    labels = {dandi_label(value)}
+    try:
+        labels.add(sanitize_id(value))
+    except InputError:
+        pass
+    return labels
+
+
 def dandi_label(value: str) -> str:
     """A subject or session label as dandi organize writes it into file names."""
     return _LABEL_UNSAFE.sub("-", value)
@@ -204,11 +218,11 @@ def _file_name(path: str, subject_id: str | None, session_id: str | None) -> Ite
     if not match:
         return
     sub, ses = match.groups()
-    if subject_id is not None and sub != dandi_label(subject_id):
+    if subject_id is not None and sub not in _labels(subject_id):
         yield DANDI_FILE_NAME.hit(f"file name says sub-{sub} but subject_id is {subject_id!r}", location="/")
     if p.parent.name.startswith("sub-") and p.parent.name != f"sub-{sub}":
         yield DANDI_FILE_NAME.hit(f"folder {p.parent.name} does not match file name sub-{sub}", location="/")
-    if ses is not None and session_id is not None and ses != dandi_label(session_id):
+    if ses is not None and session_id is not None and ses not in _labels(session_id):
         yield DANDI_FILE_NAME.hit(f"file name says ses-{ses} but session_id is {session_id!r}", location="/")
     if ses is not None and session_id is None:
         yield DANDI_FILE_NAME.hit(f"file name says ses-{ses} but the file has no session_id", location="/")
