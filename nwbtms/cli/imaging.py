@@ -39,13 +39,13 @@ def inspect(path: Path, output_format: str, source_format: str, frame_rate_hz: f
     Alias of ``nwbtms inspect``.
     """
     from nwbtms.errors import SourceError
-    from nwbtms.sources.inspect import READER_KIND, detect_reader, format_text, open_and_summarize, to_json
+    from nwbtms.sources.inspect import detect_reader, format_text, open_and_summarize, reader_kind, to_json
 
     options: dict = {}
     if source_format == "auto":
         reader, path, options = detect_reader(path)
-        if READER_KIND[reader] not in ("imaging", "segmentation"):
-            raise SourceError(f"this is a {READER_KIND[reader]} input ({reader}), not imaging", file=path,
+        if reader_kind(reader) not in ("imaging", "segmentation", "zstack"):
+            raise SourceError(f"this is a {reader_kind(reader)} input ({reader}), not imaging", file=path,
                               hint="use 'nwbtms inspect' for any raw input")
     else:
         reader = source_format

@@ -10,9 +10,10 @@ from nwbtms.cli._common import emit
 
 
 def _reader_choices() -> list[str]:
-    from nwbtms.sources.inspect import READER_KIND
+    from nwbtms.sources.inspect import ZSTACK_KIND
+    from nwbtms.sources.registry import reader_names
 
-    return ["auto", *READER_KIND]
+    return ["auto", *(name for name in reader_names() if name != "neuroconv"), ZSTACK_KIND]
 
 
 @click.command("inspect")
@@ -34,13 +35,13 @@ def inspect(path: Path, output_format: str, reader: str, frame_rate_hz: float | 
     navigator export (samples, untracked), movie or T-series (frames, rate, shape, channels, planes) or
     Suite2p folder (ROIs, frames). A file nwbtms does not read, or refuses, exits 2 with the reason.
     """
-    from nwbtms.sources.inspect import READER_KIND, detect_reader, format_text, open_and_summarize, to_json
+    from nwbtms.sources.inspect import detect_reader, format_text, open_and_summarize, reader_kind, to_json
 
     options = {}
     if reader == "auto":
         reader, path, options = detect_reader(path)
     if frame_rate_hz is not None:
-        if READER_KIND[reader] != "imaging":
+        if reader_kind(reader) not in ("imaging", "zstack"):
             raise click.UsageError(f"--frame-rate applies to movies, not to a {reader} input")
         options["frame_rate_hz"] = frame_rate_hz
     if sample_rate_hz is not None:

@@ -17,8 +17,10 @@ Open Ephys ``timestamps.npy``, the input it belongs to) and, per kind:
   ``missing_parents`` (ROIs whose parent is not in the set).
 
 The per-kind functions take an opened reader (:func:`summarize_recording` a ``Recording``, ...), so any
-way of opening one can use them; :func:`inspect_path` finds the reader for a path by its name and
-contents and opens it. A file nwbtms does not read, or reads and refuses, raises the reader's typed error
+way of opening one can use them; :func:`inspect_path` finds the reader for a path through the reader
+registry (:mod:`nwbtms.sources.registry`: suffix and content sniff) and opens it with the registry's
+``open_source``, so a reader added to the registry is inspected without a change here (a new kind needs
+its summary function). A file nwbtms does not read, or reads and refuses, raises the reader's typed error
 (file and reason; exit code 2 on the command line). Pure: no pynwb.
 """
 
@@ -34,20 +36,10 @@ import numpy as np
 
 from nwbtms.errors import InputError, SourceError
 
-#: Kinds of raw input and the readers of each (reader names as a metadata file's ``sources`` use them).
-KINDS = {
-    "daq": ("wavesurfer", "tdms", "abf", "openephys", "binary", "csv", "bruker_voltage"),
-    "stimulator_log": ("stimulator_log",),
-    "navigator": ("localite", "brainsight"),
-    "imaging": ("scanimage", "tiff", "bruker"),
-    "segmentation": ("suite2p",),
-    "zstack": ("zstack",),  # opened as a volume by the imaging readers; ``reader`` names which
-    "annotations": ("imagej_rois", "annotation_csv"),
-}
-READER_KIND = {reader: kind for kind, readers in KINDS.items() for reader in readers}
+#: Kind of a z-stack opened as a volume: not a registry kind (a Bruker Z-series, ScanImage or plain TIFF stack is
+#: read by an imaging reader), so it has its own summary.
+ZSTACK_KIND = "zstack"
 
-_DAQ_SUFFIXES = {".h5", ".tdms", ".abf", ".oebin", ".bin", ".dat"}
-_TEXT_SUFFIXES = {".csv", ".tsv", ".tab", ".txt", ".jsonl", ".ndjson"}
 _TIFF_SUFFIXES = {".tif", ".tiff"}
 #: Bytes read from a file's head to tell text formats apart.
 HEAD_BYTES = 8192
@@ -177,107 +169,89 @@ def summarize_annotations(annotations) -> dict[str, Any]:
     }
 
 
+def summarize_roi_labels(labels, reader: str, path: Path) -> dict[str, Any]:
+    """Summary of per-ROI labels (:class:`~nwbtms.sources.segmentation.RoiLabels`)."""
+    return {
+        "kind": "roi_labels",
+        "reader": reader,
+        "path": str(path),
+        "rois": len(labels.rois),
+        "default_kind": labels.default_kind,
+        "default_cell_type": labels.default_cell_type,
+    }
+
+
 # ----------------------------------------------------------------------------------------- dispatch
+def reader_kind(reader: str) -> str:
+    """The kind of the registered reader ``reader`` (``zstack`` for a volume)."""
+    from nwbtms.sources.registry import reader as registered
+
+    return ZSTACK_KIND if reader == ZSTACK_KIND else registered(reader).kind
+
+
 def detect_reader(path: str | Path) -> tuple[str, Path, dict[str, Any]]:
     """``(reader name, path to open, reader options)`` for ``path``; :class:`SourceError` naming the file
     when no reader reads it.
 
-    A file that is part of a larger input (a Suite2p plane's ``.npy``, a file of an Open Ephys recording,
-    a PrairieView series' ``.env``) gives the input's reader and the path that opens it (for a file of an
-    Open Ephys stream, that stream).
+    The reader is the registry's (:func:`nwbtms.sources.registry.recognise`: suffix and content sniff). A file
+    that is part of a larger input (a Suite2p plane's ``.npy``, a file of an Open Ephys recording, a
+    PrairieView series' ``.env``) gives the input's reader and the path that opens it (for a file of an Open
+    Ephys stream, that stream); a Bruker Z-series gives ``zstack``. A file no reader recognises but one reader
+    can say what it is (a Localite ``TriggerData`` file, a PrairieView line scan) goes to that reader, whose
+    refusal names the file and the reason.
     """
-    reader, target = _detect(Path(path))
-    options: dict[str, Any] = {}
-    if reader == "openephys" and target.name == "structure.oebin":
-        stream = _openephys_stream(Path(path), target.parent)
-        if stream:
-            options["stream"] = stream
-    return reader, target, options
+    from nwbtms.sources.registry import recognise
 
-
-def _detect(path: Path) -> tuple[str, Path]:
+    path = Path(path)
     if not path.exists():
         raise SourceError("file not found", file=path, hint="check the path")
-    from nwbtms.sources.segmentation import is_suite2p_folder
-
-    if path.is_dir():
-        return _detect_folder(path)
-    suffix = path.suffix.lower()
-    if is_suite2p_folder(path.parent) and suffix == ".npy":
-        return "suite2p", path.parent
-    oebin = _openephys_root(path)
-    if oebin is not None:
-        return "openephys", oebin
-    if suffix in (".env", ".cfg") or path.name == "experiment.xml":
-        series = next((p for p in sorted(path.parent.glob("*.xml")) if p != path and "<PVScan" in _head(p)), None)
-        if series is not None:
-            return _detect_xml(series), series  # PrairieView's environment/config files belong to its XML
-    if suffix in (".zip", ".roi"):
-        return "imagej_rois", path
-    if suffix in _TIFF_SUFFIXES:
-        from nwbtms.sources.imaging import detect_format
-
-        return detect_format(path), path
-    if suffix == ".xml":
-        return _detect_xml(path), path
-    if "_VoltageRecording_" in path.name and suffix == ".csv":
-        return "bruker_voltage", path
-    if suffix in _TEXT_SUFFIXES:
-        head = _head(path)
-        if head.startswith("# Version:") and "Brainsight" in head:
-            return "brainsight", path
-        if _has_time_s(head, suffix):
-            return "stimulator_log", path
-        if _is_annotation_csv(head, suffix):
-            return "annotation_csv", path
-        if suffix in (".csv", ".tsv", ".txt"):
-            return "csv", path
-    if suffix in _DAQ_SUFFIXES:
-        from nwbtms.sources.daq import guess_format
-
-        return guess_format(path), path
-    raise SourceError(f"nwbtms reads no {suffix or 'extension-less'} file of this kind", file=path,
-                      hint="inspect a DAQ recording, stimulator log, navigator export, movie or T-series, "
-                           "or a Suite2p folder")
+    target = _whole_input(path)
+    options: dict[str, Any] = {}
+    if target.name == "structure.oebin":
+        stream = _openephys_stream(path, target.parent)
+        if stream:
+            options["stream"] = stream
+    if _is_zseries(target):
+        return ZSTACK_KIND, target, options
+    found = recognise(target)
+    if found is not None and found.kind != "neuroconv":
+        return found.name, target, options
+    return _fallback_reader(target), target, options
 
 
 def open_and_summarize(reader: str, path: str | Path, **options: Any) -> dict[str, Any]:
     """Open ``path`` with ``reader`` (its options as a metadata file gives them) and summarise it."""
+    from nwbtms.sources.registry import open_source
+
     path = Path(path)
-    kind = READER_KIND.get(reader)
-    if kind is None:
-        raise InputError(f"unknown reader {reader!r}", field="reader",
-                         hint=f"one of {', '.join(READER_KIND)}")
-    if kind == "daq":
-        from nwbtms.sources.daq import open_recording
-
-        with open_recording(path, format=reader, **options) as recording:
-            return summarize_recording(recording)
-    if kind == "navigator":
-        from nwbtms.sources.navigation import read_brainsight, read_localite_triggers
-
-        read = read_localite_triggers if reader == "localite" else read_brainsight
-        return summarize_navigator(read(path, **options), reader)
-    if kind == "stimulator_log":
-        from nwbtms.sources.logs import read_stimulator_log
-
-        return summarize_log(read_stimulator_log(path, **options))
-    if kind == "segmentation":
-        from nwbtms.sources.segmentation import read_suite2p
-
-        return summarize_segmentation(read_suite2p(path, **options))
-    if kind == "zstack":
+    kind = reader_kind(reader)
+    if kind == ZSTACK_KIND:
         from nwbtms.sources.imaging.zstack import open_zstack
 
         options.setdefault("require_frames", False)
         return summarize_zstack(open_zstack(path, **options))
+    if kind == "imaging":
+        return _summarize_movie(reader, path, options)
+    if kind == "annotations" and reader == "imagej_rois":
+        options.setdefault("strict_z", False)  # without its stack the slice spacing may be unknown
+    if kind == "neuroconv":
+        raise InputError("a NeuroConv source is read by its NeuroConv interface, not inspected by nwbtms",
+                         file=path, field="reader", hint="inspect the file with NeuroConv, or name its own reader")
+    opened = open_source(reader, path, **options)
+    if kind == "daq":
+        with opened as recording:
+            return summarize_recording(recording)
+    if kind == "navigator":
+        return summarize_navigator(opened, reader)
+    if kind == "stimulator_log":
+        return summarize_log(opened)
+    if kind == "segmentation":
+        return summarize_segmentation(opened)
     if kind == "annotations":
-        from nwbtms.sources.annotations import open_annotations
-
-        if reader == "imagej_rois":
-            options.setdefault("strict_z", False)  # without its stack the slice spacing may be unknown
-        return summarize_annotations(open_annotations(path, reader=reader, **options))
-    return _summarize_movie(reader, path, options)
+        return summarize_annotations(opened)
+    if kind == "roi_labels":
+        return summarize_roi_labels(opened, reader, path)
+    raise InputError(f"nwbtms has no summary for {kind} inputs", file=path, field="reader")
 
 
 def inspect_path(path: str | Path, *, reader: str | None = None, **options: Any) -> dict[str, Any]:
@@ -352,34 +326,56 @@ def _summarize_movie(reader: str, path: Path, options: dict[str, Any]) -> dict[s
             close()
 
 
-def _detect_folder(path: Path) -> tuple[str, Path]:
+def _whole_input(path: Path) -> Path:
+    """The input ``path`` is part of: a Suite2p plane folder for its ``.npy``, the ``structure.oebin`` of an
+    Open Ephys recording for any of its files, a PrairieView series' XML for its ``.env``/``.cfg``; else
+    ``path``."""
     from nwbtms.sources.segmentation import is_suite2p_folder
 
-    if is_suite2p_folder(path) or is_suite2p_folder(path / "suite2p"):
-        return "suite2p", path
-    if (path / "structure.oebin").is_file() or any(path.rglob("structure.oebin")):
-        return "openephys", path
-    from nwbtms.sources.imaging import detect_format
+    if path.is_dir():
+        oebin = next(path.rglob("structure.oebin"), None) if not is_suite2p_folder(path) else None
+        return oebin if oebin is not None and not (path / "suite2p").is_dir() else path
+    suffix = path.suffix.lower()
+    if suffix == ".npy" and is_suite2p_folder(path.parent):
+        return path.parent
+    oebin = _openephys_root(path)
+    if oebin is not None:
+        return oebin
+    if suffix in (".env", ".cfg") or path.name == "experiment.xml":
+        series = next((p for p in sorted(path.parent.glob("*.xml")) if p != path and "<PVScan" in _head(p)), None)
+        if series is not None:
+            return series
+    return path
+
+
+def _is_zseries(path: Path) -> bool:
     from nwbtms.sources.imaging.zstack import is_bruker_zseries
 
-    if is_bruker_zseries(path):
-        return "zstack", path
-    return detect_format(path), path
+    return (path.is_dir() or path.suffix.lower() == ".xml") and is_bruker_zseries(path)
 
 
-def _detect_xml(path: Path) -> str:
-    from nwbtms.sources.imaging.bruker_voltage import is_voltage_recording_master
-    from nwbtms.sources.imaging.zstack import is_bruker_zseries
+def _fallback_reader(path: Path) -> str:
+    """For a path no registered sniff recognises: the folder's reader (a ``suite2p/`` output folder, a folder of
+    TIFFs or a T-series folder, as the readers themselves resolve them), or a reader that can say why it does
+    not read the file (its refusal is the answer); else refuse here."""
+    if path.is_dir():
+        from nwbtms.sources.imaging import detect_format
+        from nwbtms.sources.segmentation import is_suite2p_folder
 
+        if is_suite2p_folder(path) or is_suite2p_folder(path / "suite2p"):
+            return "suite2p"
+        return detect_format(path)  # refuses a folder with neither a PrairieView XML nor TIFFs, with the reason
     head = _head(path)
-    if "_VoltageRecording_" in path.name or is_voltage_recording_master(path):
-        return "bruker_voltage"
-    if "<PVScan" in head:
-        return "zstack" if is_bruker_zseries(path) else "bruker"
-    if any(tag in head for tag in ("<TriggerMarkerList", "<LocTMSTriggerData", "<InstrumentMarkerList")):
-        return "localite"  # the Localite reader reads the first and says what the others are
-    raise SourceError("XML that nwbtms does not read (neither a PrairieView nor a Localite export)", file=path,
-                      hint="inspect the PrairieView master XML of a series, or a Localite TriggerMarkers file")
+    suffix = path.suffix.lower()
+    if suffix == ".xml" and any(tag in head for tag in ("<LocTMSTriggerData", "<InstrumentMarkerList")):
+        return "localite"  # the reader says what the file is and which to read instead
+    if suffix == ".xml" and "<PVScan" in head:
+        return "bruker"  # line scans and other non-T-series are refused with their sequence type
+    if suffix in _TIFF_SUFFIXES:
+        return "tiff"
+    raise SourceError(f"no nwbtms reader recognises this {suffix or 'extension-less'} file", file=path,
+                      hint="inspect a DAQ recording, stimulator log, navigator export, movie or T-series, "
+                           "Suite2p folder, z-stack or annotation set (nwbtms inspect --reader to force one)")
 
 
 def _openephys_root(path: Path) -> Path | None:
@@ -411,28 +407,6 @@ def _head(path: Path) -> str:
             return handle.read(HEAD_BYTES).decode("utf-8", errors="replace").lstrip("\ufeff")
     except OSError:
         return ""
-
-
-def _has_time_s(head: str, suffix: str) -> bool:
-    lines = [line for line in head.splitlines() if line.strip() and not line.startswith("#")]
-    if not lines:
-        return False
-    if suffix in (".jsonl", ".ndjson"):
-        try:
-            return "time_s" in json.loads(lines[0])
-        except (ValueError, TypeError):
-            return False
-    return "time_s" in [cell.strip() for cell in lines[0].replace("\t", ",").split(",")]
-
-
-def _is_annotation_csv(head: str, suffix: str) -> bool:
-    from nwbtms.sources.annotations.csv_table import REQUIRED_COLUMNS
-
-    lines = [line for line in head.splitlines() if line.strip() and not line.startswith("#")]
-    if suffix != ".csv" or not lines:
-        return False
-    header = {cell.strip().lower() for cell in lines[0].split(",")}
-    return set(REQUIRED_COLUMNS) <= header
 
 
 def _first(values: list, count: int) -> Iterator[tuple[int, Any]]:

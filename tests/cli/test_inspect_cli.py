@@ -60,7 +60,7 @@ def test_imaging_json_lists_every_channel(tmp_path, capsys):
 
 
 @pytest.mark.parametrize(("name", "text", "reason"), [
-    ("notes.md", "# notes\n", "reads no .md file"),
+    ("notes.md", "# notes\n", "no nwbtms reader recognises this .md file"),
     ("TriggerData20240101.xml", '<?xml version="1.0"?><LocTMSTriggerData/>', "TriggerData"),
 ])
 def test_refusals_exit_2_with_file_and_reason(tmp_path, capsys, name, text, reason):

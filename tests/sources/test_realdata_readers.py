@@ -20,7 +20,7 @@ from nwbtms.sources.inspect import inspect_path
 
 #: Files nwbtms refuses, by a pattern of their path, and what the refusal says.
 REFUSED = {
-    r"README\.md$|readme\.md$": "reads no .md file",
+    r"README\.md$|readme\.md$": "no nwbtms reader recognises this .md file",
     r"InstrumentMarker\d+\.xml$": "InstrumentMarker",
     r"TriggerData\d+\.xml$": "TriggerData",
     r"LineScan-.*\.(xml|env)$": "line scan",
