@@ -39,7 +39,7 @@ TTL_WIDTH_S = 0.001
 
 
 def itbs_onsets_s(duration_s: float) -> np.ndarray:
-    """iTBS onsets (Huang 2005; tms-domain.md section 2) repeated over ``duration_s``."""
+    """iTBS onsets (Huang et al. 2005) repeated over ``duration_s``."""
     burst = np.arange(3) * 0.020
     train = (np.arange(10)[:, None] * 0.200 + burst[None, :]).ravel()
     starts = np.arange(0.5, duration_s - 2.5, 10.0)

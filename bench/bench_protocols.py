@@ -1,4 +1,4 @@
-"""Benchmark: schedule and reconcile the 90,000-pulse SNT course (Cole 2020; tms-domain.md section 2).
+"""Benchmark: schedule and reconcile the 90,000-pulse SNT course (Cole et al. 2020).
 
 - schedule: ``build_schedule(snt_course)`` (exact int64 us) against a baseline that accumulates float
   seconds pulse by pulse in Python (the naive way; also shows its drift from the exact times);

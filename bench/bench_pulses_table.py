@@ -1,7 +1,7 @@
 """Write and read back a 90,000-pulse TMSPulsesTable through the bulk path, against plain h5py.
 
-90,000 pulses = one SNT/SAINT course (Cole 2020: 1800 pulses x 10 sessions x 5 days; tms-domain.md
-section 2). Prints rows/s for ndx-tms (``add_pulses`` + NWBHDF5IO write, then read every column) and for
+90,000 pulses = one SNT/SAINT course (Cole 2020: 1800 pulses x 10 sessions x 5 days). Prints rows/s for ndx-tms
+(``add_pulses`` + NWBHDF5IO write, then read every column) and for
 writing and reading the same columns with plain h5py in the same run, and their ratio.
 
 Run: ``python -m bench.bench_pulses_table [--pulses N]``.

@@ -1,7 +1,7 @@
 """Time ``nwbtms report`` on a 90,000-pulse course with a 4000-frame movie, against plain h5py reads.
 
-90,000 pulses = one SNT/SAINT course (Cole 2020: 1800 pulses x 10 sessions x 5 days; tms-domain.md
-section 2); here 150 mock iTBS-600 sessions. The movie is 4000 frames of 128 x 128 uint16, written
+90,000 pulses = one SNT/SAINT course (Cole 2020: 1800 pulses x 10 sessions x 5 days); here 150 mock iTBS-600 sessions.
+The movie is 4000 frames of 128 x 128 uint16, written
 chunked (32 frames) and gzip-compressed from a frame generator, with a per-frame artifact mask, one
 clock residual per frame, and 200 ROIs of three kinds.
 

@@ -4,7 +4,7 @@ Three files, generated into ``bench/_data/`` (gitignored) and reused when presen
 
 1. 2,000 small TimeSeries: CPU time <= 0.35x and wall time <= 0.3x NWB Inspector's, peak RSS <= its;
 2. 1 GB of float64 timestamps in one TimeSeries: peak RSS (target <= 300 MB while every timestamp is checked);
-3. a 90,000-pulse TMS file (one SNT/SAINT course, tms-domain.md section 2): wall time and peak RSS.
+3. a 90,000-pulse TMS file (one SNT/SAINT course, Cole et al. 2020): wall time and peak RSS.
 
 Each tool runs as its own process (wall time, CPU time and peak RSS from ``os.wait4``). nwbtms runs its full
 default profile (``tms``: every step, every element); NWB Inspector runs its dandi configuration. On a machine

@@ -1,7 +1,7 @@
 """DANDI file layout: ``sub-<subject_id>/sub-<subject_id>_ses-<session_id>.nwb`` with sanitised IDs.
 
 DANDI (``dandi organize``) names files by BIDS-like entities whose values may hold only letters, digits
-and ``-`` (nwb-ecosystem.md, "DANDI layout"). IDs are sanitised the same way: every other character
+and ``-`` (dandi-cli ``dandi organize``, dandi/organize.py). IDs are sanitised the same way: every other character
 (``_``, spaces, ``/``, dots...) becomes ``-``, runs of ``-`` collapse, leading and trailing ``-`` go. A
 sanitised ID can therefore never add a folder level or climb out of the output folder.
 """

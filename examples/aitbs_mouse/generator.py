@@ -1,6 +1,6 @@
 """Write the raw files of one miniature aiTBS imaging session, in the instruments' own formats.
 
-The motivating study (Gongwer et al., Cell 2026; tms-domain.md section 1): an awake, head-fixed
+The motivating study (Gongwer et al., Cell 2026, doi:10.1016/j.cell.2025.12.040): an awake, head-fixed
 Tlx3-Cre mouse receives accelerated iTBS (several iTBS sessions in one day) while a dendrite with
 spines of a prefrontal IT neuron is imaged. Written here, deterministic for a given seed:
 
@@ -39,7 +39,7 @@ from nwbtms.sources.imaging.testing import quiet_tifffile, write_header_block
 TEMPLATE = Path(__file__).with_name("session.yaml.template")
 
 #: iTBS (Huang et al. 2005): 3 pulses at 50 Hz, bursts every 200 ms, 10 bursts per train, trains every 10 s,
-#: 20 trains = 600 pulses (tms-domain.md section 2). Levels innermost first: (count, interval_us).
+#: 20 trains = 600 pulses (Huang et al. 2005, Neuron 45:201). Levels innermost first: (count, interval_us).
 ITBS_LEVELS_US = ((3, 20_000), (10, 200_000), (20, 10_000_000))
 #: Volts per int16 count for a +-10 V range (the real 0.97 file's coefficient c1 is 3.224e-4 V/count).
 VOLTS_PER_COUNT = 10.0 / 32768.0
@@ -51,7 +51,7 @@ class ExampleParameters:
 
     seed: int = 7
     sessions: int = 3
-    #: Onset-to-onset interval between iTBS sessions, s (a parameter of mouse aiTBS, tms-domain.md section 2;
+    #: Onset-to-onset interval between iTBS sessions, s (a parameter of mouse aiTBS, Gongwer et al. 2026;
     #: shortened from tens of minutes to keep the file small).
     session_interval_s: float = 210.0
     first_pulse_s: float = 10.0
@@ -362,7 +362,7 @@ def render_metadata(params: ExampleParameters | None = None) -> str:
     """The ``session.yaml`` text of the example (``session.yaml.template`` with the parameters filled in).
 
     ``min_session_gap_s`` lies halfway between the 8 s pause between iTBS trains and the pause between
-    sessions (interval minus the 191.84 s an iTBS-600 session lasts, tms-domain.md section 2).
+    sessions (interval minus the 191.84 s an iTBS-600 session lasts, Huang et al. 2005).
     """
     p = params or ExampleParameters()
     return string.Template(TEMPLATE.read_text(encoding="utf-8")).substitute(

@@ -4,7 +4,7 @@ The DAQ of ``stimulation.pulses_from`` defines the session clock. Its time 0 is 
 plus ``stimulation.daq_start_offset_s`` (default 0: the DAQ started at ``session_start_time``;
 ``from_recording``: the recording's own timezone-aware start time, for readers whose files store one);
 the offset is added to every DAQ-derived time. Its ``options.trigger_channel`` gives the pulse times
-(ground truth, tms-domain.md section 4); a stimulator log and a navigator add intensity, dI/dt,
+(ground truth: the stimulator fires on it); a stimulator log and a navigator add intensity, dI/dt,
 temperature and pose (matched by order and nearest time within ``match_tolerance_s``); sessions are split
 at gaps longer than ``min_session_gap_s``; each session is reconciled with the schedule of
 ``stimulation.protocol``, which gives every pulse its train, burst and pulse index (-1 for an extra

@@ -40,7 +40,7 @@ from nwbtms.errors import InputError, SourceError
 
 #: Upper bound of one chunk (issue 5: "frame-shaped chunks of at most 10 MB").
 MAX_CHUNK_BYTES = 10 * 1000 * 1000
-#: Chunk size aimed at; hdmf 6 uses about 4 MB by default (nwb-ecosystem.md, "Extensions").
+#: Chunk size aimed at; hdmf 6 uses about 4 MB by default (hdmf H5DataIO documentation).
 CHUNK_TARGET_BYTES = 4 * 1024 * 1024
 #: Upper bound of the frame buffer (issue 5: "an explicit buffer of at most 256 MB").
 MAX_BUFFER_BYTES = 256 * 1024 * 1024
@@ -190,7 +190,7 @@ class CompressionProfile:
 
 
 def _blosc_zstd_options() -> dict[str, Any]:
-    # zstd level 5 + bit-shuffle: 188 MB/s single thread on this machine (nwb-ecosystem.md table).
+    # zstd level 5 + bit-shuffle: 188 MB/s single thread on this machine (bench/bench_imaging.py).
     return {"cname": "zstd", "clevel": 5, "shuffle": 2}
 
 

@@ -16,7 +16,8 @@ from typing import Any
 from nwbtms.protocols.reconcile import DEFAULT_SESSION_TOLERANCE_S
 
 #: Defaults of the ``stimulation`` section (schemas/session.schema.json). The artifact window covers the
-#: coil-discharge artefact and its ringing in two-photon PMT signals (a convention, tms-domain.md section 3).
+#: coil-discharge artefact and its ringing in two-photon PMT signals (a convention of this project;
+#: docs/ARCHITECTURE.md).
 DEFAULT_ARTIFACT_WINDOW_S = (-0.001, 0.025)
 DEFAULT_MIN_SESSION_GAP_S = 30.0
 DEFAULT_MATCH_TOLERANCE_S = DEFAULT_SESSION_TOLERANCE_S  # the reconciliation's, shared with validate

@@ -177,7 +177,7 @@ def protocol_row(
         if intensity["reference"] == "percent_threshold":
             threshold_key = intensity["threshold"]
             row["threshold"] = thresholds[threshold_key]
-            # Peterchev 2012 / tms-domain.md section 3: %MSO = threshold %MSO x percent of threshold / 100
+            # Peterchev et al. 2012 (Brain Stimul 5:435): %MSO = threshold %MSO x percent of threshold / 100
             threshold_mso = threshold_values[threshold_key]
             row["intensity_in_percent_mso"] = threshold_mso * float(intensity["value"]) / 100.0
         else:

@@ -1,6 +1,7 @@
 """The protocol model: nested timing levels in integer microseconds, with derived totals and checks.
 
-Timing follows ``tms-domain.md`` section 2: levels innermost first, each repeating the unit it is
+Timing follows docs/ARCHITECTURE.md ("A level is named by the unit it repeats"): levels innermost first, each
+repeating the unit it is
 named after (``pulse``, ``burst``, ``train``, ``session``, ``day``, ``course``) ``count`` times at an
 onset-to-onset ``interval_us``. iTBS (Huang 2005) is::
 
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 
 from nwbtms.errors import Problem, ProtocolError
 
-#: Level names from innermost to outermost (tms-domain.md section 2).
+#: Level names from innermost to outermost (docs/ARCHITECTURE.md, "Decisions").
 LEVEL_ORDER: tuple[str, ...] = ("pulse", "burst", "train", "session", "day", "course")
 #: Largest schedule we build (memory guard: 8 bytes per pulse per array).
 MAX_TOTAL_PULSES = 20_000_000

@@ -1,4 +1,4 @@
-"""Literature protocols as presets (exact parameters from tms-domain.md section 2).
+"""Literature protocols as presets (exact parameters from each cited paper).
 
 Each preset is a function returning a :class:`Protocol`; keyword parameters (documented on each
 function) adjust what the literature leaves open. Intensities that the literature fixes are cited;
@@ -30,7 +30,7 @@ def _us(value_s: float, what: str) -> int:
 def single_pulse(
     count: int = 20, interval_s: float = 5.0, jitter_s: float = 1.0, intensity_value: float = 120.0
 ) -> Protocol:
-    """Single pulses every ``interval_s`` +- ``jitter_s`` (often 4-6 s, tms-domain.md section 2).
+    """Single pulses every ``interval_s`` +- ``jitter_s`` (often 4-6 s).
 
     Intensity 120% RMT and a monophasic waveform are the usual MEP conventions, not fixed values.
     """
@@ -43,7 +43,8 @@ def single_pulse(
         intensity_reference="percent_threshold",
         threshold_type="rmt",
         description="single pulses at a jittered interval; 120% RMT is a common convention, not a fixed value",
-        reference="tms-domain.md section 2 (single pulse; 4-6 s jittered interval)",
+        reference="single pulses at a 4-6 s jittered interval (common practice; Rossini et al. 2015, "
+                  "Clin Neurophysiol 126:1071)",
     )
 
 
@@ -75,7 +76,7 @@ def paired_pulse(
         conditioning_intensity_value=conditioning_intensity_value,
         description="paired pulses (conditioning then test), pairs at a jittered interval; the 80%/120% RMT "
         "intensities and 3 ms ISI are conventions, set them per study",
-        reference="tms-domain.md section 2 (paired pulse, ISI 1-100 ms); Kujirai 1993",
+        reference="Kujirai et al. 1993, J Physiol 471:501 (paired pulse, ISI 1-100 ms)",
     )
 
 
@@ -93,7 +94,7 @@ def rtms_1hz(count: int = 1200, frequency_hz: float = 1.0, intensity_value: floa
         threshold_type="rmt",
         description=f"continuous {frequency_hz:g} Hz rTMS; the intensity ({intensity_value:g}% RMT) is a placeholder, "
         "not a literature value: set it per study",
-        reference="tms-domain.md section 2 (1 Hz rTMS; Chen 1997)",
+        reference="Chen et al. 1997, Neurology 48:1398 (1 Hz rTMS)",
     )
 
 
@@ -108,7 +109,7 @@ def rtms_10hz_fda() -> Protocol:
         intensity_reference="percent_threshold",
         threshold_type="rmt",
         description="10 Hz rTMS, 4 s trains every 30 s, 75 trains (FDA-cleared depression protocol)",
-        reference="O'Reardon et al. 2007, Biol Psychiatry 62:1208; tms-domain.md section 2",
+        reference="O'Reardon et al. 2007, Biol Psychiatry 62:1208",
     )
 
 
@@ -122,7 +123,7 @@ def _huang_2005(name: str, levels: tuple[Level, ...], description: str) -> Proto
         intensity_reference="percent_threshold",
         threshold_type="amt",
         description=description,
-        reference="Huang et al. 2005, Neuron 45:201; tms-domain.md section 2",
+        reference="Huang et al. 2005, Neuron 45:201",
     )
 
 
@@ -186,7 +187,7 @@ def _snt(depth: str, description: str) -> Protocol:
         intensity_reference="percent_threshold",
         threshold_type="rmt",
         description=description,
-        reference="Cole et al. 2020, Am J Psychiatry 177:716; Cole 2022, 179:132; tms-domain.md section 2",
+        reference="Cole et al. 2020, Am J Psychiatry 177:716; Cole 2022, 179:132",
     )
 
 
@@ -195,7 +196,7 @@ def snt_session() -> Protocol:
     return _snt("session", "SNT/SAINT session: 60 iTBS trains, 1800 pulses, 90% RMT depth-adjusted")
 
 
-#: How the presets read Cole 2020's "50-minute intersession interval" (tms-domain.md section 2 calls it
+#: How the presets read Cole 2020's "50-minute intersession interval" (the paper calls it
 #: ambiguous): shown by ``nwbtms protocol show`` and written into the protocols table's notes.
 SNT_GAP_CONVENTION = (
     "the 50-min intersession interval (Cole 2020) is read as the gap from the nominal end of one session "
@@ -220,7 +221,7 @@ def snt_course() -> Protocol:
 
 
 #: Mouse aiTBS defaults: the ndx-tms example day (ndx_tms.testing: 3 sessions, onsets 30 min apart).
-#: The count and interval are parameters, not constants (tms-domain.md section 2; Gongwer et al. 2026).
+#: The count and interval are parameters, not constants (Gongwer et al. 2026).
 AITBS_MOUSE_SESSIONS_PER_DAY = 3
 AITBS_MOUSE_SESSION_INTERVAL_S = 1800.0
 
@@ -260,9 +261,9 @@ def aitbs_mouse_day(
         threshold_type="rodent_visual_twitch",
         description=f"mouse accelerated iTBS: {sessions_per_day} iTBS-600 sessions in one day; the session "
         "count, interval and intensity defaults are those of the ndx-tms example file, not literature values "
-        "(mouse aiTBS session count and interval are study parameters, tms-domain.md section 2): set them "
+        "(mouse aiTBS session count and interval are study parameters, Gongwer et al. 2026): set them "
         "with the preset's parameters",
-        reference="Gongwer et al. 2026, Cell, doi:10.1016/j.cell.2025.12.040; tms-domain.md section 2",
+        reference="Gongwer et al. 2026, Cell, doi:10.1016/j.cell.2025.12.040",
     )
 
 

@@ -2,7 +2,7 @@
 
 Pulse ``i`` of a protocol sits at index ``(i // pulses_per_unit(level)) % count(level)`` of each level
 and at ``sum(index[level] * interval_us(level))`` us, so times are exact to 1 us however long the
-course (no float accumulation, tms-domain.md section 2). Indices are 0-based, like the
+course (no float accumulation; docs/ARCHITECTURE.md). Indices are 0-based, like the
 ``*_number`` columns of ``TMSPulsesTable``. Jitter is drawn from ``numpy.random.default_rng(seed)``
 (seed 0 when not given) so a schedule is reproducible.
 """

@@ -49,8 +49,8 @@ from nwbtms.errors import InputError
 from nwbtms.progress import progress
 from nwbtms.sources.daq.base import DEFAULT_CHUNK_SAMPLES, Chunk, Recording, Segment
 
-#: Default debounce: shorter than the shortest paired-pulse interval (1 ms, tms-domain.md
-#: section 2), longer than a biphasic pulse and its ringing (a few hundred microseconds).
+#: Default debounce: shorter than the shortest paired-pulse interval (1 ms, Kujirai et al. 1993), longer than a
+#: biphasic pulse and its ringing (a few hundred microseconds).
 DEFAULT_REFRACTORY_S = 0.0005
 
 #: Block length of the first pass over a chunk (block maxima); a few KiB keeps it at memory speed.

@@ -1,6 +1,6 @@
 """Merge per-pulse values from stimulator logs and navigators onto the trigger (TTL) pulse times.
 
-TTL times are the truth (tms-domain.md section 4): every output array is aligned with ``ttl_times_s``.
+TTL times are the truth (the stimulator fires on the trigger): every output array is aligned with ``ttl_times_s``.
 A source (stimulator log, navigator export) runs on its own clock and may miss rows or hold extra ones,
 so each is matched in three steps (``match="order_then_nearest"``):
 

@@ -1,6 +1,6 @@
 """Stimulation sessions of an accelerated course, found from gaps between delivered pulses.
 
-An accelerated course (aiTBS, SNT/SAINT: tms-domain.md section 2) delivers several sessions in one day.
+An accelerated course (aiTBS, SNT/SAINT: Cole et al. 2020) delivers several sessions in one day.
 Within a session the longest pause between consecutive pulses is the inter-train pause (iTBS: 10 s
 onset-to-onset minus the 2 s train = 8 s, Huang 2005); between sessions it is tens of minutes (SNT: 50 min,
 Cole 2020). A new session starts after any gap longer than ``min_gap_s``.
@@ -128,7 +128,7 @@ def _level(level) -> tuple[str, int, int]:
 def _longest_pause_us(levels: list[tuple[str, int, int]]) -> tuple[int, int]:
     """Longest pause between consecutive pulses within one session, and the session's duration (both us).
 
-    Built on integers level by level (tms-domain.md section 2: no float accumulation).
+    Built on integers level by level (no float accumulation; docs/ARCHITECTURE.md).
     """
     duration_us = 0  # first to last pulse of one unit of the current level
     longest_us = 0

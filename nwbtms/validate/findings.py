@@ -48,7 +48,8 @@ class Severity(enum.IntEnum):
 
 
 #: What blocks by default: errors, CRITICAL and BEST_PRACTICE_VIOLATION, the threshold ``dandi validate``
-#: applies to NWB Inspector (nwb-ecosystem.md, "Validation": "nwbinspector (dandi config, threshold VIOLATION)").
+#: applies to NWB Inspector (dandi-cli ``dandi validate`` runs nwbinspector with its dandi config at
+#: BEST_PRACTICE_VIOLATION).
 DEFAULT_FAIL_ON = Severity.BEST_PRACTICE_VIOLATION
 
 

@@ -1,4 +1,4 @@
-"""Each preset against the literature (tms-domain.md section 2)."""
+"""Each preset against the literature (the paper each preset cites)."""
 
 from __future__ import annotations
 

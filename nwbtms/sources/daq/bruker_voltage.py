@@ -2,7 +2,7 @@
 
 PrairieView records the analog inputs of an imaging session (a wired TMS trigger among them) on the
 imaging clock. :func:`nwbtms.sources.imaging.read_voltage_recording` reads the pair (columns mapped by the
-XML's enabled-signal order, tms-domain.md section 4); this adapter serves it through the DAQ interface,
+XML's enabled-signal order); this adapter serves it through the DAQ interface,
 so detection and the ``nwbtms pulses detect`` command take it like any DAQ file.
 
 One segment starting at the first row's time (the CSV's time column, ms); rate from ``Experiment/Rate``;

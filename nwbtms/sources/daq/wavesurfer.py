@@ -1,4 +1,4 @@
-"""Janelia WaveSurfer ``.h5`` recordings (tms-domain.md section 4), read lazily with h5py.
+"""Janelia WaveSurfer ``.h5`` recordings (wavesurfer.janelia.org; format in its ws.loadDataFile), read lazily with h5py.
 
 Layout (as h5py sees it; MATLAB wrote the arrays transposed):
 

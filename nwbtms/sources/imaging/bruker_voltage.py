@@ -6,7 +6,7 @@ that master reads the pair it names (``dataFile`` is the CSV, ``configurationFil
 ``<name>.csv``; a master naming several recordings (cycles) is refused with their names.
 
 The CSV's first column is time in ms; the others are the *enabled* signals of the XML's
-``Experiment/SignalList/VRecSignal`` list, in that order (tms-domain.md section 4: map columns by the
+``Experiment/SignalList/VRecSignal`` list, in that order (PrairieView: map columns by the
 XML's enabled-signal order, not by the CSV header names, which users may rename). Values are returned
 as written in the CSV, in each signal's ``Unit/UnitName``.
 """

@@ -7,7 +7,8 @@ per-frame descriptions (``tifffile.matlabstr2py``). This module maps those value
 
 - ScanImage 2016+: static ``SI.*`` header in each page's Software tag (and in the BigTIFF header), and
   per frame an ImageDescription with ``frameNumbers``, ``frameTimestamps_sec``, ``epoch`` and
-  ``auxTrigger0..3`` (edge times on the aux inputs, imaging clock). See tms-domain.md section 4.
+  ``auxTrigger0..3`` (edge times on the aux inputs, imaging clock). See the ScanImage documentation
+  (docs.scanimage.org, "Header" and "Aux triggers").
 - ScanImage 4/5: the same per-frame fields plus ``scanimage.SI4.*``/``scanimage.SI5.*`` keys in the
   ImageDescription.
 - ScanImage 3.x: a ``state.*`` header (carriage-return separated) in every ImageDescription; no
@@ -36,7 +37,7 @@ from nwbtms.sources.imaging.tiff import PagedTiffSource, layout_frames, scan_fil
 from nwbtms.sources.registry import Reader, keyword_options
 
 #: ScanImage records edges on up to four auxiliary trigger inputs (ScanImage 2016+ docs, "Auxiliary
-#: triggers"; tms-domain.md section 4).
+#: triggers").
 AUX_TRIGGER_NAMES = tuple(f"auxTrigger{i}" for i in range(4))
 
 # ScanImage 2016+ names each file of a split acquisition <stem>_<acquisition:05d>_<file:05d>.tif.

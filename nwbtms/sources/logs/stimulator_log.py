@@ -2,7 +2,8 @@
 
 Stimulators such as the MagVenture MagPro have no per-pulse export; rigs poll their status over the
 serial remote-control protocol (mode, waveform, amplitude %MSO, realised dI/dt, coil temperature) and
-append it to a text log (tms-domain.md section 4). This module reads such a log, streamed line by line.
+append it to a text log (stimulator vendors' logging or a lab script). This module reads such a log, streamed line by
+line.
 
 Documented default layout
 -------------------------
@@ -60,7 +61,7 @@ ALL_FIELDS = NUMERIC_FIELDS + TEXT_FIELDS
 TIME_UNITS_S = {"s": 1.0, "ms": 1e-3, "us": 1e-6}
 MISSING_TOKENS = frozenset({"", "nan", "na", "n/a", "null", "(null)", "none"})
 JSON_LINE_SUFFIXES = frozenset({".jsonl", ".ndjson", ".json"})
-#: %MSO is a percentage of maximum stimulator output (tms-domain.md section 3).
+#: %MSO is a percentage of maximum stimulator output (Peterchev et al. 2012).
 INTENSITY_RANGE_PERCENT_MSO = (0.0, 100.0)
 
 

@@ -1,6 +1,6 @@
 """Read the Brainsight text export (``Exported Brainsight Data.txt``): the Samples section, one row per pulse.
 
-Layout (tms-domain.md section 4, checked on Brainsight 2.3 exports): tab-separated; header lines
+Layout (Brainsight user manual, "Exporting data"; checked on Brainsight 2.3 exports): tab-separated; header lines
 ``# Version:``, ``# Coordinate system:``, ``# Units:``, ``# Encoding:``; then sections, each introduced by a
 ``# <Kind> Name<TAB>...`` column line (``Target``, ``Sample``, ``Electrode``, ``Planned Landmark``,
 ``Session Landmark``). The Samples section has one row per recorded pulse with ``Loc. X/Y/Z`` (mm),

@@ -1,6 +1,6 @@
 """Read Localite TMS Navigator trigger markers (``TMSTrigger/TriggerMarkers_Coil<N>_<timestamp>.xml``).
 
-Layout (tms-domain.md section 4, checked against Localite TMS Navigator 2024 files): the root
+Layout (Localite TMS Navigator manual; checked against Localite TMS Navigator 2024 files): the root
 ``TriggerMarkerList`` has ``coordinateSpace`` (``RAS``, ``LPS``; ``MNI`` when the navigator exports in MNI
 space, which is RAS-oriented), ``startTime`` (wall-clock time of day the list started) and
 ``isOnlineReading``. Each ``TriggerMarker`` is one pulse with ``recordingTime`` (ms since ``startTime``),

@@ -13,7 +13,7 @@ from ndx_tms_vocabulary import POSE_TOLERANCE, rotation_deviation
 # Brainsight writes direction cosines with 3 decimals; rounding alone moves R^T R off the identity by up to
 # about 3 x 2 x 5e-4 = 3e-3, so 5e-3 separates print rounding from a genuinely skewed pose.
 
-#: What ``NavigatorPulses.pose`` holds (the SimNIBS matsimnibs axes, tms-domain.md section 3).
+#: What ``NavigatorPulses.pose`` holds (the SimNIBS matsimnibs axes, simnibs.github.io: coil position matrix).
 MATSIMNIBS_AXES = (
     "matsimnibs axes: columns x, y (handle), z (into the head), centre; rotation right-handed; "
     "translation in mm in the recorded coordinate space"

@@ -1,5 +1,5 @@
 """Step 8 (profile ``tms``): the TMS reporting items that apply, after the Chipchase 2012 checklist and the
-BIDS BEP037 (NIBS-BIDS) required fields (tms-domain.md section 3).
+BIDS BEP037 (NIBS-BIDS) required fields.
 
 Items: stimulator model, coil model and shape, waveform, pulse width, current direction, intensity and its
 reference, threshold type/method/criterion when intensity is relative, target and coil orientation,

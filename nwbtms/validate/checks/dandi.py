@@ -1,7 +1,7 @@
 """Step 5: the DANDI upload gate, offline: what ``dandi upload`` refuses, read straight from the HDF5 file.
 
 Reading from HDF5 (not from pynwb objects) keeps the gate working when the objects cannot be built.
-Sources: nwb-ecosystem.md "Validation" (dandi-cli 0.81: species map, sex, age, subject_id, time zone,
+Sources: dandi-cli 0.81 (dandi/metadata/util.py, dandi/files/bases.py: species map, sex, age, subject_id, time zone,
 external links, layout ``sub-<id>/sub-<id>_ses-<id>...nwb``).
 """
 
@@ -43,7 +43,7 @@ DANDI_FILE_NAME = define("dandi.file_name", Severity.BEST_PRACTICE_VIOLATION, 5,
                          "Rename to sub-<subject_id>/sub-<subject_id>_ses-<session_id>_<modalities>.nwb "
                          "(dandi organize does this).")
 
-#: DANDI's species map (dandi-cli ``dandi/metadata/util.py`` ``species_map``, as listed in nwb-ecosystem.md):
+#: DANDI's species map (dandi-cli ``dandi/metadata/util.py`` ``species_map``):
 #: (lower-case names matched as substrings, lower-case prefix matched at the start, NCBITaxon IRI, label).
 SPECIES_MAP: tuple[tuple[tuple[str, ...], str | None, str, str], ...] = (
     (("mouse", "mus musculus"), "mus", "http://purl.obolibrary.org/obo/NCBITaxon_10090", "Mus musculus"),

@@ -48,7 +48,7 @@ TMS_PULSE_ARTIFACT_WINDOW = define(
 #: Stimulators set output in whole %MSO steps (MagPro, Magstim front panels), so a per-pulse intensity may
 #: differ from a derived protocol intensity by rounding, at most 0.5 %MSO.
 INTENSITY_TOLERANCE_PERCENT_MSO = 0.5
-#: Pulse and session times are written at 1 us resolution (tms-domain.md section 2: integer microseconds).
+#: Pulse and session times are written at 1 us resolution (docs/ARCHITECTURE.md, "Timing is integer microseconds").
 TIME_TOLERANCE_S = 1e-6
 
 

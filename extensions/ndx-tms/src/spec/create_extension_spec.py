@@ -3,7 +3,7 @@
 Run ``python src/spec/create_extension_spec.py`` after changing a type here; the YAML is committed and a
 test checks that regenerating it changes nothing.
 
-Field names and vocabularies follow ``shared/reference/tms-domain.md`` section 3 (Chipchase 2012 checklist,
+Field names and vocabularies follow the TMS reporting literature (Chipchase et al. 2012 checklist,
 Peterchev 2012 dose definition, IFCN 2021, BIDS BEP037 "NIBS-BIDS"). Units are in field names; numbers are
 never stored as text.
 """

@@ -39,7 +39,7 @@ from ndx_tms import (
 #: iTBS (Huang et al. 2005, Neuron 45:201): 3 pulses at 50 Hz, bursts at 5 Hz, 10 bursts per 2 s train,
 #: trains every 10 s, 20 trains = 600 pulses. Levels innermost first: (name, count, interval_s).
 ITBS_LEVELS = (("pulse", 3, 0.02), ("burst", 10, 0.2), ("train", 20, 10.0))
-#: Sessions of the mock aiTBS day and their onset-to-onset interval (a parameter, tms-domain.md section 2).
+#: Sessions of the mock aiTBS day and their onset-to-onset interval (a parameter of the study, Gongwer et al. 2026).
 MOCK_SESSIONS = 3
 MOCK_SESSION_INTERVAL_S = 1800.0
 MOCK_FIRST_PULSE_S = 60.0

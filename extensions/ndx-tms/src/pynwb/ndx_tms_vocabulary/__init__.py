@@ -87,7 +87,7 @@ RELATEDNESS = frozenset({"unrelated", "unlikely", "possible", "probable", "defin
 #: a trailing newline pass).
 CL_ID_PATTERN = re.compile(r"CL:[0-9]{7}")
 
-#: The small vocabulary of ``tms-domain.md`` section 5 (Cell Ontology, pinned to the 2024-2025 releases
+#: A small vocabulary from the Cell Ontology (obofoundry.org/ontology/cl, pinned to the 2024-2025 releases
 #: that define CL:4023xxx). Any well-formed CL ID is accepted; these are the ones we ship labels for.
 CELL_ONTOLOGY_TERMS: dict[str, str] = {
     "CL:4023008": "intratelencephalic-projecting glutamatergic cortical neuron",
@@ -100,7 +100,7 @@ CELL_ONTOLOGY_TERMS: dict[str, str] = {
     "CL:0000598": "pyramidal neuron",
 }
 
-#: Cre lines of ``tms-domain.md`` section 5 with their MGI or RRID accession.
+#: Cre lines with their MGI or RRID accession (informatics.jax.org, scicrunch.org).
 CRE_LINES: dict[str, str] = {
     "Tlx3-Cre_PL56": "MGI:5311700",
     "Sim1-Cre_KJ18": "RRID:MMRRC_031742-UCD",
