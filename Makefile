@@ -5,14 +5,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 OUT    := out
 
-.PHONY: install demo test test-fast lint bench bench-neuroconv-venv spec clean
+.PHONY: install demo test test-fast lint docs bench bench-neuroconv-venv spec clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): $(BIN)/python setup.cfg pyproject.toml extensions/ndx-tms/pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
-	$(BIN)/python -m pip install --quiet -e extensions/ndx-tms -e '.[test,neuroconv]'
+	$(BIN)/python -m pip install --quiet -e extensions/ndx-tms -e '.[test,neuroconv,docs]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -25,6 +25,9 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
+
+docs: $(STAMP)
+	$(BIN)/sphinx-build -q -W --keep-going -b html docs $(OUT)/docs
 
 lint: $(STAMP)
 	$(BIN)/ruff check nwbtms extensions tests bench examples
