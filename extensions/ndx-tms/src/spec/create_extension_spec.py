@@ -10,6 +10,7 @@ never stored as text.
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 from pynwb.spec import (
@@ -23,7 +24,8 @@ from pynwb.spec import (
 )
 
 NAME = "ndx-tms"
-VERSION = "0.1.0"
+#: The version is written once, in pyproject.toml; the namespace generated here carries it.
+VERSION = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())["project"]["version"]
 
 
 def attr(name: str, dtype: str, doc: str, *, required: bool = False, shape=None, dims=None, **kw):

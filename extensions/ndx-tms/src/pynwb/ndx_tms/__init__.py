@@ -4,12 +4,13 @@ Importing this package loads the ``ndx-tms`` namespace and registers the Python 
 written with it cache the spec, so they read without this package installed.
 """
 
+from importlib.metadata import version
 from importlib.resources import files
 from pathlib import Path
 
 from pynwb import load_namespaces
 
-__version__ = "0.1.0"
+__version__ = version("ndx-tms")  # written once, in pyproject.toml (the namespace YAML is generated with it)
 NAMESPACE = "ndx-tms"
 
 
