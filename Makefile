@@ -10,9 +10,11 @@ OUT    := out
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(BIN)/python setup.cfg pyproject.toml extensions/ndx-tms/pyproject.toml
+$(STAMP): $(BIN)/python setup.cfg pyproject.toml extensions/ndx-tms/pyproject.toml \
+		extensions/ndx-study-design/pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
-	$(BIN)/python -m pip install --quiet -e extensions/ndx-tms -e '.[test,neuroconv,docs]'
+	$(BIN)/python -m pip install --quiet -e extensions/ndx-tms -e extensions/ndx-study-design \
+		-e '.[test,neuroconv,docs]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -95,7 +95,7 @@ def assemble_session(
 def add_tms_content(session: Session, nwbfile, assembled: AssembledSession, *, stimulation=None,
                     with_pulses: bool = True) -> tuple[Any, Any, dict[str, int]]:
     """Add the TMS part of ``session`` to ``nwbfile``: TMS metadata tables, pulses, sessions, reconciliation,
-    raw traces and manipulations (not devices, not imaging).
+    raw traces, manipulations and the study design (not devices, not imaging).
 
     ``stimulation`` is read from the session unless given (the NeuroConv interfaces pass their aligned
     one); ``with_pulses=False`` leaves the pulses out. Returns ``(stimulation, TMSExperimentMetadata,
@@ -133,7 +133,22 @@ def add_tms_content(session: Session, nwbfile, assembled: AssembledSession, *, s
     metadata = build.build_tms_metadata(session, tables=tables, spaces=spaces)
     nwbfile.add_lab_meta_data(metadata)
     build.add_manipulations(nwbfile, session, cell_type_rows)
+    add_study_design(session, nwbfile)
     return stimulation, metadata, cell_type_rows
+
+
+#: Sections of the metadata file that make the study design (``nwbtms/nwb/design.py``).
+DESIGN_SECTIONS = ("viral_vectors", "injections", "effectors", "interventions", "condition")
+
+
+def add_study_design(session: Session, nwbfile) -> None:
+    """Add ``/general/study_design`` when the metadata has any design section (else nothing, so files without
+    one cache no ndx-study-design namespace)."""
+    from nwbtms.nwb.design import build_study_design, has_study_design
+
+    sections = {name: session.section(name) for name in DESIGN_SECTIONS}
+    if has_study_design(sections):
+        nwbfile.add_lab_meta_data(build_study_design(sections, session_start_time=session.session_start_time))
 
 
 def _pulse_tables(session, nwbfile, stimulation, protocols, protocol_rows, targets, target_rows) -> dict:

@@ -57,6 +57,8 @@ def references() -> tuple[Reference, ...]:
         Reference(("imaging_planes", "*", "annotations"), "sources", _readers("annotations")),
         Reference(("imaging_planes", "*", "cell_type"), "cell_types"),
         Reference(("manipulations", "*", "target_cell_type"), "cell_types"),
+        Reference(("injections", "*", "viral_vector"), "viral_vectors"),
+        Reference(("effectors", "*", "injection"), "injections"),
     )
 
 

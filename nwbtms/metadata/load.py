@@ -144,6 +144,23 @@ def _semantic_problems(data: dict, file: str | None, line_of: LineOf) -> list[Pr
             problems.append(Problem(
                 "sham_type is set but sham is not true", file=file, line=line_of(f"{pointer}/sham_type"),
                 field=f"{pointer}/sham", hint="set sham: true or remove sham_type"))
+    seen: dict[str, str] = {}
+    for section in ("viral_vectors", "injections", "effectors"):  # one group of /general/study_design each
+        for key in (data.get(section) or {}) if isinstance(data.get(section), dict) else ():
+            if key in seen:
+                pointer = f"/{section}/{key}"
+                problems.append(Problem(f"key {key!r} is also used in {seen[key]}", file=file, line=line_of(pointer),
+                                        field=pointer, hint="viral vectors, injections and effectors are stored "
+                                        "side by side: give each its own key (e.g. hm4di_aav, hm4di)"))
+            seen.setdefault(key, section)
+    for key, entry in (data.get("interventions") or {}).items():
+        if isinstance(entry, dict) and isinstance(entry.get("start_date"), str) \
+                and isinstance(entry.get("end_date"), str) and not is_placeholder(entry["start_date"]) \
+                and entry["end_date"][:10] < entry["start_date"][:10]:
+            pointer = f"/interventions/{key}/end_date"
+            problems.append(Problem(f"end_date {entry['end_date'][:10]} is before start_date "
+                                    f"{entry['start_date'][:10]}", file=file, line=line_of(pointer),
+                                    field=pointer, hint="give the intervention's first and last day in order"))
     start = (data.get("nwbfile") or {}).get("session_start_time")
     if isinstance(start, str) and not is_placeholder(start):
         try:

@@ -38,6 +38,15 @@ SESSION_ORDER = define(
     "dandi.session_order", V, 5, "Session start times are in the order of the session IDs of a subject.",
     "Correct session_start_time or the session_id (IDs compared in natural order: day2 before day11).")
 
+CONDITION_CONSISTENT = define(
+    "dandi.condition_consistent", V, 5,
+    "A subject's experimental condition (each factor's level) is the same in all its sessions.",
+    "Correct the 'condition' of the odd session's metadata: one subject, one condition.")
+CONDITION_FACTORS = define(
+    "dandi.condition_factors", V, 5,
+    "Every file of a dataset names the same condition factors (experimental_condition).",
+    "Use the same factor names (e.g. stress, stimulation, ligand) in the 'condition' of every session.")
+
 KIND_TO_CHECK: dict[str, CheckInfo] = {
     "key_kind": ROI_KIND_CONSISTENT, "key_parent": ROI_PARENT_CONSISTENT, "key_cell_type": ROI_CELL_TYPE_CONSISTENT,
     "duplicate_key": ROI_KEY_UNIQUE, "spine_without_dendrite": SPINE_DENDRITE_PRESENT,
@@ -57,8 +66,46 @@ def cross_file_hits(paths: Iterable[str]) -> list[tuple[str, Hit]]:
             sessions.append(read_session_rois(path))
         except (NwbtmsError, OSError, KeyError, ValueError):
             continue  # reported per file (file.readable, nwb.open)
-    return [(problem.path, KIND_TO_CHECK[problem.kind].hit(problem.message, location=problem.location))
+    hits = [(problem.path, KIND_TO_CHECK[problem.kind].hit(problem.message, location=problem.location))
             for problem in find_inconsistencies(sessions)]
+    return hits + design_hits(paths)
 
 
-__all__ = ["KIND_TO_CHECK", "cross_file_hits"]
+def design_hits(paths: Iterable[str]) -> list[tuple[str, Hit]]:
+    """Condition factors: one level per factor across a subject's files, one set of factor names per dataset."""
+    from collections import Counter
+
+    from nwbtms.nwb.design_read import read_design
+
+    facts = []
+    for path in paths:
+        try:
+            facts.append(read_design(path))
+        except (OSError, KeyError, ValueError):
+            continue
+    if not any(f.condition for f in facts):
+        return []
+    hits: list[tuple[str, Hit]] = []
+    location = "/general/study_design/experimental_condition"
+    usual, _ = Counter(tuple(sorted(f.condition)) for f in facts).most_common(1)[0]
+    for f in facts:
+        names = tuple(sorted(f.condition))
+        if names != usual:
+            hits.append((f.path, CONDITION_FACTORS.hit(
+                f"condition factors {list(names)} differ from the dataset's {list(usual)} "
+                f"(missing {sorted(set(usual) - set(names))}, extra {sorted(set(names) - set(usual))})",
+                location=location)))
+    first_of: dict[str, object] = {}
+    for f in facts:
+        first = first_of.setdefault(f.subject_id, f)
+        if first is f:
+            continue
+        differing = sorted(k for k in set(first.condition) & set(f.condition) if first.condition[k] != f.condition[k])
+        if differing:
+            text = ", ".join(f"{k}: {f.condition[k]!r} here, {first.condition[k]!r} there" for k in differing)
+            hits.append((f.path, CONDITION_CONSISTENT.hit(
+                f"subject {f.subject_id}: condition differs from {first.path} ({text})", location=location)))
+    return hits
+
+
+__all__ = ["KIND_TO_CHECK", "cross_file_hits", "design_hits"]

@@ -160,6 +160,22 @@ def _rois_without_cell_types() -> set[str]:
     return _ids(check_roi_cell_types, nwbfile)
 
 
+def _ligand_without_effector() -> set[str]:
+    from pynwb.event import EventsTable
+    from pynwb.testing.mock.file import mock_NWBFile
+
+    from nwbtms.validate.checks.design import check_ligand_has_effector
+
+    nwbfile = mock_NWBFile()
+    table = EventsTable(name="manipulations", description="Manipulations.")
+    table.add_column(name="substance", description="Substance.")
+    table.add_column(name="manipulation_type", description="Kind.")
+    table.add_row(timestamp=0.0, substance="deschloroclozapine (DCZ)",
+                  manipulation_type="chemogenetic_ligand_injection")
+    nwbfile.add_events_table(table)
+    return _ids(check_ligand_has_effector, nwbfile)
+
+
 # --------------------------------------------------------------------------- file-level checks (steps 2-5, 7)
 def _h5_context(build: Callable[[h5py.File], None], name: str = "memory.nwb") -> FileContext:
     """A FileContext over an in-memory HDF5 file (h5py core driver, nothing written to disk)."""
@@ -331,6 +347,7 @@ CASES: dict[str, Callable[[], set[str]]] = {
     "report.protocol_timing": lambda: _metadata("check_protocol_items", lambda m: m.fields.pop("protocols")),
     "report.target": lambda: _metadata("check_target_items", _set("targets", "atlas_term", 0, "")),
     "report.cell_types_on_rois": _rois_without_cell_types,
+    "data.design.ligand_has_effector": _ligand_without_effector,
 }
 
 

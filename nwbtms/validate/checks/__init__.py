@@ -3,8 +3,8 @@
 
 Modules by step: ``readable`` (1, run by the runner), ``namespaces`` (2), ``schema`` (3, run by the runner),
 ``inspector`` (4), ``dandi`` (5), ``pulses``, ``protocols``, ``targets``, ``imaging``, ``cell_types``,
-``rows``, ``regions``, ``frames``, ``clocks`` (6), ``arrays``, ``units`` (7), ``completeness`` (8). Importing this
-package registers every check; a new check module is imported here.
+``rows``, ``regions``, ``frames``, ``clocks`` (6), ``arrays``, ``units``, ``design`` (7), ``completeness`` (8).
+Importing this package registers every check; a new check module is imported here.
 """
 
 from nwbtms.validate.checks import (  # noqa: F401  (importing registers the checks)
@@ -13,6 +13,7 @@ from nwbtms.validate.checks import (  # noqa: F401  (importing registers the che
     clocks,
     completeness,
     dandi,
+    design,
     frames,
     imaging,
     inspector,

@@ -1,0 +1,30 @@
+"""ndx-study-design: the study design of an NWB file as data (see the namespace's doc).
+
+Importing this package loads ``ndx-ophys-devices`` (whose ViralVector, ViralVectorInjection and Effector it
+holds) and the ``ndx-study-design`` namespace. Files written with it cache both specs.
+"""
+
+from importlib.resources import files
+from pathlib import Path
+
+import ndx_ophys_devices  # noqa: F401  (loads the namespace this one builds on)
+from pynwb import get_class, load_namespaces
+
+__version__ = "0.1.0"
+NAMESPACE = "ndx-study-design"
+
+
+def _spec_path() -> Path:
+    """The namespace file: inside the wheel, or in the source tree for editable installs."""
+    installed = Path(str(files(__name__))) / "spec" / f"{NAMESPACE}.namespace.yaml"
+    if installed.exists():
+        return installed
+    return Path(__file__).resolve().parents[3] / "spec" / f"{NAMESPACE}.namespace.yaml"
+
+
+load_namespaces(str(_spec_path()))
+
+ChemogeneticEffector = get_class("ChemogeneticEffector", NAMESPACE)
+StudyDesign = get_class("StudyDesign", NAMESPACE)
+
+__all__ = ["NAMESPACE", "ChemogeneticEffector", "StudyDesign", "__version__"]

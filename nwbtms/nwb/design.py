@@ -1,0 +1,128 @@
+"""Build the study design of a file: ``StudyDesign`` (ndx-study-design) in ``/general/study_design``.
+
+What goes where (plain mappings in, as the metadata file's ``viral_vectors``, ``injections``, ``effectors``,
+``interventions`` and ``condition`` sections give them):
+
+- each viral vector, injection and effector as the ndx-ophys-devices ``ViralVector``, ``ViralVectorInjection``
+  (with its ``StereotacticPosition``) and ``Effector``; an effector with a ``ligand`` (a chemogenetic receptor)
+  as ``ChemogeneticEffector``, the ``Effector`` with the ligand, which ndx-ophys-devices has no field for;
+- ``interventions``: one row per intervention with its dates and its first and last day relative to
+  ``session_start_time`` (negative: before the session), so "21 days of corticosterone ending 2 days before
+  imaging" is machine-readable in every file of the subject;
+- ``experimental_condition``: one row per factor (``factor``, ``level``), the same factor names in every file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+#: Columns of the ``interventions`` table and their descriptions (text columns first, then numbers).
+INTERVENTION_COLUMNS = {
+    "intervention_key": "Key of the intervention in the session metadata file.",
+    "intervention_type": "chronic_corticosterone, chronic_restraint or other.",
+    "substance": "Substance given (empty for a procedure such as restraint).",
+    "dose_unit": "Unit of dose, e.g. ug/mL in drinking water.",
+    "vehicle": "Vehicle the substance was given in.",
+    "route": "Route of administration, e.g. oral (drinking water).",
+    "start_date": "ISO 8601 date the intervention started.",
+    "end_date": "ISO 8601 date of its last day.",
+    "notes": "Free-form description of the intervention.",
+    "dose": "Dose, in dose_unit (NaN when not applicable).",
+    "hours_per_day": "Hours per day (e.g. of restraint; NaN when not applicable).",
+    "days": "Number of days (NaN when not given).",
+    "start_day_from_session": "First day, in days from session_start_time (negative: before the session).",
+    "end_day_from_session": "Last day, in days from session_start_time (negative: before the session).",
+}
+_TEXT = ("intervention_key", "intervention_type", "substance", "dose_unit", "vehicle", "route", "start_date",
+         "end_date", "notes")
+
+
+def has_study_design(sections: dict[str, dict]) -> bool:
+    """True when any of the study design sections has an entry."""
+    return any(sections.get(name) for name in ("viral_vectors", "injections", "effectors", "interventions",
+                                               "condition"))
+
+
+def days_from(date_text: str, start: dt.datetime) -> float:
+    """Days from ``start`` to ``date_text`` (an ISO date, midnight in ``start``'s zone, or a date-time)."""
+    value = dt.datetime.fromisoformat(str(date_text).replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=start.tzinfo)
+    return (value - start).total_seconds() / 86400.0
+
+
+def build_study_design(sections: dict[str, dict], *, session_start_time: dt.datetime):
+    """``StudyDesign`` from the design sections (see the module docstring)."""
+    from hdmf.common import DynamicTable
+    from ndx_ophys_devices import Effector, StereotacticPosition, ViralVector, ViralVectorInjection
+    from ndx_study_design import ChemogeneticEffector, StudyDesign
+
+    vectors = {key: ViralVector(name=key, construct_name=entry["construct_name"],
+                                manufacturer=entry["manufacturer"],
+                                titer_in_vg_per_ml=float(entry["titer_in_vg_per_ml"]),
+                                description=entry.get("description") or entry["construct_name"])
+               for key, entry in (sections.get("viral_vectors") or {}).items()}
+    injections = {}
+    for key, entry in (sections.get("injections") or {}).items():
+        angles = {f: float(entry[f]) for f in ("pitch_in_deg", "roll_in_deg") if f in entry}
+        position = StereotacticPosition(
+            name="viral_injection_coordinates", anatomical_target=entry["anatomical_target"],
+            origin=entry["origin"], orientation=entry["orientation"], x_in_mm=float(entry["x_in_mm"]),
+            y_in_mm=float(entry["y_in_mm"]), z_in_mm=float(entry["z_in_mm"]), **angles)
+        injections[key] = ViralVectorInjection(
+            name=key, volume_in_uL=float(entry["volume_in_uL"]), injection_date=str(entry["date"]),
+            viral_vector=vectors[entry["viral_vector"]], viral_injection_coordinates=position,
+            description=entry.get("description") or f"Injection of {entry['viral_vector']}")
+    effectors = []
+    for key, entry in (sections.get("effectors") or {}).items():
+        values = {"name": key, "label": entry["label"], "description": entry.get("description") or entry["label"]}
+        if entry.get("manufacturer"):
+            values["manufacturer"] = entry["manufacturer"]
+        if entry.get("injection"):
+            values["viral_vector_injection"] = injections[entry["injection"]]
+        if entry.get("ligand"):
+            effectors.append(ChemogeneticEffector(ligand=entry["ligand"], **values,
+                                                  **({"action": entry["action"]} if "action" in entry else {})))
+        else:
+            effectors.append(Effector(**values))
+    kwargs = {}
+    condition = sections.get("condition") or {}
+    if condition:
+        table = DynamicTable(name="experimental_condition",
+                             description="The subject's experimental condition: one row per factor.")
+        table.add_column(name="factor", description="Factor name (the same in every file of the dataset).")
+        table.add_column(name="level", description="The subject's level of the factor.")
+        for factor, level in condition.items():
+            table.add_row(factor=str(factor), level=str(level))
+        kwargs["experimental_condition"] = table
+    interventions = sections.get("interventions") or {}
+    if interventions:
+        kwargs["interventions"] = _interventions_table(interventions, session_start_time)
+    return StudyDesign(name="study_design", viral_vectors=list(vectors.values()),
+                       viral_vector_injections=list(injections.values()), effectors=effectors, **kwargs)
+
+
+def _interventions_table(interventions: dict, start: dt.datetime):
+    from hdmf.common import DynamicTable
+
+    table = DynamicTable(name="interventions",
+                         description="Interventions before or between sessions; days relative to "
+                                     "session_start_time (negative: before).")
+    for name, doc in INTERVENTION_COLUMNS.items():
+        table.add_column(name=name, description=doc)
+    for key, entry in interventions.items():
+        row = {name: str(entry.get(name, "")) for name in _TEXT}
+        row["notes"] = str(entry.get("description", ""))
+        row.update(intervention_key=key, intervention_type=entry["type"],
+                   start_date=str(entry["start_date"]), end_date=str(entry["end_date"]),
+                   dose=float(entry.get("dose", np.nan)), hours_per_day=float(entry.get("hours_per_day", np.nan)),
+                   days=float(entry.get("days", np.nan)),
+                   start_day_from_session=days_from(entry["start_date"], start),
+                   end_day_from_session=days_from(entry["end_date"], start))
+        table.add_row(**row)
+    return table
+
+
+__all__ = ["INTERVENTION_COLUMNS", "build_study_design", "days_from", "has_study_design"]
