@@ -134,6 +134,7 @@ def add_tms_content(session: Session, nwbfile, assembled: AssembledSession, *, s
     nwbfile.add_lab_meta_data(metadata)
     build.add_manipulations(nwbfile, session, cell_type_rows)
     add_study_design(session, nwbfile)
+    add_behavior(session, nwbfile, assembled)
     return stimulation, metadata, cell_type_rows
 
 
@@ -215,3 +216,23 @@ def _reconciliation_notes(stimulation) -> list[str]:
             notes.append(f"stimulation session {number}: {result.missing.size} missing, "
                          f"{result.extra.size} extra pulse(s) ({places})")
     return notes
+
+
+def add_behavior(session: Session, nwbfile, assembled: AssembledSession) -> None:
+    """The subject's rows of every behaviour source as ``intervals/behavior`` (``nwbtms/nwb/behavior.py``)."""
+    from nwbtms.nwb.behavior import build_behavior_intervals
+    from nwbtms.sources.registry import open_source, reader_names
+
+    sources = [s for s in session.sources.values() if s.reader in reader_names("behavior")]
+    if len(sources) > 1:
+        raise session.error("more than one behaviour source", f"/sources/{sources[1].key}",
+                            hint="put every test of the subject in one behaviour CSV")
+    for source in sources:
+        scores = open_source(source.reader, source.path, **source.options)
+        tests = scores.of_subject(session.subject_id)
+        if not tests:
+            assembled.notes.append(f"behaviour '{source.key}': no test of subject {session.subject_id}")
+            continue
+        nwbfile.add_time_intervals(build_behavior_intervals(
+            tests, scores.measures, session_start_time=session.session_start_time, source=source.path.name))
+        assembled.notes.append(f"behaviour '{source.key}': {len(tests)} test(s) of subject {session.subject_id}")

@@ -665,6 +665,7 @@ INTERFACE_FOR_KIND: dict[str, str] = {
     "imaging": "neuroconv ScanImageImagingInterface, TiffImagingInterface, BrukerTiffSinglePlaneImagingInterface",
     "segmentation": "neuroconv Suite2pSegmentationInterface",
     "roi_labels": "none: ROI labels apply to Suite2p ROIs inside nwbtms convert (NeuroConv's Suite2p has no hook)",
+    "behavior": "none: behaviour scores are added by nwbtms convert (nwbtms/nwb/behavior.py)",
     "neuroconv": "the named NeuroConv interface itself",
 }
 

@@ -251,6 +251,8 @@ def open_and_summarize(reader: str, path: str | Path, **options: Any) -> dict[st
         return summarize_annotations(opened)
     if kind == "roi_labels":
         return summarize_roi_labels(opened, reader, path)
+    if kind == "behavior":
+        return {"kind": kind, "reader": reader, **opened.summary()}
     raise InputError(f"nwbtms has no summary for {kind} inputs", file=path, field="reader")
 
 

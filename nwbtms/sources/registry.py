@@ -56,6 +56,7 @@ KINDS: dict[str, str] = {
     "segmentation": "ROIs and traces of a segmentation (nwbtms.sources.segmentation.Suite2pPlane).",
     "roi_labels": "Per-ROI labels: kind, parent, stable key, cell type (RoiLabels).",
     "annotations": "Hand-drawn ROIs: spines, dendrites, somata (nwbtms.sources.annotations.AnnotationSet).",
+    "behavior": "Scored behaviour tests of subjects (nwbtms.sources.behavior.BehaviorScores).",
     "neuroconv": "Any NeuroConv data interface, which adds its own data to the NWB file (extra nwbtms[neuroconv]).",
 }
 
@@ -67,6 +68,7 @@ READERS: dict[str, str] = {
     "abf": "nwbtms.sources.daq.abf:AbfRecording",
     "openephys": "nwbtms.sources.daq.openephys:OpenEphysRecording",
     "binary": "nwbtms.sources.daq.generic:BinaryRecording",
+    "behavior_csv": "nwbtms.sources.behavior.csv_table:BehaviorCsvReader",
     "csv": "nwbtms.sources.daq.generic:CsvRecording",
     "bruker_voltage": "nwbtms.sources.daq.bruker_voltage:BrukerVoltageRecording",
     "brainsight": "nwbtms.sources.navigation.brainsight:BrainsightReader",

@@ -12,6 +12,7 @@ from nwbtms import convert_session
 from nwbtms.errors import MetadataError
 from nwbtms.metadata.load import load_session
 from nwbtms.nwb.design_read import select
+from nwbtms.sources.behavior.testing import write_behavior_csv
 from nwbtms.validate import validate_paths
 from nwbtms.validate.checks.design import check_ligand_has_effector
 from nwbtms.validate.cross_file import design_hits
@@ -70,12 +71,15 @@ STUDY = {
 @pytest.fixture(scope="module")
 def study(tmp_path_factory):
     folder = tmp_path_factory.mktemp("study")
+    write_behavior_csv(folder / "behaviour.csv")
     for subject, (cell_type, condition, sections) in STUDY.items():
         for session in (("day1", "day2") if subject == "M1" else ("day1",)):
             out = folder / f"sub-{subject}" / f"sub-{subject}_ses-{session}.nwb"
             out.parent.mkdir(exist_ok=True)
-            convert_session(_metadata(subject, session, cell_type, condition, **copy.deepcopy(sections)), out,
-                            quiet=True, base_dir=folder, validate=False)
+            metadata = _metadata(subject, session, cell_type, condition, **copy.deepcopy(sections))
+            if subject == "M1":
+                metadata["sources"]["behaviour"] = {"reader": "behavior_csv", "path": "behaviour.csv"}
+            convert_session(metadata, out, quiet=True, base_dir=folder, validate=False)
     return folder
 
 
@@ -96,6 +100,17 @@ def test_design_in_the_file(study):
         assert (cort.intervention_type, cort.dose, cort.dose_unit) == ("chronic_corticosterone", 35, "ug/mL")
         # session day1 starts 2026-02-02 09:30-08:00; the last day (2026-01-30, local midnight) is before it
         assert cort.end_day_from_session == pytest.approx(-(3 + 9.5 / 24))
+
+
+def test_behavior_scores_in_the_file(study):
+    with NWBHDF5IO(str(study / "sub-M1" / "sub-M1_ses-day1.nwb"), "r") as io:
+        behavior = io.read().intervals["behavior"].to_dataframe()
+    assert list(behavior.test) == ["tail_suspension", "sucrose_preference", "open_field"]  # M1's only
+    assert list(behavior.behavior_session) == ["pre", "pre", "post"]
+    assert behavior.immobility_s.iloc[0] == 142.5 and behavior.sucrose_preference_percent.iloc[1] == 61.0
+    # tail suspension 2026-01-28 10:00 -08:00; session day1 2026-02-02 09:30 -08:00
+    assert behavior.day_from_session.iloc[0] == pytest.approx(-(5 - 0.5 / 24))
+    assert behavior.stop_time.iloc[1] - behavior.start_time.iloc[1] == 86400
 
 
 def test_subject_validates_without_design_findings(study):
