@@ -219,20 +219,19 @@ def _reconciliation_notes(stimulation) -> list[str]:
 
 
 def add_behavior(session: Session, nwbfile, assembled: AssembledSession) -> None:
-    """The subject's rows of every behaviour source as ``intervals/behavior`` (``nwbtms/nwb/behavior.py``)."""
+    """The subject's tests of every behaviour source, together, as ``intervals/behavior``
+    (``nwbtms/nwb/behavior.py``)."""
     from nwbtms.nwb.behavior import build_behavior_intervals
     from nwbtms.sources.registry import open_source, reader_names
 
-    sources = [s for s in session.sources.values() if s.reader in reader_names("behavior")]
-    if len(sources) > 1:
-        raise session.error("more than one behaviour source", f"/sources/{sources[1].key}",
-                            hint="put every test of the subject in one behaviour CSV")
-    for source in sources:
+    tests, measures, names = [], {}, []
+    for source in (s for s in session.sources.values() if s.reader in reader_names("behavior")):
         scores = open_source(source.reader, source.path, **source.options)
-        tests = scores.of_subject(session.subject_id)
-        if not tests:
-            assembled.notes.append(f"behaviour '{source.key}': no test of subject {session.subject_id}")
-            continue
+        mine = scores.of_subject(session.subject_id)
+        assembled.notes.append(f"behaviour '{source.key}': {len(mine)} test(s) of subject {session.subject_id}")
+        tests += mine
+        measures.update(scores.measures)
+        names.append(source.path.name)
+    if tests:
         nwbfile.add_time_intervals(build_behavior_intervals(
-            tests, scores.measures, session_start_time=session.session_start_time, source=source.path.name))
-        assembled.notes.append(f"behaviour '{source.key}': {len(tests)} test(s) of subject {session.subject_id}")
+            tests, measures, session_start_time=session.session_start_time, source=", ".join(names)))

@@ -69,6 +69,7 @@ READERS: dict[str, str] = {
     "openephys": "nwbtms.sources.daq.openephys:OpenEphysRecording",
     "binary": "nwbtms.sources.daq.generic:BinaryRecording",
     "behavior_csv": "nwbtms.sources.behavior.csv_table:BehaviorCsvReader",
+    "ethovision": "nwbtms.sources.behavior.ethovision:EthoVisionReader",
     "csv": "nwbtms.sources.daq.generic:CsvRecording",
     "bruker_voltage": "nwbtms.sources.daq.bruker_voltage:BrukerVoltageRecording",
     "brainsight": "nwbtms.sources.navigation.brainsight:BrainsightReader",

@@ -12,7 +12,7 @@ from nwbtms import convert_session
 from nwbtms.errors import MetadataError
 from nwbtms.metadata.load import load_session
 from nwbtms.nwb.design_read import select
-from nwbtms.sources.behavior.testing import write_behavior_csv
+from nwbtms.sources.behavior.testing import write_behavior_csv, write_ethovision
 from nwbtms.validate import validate_paths
 from nwbtms.validate.checks.design import check_ligand_has_effector
 from nwbtms.validate.cross_file import design_hits
@@ -72,6 +72,7 @@ STUDY = {
 def study(tmp_path_factory):
     folder = tmp_path_factory.mktemp("study")
     write_behavior_csv(folder / "behaviour.csv")
+    write_ethovision(folder / "Track-Arena 1-Subject 1.txt", start="02/10/2026 10:00:00.000")
     for subject, (cell_type, condition, sections) in STUDY.items():
         for session in (("day1", "day2") if subject == "M1" else ("day1",)):
             out = folder / f"sub-{subject}" / f"sub-{subject}_ses-{session}.nwb"
@@ -79,6 +80,9 @@ def study(tmp_path_factory):
             metadata = _metadata(subject, session, cell_type, condition, **copy.deepcopy(sections))
             if subject == "M1":
                 metadata["sources"]["behaviour"] = {"reader": "behavior_csv", "path": "behaviour.csv"}
+                metadata["sources"]["open_field"] = {
+                    "reader": "ethovision", "path": "Track-Arena 1-Subject 1.txt",
+                    "options": {"session": "post", "test": "open_field_tracked", "utc_offset": "-08:00"}}
             convert_session(metadata, out, quiet=True, base_dir=folder, validate=False)
     return folder
 
@@ -105,8 +109,10 @@ def test_design_in_the_file(study):
 def test_behavior_scores_in_the_file(study):
     with NWBHDF5IO(str(study / "sub-M1" / "sub-M1_ses-day1.nwb"), "r") as io:
         behavior = io.read().intervals["behavior"].to_dataframe()
-    assert list(behavior.test) == ["tail_suspension", "sucrose_preference", "open_field"]  # M1's only
-    assert list(behavior.behavior_session) == ["pre", "pre", "post"]
+    assert list(behavior.test) == ["tail_suspension", "sucrose_preference", "open_field",  # M1's only
+                                   "open_field_tracked"]  # from EthoVision
+    assert list(behavior.behavior_session) == ["pre", "pre", "post", "post"]
+    assert behavior.distance_moved_cm.iloc[3] == 75.0 and behavior.time_in_center_s.iloc[3] == 5.0
     assert behavior.immobility_s.iloc[0] == 142.5 and behavior.sucrose_preference_percent.iloc[1] == 61.0
     # tail suspension 2026-01-28 10:00 -08:00; session day1 2026-02-02 09:30 -08:00
     assert behavior.day_from_session.iloc[0] == pytest.approx(-(5 - 0.5 / 24))

@@ -92,9 +92,10 @@ def _samples(tmp_path: Path) -> dict[str, Path]:
     files["suite2p"] = plane
     files["imagej_rois"] = write_imagej_roiset(tmp_path / "RoiSet.zip", [
         {"name": "d1", "type": "polyline", "points": [(1, 1), (5, 5)]}])
-    from nwbtms.sources.behavior.testing import write_behavior_csv
+    from nwbtms.sources.behavior.testing import write_behavior_csv, write_ethovision
 
     files["behavior_csv"] = write_behavior_csv(tmp_path / "behaviour.csv")
+    files["ethovision"] = write_ethovision(tmp_path / "Track-Arena 1-Subject 1.txt")
     files["annotation_csv"] = write_annotation_csv(tmp_path / "rois.csv", [
         {"key": "d1:s1", "kind": "spine", "x_um": 1, "y_um": 2, "z_um": 3}])
     return files

@@ -29,3 +29,28 @@ def write_behavior_csv(path: str | Path, rows: list[dict] = EXAMPLE_ROWS) -> Pat
         writer.writeheader()
         writer.writerows(rows)
     return path
+
+
+def write_ethovision(path: str | Path, *, subject: str = "M1", start: str = "02/09/2026 10:00:00.000",
+                     num_samples: int = 100, rate_hz: float = 10.0, encoding: str = "utf-16",
+                     delimiter: str = ";") -> Path:
+    """An EthoVision XT raw-data text export of one trial (the documented layout, written with the csv module):
+    moving 1 cm per sample, immobile for the first quarter, in the centre zone in the second half."""
+    path = Path(path)
+    rows = [["Number of header lines:", ""], ["Experiment", "Open field"], ["Trial name", "Trial     1"],
+            ["Subject name", subject], ["Start time", start], ["Trial duration", f"{num_samples / rate_hz:.1f}"],
+            ["Arena name", "Arena 1"], ["Treatment", "vehicle"], [""]]
+    columns = ["Trial time", "Recording time", "X center", "Y center", "Distance moved", "Velocity",
+               "In zone(Center / center-point)", "Mobility state(Immobile)"]
+    units = ["s", "s", "cm", "cm", "cm", "cm/s", "", ""]
+    rows[0][1] = str(len(rows) + 2)
+    rows += [columns, units]
+    for i in range(num_samples):
+        immobile = i < num_samples // 4
+        rows.append([f"{i / rate_hz:.2f}", f"{i / rate_hz:.2f}", f"{i * 0.5:.2f}", "0.00",
+                     "-" if i == 0 else ("0.00" if immobile else "1.00"), "-" if i == 0 else "1.0",
+                     "1" if i >= num_samples // 2 else "0", "1" if immobile else "0"])
+    with path.open("w", newline="", encoding=encoding) as handle:
+        csv.writer(handle, delimiter=delimiter, quoting=csv.QUOTE_ALL
+                   ).writerows(rows)
+    return path

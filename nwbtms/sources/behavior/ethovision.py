@@ -1,0 +1,148 @@
+"""EthoVision XT (Noldus) raw-data export of one trial, scored into one behaviour test.
+
+The layout of the text export ("Export > Raw data", as text): line 1 ``"Number of header lines:";"<n>"`` (``;``
+or ``,`` separated, each cell quoted; UTF-16 with a byte-order mark or UTF-8), then ``name;value`` lines
+(``Experiment``, ``Trial name``, ``Subject name`` or ``Subject``, ``Start time``, ``Trial duration``, ``Arena
+name``, the experiment's independent variables), the column names on line n-1 and their units on line n, then
+one row per sample (``Trial time`` in s, ``X center``, ``Distance moved``, ``Velocity``, ``In zone(<zone> /
+<point>)`` 0/1, ``Mobility state(Immobile)`` 0/1, ...). ``-`` marks a sample without a detection.
+
+Scored per trial (the measures EthoVision's own statistics give for these columns): ``distance_moved_cm`` (sum of
+``Distance moved``, in its unit if cm), ``time_in_<zone>_s`` for each ``In zone`` column and ``immobility_s`` for a
+``Mobility state(Immobile)`` column (sample durations, from ``Trial time``, where the state is 1). The test's start
+is ``Start time`` read with ``start_time_format`` (EthoVision writes it in the computer's locale) and the
+recording's UTC offset, or the ``start_time`` option.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+
+from nwbtms.errors import InputError
+from nwbtms.sources.behavior.csv_table import BehaviorScores, BehaviorTest
+from nwbtms.sources.registry import Reader, head_bytes
+
+_HEADER = re.compile(r"^\W*(number of )?header lines", re.IGNORECASE)
+
+
+def _decode(raw: bytes) -> str:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
+    return raw.decode("utf-8-sig", errors="replace")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def read_ethovision(path: str | Path, *, test: str | None = None, session: str | None = None,
+                    subject: str | None = None, start_time: str | None = None,
+                    start_time_format: str = "%m/%d/%Y %H:%M:%S.%f", utc_offset: str = "+00:00") -> BehaviorScores:
+    """One EthoVision XT trial export as a :class:`BehaviorScores` with one test (see the module docstring).
+
+    ``test`` defaults to the header's ``Experiment``, ``session`` to ``Trial name``, ``subject`` to ``Subject
+    name`` (or ``Subject``).
+
+    Raises
+    ------
+    InputError
+        Not an EthoVision export, a header without the subject or start time, no ``Trial time`` column.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("EthoVision export not found", file=path)
+    text = _decode(path.read_bytes())
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") >= first.count(",") else ","
+    rows = csv.reader(io.StringIO(text), delimiter=delimiter)
+    head = next(rows, [])
+    if len(head) < 2 or not _HEADER.match(head[0]):
+        raise InputError("not an EthoVision XT export: line 1 is not 'Number of header lines'", file=path, line=1)
+    try:
+        n_header = int(head[1])
+    except ValueError:
+        raise InputError(f"number of header lines {head[1]!r} is not a number", file=path, line=1) from None
+    header: dict[str, str] = {}
+    lines = [next(rows, []) for _ in range(n_header - 1)]
+    for cells in lines[:-2]:
+        if len(cells) >= 2 and cells[0].strip():
+            header[cells[0].strip()] = cells[1].strip()
+    if len(lines) < 2:
+        raise InputError("header shorter than two lines (column names and units)", file=path, line=n_header)
+    columns, units = [c.strip() for c in lines[-2]], [u.strip() for u in lines[-1]]
+    if "Trial time" not in columns:
+        raise InputError("no 'Trial time' column", file=path, line=n_header - 1,
+                         hint="export the raw data with Trial time")
+    data = {name: [] for name in columns}
+    for cells in rows:
+        if not any(c.strip() for c in cells):
+            continue
+        for name, cell in zip(columns, cells, strict=False):
+            cell = cell.strip()
+            data[name].append(float(cell) if cell not in ("", "-") else math.nan)
+    arrays = {name: np.asarray(values, dtype=float) for name, values in data.items()}
+    times = arrays["Trial time"]
+    step = np.diff(times, append=times[-1] + (np.nanmedian(np.diff(times)) if len(times) > 1 else 0.0))
+    values: dict[str, float] = {}
+    measures: dict[str, str] = {}
+    unit_of = dict(zip(columns, units, strict=False))
+    if "Distance moved" in arrays and unit_of.get("Distance moved", "cm") == "cm":
+        values["distance_moved_cm"], measures["distance_moved_cm"] = float(np.nansum(arrays["Distance moved"])), "cm"
+    for name, column in arrays.items():
+        zone = re.fullmatch(r"In zone\((.+?)(?: / .+)?\)", name)
+        if zone:
+            key = f"time_in_{_slug(zone.group(1))}_s"
+            values[key], measures[key] = float(np.sum(step[column == 1])), "s"
+        elif name == "Mobility state(Immobile)":
+            values["immobility_s"], measures["immobility_s"] = float(np.sum(step[column == 1])), "s"
+    subject = subject or header.get("Subject name") or header.get("Subject")
+    if not subject:
+        raise InputError("no subject in the header ('Subject name')", file=path, hint="give the subject option")
+    when = start_time or header.get("Start time")
+    if not when:
+        raise InputError("no 'Start time' in the header", file=path, hint="give the start_time option")
+    try:
+        begun = dt.datetime.fromisoformat(when) if start_time else dt.datetime.strptime(when, start_time_format)
+    except ValueError:
+        raise InputError(f"start time {when!r} does not match {start_time_format!r}", file=path,
+                         field="Start time", hint="give start_time_format (EthoVision writes the PC's locale) "
+                                                  "or start_time as ISO 8601") from None
+    if begun.tzinfo is None:
+        begun = begun.replace(tzinfo=dt.datetime.fromisoformat(f"2000-01-01T00:00:00{utc_offset}").tzinfo)
+    duration = float(times[-1] - times[0] + step[-1]) if len(times) else 0.0
+    trial = BehaviorTest(subject=subject, session=session or header.get("Trial name", ""),
+                         test=test or _slug(header.get("Experiment", "ethovision")) or "ethovision",
+                         start_time=begun, duration_s=duration, values=values, line=n_header + 1)
+    return BehaviorScores(path=path, measures=measures, tests=[trial])
+
+
+class EthoVisionReader(Reader):
+    """EthoVision XT raw-data text export of one trial (:mod:`nwbtms.sources.registry`)."""
+
+    name = "ethovision"
+    kind = "behavior"
+    display_name = "EthoVision XT raw-data export"
+    suffixes = (".txt", ".csv")
+    info = "Noldus EthoVision XT raw-data text export of one trial, scored: distance, time in zones, immobility."
+
+    @classmethod
+    def sniff(cls, path: Path) -> bool:
+        """Line 1 is EthoVision's 'Number of header lines'."""
+        return bool(_HEADER.match(_decode(head_bytes(path, 512)).split("\n", 1)[0]))
+
+    @classmethod
+    def open(cls, path: Path, *, test: str | None = None, session: str | None = None, subject: str | None = None,
+             start_time: str | None = None, start_time_format: str = "%m/%d/%Y %H:%M:%S.%f",
+             utc_offset: str = "+00:00") -> BehaviorScores:
+        return read_ethovision(path, test=test, session=session, subject=subject, start_time=start_time,
+                               start_time_format=start_time_format, utc_offset=utc_offset)
+
+
+__all__ = ["EthoVisionReader", "read_ethovision"]
