@@ -241,7 +241,7 @@ def input_notes(merged, description: str, navigator=None) -> list[str]:
 
 def _split_and_reconcile(session: Session, merged, *, detected, frame_clock) -> StimulationData:
     """Sessions from gaps, each reconciled with the protocol's schedule (per-pulse indices, scheduled times)."""
-    from nwbtms.assembly.protocols import session_protocol
+    from nwbtms.metadata.protocols import session_protocol
     from nwbtms.nwb.pulses import schedule_indices_from_reconciliation
     from nwbtms.protocols import build_schedule
     from nwbtms.protocols.reconcile import reconcile_session

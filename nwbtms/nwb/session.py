@@ -151,7 +151,7 @@ def protocol_row(
     key: str, entry: dict, thresholds: dict[str, int], threshold_values: dict[str, float]
 ) -> dict:
     """One ``TMSProtocolsTable`` row: the protocol engine's row completed by the metadata entry."""
-    from nwbtms.assembly.protocols import entry_protocol
+    from nwbtms.metadata.protocols import entry_protocol
     from nwbtms.protocols import protocol_table_row
 
     protocol = entry_protocol(entry)

@@ -10,9 +10,9 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # examples/ (pytest runs in importlib mode)
 from examples.aitbs_mouse.generator import render_metadata  # noqa: E402
-from nwbtms.assembly.protocols import session_protocol  # noqa: E402
 from nwbtms.errors import MetadataError  # noqa: E402
 from nwbtms.metadata import load_session  # noqa: E402
+from nwbtms.metadata.protocols import session_protocol  # noqa: E402
 from nwbtms.protocols import build_schedule, get_preset, protocol_to_dict  # noqa: E402
 
 INTENSITY = {"reference": "percent_mso", "value": 40}
