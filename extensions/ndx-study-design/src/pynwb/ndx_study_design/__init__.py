@@ -1,13 +1,17 @@
 """ndx-study-design: the study design of an NWB file as data (see the namespace's doc).
 
 Importing this package loads ``ndx-ophys-devices`` (whose ViralVector, ViralVectorInjection and Effector it
-holds) and the ``ndx-study-design`` namespace. Files written with it cache both specs.
+holds), ``ndx-tms`` and the ``ndx-study-design`` namespace. The namespace includes ndx-tms (and through it core),
+so it is the one most specific namespace of an nwbtms file with a design: pynwb validates a file against each
+namespace no other includes, and two independent ones (ndx-tms, ndx-study-design) would each reject the other's
+types where a core region points at them (a PlaneSegmentation's ``cell_type`` into ndx-tms's CellTypesTable).
 """
 
 from importlib.resources import files
 from pathlib import Path
 
-import ndx_ophys_devices  # noqa: F401  (loads the namespace this one builds on)
+import ndx_ophys_devices  # noqa: F401  (loads the namespaces this one builds on)
+import ndx_tms  # noqa: F401
 from pynwb import get_class, load_namespaces
 
 __version__ = "0.1.0"
