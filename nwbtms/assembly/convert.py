@@ -22,6 +22,7 @@ from pathlib import Path
 
 from nwbtms.assembly.assemble import SessionCounts
 from nwbtms.errors import ConversionError, InputError, NwbtmsError, OutputExistsError, Problem, SourceError
+from nwbtms.io.atomic import refuse_existing
 
 #: Test-only hook: ``NWBTMS_TEST_MID_WRITE=sleep:<s>`` sleeps after the NWB file was written to its temporary
 #: name and before the rename; ``NWBTMS_TEST_MID_WRITE=raise`` raises there. Lets tests kill or fail a
@@ -237,9 +238,7 @@ def convert_session(
     try:
         if target.exists():
             _refuse_other_session(target, session)
-            if not overwrite:
-                raise OutputExistsError("output file exists; it was left untouched", file=target,
-                                        hint="pass --overwrite to replace it")
+            refuse_existing(target, overwrite=overwrite)
         input_bytes = _check_sources_exist(session)
         if any(source.reader == "neuroconv" for source in session.sources.values()):
             from nwbtms.neuroconv.sources import check_neuroconv_sources

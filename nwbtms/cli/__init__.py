@@ -9,13 +9,11 @@ failed conversion), 2 bad input or usage.
 from __future__ import annotations
 
 import importlib
-import os
-import sys
 
 import click
 
 from nwbtms._version import __version__
-from nwbtms.errors import NwbtmsError, OutputError
+from nwbtms.cli._errors import map_errors
 
 #: command name -> (module, attribute, one-line help shown by ``nwbtms --help``)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -48,13 +46,7 @@ class LazyGroup(click.Group):
         if cmd_name not in COMMANDS:
             return None
         module_name, attr, _ = COMMANDS[cmd_name]
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name and exc.name.startswith("nwbtms.cli."):
-                return _unavailable(cmd_name)
-            raise
-        return getattr(module, attr)
+        return getattr(importlib.import_module(module_name), attr)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMANDS[name][2]) for name in sorted(COMMANDS)]
@@ -62,18 +54,11 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
-def _unavailable(name: str) -> click.Command:
-    @click.command(name=name, help=f"{name}: not available in this build.")
-    def _cmd() -> None:
-        raise click.UsageError(f"'nwbtms {name}' is not available in this version.")
-
-    return _cmd
-
-
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="nwbtms")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or chatter on stderr.")
 @click.pass_context
+@map_errors
 def cli(ctx: click.Context, quiet: bool) -> None:
     """nwbtms: TMS data into NWB, checked for DANDI.
 
@@ -88,31 +73,8 @@ def cli(ctx: click.Context, quiet: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point: run the CLI and turn nwbtms errors into clean messages."""
-    try:
-        # With standalone_mode=False click returns the code of ctx.exit(n) instead of raising.
-        code = cli.main(args=argv, prog_name="nwbtms", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(130)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except NwbtmsError as exc:
-        click.echo(f"error: {exc}", err=True)
-        if isinstance(exc, OutputError):
-            # HDF5 keeps the failed file's objects and would flush them again at interpreter exit (into a full
-            # disk: a crash); everything the user needs was said and the partial file is gone
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(exc.exit_code)
-        sys.exit(exc.exit_code)
-    except ValueError as exc:
-        # ndx-tms constructors raise ValueError subclasses with a complete message.
-        if type(exc).__module__.startswith("ndx_tms"):
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
-        raise
-    sys.exit(code if isinstance(code, int) else 0)
+    """Console entry point. Errors are mapped by :func:`nwbtms.cli._errors.map_errors` on every command;
+    click prints them and exits with their code (0 success, 1 findings or failed write, 2 bad input/usage)."""
+    # only the console process ends at once after a failed write (see ReportedError.show)
+    map_errors.end_process_after_output_error = True
+    cli.main(args=argv, prog_name="nwbtms")

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from nwbtms.cli._common import is_quiet
+from nwbtms.cli._errors import map_errors
 
 
 @click.command()
@@ -21,6 +22,7 @@ from nwbtms.cli._common import is_quiet
               help="LocalCluster worker processes (default: one per core).")
 @click.option("--force", is_flag=True, help="Reconvert sessions whose valid output exists.")
 @click.option("-q", "--quiet", "quiet_flag", is_flag=True, help="No summary table on stderr.")
+@map_errors
 def batch(session_files: tuple[Path, ...], out_dir: Path, scheduler: str | None, workers: int | None,
           force: bool, quiet_flag: bool) -> None:
     """Convert SESSION_FILES (session.yaml files) into OUT, resumably; a summary table at the end."""

@@ -11,12 +11,14 @@ from pathlib import Path
 import click
 
 from nwbtms.cli._common import emit
+from nwbtms.cli._errors import map_errors
 from nwbtms.sources.registry import reader_names
 
 _FORMAT_CHOICES = ["auto", *reader_names("imaging"), *reader_names("segmentation")]
 
 
 @click.group()
+@map_errors
 def imaging() -> None:
     """Inspect two-photon imaging inputs (ScanImage, TIFF, Bruker PrairieView, Suite2p)."""
 
@@ -32,6 +34,7 @@ def imaging() -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the report to a file instead of stdout.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing --output file.")
+@map_errors
 def inspect(path: Path, output_format: str, source_format: str, frame_rate_hz: float | None,
             output: Path | None, overwrite: bool) -> None:
     """Show what nwbtms reads from PATH: frames, rate, shape, dtype, channels, planes, per-frame

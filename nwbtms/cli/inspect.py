@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from nwbtms.cli._common import emit
+from nwbtms.cli._errors import map_errors
 
 
 def _reader_choices() -> list[str]:
@@ -29,6 +30,7 @@ def _reader_choices() -> list[str]:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the report to a file instead of stdout.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing --output file.")
+@map_errors
 def inspect(path: Path, output_format: str, reader: str, frame_rate_hz: float | None,
             sample_rate_hz: float | None, output: Path | None, overwrite: bool) -> None:
     """Show what nwbtms reads from PATH: a DAQ recording (rate, channels, sweeps), stimulator log,

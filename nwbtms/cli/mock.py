@@ -7,12 +7,14 @@ from pathlib import Path
 import click
 
 from nwbtms.cli._common import say
+from nwbtms.cli._errors import map_errors
 
 
 @click.command()
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="NWB file to write.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing file.")
+@map_errors
 def mock(output: Path, overwrite: bool) -> None:
     """Write ndx_tms.testing.mock_tms_nwbfile() to OUTPUT and check it with pynwb.validate."""
     from ndx_tms.testing import mock_tms_nwbfile

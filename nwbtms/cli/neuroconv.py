@@ -11,9 +11,11 @@ from pathlib import Path
 import click
 
 from nwbtms.cli._common import emit
+from nwbtms.cli._errors import map_errors
 
 
 @click.group()
+@map_errors
 def neuroconv() -> None:
     """NeuroConv interfaces as sources of 'nwbtms convert' (reader: neuroconv) and nwbtms's own interfaces."""
 
@@ -22,6 +24,7 @@ def neuroconv() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not stdout.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+@map_errors
 def interfaces(fmt: str, output: Path | None, overwrite: bool) -> None:
     """Every NeuroConv interface a 'reader: neuroconv' source can name: its path key, suffixes, and extra."""
     from nwbtms.neuroconv.sources import describe_interfaces
@@ -38,6 +41,7 @@ def interfaces(fmt: str, output: Path | None, overwrite: bool) -> None:
 
 @neuroconv.command("schema")
 @click.argument("interface")
+@map_errors
 def schema(interface: str) -> None:
     """The source schema of INTERFACE (what a 'reader: neuroconv' source's path and options give it), as JSON."""
     from nwbtms.neuroconv.sources import interface_source_schema

@@ -9,28 +9,8 @@ import click
 import yaml
 
 from nwbtms.cli._common import say
-from nwbtms.errors import InputError, NwbtmsError
-
-
-class _ReportedError(click.ClickException):
-    """An NwbtmsError shown as ``error: ...`` with its exit code (2 for bad input), without traceback."""
-
-    def __init__(self, error: NwbtmsError) -> None:
-        super().__init__(str(error))
-        self.exit_code = error.exit_code
-
-    def show(self, file=None) -> None:
-        click.echo(f"error: {self.message}", err=True)
-
-
-class _ProtocolGroup(click.Group):
-    """Turns nwbtms errors into click errors, so ``nwbtms`` and CliRunner both exit 2 without traceback."""
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except NwbtmsError as exc:
-            raise _ReportedError(exc) from None
+from nwbtms.cli._errors import map_errors
+from nwbtms.errors import InputError
 
 
 def _parse_params(params: tuple[str, ...]) -> dict:
@@ -73,13 +53,15 @@ _PARAM_OPTION = click.option(
 )
 
 
-@click.group(cls=_ProtocolGroup)
+@click.group()
+@map_errors
 def protocol() -> None:
     """List, show and schedule TMS protocols (presets or YAML/JSON protocol files)."""
 
 
 @protocol.command("list")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@map_errors
 def list_presets(fmt: str) -> None:
     """List the built-in literature presets with their totals."""
     from nwbtms.protocols import PRESETS, get_preset, preset_parameters
@@ -119,6 +101,7 @@ def list_presets(fmt: str) -> None:
     show_default=True,
     help="text: human summary; yaml/json: the protocol file form (a starting point for your own).",
 )
+@map_errors
 def show(source: str, params: tuple[str, ...], fmt: str) -> None:
     """Summarise a protocol: levels, totals, duration, pulse and intensity."""
     from nwbtms.protocols import protocol_to_dict
@@ -169,6 +152,7 @@ def _schedule_json(schedule, seed: int | None) -> str:
 )
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 @click.option("--seed", type=int, default=None, help="Seed of the jitter draws (default 0).")
+@map_errors
 def schedule(
     source: str, params: tuple[str, ...], fmt: str, output: Path | None, overwrite: bool, seed: int | None
 ) -> None:

@@ -12,21 +12,15 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from pathlib import Path
 
 import click
 
 from nwbtms.cli._common import emit, is_quiet, say
-from nwbtms.errors import ChannelNotFoundError, InputError
+from nwbtms.cli._errors import map_errors
+from nwbtms.io.atomic import refuse_existing
+from nwbtms.pulses.files import EDGE_TIME_FORMATS
 from nwbtms.sources.registry import reader_names
-
-#: Input formats that are not sampled recordings: edge times read from an imaging file.
-EDGE_TIME_FORMATS = ("scanimage",)
-TIFF_SUFFIXES = (".tif", ".tiff")
-
-#: Channel names that usually carry the stimulator trigger or coil current.
-TRIGGER_NAME = re.compile(r"trig|tms|ttl|pulse|stim|coil", re.IGNORECASE)
 
 
 def _option_value(text: str):
@@ -44,26 +38,6 @@ def _parse_options(pairs: tuple[str, ...]) -> dict:
             raise click.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="--option")
         options[key.strip()] = _option_value(value.strip())
     return options
-
-
-def pick_channel(recording) -> str:
-    """The trigger-like channel when the choice is clear; otherwise an error listing the channels."""
-    channels = recording.channels
-    if len(channels) == 1:
-        return channels[0].name
-    named = [c for c in channels if TRIGGER_NAME.search(c.name)]
-    if len(named) > 1:
-        digital = [c for c in named if c.kind == "digital"]
-        named = digital if len(digital) == 1 else named
-    if len(named) == 1:
-        return named[0].name
-    listing = ", ".join(repr(c.name) for c in (named or channels))
-    raise ChannelNotFoundError(
-        f"{'several' if named else 'no'} trigger-like channel(s); pick one with --channel: {listing}",
-        file=recording.path,
-        field="--channel",
-        hint="channels named like trigger/tms/ttl are picked automatically when there is exactly one",
-    )
 
 
 def _fmt(value: float) -> str:
@@ -107,38 +81,8 @@ def render_json(pulses, with_di_dt: bool) -> str:
     return json.dumps(document, indent=2) + "\n"
 
 
-def scanimage_aux_pulses(file: Path, channel: str | None, *, refractory_s: float, **options):
-    """Pulses from a ScanImage acquisition's ``auxTrigger<N>`` edge times (no detection needed).
-
-    Without ``channel`` the one aux input with edges is used; a wrong or ambiguous name lists the four.
-    """
-    from nwbtms.pulses.detect import pulses_from_edge_times
-    from nwbtms.sources.imaging.scanimage import AUX_TRIGGER_NAMES, open_scanimage
-
-    try:
-        source = open_scanimage(file, **options)
-    except TypeError as exc:
-        raise InputError(f"option not understood by the ScanImage reader: {exc}", file=file, field="--option",
-                         hint="it accepts frame_rate_hz, flyback_frames, multi_file") from None
-    edges = source.aux_triggers
-    listing = ", ".join(f"{name!r} ({len(edges.get(name, ()))} edge(s))" for name in AUX_TRIGGER_NAMES)
-    if channel is None:
-        with_edges = [name for name in AUX_TRIGGER_NAMES if len(edges.get(name, ()))]
-        if len(with_edges) != 1:
-            raise ChannelNotFoundError(
-                f"{'several' if with_edges else 'no'} aux trigger input(s) with edges; pick one with --channel: "
-                f"{listing}", file=file, field="--channel",
-                hint="ScanImage logs edges of the inputs wired in its auxiliary trigger settings")
-        channel = with_edges[0]
-        say(f"using channel {channel!r}")
-    elif channel not in AUX_TRIGGER_NAMES:
-        raise ChannelNotFoundError(f"no channel {channel!r}; channels in this file: {listing}", file=file,
-                                   field=str(channel), hint="pick one of the channels listed")
-    return pulses_from_edge_times(edges.get(channel, ()), channel=channel, path=str(file),
-                                  refractory_s=refractory_s)
-
-
 @click.group()
+@map_errors
 def pulses() -> None:
     """Detect TMS pulses in rig recordings."""
 
@@ -175,6 +119,7 @@ def pulses() -> None:
 )
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write here instead of stdout.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+@map_errors
 def detect(
     file,
     channel,
@@ -190,40 +135,26 @@ def detect(
     overwrite,
 ) -> None:
     """Print the pulses detected on one channel of FILE (DAQ recording)."""
-    from nwbtms.pulses.detect import DEFAULT_REFRACTORY_S, detect_pulses
-    from nwbtms.sources.daq import open_recording
+    from nwbtms.pulses.files import detect_file_pulses
 
-    if output is not None and output.exists() and not overwrite:
-        raise InputError(
-            "output file exists; it was left untouched", file=output, hint="pass --overwrite to replace it"
-        )
-    reader_options = _parse_options(options)
-    refractory_s = DEFAULT_REFRACTORY_S if refractory_s is None else refractory_s
-    if input_format in EDGE_TIME_FORMATS or (input_format is None and file.suffix.lower() in TIFF_SUFFIXES):
-        result = scanimage_aux_pulses(file, channel, refractory_s=refractory_s, **reader_options)
-    else:
-        with open_recording(file, format=input_format, **reader_options) as recording:
-            if channel is None:
-                channel = pick_channel(recording)
-                say(f"using channel {channel!r}")
-            result = detect_pulses(
-                recording,
-                channel,
-                threshold=threshold,
-                hysteresis=hysteresis,
-                refractory_s=refractory_s,
-                polarity=polarity,
-                calibration_a_per_us_per_unit=calibration,
-                show_progress=not is_quiet(),
-            )
+    refuse_existing(output, overwrite=overwrite)
+    result = detect_file_pulses(
+        file,
+        channel,
+        input_format=input_format,
+        reader_options=_parse_options(options),
+        threshold=threshold,
+        hysteresis=hysteresis,
+        refractory_s=refractory_s,
+        polarity=polarity,
+        calibration_a_per_us_per_unit=calibration,
+        show_progress=not is_quiet(),
+    )
+    if channel is None:
+        say(f"using channel {result.channel!r}")
     with_di_dt = calibration is not None
     text = render_csv(result, with_di_dt) if output_format == "csv" else render_json(result, with_di_dt)
-    if output is not None:
-        from nwbtms.io.atomic import atomic_write_text
-
-        atomic_write_text(output, text, overwrite=overwrite)
-    else:
-        emit(text, None)
+    emit(text, output, overwrite=overwrite)
     if not is_quiet():
         levels = "" if result.threshold is None else f" (threshold {result.threshold:.6g} {result.unit})"
         say(f"{len(result)} pulse(s) on {result.channel!r}{levels}")

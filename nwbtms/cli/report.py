@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from nwbtms.cli._common import is_quiet, say
+from nwbtms.cli._errors import map_errors
 
 
 @click.command()
@@ -25,6 +26,7 @@ from nwbtms.cli._common import is_quiet, say
 )
 @click.option("--overwrite", is_flag=True, help="Replace existing output files.")
 @click.option("--no-validate", is_flag=True, help="Skip the validation section.")
+@map_errors
 def report(
     nwb_file: str, output: Path | None, png_dir: Path | None, overwrite: bool, no_validate: bool
 ) -> None:

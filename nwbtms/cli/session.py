@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from nwbtms.cli._common import is_quiet, say
+from nwbtms.cli._errors import map_errors
 
 
 @click.command()
@@ -21,6 +22,7 @@ from nwbtms.cli._common import is_quiet, say
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="session.yaml to write.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing metadata file.")
+@map_errors
 def init(rawdir: Path, output: Path, overwrite: bool) -> None:
     """Draft OUTPUT (a session.yaml) from the raw files found in RAWDIR.
 
@@ -48,6 +50,7 @@ def init(rawdir: Path, output: Path, overwrite: bool) -> None:
               help="Compression of imaging movies (default: the plane's 'compression', else archive).")
 @click.option("--no-validate", is_flag=True, help="Skip the validator's fast checks after writing.")
 @click.option("-q", "--quiet", "quiet_flag", is_flag=True, help="No progress bars and no summary on stderr.")
+@map_errors
 def convert(metadata: Path, output: Path | None, dandi_layout: Path | None, overwrite: bool,
             profile: str | None, no_validate: bool, quiet_flag: bool) -> None:
     """Convert the session described by METADATA (session.yaml) into one NWB file.

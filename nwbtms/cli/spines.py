@@ -7,12 +7,14 @@ from pathlib import Path
 import click
 
 from nwbtms.cli._common import emit, say
+from nwbtms.cli._errors import map_errors
 
 _FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json", "tsv"]), default="text",
                        show_default=True, help="Output format.")
 
 
 @click.group()
+@map_errors
 def rois() -> None:
     """ROI identity across sessions (keys in PlaneSegmentation tables)."""
 
@@ -22,6 +24,7 @@ def rois() -> None:
 @_FORMAT
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not stdout.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+@map_errors
 def registry(folder: tuple[Path, ...], fmt: str, output: Path | None, overwrite: bool) -> None:
     """Key x session presence per subject over every NWB file in FOLDER (DANDI layout or any folder).
 
@@ -38,6 +41,7 @@ def registry(folder: tuple[Path, ...], fmt: str, output: Path | None, overwrite:
 
 
 @click.group()
+@map_errors
 def spines() -> None:
     """Dendritic spines followed across days."""
 
@@ -51,6 +55,7 @@ def spines() -> None:
               help="Also write each session file, with the subject's turnover and spine presence as derived "
                    "tables (processing/spines), as a new file into this folder (same relative path); the input "
                    "folder itself with --overwrite replaces the originals atomically.")
+@map_errors
 def turnover(folder: tuple[Path, ...], fmt: str, output: Path | None, overwrite: bool,
              write_back: Path | None) -> None:
     """Spine formation, elimination, turnover ratio, survival and density between consecutive sessions.

@@ -8,7 +8,9 @@ from pathlib import Path
 import click
 
 from nwbtms.cli._common import emit, is_quiet, say
+from nwbtms.cli._errors import map_errors
 from nwbtms.errors import InputError
+from nwbtms.io.atomic import refuse_existing
 
 SEVERITY_CHOICES = ["ERROR", "CRITICAL", "BEST_PRACTICE_VIOLATION", "BEST_PRACTICE_SUGGESTION", "INFO",
                     "violation", "suggestion"]
@@ -35,6 +37,7 @@ SEVERITY_CHOICES = ["ERROR", "CRITICAL", "BEST_PRACTICE_VIOLATION", "BEST_PRACTI
               help="Folder keeping each file's findings: a re-run skips files unchanged since (resume).")
 @click.option("--fast", is_flag=True, help="Quick subset (no NWB Inspector, no whole-array scans).")
 @click.option("--list-checks", is_flag=True, help="List the check IDs and exit.")
+@map_errors
 def validate(paths: tuple[str, ...], profile: str | None, fmt: str, output: Path | None, fail_on: str | None,
              config_path: Path | None, jobs: int, fast: bool, list_checks: bool, overwrite: bool,
              scheduler: str | None, ledger: Path | None) -> None:
@@ -49,11 +52,7 @@ def validate(paths: tuple[str, ...], profile: str | None, fmt: str, output: Path
     """
     from nwbtms.validate.registry import all_checks, inspector_check_ids
 
-    if output is not None and output.exists() and not overwrite:
-        from nwbtms.errors import OutputExistsError
-
-        raise OutputExistsError("report file exists; it was left untouched", file=output,
-                                hint="pass --overwrite to replace it")
+    refuse_existing(output, overwrite=overwrite)
 
     if list_checks:
         lines = [f"{c.id}\t{c.severity.name}\t{'/'.join(c.profiles)}\t{c.summary}"

@@ -148,6 +148,19 @@ def _remove_on_sigterm(partial: Path) -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
+def refuse_existing(target: str | os.PathLike | None, *, overwrite: bool = False) -> None:
+    """Raise :class:`OutputExistsError` when ``target`` exists and ``overwrite`` is false.
+
+    The one place that decides "output exists": :func:`atomic_output` calls it before writing, and callers
+    call it up front so a long run does not end in this error (the publish step still never replaces a file
+    that appears meanwhile).
+    """
+    if target is not None and not overwrite and Path(target).exists():
+        raise OutputExistsError(
+            "output file exists; it was left untouched", file=target, hint="pass --overwrite to replace it"
+        )
+
+
 def _publish(partial: Path, target: Path, overwrite: bool) -> None:
     """Move ``partial`` to ``target``: rename over it with ``overwrite``, else a hard link that fails when
     ``target`` exists (atomic no-replace), then drop the partial name."""
@@ -199,10 +212,7 @@ def atomic_output(target: str | os.PathLike, *, overwrite: bool = False) -> Iter
         raise InputError(
             "output folder does not exist", file=target.parent, hint="create it first (mkdir -p)"
         )
-    if target.exists() and not overwrite:
-        raise OutputExistsError(
-            "output file exists; it was left untouched", file=target, hint="pass --overwrite to replace it"
-        )
+    refuse_existing(target, overwrite=overwrite)
     remove_stale_partials(target)
     partial = _partial_path(target)
     previous_hook = _silence_late_errors_about(partial)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from nwbtms._version import __version__
 from nwbtms.errors import OutputExistsError
-from nwbtms.io.atomic import atomic_output, make_folder
+from nwbtms.io.atomic import atomic_output, make_folder, refuse_existing
 from nwbtms.progress import progress
 from nwbtms.report import figures
 from nwbtms.report.html import Section, assemble_page, table_html
@@ -292,14 +292,8 @@ def write_report(
                 hint="give a folder name for the figures",
             )
         targets.extend(png_path / f"{fig_id}.png" for fig_id, _ in FIGURES)
-    if not overwrite:
-        for target in targets:
-            if target.exists():
-                raise OutputExistsError(
-                    "output file exists; it was left untouched",
-                    file=target,
-                    hint="pass --overwrite to replace it",
-                )
+    for target in targets:
+        refuse_existing(target, overwrite=overwrite)
     report = render_report(path, validate=validate, quiet=quiet)
     if png_path is not None:
         make_folder(png_path)
