@@ -266,8 +266,9 @@ def _add_segmentation(session, key, plane, nwbfile, ophys, imaging_plane, series
     Cell types: the ``roi_labels`` file gives them per ROI (as the cell type's ``label``, e.g. ``IT``); the
     plane's ``cell_type`` key is the rule for every ROI the file leaves without one.
     """
-    from nwbtms.nwb.segmentation import add_suite2p_segmentation, load_roi_labels, roi_label_rule
+    from nwbtms.assembly.segmentation import add_suite2p_plane
     from nwbtms.sources.segmentation import read_suite2p
+    from nwbtms.sources.segmentation.roi_labels import load_roi_labels, roi_label_rule
 
     segmentation = session.sources[plane["segmentation"]]
     suite2p = read_suite2p(segmentation.path)
@@ -287,7 +288,7 @@ def _add_segmentation(session, key, plane, nwbfile, ophys, imaging_plane, series
     else:
         labels = roi_label_rule(cell_type=rule_label)
     planes = session.section("imaging_planes")
-    result = add_suite2p_segmentation(
+    result = add_suite2p_plane(
         nwbfile, suite2p, imaging_plane=imaging_plane, labels=labels, cell_types=metadata.cell_types,
         series=series, name_suffix=f"_{key}" if len(planes) > 1 else "", pending=arrays,
     )

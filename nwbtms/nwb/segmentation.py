@@ -20,8 +20,9 @@ Hand annotations (:func:`add_annotation_segmentation`, from :mod:`nwbtms.sources
 columns with ``voxel_mask`` instead of ``pixel_mask``, plus ``parent_key`` (the parent's key as annotated,
 kept when the parent is not annotated that day), and reference the volume they were scored on.
 
-Labels come from a per-ROI label file (CSV or YAML, see :func:`load_roi_labels`) or a rule for the whole
-plane (:func:`roi_label_rule`, e.g. every ROI of this plane is an IT neuron labelled by Tlx3-Cre).
+The builders take plain values (:class:`Suite2pArrays`, :class:`ResolvedLabels`), no reader types:
+:mod:`nwbtms.assembly.segmentation` turns a Suite2p plane and its labels (a per-ROI label file, CSV or YAML,
+or a rule for the whole plane, e.g. every ROI of this plane is an IT neuron labelled by Tlx3-Cre) into them.
 Traces (F, Fneu, spks; ``(rois, frames)`` on disk) are streamed transposed to ``(frames, rois)``
 RoiResponseSeries under ``Fluorescence`` and ``Deconvolved``, gzip-compressed, never loaded whole.
 """
@@ -29,7 +30,7 @@ RoiResponseSeries under ``Fluorescence`` and ``Deconvolved``, gzip-compressed, n
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,8 +44,6 @@ from pynwb.ophys import Fluorescence, ImageSegmentation, ImagingPlane, PlaneSegm
 
 from nwbtms.errors import InputError, SourceError
 from nwbtms.imaging.clock import ClockFit, to_session_clock
-from nwbtms.sources.segmentation.roi_labels import RoiLabel, RoiLabels, load_roi_labels, roi_label_rule
-from nwbtms.sources.segmentation.suite2p import Suite2pPlane, check_plane_shapes, pixel_mask
 
 ROI_KINDS = ("soma", "dendrite", "spine")
 DENDRITE_LENGTH_DESCRIPTION = ("Traced length of a dendrite ROI (um); NaN for other kinds and for dendrites "
@@ -56,70 +55,52 @@ TRACE_BUFFER_GB = 0.064
 
 @dataclass(frozen=True)
 class ResolvedLabels:
-    """Column values, one per ROI."""
+    """Column values, one per ROI (``nwbtms.assembly.segmentation.resolve_labels`` makes them from a label
+    file or rule); ``source`` names where they came from, for messages and the table's description."""
 
     roi_kind: list[str]
     parent_roi: np.ndarray
     roi_key: list[str]
     cell_type: list[str] | None
+    source: str = ""
 
 
-def resolve_labels(labels: RoiLabels, num_rois: int, *, key_prefix: str = "roi") -> ResolvedLabels:
-    """Apply defaults, turn parent keys into row indices and check kinds, keys, parents and cycles.
+def default_labels(num_rois: int, *, key_prefix: str = "roi") -> ResolvedLabels:
+    """Every ROI a soma without parent or cell type, keyed ``<key_prefix><i:04d>``."""
+    return ResolvedLabels(["soma"] * num_rois, np.full(num_rois, -1, dtype=np.int64),
+                          [f"{key_prefix}{i:04d}" for i in range(num_rois)], None)
 
-    Raises
-    ------
-    InputError
-        Unknown kind, a label for a ROI that does not exist, duplicate keys, a missing or self parent, a
-        parent cycle, or cell types given for some ROIs only (without a default).
+
+@dataclass(frozen=True)
+class Suite2pArrays:
+    """One segmented plane as the builder needs it (``nwbtms.assembly.segmentation.suite2p_arrays`` makes it
+    from a Suite2p plane folder, after the reader's shape checks).
+
+    Attributes
+    ----------
+    pixel_masks : sequence of ndarray
+        Per ROI, ``(n, 3)`` rows of ``(x, y, weight)``.
+    F, Fneu, spks : ndarray
+        ``(rois, frames)`` traces (may be memory-mapped).
+    iscell : ndarray
+        ``(rois, 2)``: classifier decision and probability.
+    rate_hz : float, optional
+        Frame rate of the traces (Suite2p's ``ops['fs']``).
+    mean_image : ndarray, optional
+    folder : str
+        Where the arrays came from (messages, descriptions).
+    plane_index : int
     """
-    where = labels.source
-    outside = sorted(r for r in labels.rois if not 0 <= r < num_rois)
-    if outside:
-        raise InputError(f"labels for ROI(s) {outside[:5]} but the plane has {num_rois} ROIs", file=where,
-                         field="roi", hint="ROI indices are rows of Suite2p's stat.npy, from 0")
-    kinds, keys, types = [], [], []
-    for i in range(num_rois):
-        label = labels.rois.get(i, RoiLabel())
-        kind = label.roi_kind or labels.default_kind
-        if kind not in ROI_KINDS:
-            raise InputError(f"ROI {i}: unknown roi_kind {kind!r}", file=where, field="roi_kind",
-                             hint=f"use one of {', '.join(ROI_KINDS)}")
-        kinds.append(kind)
-        keys.append(label.roi_key or f"{key_prefix}{i:04d}")
-        types.append(label.cell_type or labels.default_cell_type)
-    if len(set(keys)) != len(keys):
-        duplicates = sorted({k for k in keys if keys.count(k) > 1})
-        raise InputError(f"duplicate roi_key(s) {duplicates[:5]}", file=where, field="roi_key",
-                         hint="a roi_key must identify one ROI")
-    row_of_key = {k: i for i, k in enumerate(keys)}
-    parents = np.full(num_rois, -1, dtype=np.int64)
-    for i, label in labels.rois.items():
-        if label.parent is None:
-            continue
-        parent = row_of_key.get(label.parent) if isinstance(label.parent, str) else int(label.parent)
-        if parent is None or not 0 <= parent < num_rois:
-            raise InputError(f"ROI {i}: parent {label.parent!r} is neither a ROI index nor a roi_key",
-                             file=where, field="parent")
-        if parent == i:
-            raise InputError(f"ROI {i} is its own parent", file=where, field="parent")
-        parents[i] = parent
-    for i in range(num_rois):
-        seen, node = {i}, parents[i]
-        while node >= 0:
-            if node in seen:
-                raise InputError(f"ROI {i}: parent links form a cycle", file=where, field="parent")
-            seen.add(int(node))
-            node = parents[node]
-    if all(t is None for t in types):
-        cell_types = None
-    elif any(t is None for t in types):
-        missing = [i for i, t in enumerate(types) if t is None]
-        raise InputError(f"cell_type missing for ROI(s) {missing[:5]} (given for others)", file=where,
-                         field="cell_type", hint="label every ROI or give a default cell_type")
-    else:
-        cell_types = [str(t) for t in types]
-    return ResolvedLabels(kinds, parents, keys, cell_types)
+
+    pixel_masks: Sequence[np.ndarray]
+    F: np.ndarray
+    Fneu: np.ndarray
+    spks: np.ndarray
+    iscell: np.ndarray
+    rate_hz: float | None = None
+    mean_image: np.ndarray | None = None
+    folder: str = "suite2p folder"
+    plane_index: int = 0
 
 
 class _TransposedTraces(GenericDataChunkIterator):
@@ -158,14 +139,6 @@ def _trace_data(traces: np.ndarray, name: str = "traces", source: str = "suite2p
     return H5DataIO(iterator, compression="gzip", compression_opts=4)
 
 
-def _check_lengths(plane: Suite2pPlane) -> tuple[int, int]:
-    """ROIs and frames of ``plane``, after the reader's shape checks (planes may come from elsewhere)."""
-    arrays = {key: getattr(plane, key, None) for key in ("F", "Fneu", "spks", "iscell", "F_chan2", "Fneu_chan2",
-                                                          "redcell")}
-    num_frames = check_plane_shapes(getattr(plane, "folder", "suite2p folder"), len(plane.stat), arrays)
-    return len(plane.stat), num_frames
-
-
 @dataclass
 class SegmentationResult:
     """The objects :func:`add_suite2p_segmentation` added."""
@@ -176,12 +149,28 @@ class SegmentationResult:
     labels: ResolvedLabels
 
 
+def _check_lengths(plane: Suite2pArrays) -> tuple[int, int]:
+    """ROIs and frames of ``plane``; the traces and ``iscell`` must agree with the masks and each other."""
+    num_rois = len(plane.pixel_masks)
+    num_frames = int(np.shape(plane.F)[1]) if np.ndim(plane.F) == 2 else -1
+    for name in ("F", "Fneu", "spks"):
+        shape = tuple(np.shape(getattr(plane, name)))
+        if shape != (num_rois, num_frames):
+            raise SourceError(f"{name} has shape {shape}, expected ({num_rois}, {num_frames})",
+                              file=os.path.join(plane.folder, f"{name}.npy"), field=name,
+                              hint="traces are (ROIs, frames), one row per pixel mask")
+    if tuple(np.shape(plane.iscell)) != (num_rois, 2):
+        raise SourceError(f"iscell has shape {tuple(np.shape(plane.iscell))}, expected ({num_rois}, 2)",
+                          file=os.path.join(plane.folder, "iscell.npy"), field="iscell")
+    return num_rois, num_frames
+
+
 def add_suite2p_segmentation(
     nwbfile: NWBFile,
-    plane: Suite2pPlane,
+    plane: Suite2pArrays,
     *,
     imaging_plane: ImagingPlane,
-    labels: RoiLabels | None = None,
+    labels: ResolvedLabels | None = None,
     cell_types=None,
     series=None,
     clock_fit: ClockFit | None = None,
@@ -191,17 +180,19 @@ def add_suite2p_segmentation(
     module_name: str = "ophys",
     pending: list | None = None,
 ) -> SegmentationResult:
-    """Add one Suite2p plane: ROIs with kinds, parents, keys and cell types, and its traces.
+    """Add one segmented plane: ROIs with kinds, parents, keys and cell types, and its traces.
+
+    Readers' output goes through :mod:`nwbtms.assembly.segmentation` (``add_suite2p_plane`` takes a Suite2p
+    plane and a label file or rule).
 
     Parameters
     ----------
     nwbfile : NWBFile
-    plane : Suite2pPlane
-        From ``nwbtms.sources.segmentation.read_suite2p_plane(folder)``; any object with ``stat``, ``ops``,
-        ``F``, ``Fneu``, ``spks`` and ``iscell`` (and optionally ``folder``, ``plane_index``) will do.
+    plane : Suite2pArrays
+        Pixel masks, traces, classifier output, rate and mean image.
     imaging_plane : ImagingPlane
-    labels : RoiLabels, optional
-        From :func:`load_roi_labels` or :func:`roi_label_rule`; default: every ROI a soma, no cell type.
+    labels : ResolvedLabels, optional
+        One value per ROI; default: every ROI a soma keyed ``<key_prefix><i>``, no cell type.
     cell_types : ndx_tms.CellTypesTable, optional
         Required when the labels name cell types.
     series : TwoPhotonSeries, optional
@@ -211,7 +202,7 @@ def add_suite2p_segmentation(
     name_suffix : str
         Appended to object names (``PlaneSegmentation<suffix>``...) when several planes go in one file.
     key_prefix : str, optional
-        Default ``roi_key`` prefix; default ``plane<N>-roi``.
+        ``roi_key`` prefix of the default labels; default ``plane<N>-roi``.
     pending : list, optional
         Traces are allocated empty and their :class:`~nwbtms.nwb.deferred.PendingArray` appended here, to be
         filled after the file is written (parallel deflate); default: hdmf streams them while writing.
@@ -219,17 +210,18 @@ def add_suite2p_segmentation(
     Raises
     ------
     SourceError
-        Suite2p arrays of mismatched lengths, or traces and movie of different frame counts.
+        Arrays of mismatched lengths, or traces and movie of different frame counts.
     InputError
-        Bad labels, or cell types without a CellTypesTable.
+        Labels of another ROI count, or cell types without a CellTypesTable or not in it.
     """
     num_rois, num_frames = _check_lengths(plane)
-    folder = str(getattr(plane, "folder", "suite2p folder"))
-    plane_index = int(getattr(plane, "plane_index", 0))
-    resolved = resolve_labels(labels or RoiLabels(), num_rois,
-                              key_prefix=key_prefix or f"plane{plane_index}-roi")
+    folder = str(plane.folder)
+    resolved = labels or default_labels(num_rois, key_prefix=key_prefix or f"plane{plane.plane_index}-roi")
+    if len(resolved.roi_kind) != num_rois:
+        raise InputError(f"{len(resolved.roi_kind)} ROI labels for {num_rois} ROIs", file=resolved.source,
+                         field="roi", hint="resolve the labels for this plane's ROIs")
     if resolved.cell_type is not None and cell_types is None:
-        raise InputError("the ROI labels name cell types but no CellTypesTable was given", file=labels.source,
+        raise InputError("the ROI labels name cell types but no CellTypesTable was given", file=resolved.source,
                          field="cell_type", hint="declare the cell types in the session metadata")
     timing = _trace_timing(series, plane, num_frames, clock_fit, starting_time_s, folder)  # checked before adding
     # not ``get(...) or create``: an empty ProcessingModule is falsy (it has a length)
@@ -243,11 +235,11 @@ def add_suite2p_segmentation(
         module.add(segmentation)
     rois = segmentation.create_plane_segmentation(
         name=f"PlaneSegmentation{name_suffix}", imaging_plane=imaging_plane,
-        description=f"Suite2p ROIs of {folder}; labels from {labels.source if labels else 'defaults'}.",
+        description=f"Suite2p ROIs of {folder}; labels from {resolved.source or 'defaults'}.",
         **({"reference_images": series} if series is not None else {}),
     )
-    for i, roi in enumerate(plane.stat):
-        rois.add_roi(pixel_mask=[tuple(row) for row in pixel_mask(roi)], id=i)
+    for i, mask in enumerate(plane.pixel_masks):
+        rois.add_roi(pixel_mask=[tuple(row) for row in mask], id=i)
     iscell = np.asarray(plane.iscell)
     rois.add_column(name="roi_kind", description=f"Kind of ROI: one of {', '.join(ROI_KINDS)}.",
                     data=resolved.roi_kind)
@@ -267,7 +259,7 @@ def add_suite2p_segmentation(
         try:
             add_cell_type_column(rois, cell_types, resolved.cell_type)
         except TMSValueError as exc:
-            raise InputError(str(exc), file=labels.source, field="cell_type",
+            raise InputError(str(exc), file=resolved.source, field="cell_type",
                              hint="cell types must be declared in the CellTypesTable") from exc
     region = rois.create_roi_table_region(region=list(range(num_rois)), description="All ROIs.")
     fluorescence = Fluorescence(name=f"Fluorescence{name_suffix}")
@@ -286,7 +278,7 @@ def add_suite2p_segmentation(
         data = _trace_data(data, name=f"{container.name}/{name}", source=folder, pending=pending)
         container.create_roi_response_series(name=name, data=data, rois=region, unit="n.a.",
                                              description=description, **timing)
-    mean_image = plane.ops.get("meanImg") if isinstance(plane.ops, Mapping) else None
+    mean_image = plane.mean_image
     if mean_image is not None:
         module.add(Images(name=f"SegmentationImages{name_suffix}", description="Suite2p summary images.",
                           images=[GrayscaleImage(name="mean", data=np.asarray(mean_image, dtype=np.float32),
@@ -304,7 +296,7 @@ def _trace_timing(series, plane, num_frames: int, clock_fit, starting_time_s: fl
         if series.timestamps is not None:
             return {"timestamps": series}
         return {"rate": series.rate, "starting_time": series.starting_time or 0.0}
-    rate = plane.ops.get("fs") if isinstance(plane.ops, Mapping) else None
+    rate = plane.rate_hz
     if rate is None:
         raise SourceError("no frame rate: ops.npy has no 'fs' and no movie was given",
                           file=os.path.join(folder, "ops.npy"), field="fs", hint="pass the imaging series")
@@ -480,6 +472,6 @@ def add_annotation_segmentation(
 __all__ = [
     "DENDRITE_LENGTH_DESCRIPTION", "AnnotationSegmentationResult", "add_annotation_segmentation",
     "annotation_voxel_mask",
-    "ROI_KINDS", "ResolvedLabels", "RoiLabel", "RoiLabels", "SegmentationResult",
-    "add_suite2p_segmentation", "load_roi_labels", "resolve_labels", "roi_label_rule",
+    "ROI_KINDS", "ResolvedLabels", "SegmentationResult", "Suite2pArrays",
+    "add_suite2p_segmentation", "default_labels",
 ]

@@ -10,10 +10,10 @@ import h5py
 import numpy as np
 from pynwb import NWBHDF5IO, NWBFile, validate
 
+from nwbtms.assembly.segmentation import add_suite2p_plane
 from nwbtms.io.nwb_write import write_nwbfile
 from nwbtms.nwb.deferred import fill_arrays
 from nwbtms.nwb.pulses import raw_trace_series
-from nwbtms.nwb.segmentation import add_suite2p_segmentation
 
 
 def _nwbfile() -> NWBFile:
@@ -50,7 +50,7 @@ def test_raw_trace_and_suite2p_traces_filled_after_write(tmp_path):
     imaging_plane = nwbfile.create_imaging_plane(
         name="ImagingPlane", optical_channel=OpticalChannel(name="g", description="g", emission_lambda=510.0),
         description="L5", device=device, excitation_lambda=920.0, indicator="GCaMP6f", location="PL")
-    add_suite2p_segmentation(nwbfile, plane, imaging_plane=imaging_plane, pending=pending)
+    add_suite2p_plane(nwbfile, plane, imaging_plane=imaging_plane, pending=pending)
     assert [p.name for p in pending] == ["daq_trigger", "Fluorescence/RoiResponseSeries",
                                          "Fluorescence/Neuropil", "Deconvolved/RoiResponseSeries"]
     written = {}

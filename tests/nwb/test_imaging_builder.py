@@ -250,7 +250,7 @@ def test_bad_input_names_the_file_and_leaves_no_output(tmp_path, case):
 
 
 def test_mismatched_suite2p_arrays_leave_no_output(tmp_path):
-    from nwbtms.nwb.segmentation import add_suite2p_segmentation
+    from nwbtms.assembly.segmentation import add_suite2p_plane
     from nwbtms.sources.segmentation import read_suite2p
 
     folder = tmp_path / "plane0"
@@ -271,7 +271,7 @@ def test_mismatched_suite2p_arrays_leave_no_output(tmp_path):
         imaging_plane = add_imaging_plane(nwbfile, ArraySource([np.zeros((1, 4, 4), np.uint16)]),
                                           indicator="GCaMP6f", location="PL", excitation_lambda_nm=920.0,
                                           emission_lambda_nm=510.0)
-        add_suite2p_segmentation(nwbfile, plane, imaging_plane=imaging_plane)
+        add_suite2p_plane(nwbfile, plane, imaging_plane=imaging_plane)
         write_nwbfile_with_movies(nwbfile, out)
     assert info.value.file.endswith("spks.npy")
     assert list(out.parent.iterdir()) == []

@@ -10,14 +10,11 @@ import pytest
 from ndx_tms.testing import mock_CellTypesTable, mock_tms_nwbfile
 from pynwb import NWBHDF5IO, NWBFile, validate
 
+from nwbtms.assembly.segmentation import add_suite2p_plane as add_suite2p_segmentation
+from nwbtms.assembly.segmentation import resolve_labels
 from nwbtms.errors import InputError, SourceError
 from nwbtms.nwb.imaging import write_nwbfile_with_movies
-from nwbtms.nwb.segmentation import (
-    add_suite2p_segmentation,
-    load_roi_labels,
-    resolve_labels,
-    roi_label_rule,
-)
+from nwbtms.sources.segmentation.roi_labels import load_roi_labels, roi_label_rule
 from nwbtms.sources.segmentation.suite2p import read_suite2p_plane
 
 NUM_ROIS, NUM_FRAMES = 6, 90
@@ -211,3 +208,23 @@ def test_traces_and_movie_of_different_length_are_refused(tmp_path):
         add_suite2p_segmentation(nwbfile, plane, imaging_plane=imaging_plane, series=movie)
     assert info.value.file.endswith("F.npy")
     assert "ophys" not in nwbfile.processing  # refused before anything was added
+
+
+def test_builder_takes_plain_arrays_without_a_reader():
+    """The builder takes Suite2pArrays and ResolvedLabels (no reader type); a trace of another ROI count is a
+    SourceError naming the array."""
+    from nwbtms.nwb.segmentation import Suite2pArrays
+    from nwbtms.nwb.segmentation import add_suite2p_segmentation as build
+
+    rng = np.random.default_rng(3)
+    masks = [np.array([[1.0, 2.0, 1.0]]), np.array([[3.0, 4.0, 0.5], [3.0, 5.0, 0.5]])]
+    arrays = Suite2pArrays(pixel_masks=masks, F=rng.random((2, 10)), Fneu=rng.random((2, 10)),
+                           spks=rng.random((2, 10)), iscell=np.ones((2, 2)), rate_hz=10.0, folder="plane3",
+                           plane_index=3)
+    nwbfile, imaging_plane = _nwbfile()
+    result = build(nwbfile, arrays, imaging_plane=imaging_plane)
+    assert result.labels.roi_key == ["plane3-roi0000", "plane3-roi0001"]
+    assert result.plane_segmentation["pixel_mask"][1] == [(3.0, 4.0, 0.5), (3.0, 5.0, 0.5)]
+    bad = Suite2pArrays(pixel_masks=masks, F=arrays.F, Fneu=arrays.F[:1], spks=arrays.F, iscell=np.ones((2, 2)))
+    with pytest.raises(SourceError, match=r"Fneu has shape \(1, 10\)"):
+        build(_nwbfile()[0], bad, imaging_plane=imaging_plane)

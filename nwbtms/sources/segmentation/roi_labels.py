@@ -1,6 +1,6 @@
 """Per-ROI label files (CSV or YAML): what kind each ROI is, its parent, a stable key across sessions, its
 cell type; or one rule for a whole plane. Read here; applied to a segmentation by
-:mod:`nwbtms.nwb.segmentation` (``resolve_labels``)."""
+:mod:`nwbtms.assembly.segmentation` (``resolve_labels``)."""
 
 from __future__ import annotations
 
