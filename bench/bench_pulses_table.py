@@ -27,7 +27,7 @@ def _columns(n: int) -> dict[str, np.ndarray]:
         timestamp=np.arange(n) * 0.02,
         intensity_in_percent_mso=np.full(n, 45.0),
         di_dt_in_a_per_us=rng.normal(72.0, 0.5, n),
-        session_number=(np.arange(n) // 1800).astype(np.int32),
+        session=(np.arange(n) // 1800).astype(np.int64),
         train_number=(within // 30).astype(np.int32),
         burst_number=((within // 3) % 10).astype(np.int32),
         pulse_number=(within % 3).astype(np.int32),
@@ -38,7 +38,7 @@ def _columns(n: int) -> dict[str, np.ndarray]:
 def bench_ndx_tms(path: Path, n: int) -> tuple[float, float]:
     import datetime as dt
 
-    from ndx_tms import TMSExperimentMetadata, TMSPulsesTable
+    from ndx_tms import TMSExperimentMetadata, TMSPulsesTable, add_tms_tables
     from ndx_tms import testing as mock
     from pynwb import NWBHDF5IO, NWBFile
 
@@ -50,17 +50,20 @@ def bench_ndx_tms(path: Path, n: int) -> tuple[float, float]:
     protocols = mock.mock_TMSProtocolsTable(thresholds=thresholds)
     targets = mock.mock_TMSTargetsTable(coordinate_space=space)
     cols = _columns(n)
+    sessions = mock.mock_TMSSessionsTable(protocols=protocols, targets=targets, sessions=-(-n // 1800))
     t0 = time.perf_counter()
-    table = TMSPulsesTable(description="bench", target_tables={"protocol": protocols, "target": targets})
+    table = TMSPulsesTable(description="bench", target_tables={"protocol": protocols, "target": targets,
+                                                               "session": sessions})
     table.add_pulses(protocol=0, target=0, coil=coil, source="trigger_ttl", **cols)
-    nwbfile.add_lab_meta_data(TMSExperimentMetadata(
-        tms_coordinate_spaces=[space], thresholds=thresholds, protocols=protocols, targets=targets, pulses=table))
+    add_tms_tables(nwbfile, metadata=TMSExperimentMetadata(
+        tms_coordinate_spaces=[space], thresholds=thresholds, protocols=protocols, targets=targets,
+        coils=table.coils), sessions=sessions, pulses=table)
     with NWBHDF5IO(str(path), "w") as io:
         io.write(nwbfile)
     write_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     with NWBHDF5IO(str(path), "r") as io:
-        pulses = io.read().lab_meta_data["tms"].pulses
+        pulses = io.read().events["tms_pulses"]
         for name in pulses.colnames:
             _ = pulses[name].data[:]
     read_s = time.perf_counter() - t0

@@ -41,9 +41,9 @@ def write_course(path: Path) -> Path:
     from ndx_tms import TMSArtifactMask, add_cell_type_column
     from ndx_tms.testing import (
         MOCK_ARTIFACT_WINDOW_S,
+        mock_tms_tables,
         mock_TMSClockAlignment,
         mock_TMSCoil,
-        mock_TMSExperimentMetadata,
     )
     from pynwb import NWBFile
     from pynwb.ophys import ImageSegmentation, OpticalChannel, TwoPhotonSeries
@@ -61,9 +61,8 @@ def write_course(path: Path) -> Path:
     nwbfile.add_device_model(coil.stimulator.model)
     nwbfile.add_device(coil.stimulator)
     nwbfile.add_device(coil)
-    metadata = mock_TMSExperimentMetadata(coil=coil, sessions=N_SESSIONS)
-    pulses = metadata.pulses
-    nwbfile.add_lab_meta_data(metadata)
+    tables = mock_tms_tables(coil=coil, sessions=N_SESSIONS, nwbfile=nwbfile)
+    metadata, pulses = tables["metadata"], tables["pulses"]
 
     microscope = nwbfile.create_device(name="microscope", description="two-photon")
     plane = nwbfile.create_imaging_plane(
@@ -152,7 +151,7 @@ def baseline_read(path: Path) -> float:
     with h5py.File(path, "r") as f:
         for name in (
             "timestamp",
-            "session_number",
+            "session",
             "train_number",
             "burst_number",
             "protocol",
@@ -160,7 +159,7 @@ def baseline_read(path: Path) -> float:
             "di_dt_in_a_per_us",
             "scheduled_time_in_s",
         ):
-            f[f"general/tms/pulses/{name}"][:]
+            f[f"events/tms_pulses/{name}"][:]
         f["processing/ophys/TwoPhotonSeries_tms_artifact_mask/mask"][:]
         f["processing/ophys/scanimage_to_daq/residual_in_s"][:]
         f["processing/ophys/scanimage_to_daq/device_time_in_s"][:]

@@ -102,9 +102,9 @@ def make_pulses_file(path: Path, n_pulses: int) -> Path:
     if path.exists():
         return path
     from ndx_tms.testing import (
+        mock_tms_tables,
         mock_TMSCoil,
         mock_TMSCoilModel,
-        mock_TMSExperimentMetadata,
         mock_TMSStimulator,
         mock_TMSStimulatorModel,
     )
@@ -119,7 +119,7 @@ def make_pulses_file(path: Path, n_pulses: int) -> Path:
         nwbfile.add_device_model(obj)
     nwbfile.add_device(stimulator)
     nwbfile.add_device(coil)
-    nwbfile.add_lab_meta_data(mock_TMSExperimentMetadata(coil=coil, sessions=max(1, n_pulses // 600)))
+    mock_tms_tables(coil=coil, sessions=max(1, n_pulses // 600), nwbfile=nwbfile)
     write_nwbfile(nwbfile, path)
     return path
 

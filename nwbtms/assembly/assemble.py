@@ -1,11 +1,12 @@
 """Assemble one session: read every source, align clocks, and build the NWBFile (nothing written yet).
 
 This is where the metadata decides what goes where: the DAQ of ``stimulation.pulses_from`` is the
-session clock; pulses, stimulation sessions and reconciliation go to ``TMSExperimentMetadata``; each
-imaging plane's movie, segmentation, artifact mask and clock alignment to acquisition and ``ophys``;
-manipulations to ``nwbfile.events``. Movies are streamed: the builder adds an empty, chunked dataset
-and :meth:`AssembledSession.fill` streams the frames into the written file (two steps around the
-atomic write, so memory stays bounded).
+session clock; pulses and adverse events go to ``nwbfile.events``, stimulation sessions to
+``nwbfile.intervals``, the other TMS tables (and the reconciliation, coils) to ``TMSExperimentMetadata`` in
+``/general/tms`` (ndx-tms 0.2 placement); each imaging plane's movie, segmentation, artifact mask and clock
+alignment to acquisition and ``ophys``; manipulations to ``nwbfile.events``. Movies are streamed: the
+builder adds an empty, chunked dataset and :meth:`AssembledSession.fill` streams the frames into the written
+file (two steps around the atomic write, so memory stays bounded).
 """
 
 from __future__ import annotations
@@ -111,15 +112,15 @@ def add_tms_content(session: Session, nwbfile, assembled: AssembledSession, *, s
     cell_types, cell_type_rows = build.build_cell_types(session)
     tables: dict[str, Any] = {
         "thresholds": thresholds, "protocols": protocols, "targets": targets, "cell_types": cell_types,
-        "adverse_events": build.build_adverse_events(session),
     }
     if with_pulses and stimulation is None:
         stimulation = read_stimulation(session)
     if not with_pulses:
         stimulation = None
+    placed: dict[str, Any] = {"pulses": None, "sessions": None, "reconciliation": None}
     if stimulation is not None:
-        tables.update(_pulse_tables(session, nwbfile, stimulation, protocols, protocol_rows, targets,
-                                    target_rows))
+        placed = _pulse_tables(session, nwbfile, stimulation, protocols, protocol_rows, targets, target_rows)
+        tables["coils"] = placed["pulses"].coils
         if session.stimulation.keep_raw_traces and stimulation.source == "trigger_ttl":
             _add_raw_traces(session, nwbfile, assembled, clock_offset_s=stimulation.clock_offset_s)
         elif stimulation.source == "trigger_ttl":
@@ -130,8 +131,16 @@ def add_tms_content(session: Session, nwbfile, assembled: AssembledSession, *, s
         assembled.num_sessions = len(stimulation.sessions)
         assembled.notes.extend(stimulation.notes)
         assembled.notes.extend(_reconciliation_notes(stimulation))
-    metadata = build.build_tms_metadata(session, tables=tables, spaces=spaces)
-    nwbfile.add_lab_meta_data(metadata)
+    from ndx_tms import add_tms_tables
+
+    metadata = build.build_tms_metadata(session, tables=tables, spaces=spaces,
+                                        registrations=build.build_registrations(session, spaces, nwbfile.devices))
+    # metadata first, then sessions, pulses and the reconciliation: every region's table is then already in
+    # the file when the region is added
+    add_tms_tables(nwbfile, metadata=metadata, sessions=placed["sessions"], pulses=placed["pulses"],
+                   adverse_events=build.build_adverse_events(session))
+    if placed["reconciliation"] is not None:
+        metadata.reconciliation = placed["reconciliation"]
     build.add_manipulations(nwbfile, session, cell_type_rows)
     add_study_design(session, nwbfile)
     add_behavior(session, nwbfile, assembled)
@@ -160,18 +169,18 @@ def _pulse_tables(session, nwbfile, stimulation, protocols, protocol_rows, targe
     coil = nwbfile.devices[stim.coil]
     protocol_row = protocol_rows[stim.protocol]
     target_row = target_rows[stim.target]
+    spans = [s.span for s in stimulation.sessions]
+    sessions = build_sessions_table(spans, protocols_table=protocols, targets_table=targets,
+                                    protocol_row=protocol_row, target_row=target_row,
+                                    sham=[s.sham for s in stimulation.sessions])
     pulses = build_pulses_table(
         stimulation.merged, protocols_table=protocols, targets_table=targets, coil=coil,
-        protocol_row=protocol_row, target_row=target_row,
+        protocol_row=protocol_row, target_row=target_row, sessions_table=sessions,
         schedule_indices={"session": stimulation.session_number, "train": stimulation.train_number,
                           "burst": stimulation.burst_number, "pulse": stimulation.pulse_number},
         artifact_window_s=stim.artifact_window_s, scheduled_time_s=stimulation.scheduled_time_s,
         source=stimulation.source, source_description=stimulation.source_description,
     )
-    spans = [s.span for s in stimulation.sessions]
-    sessions = build_sessions_table(spans, protocols_table=protocols, targets_table=targets,
-                                    protocol_row=protocol_row, target_row=target_row,
-                                    sham=[s.sham for s in stimulation.sessions])
     reconciliation = build_reconciliation_table(
         [s.reconciliation for s in stimulation.sessions], sessions, protocols,
         declared_times_s=[s.schedule.times_s for s in stimulation.sessions], protocol_row=protocol_row,

@@ -67,11 +67,14 @@ def fit_plane_clock(session: Session, key: str, plane: dict, source, stimulation
 def add_imaging_planes(session: Session, nwbfile, assembled, *, stimulation, metadata, cell_type_rows: dict,
                        compression: str | None, quiet: bool) -> None:
     """Add every imaging plane of ``session`` to ``nwbfile``; pending movies go to ``assembled.movies``."""
+    from ndx_tms import find_tms_tables
+
     from nwbtms.imaging.artifacts import build_artifact_mask
     from nwbtms.imaging.clock import build_clock_alignment
     from nwbtms.nwb.imaging import add_imaging_plane, add_two_photon_series
 
     planes = session.section("imaging_planes")
+    pulses = find_tms_tables(nwbfile)["pulses"]  # in nwbfile.events (ndx-tms 0.2)
     # not ``get(...) or create``: an empty ProcessingModule is falsy (it has a length)
     ophys = nwbfile.processing["ophys"] if "ophys" in nwbfile.processing else nwbfile.create_processing_module(
         name="ophys", description="Optical physiology: segmentation, TMS artifact masks, clock alignment.")
@@ -135,7 +138,7 @@ def add_imaging_planes(session: Session, nwbfile, assembled, *, stimulation, met
         if stimulation is not None and len(stimulation):
             for movie in written:
                 ophys.add(build_artifact_mask(movie.series, stimulation.times_s,
-                                              session.stimulation.artifact_window_s, pulses=metadata.pulses))
+                                              session.stimulation.artifact_window_s, pulses=pulses))
         if plane.get("segmentation"):
             assembled.num_rois += _add_segmentation(session, key, plane, nwbfile, ophys, imaging_plane,
                                                     pending.series, metadata, cell_type_rows,

@@ -1,4 +1,5 @@
-"""``nwbtms protocol``: list the presets, show a protocol, write its exact pulse schedule."""
+"""``nwbtms protocol``: list the presets, show a protocol, write its exact pulse schedule, reconcile delivered
+pulses with it (logic in :mod:`nwbtms.protocols.compare`)."""
 
 from __future__ import annotations
 
@@ -64,20 +65,24 @@ def protocol() -> None:
 @map_errors
 def list_presets(fmt: str) -> None:
     """List the built-in literature presets with their totals."""
+    from nwbtms.errors import ProtocolError
     from nwbtms.protocols import PRESETS, get_preset, preset_parameters
     from nwbtms.protocols.model import format_s_exact
 
     rows = []
     for name in PRESETS:
-        proto = get_preset(name)
+        try:
+            proto = get_preset(name)
+        except ProtocolError as exc:  # a preset with required study parameters (aitbs_mouse_day)
+            proto, needs = None, exc.message
         rows.append(
             {
                 "name": name,
-                "total_pulses": proto.total_pulses,
-                "duration_s": proto.duration_s,
-                "description": proto.description,
+                "total_pulses": proto.total_pulses if proto else None,
+                "duration_s": proto.duration_s if proto else None,
+                "description": proto.description if proto else needs,
                 "parameters": {k: v for k, v in preset_parameters(name).items()},
-                "_duration": format_s_exact(proto.duration_us),
+                "_duration": format_s_exact(proto.duration_us) if proto else "-",
             }
         )
     if fmt == "json":
@@ -87,7 +92,8 @@ def list_presets(fmt: str) -> None:
         return
     click.echo(f"{'name':<16} {'pulses':>7} {'last pulse (s)':>15}  description")
     for r in rows:
-        click.echo(f"{r['name']:<16} {r['total_pulses']:>7} {r['_duration']:>15}  {r['description']}")
+        pulses = "-" if r["total_pulses"] is None else r["total_pulses"]
+        click.echo(f"{r['name']:<16} {pulses:>7} {r['_duration']:>15}  {r['description']}")
 
 
 @protocol.command()
@@ -168,3 +174,31 @@ def schedule(
         return
     atomic_write_text(output, text, overwrite=overwrite)
     say(f"wrote {len(sched):,} pulses of {proto.name} to {output}")
+
+
+@protocol.command("reconcile")
+@click.argument("source", metavar="NAME|FILE")
+@_PARAM_OPTION
+@click.option("--pulses", "pulses_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV of delivered pulse times with a time_s column (s, any clock offset).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--tolerance-s", type=float, default=None,
+              help="Matching tolerance, s (default: a quarter of the shortest declared interval, at most 10 ms).")
+@click.option("--seed", type=int, default=None, help="Seed of the protocol's jitter draws (default 0).")
+def reconcile_command(source: str, params: tuple[str, ...], pulses_file: Path, fmt: str,
+                      tolerance_s: float | None, seed: int | None) -> None:
+    """Reconcile delivered pulse times with a protocol: matched, missing and extra pulses, each located, clock
+    offset and drift; names another stimulator interval convention when it explains the pulses far better.
+    Exit 0 when every pulse matches, 1 when some are missing or extra."""
+    from nwbtms.protocols.compare import compare_with_protocol, read_pulse_times
+
+    proto = _resolve(source, params)
+    if tolerance_s is not None and not tolerance_s > 0:
+        raise InputError(f"--tolerance-s must be > 0, got {tolerance_s}", field="--tolerance-s")
+    comparison = compare_with_protocol(proto, read_pulse_times(pulses_file), tolerance_s=tolerance_s, seed=seed)
+    if fmt == "json":
+        click.echo(json.dumps(comparison.to_dict(), indent=2))
+    else:
+        click.echo(comparison.summary())
+    if not comparison.reconciliation.ok:
+        raise click.exceptions.Exit(1)

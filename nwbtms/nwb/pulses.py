@@ -2,17 +2,20 @@
 
 The one place that turns :mod:`nwbtms.pulses` results into pynwb objects:
 
-- :func:`build_pulses_table` -> ``TMSPulsesTable`` through the vectorised ``add_pulses`` (90,000 pulses
-  in one call). Optional columns are added only when some pulse has a value.
-- :func:`build_sessions_table` -> ``TMSSessionsTable`` from :class:`~nwbtms.pulses.sessions.SessionSpan`.
+- :func:`build_sessions_table` -> ``TMSSessionsTable`` (for ``nwbfile.intervals``) from
+  :class:`~nwbtms.pulses.sessions.SessionSpan`; build it first, the pulses point into it.
+- :func:`build_pulses_table` -> ``TMSPulsesTable`` (for ``nwbfile.events``) through the vectorised
+  ``add_pulses`` (90,000 pulses in one call), each pulse with a region into the sessions table. Optional
+  columns are added only when some pulse has a value.
 - :func:`build_reconciliation_table` -> ``TMSReconciliationTable``, one row per session's
   :class:`~nwbtms.protocols.reconcile.Reconciliation`.
 - :func:`raw_trace_series` -> a ``TimeSeries`` whose data stream from a DAQ channel through an hdmf
   ``GenericDataChunkIterator`` (never the whole channel in memory), on the session clock.
 - :func:`schedule_indices_from_reconciliation` maps a schedule's per-level indices onto delivered pulses.
 
-Index convention: ``session/train/burst/pulse_number`` are 0-based; -1 marks a pulse not matched to the
-declared schedule (an extra pulse) or a level the protocol does not have is 0.
+Index convention: ``session`` is a row of the sessions table (every pulse has one); ``train/burst/
+pulse_number`` are 0-based, -1 marks a pulse not matched to the declared schedule (an extra pulse), and a level
+the protocol does not have is 0.
 """
 
 from __future__ import annotations
@@ -43,12 +46,13 @@ def build_pulses_table(
     coil,
     protocol_row: int | Sequence[int],
     target_row: int | Sequence[int],
+    sessions_table,
     schedule_indices: Mapping[str, Sequence[int]] | None = None,
     artifact_window_s: tuple[float, float],
     scheduled_time_s=None,
     source: str = "trigger_ttl",
     sessions=None,
-    name: str = "pulses",
+    name: str = "tms_pulses",
     description: str | None = None,
     source_description: str = "Stimulator trigger-out TTL recorded on the DAQ",
     pose_tolerance: float = POSE_TOLERANCE,
@@ -64,10 +68,12 @@ def build_pulses_table(
     coil : TMSCoil
     protocol_row, target_row : int or sequence of int
         Row per pulse (or one for all).
+    sessions_table : TMSSessionsTable
+        The sessions (from :func:`build_sessions_table`) each pulse's ``session`` region points into.
     schedule_indices : mapping, optional
-        Per-pulse ``session``/``train``/``burst``/``pulse`` indices (-1: not in the schedule), e.g. from
-        :func:`schedule_indices_from_reconciliation`. Levels not given are 0, except ``session`` which
-        comes from ``sessions`` when given.
+        Per-pulse ``session`` row and ``train``/``burst``/``pulse`` indices (-1: not in the schedule), e.g.
+        from :func:`schedule_indices_from_reconciliation`. Levels not given are 0, except ``session`` which
+        comes from ``sessions`` when given; every pulse needs a session row.
     artifact_window_s : (float, float)
         Window around each pulse treated as artifact, relative to the pulse, s.
     scheduled_time_s : array_like, optional
@@ -88,12 +94,18 @@ def build_pulses_table(
     times = np.asarray(merged.time_s, dtype=np.float64)
     n = times.size
     indices = _indices(schedule_indices, sessions, n)
+    session_rows = indices["session"].astype(np.int64)
+    if n and (session_rows.min() < 0 or session_rows.max() >= len(sessions_table)):
+        bad = int(np.flatnonzero((session_rows < 0) | (session_rows >= len(sessions_table)))[0])
+        raise InputError(f"pulse {bad} has session row {session_rows[bad]}, outside the {len(sessions_table)} "
+                         "session(s)", field="schedule_indices/session",
+                         hint="every pulse must lie in one session of the sessions table")
     columns = dict(
         timestamp=times, protocol=_per_pulse(protocol_row, n, "protocol_row"),
         target=_per_pulse(target_row, n, "target_row"), coil=coil,
         intensity_in_percent_mso=np.asarray(merged.intensity_percent_mso, dtype=np.float64),
         di_dt_in_a_per_us=np.asarray(merged.di_dt_a_per_us, dtype=np.float64), source=source,
-        session_number=indices["session"], train_number=indices["train"], burst_number=indices["burst"],
+        session=session_rows, train_number=indices["train"], burst_number=indices["burst"],
         pulse_number=indices["pulse"], artifact_window_in_s=np.asarray(artifact_window_s, dtype=np.float64),
     )
     if scheduled_time_s is not None:
@@ -130,7 +142,8 @@ def build_pulses_table(
                            "from the stimulator log and navigator matched by order and nearest time.")
     table = TMSPulsesTable(name=name, description=" ".join([text, *notes]),
                            source_description=source_description,
-                           target_tables={"protocol": protocols_table, "target": targets_table})
+                           target_tables={"protocol": protocols_table, "target": targets_table,
+                                          "session": sessions_table})
     try:
         table.add_pulses(**columns)
     except TMSValueError as exc:
@@ -147,7 +160,7 @@ def build_sessions_table(
     protocol_row: int | Sequence[int] = 0,
     target_row: int | Sequence[int] = 0,
     sham: bool | Sequence[bool] = False,
-    name: str = "sessions",
+    name: str = "tms_sessions",
     description: str = "Stimulation sessions of the course, from the first to the last delivered pulse; "
                        "found from gaps between pulses.",
 ) -> TMSSessionsTable:

@@ -22,8 +22,9 @@ def tms_tables(nwbfile) -> dict[str, DynamicTable]:
     Returns
     -------
     dict of str to DynamicTable
-        ``pulses``, ``sessions``, ``protocols``, ``targets``, ``thresholds``, ``cell_types``... A name used by
-        two tables is given as ``<parent>/<name>`` for the second.
+        ``tms_pulses`` (in /events), ``tms_sessions`` (in /intervals), ``protocols``, ``targets``,
+        ``thresholds``, ``cell_types``... A name used by two tables is given as ``<parent>/<name>`` for the
+        second.
     """
     tables: dict[str, DynamicTable] = {}
     for obj in sorted(nwbfile.objects.values(), key=lambda o: (o.name, o.object_id)):

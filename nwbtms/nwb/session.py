@@ -5,10 +5,12 @@ What goes where:
 - NWBFile fields and :class:`pynwb.file.Subject` from ``nwbfile`` and ``subject``.
 - Devices: stimulators and coils as ndx-tms ``TMSStimulator``/``TMSCoil`` with their
   ``TMSStimulatorModel``/``TMSCoilModel`` in ``nwbfile.device_models`` (core 2.9 ``DeviceModel``);
-  microscopes as core ``Device``.
-- ``TMSExperimentMetadata`` (``/general/tms``): coordinate spaces, thresholds, protocols, targets,
-  adverse events, cell types, sham and blinding descriptions; the pulses, sessions and reconciliation
-  tables built by :mod:`nwbtms.nwb.pulses` are attached by :func:`build_tms_metadata`.
+  navigation systems as ``TMSNavigationSystem``; microscopes as core ``Device``.
+- ``TMSExperimentMetadata`` (``/general/tms``): coordinate spaces, thresholds, protocols, targets, cell
+  types, sham and blinding descriptions, the coils pulses refer to and the reconciliation
+  (:func:`build_tms_metadata`). Adverse events are an ``EventsTable`` in ``nwbfile.events``; pulses and
+  stimulation sessions (:mod:`nwbtms.nwb.pulses`) go to ``nwbfile.events`` and ``nwbfile.intervals``
+  (ndx-tms 0.2 placement, docs/ARCHITECTURE.md).
 - Manipulations (e.g. a chemogenetic ligand injection) go to a core ``EventsTable`` named
   ``manipulations`` in ``nwbfile.events``, one row per administration with ``timestamp`` (s, session
   clock), ``duration``, and ``substance``, ``dose``, ``dose_unit``, ``route``, ``vehicle``,
@@ -29,7 +31,7 @@ from pynwb import NWBFile
 from pynwb.device import Device
 from pynwb.file import Subject
 
-from nwbtms.errors import MetadataError
+from nwbtms.errors import ExtensionValueError, MetadataError
 from nwbtms.metadata.model import Session, parse_datetime
 
 #: NWBFile keyword fields copied as-is from the ``nwbfile`` section.
@@ -65,7 +67,7 @@ def build_subject(session: Session) -> Subject:
 
 def add_devices(nwbfile: NWBFile, session: Session) -> dict[str, Any]:
     """Create every device of the ``devices`` section; returns them by key (stimulators before coils)."""
-    from ndx_tms import TMSCoil, TMSCoilModel, TMSStimulator, TMSStimulatorModel
+    from ndx_tms import TMSCoil, TMSCoilModel, TMSNavigationSystem, TMSStimulator, TMSStimulatorModel
 
     devices: dict[str, Any] = {}
     section = session.section("devices")
@@ -83,6 +85,10 @@ def add_devices(nwbfile: NWBFile, session: Session) -> dict[str, Any]:
             stimulator = devices[entry.pop("stimulator")]
             device = TMSCoil(name=key, model=model, stimulator=stimulator,
                              description=entry.pop("description", key), **entry)
+        elif kind == "navigation_system":
+            model = nwbfile.create_device_model(**_model_kwargs(entry.pop("model"), key))
+            device = TMSNavigationSystem(name=key, model=model, description=entry.pop("description", key),
+                                         **entry)
         else:
             model_entry = entry.pop("model", None)
             if not model_entry and entry.get("manufacturer"):
@@ -111,10 +117,19 @@ def _model_kwargs(model: dict, device_key: str) -> dict:
 
 
 def _add_keyed_rows(table, section: dict, make_row: Callable[[str, dict], dict]) -> dict[str, int]:
-    """Add ``make_row(key, entry)`` for every entry of a keyed section (in key order); row index per key."""
+    """Add ``make_row(key, entry)`` for every entry of a keyed section (in key order); row index per key.
+
+    A value the ndx-tms constructor refuses (e.g. a depth-adjusted threshold that does not follow from its
+    distances) is re-raised as an :class:`~nwbtms.errors.ExtensionValueError` naming the entry."""
+    from ndx_tms.vocabulary import TMSValueError
+
     rows = {}
     for index, (key, entry) in enumerate(section.items()):
-        table.add_row(**make_row(key, entry))
+        try:
+            table.add_row(**make_row(key, entry))
+        except TMSValueError as exc:
+            raise ExtensionValueError(f"{key!r}: {exc}", field=f"{table.name}/{key}",
+                                      hint="fix the entry in the metadata file") from None
         rows[key] = index
     return rows
 
@@ -127,6 +142,34 @@ def build_coordinate_spaces(session: Session) -> dict[str, Any]:
             for key, entry in session.section("coordinate_spaces").items()}
 
 
+def build_registrations(session: Session, spaces: dict[str, Any], devices) -> list:
+    """``TMSRegistration`` per key of ``registrations`` (landmarks in the space's units, errors in mm)."""
+    from ndx_tms import TMSRegistration
+
+    out = []
+    for key, entry in session.section("registrations").items():
+        landmarks = dict(entry.get("landmarks") or {})
+        errors = dict(entry.get("landmark_error_in_mm") or {})
+        values = {"name": key, "method": entry["method"], "coordinate_space": spaces[entry["coordinate_space"]]}
+        if "rms_error_in_mm" in entry:
+            values["rms_error_in_mm"] = float(entry["rms_error_in_mm"])
+        if entry.get("description"):
+            values["description"] = entry["description"]
+        if landmarks:
+            values["landmark_label"] = list(landmarks)
+            values["landmark_position"] = np.asarray(list(landmarks.values()), dtype=float)
+            if errors:
+                values["landmark_error_in_mm"] = [float(errors.get(name, np.nan)) for name in landmarks]
+        if entry.get("navigation_system"):
+            values["navigation_system"] = devices[entry["navigation_system"]]
+        try:
+            out.append(TMSRegistration(**values))
+        except ValueError as exc:
+            raise ExtensionValueError(f"registration {key!r}: {exc}", field=f"/registrations/{key}",
+                                      hint="fix the entry in the metadata file") from None
+    return out
+
+
 def build_thresholds(session: Session):
     """``TMSThresholdsTable`` (rows in key order) and the row index of each key; (None, {}) when empty."""
     from ndx_tms import TMSThresholdsTable
@@ -135,20 +178,23 @@ def build_thresholds(session: Session):
     if not section:
         return None, {}
     table = TMSThresholdsTable(description="Thresholds measured for the subject.")
-    optional = {"time_measured_in_s", "coil_orientation_deg"}
+    optional = {"time_measured_in_s": np.nan, "coil_orientation_in_deg": np.nan, "value_in_v_per_m": np.nan,
+                "efield_model": "", "muscle": ""}
     used_optional = sorted({c for entry in section.values() for c in optional if c in entry})
 
     def threshold_row(key: str, entry: dict) -> dict:
         row = _floats({k: v for k, v in entry.items() if k not in optional})
         for column in used_optional:
-            row[column] = float(entry.get(column, np.nan))
+            value = entry.get(column, optional[column])
+            row[column] = value if isinstance(value, str) else float(value)
         return row
 
     return table, _add_keyed_rows(table, section, threshold_row)
 
 
 def protocol_row(
-    key: str, entry: dict, thresholds: dict[str, int], threshold_values: dict[str, float]
+    key: str, entry: dict, thresholds: dict[str, int], threshold_values: dict[str, float],
+    threshold_types: dict[str, str] | None = None,
 ) -> dict:
     """One ``TMSProtocolsTable`` row: the protocol engine's row completed by the metadata entry."""
     from nwbtms.metadata.protocols import entry_protocol
@@ -157,12 +203,14 @@ def protocol_row(
     protocol = entry_protocol(entry)
     row = dict(protocol_table_row(protocol))
     row["protocol_name"] = entry.get("name") or row.get("protocol_name") or key
-    for field in ("waveform", "coil_current_direction", "induced_current_direction", "notes"):
+    for field in ("waveform", "waveform_description", "coil_current_direction", "induced_current_direction",
+                  "notes"):
         if field in entry:
             row[field] = entry[field]
     if "pulse_width_in_us" in entry:
         row["pulse_width_in_us"] = float(entry["pulse_width_in_us"])
     row.setdefault("waveform", "biphasic")
+    row.setdefault("waveform_description", "")
     row.setdefault("pulse_width_in_us", float("nan"))
     row.setdefault("coil_current_direction", "normal")
     row.setdefault("induced_current_direction", "unknown")
@@ -171,22 +219,82 @@ def protocol_row(
     row["sham_type"] = entry.get("sham_type", "") if row["sham"] else ""
     intensity = entry.get("intensity")
     row.pop("threshold", None)
+    row.update(_NO_DEPTH_ADJUSTMENT)
     if intensity:
         row["intensity_reference"] = intensity["reference"]
         row["intensity_value"] = float(intensity["value"])
+        depth = intensity.get("depth_adjustment")
         if intensity["reference"] == "percent_threshold":
             threshold_key = intensity["threshold"]
             row["threshold"] = thresholds[threshold_key]
-            # Peterchev et al. 2012 (Brain Stimul 5:435): %MSO = threshold %MSO x percent of threshold / 100
+            # Peterchev et al. 2012 (Brain Stimul 5:435): %MSO = threshold %MSO x percent of threshold / 100; with a
+            # depth adjustment (Stokes 2005) the threshold is the adjusted one, recorded with its inputs
             threshold_mso = threshold_values[threshold_key]
+            if depth:
+                threshold_mso = float(depth["adjusted_threshold_in_percent_mso"])
+                row.update(_depth_columns(depth))
             row["intensity_in_percent_mso"] = threshold_mso * float(intensity["value"]) / 100.0
         else:
+            if depth:
+                raise MetadataError(f"protocol {key!r}: a depth adjustment needs an intensity relative to a "
+                                    "threshold", field=f"/protocols/{key}/intensity/depth_adjustment",
+                                    hint="use reference: percent_threshold with the motor threshold's key")
             row["intensity_in_percent_mso"] = float(intensity["value"])
     if "intensity_reference" not in row:
         raise MetadataError(f"protocol {key!r} declares no intensity", field=f"/protocols/{key}/intensity",
                             hint="add intensity: {reference: percent_mso, value: 60}")
     row.setdefault("intensity_in_percent_mso", float("nan"))
+    row.update(_conditioning_columns(key, entry, protocol, thresholds, threshold_values, threshold_types or {}))
     return row
+
+
+_NO_DEPTH_ADJUSTMENT = {
+    "depth_adjustment_method": "none", "depth_adjustment_slope_in_percent_mso_per_mm": float("nan"),
+    "scalp_to_cortex_distance_motor_in_mm": float("nan"), "scalp_to_cortex_distance_target_in_mm": float("nan"),
+    "depth_adjusted_threshold_in_percent_mso": float("nan"),
+}
+
+
+def _depth_columns(depth: dict) -> dict:
+    return {
+        "depth_adjustment_method": depth["method"],
+        "depth_adjustment_slope_in_percent_mso_per_mm": float(depth["slope_in_percent_mso_per_mm"]),
+        "scalp_to_cortex_distance_motor_in_mm": float(depth["scalp_to_cortex_distance_motor_in_mm"]),
+        "scalp_to_cortex_distance_target_in_mm": float(depth["scalp_to_cortex_distance_target_in_mm"]),
+        "depth_adjusted_threshold_in_percent_mso": float(depth["adjusted_threshold_in_percent_mso"]),
+    }
+
+
+def _conditioning_columns(key: str, entry: dict, protocol, thresholds: dict[str, int],
+                          threshold_values: dict[str, float], threshold_types: dict[str, str]) -> dict:
+    """Conditioning-pulse columns: the entry's ``conditioning_intensity``, else the protocol's (its threshold
+    resolved by type among the thresholds), else empty."""
+    given = entry.get("conditioning_intensity")
+    if given is None and protocol.conditioning_intensity_value is not None:
+        given = {"reference": protocol.conditioning_intensity_reference,
+                 "value": protocol.conditioning_intensity_value}
+        if given["reference"] == "percent_threshold":
+            wanted = protocol.conditioning_threshold_type
+            matches = [k for k, kind in threshold_types.items() if kind == wanted and k in thresholds]
+            given["threshold"] = matches[0] if matches else None
+    if not given:
+        return {"conditioning_intensity_reference": "", "conditioning_intensity_value": float("nan"),
+                "conditioning_intensity_in_percent_mso": float("nan")}
+    columns = {"conditioning_intensity_reference": given["reference"],
+               "conditioning_intensity_value": float(given["value"])}
+    if given["reference"] == "percent_threshold":
+        threshold_key = given.get("threshold")
+        if threshold_key not in thresholds:
+            raise MetadataError(f"protocol {key!r}: the conditioning intensity is relative to a threshold the "
+                                "metadata does not give", field=f"/protocols/{key}/conditioning_intensity",
+                                hint="add conditioning_intensity: {reference: percent_threshold, value: 80, "
+                                     "threshold: <key in thresholds>}")
+        columns["conditioning_threshold"] = thresholds[threshold_key]
+        columns["conditioning_intensity_in_percent_mso"] = (threshold_values[threshold_key]
+                                                            * float(given["value"]) / 100.0)
+    else:
+        columns["conditioning_intensity_in_percent_mso"] = float(given["value"])
+    return columns
 
 
 def build_protocols(session: Session, thresholds_table, threshold_rows: dict[str, int]):
@@ -195,15 +303,18 @@ def build_protocols(session: Session, thresholds_table, threshold_rows: dict[str
 
     threshold_values = {key: float(entry["value_in_percent_mso"])
                         for key, entry in session.section("thresholds").items()}
+    threshold_types = {key: entry["threshold_type"] for key, entry in session.section("thresholds").items()}
     kwargs = {}
     if thresholds_table is not None:
-        kwargs["target_tables"] = {"threshold": thresholds_table}
+        kwargs["target_tables"] = {"threshold": thresholds_table, "conditioning_threshold": thresholds_table}
     table = TMSProtocolsTable(description="Stimulation protocols declared for the session.", **kwargs)
 
     def table_row(key: str, entry: dict) -> dict:
-        row = protocol_row(key, entry, threshold_rows, threshold_values)
-        if thresholds_table is not None and "threshold" not in row:
-            row["threshold"] = 0  # column exists for every row once one row is relative; 0 is unused
+        row = protocol_row(key, entry, threshold_rows, threshold_values, threshold_types)
+        if thresholds_table is not None:
+            # the region columns exist for every row once one row is relative; 0 is unused
+            row.setdefault("threshold", 0)
+            row.setdefault("conditioning_threshold", 0)
         return row
 
     return table, _add_keyed_rows(table, session.section("protocols"), table_row)
@@ -219,8 +330,8 @@ def build_targets(session: Session, spaces: dict[str, Any]):
     table = TMSTargetsTable(description="Stimulation targets and coil placement.")
     optional_float = ("coil_center_ap_in_mm", "coil_center_ml_in_mm", "coil_center_dv_in_mm",
                       "coil_height_above_skull_in_mm", "coil_tilt_in_deg", "coil_handle_angle_in_deg",
-                      "scalp_to_cortex_distance_in_mm", "efield_at_target_in_v_per_m")
-    optional_text = ("atlas", "head_fixation", "anesthesia")
+                      "scalp_to_cortex_distance_in_mm", "efield_at_target_in_v_per_m", "efield_max_in_v_per_m")
+    optional_text = ("atlas", "head_fixation", "anesthesia", "efield_model_name", "efield_model_version")
     used = {c for entry in section.values() for c in entry}
 
     def target_row(key: str, entry: dict) -> dict:
@@ -236,23 +347,26 @@ def build_targets(session: Session, spaces: dict[str, Any]):
                 row[column] = str(entry.get(column, ""))
         if "coil_pose" in used:
             row["coil_pose"] = np.asarray(entry.get("coil_pose", np.full((4, 4), np.nan)), dtype=float)
-        if "entry_position" in used:
-            row["entry_position"] = np.asarray(entry.get("entry_position", [np.nan] * 3), dtype=float)
+        for column in ("entry_position", "efield_max_position"):
+            if column in used:
+                row[column] = np.asarray(entry.get(column, [np.nan] * 3), dtype=float)
         return row
 
     return table, _add_keyed_rows(table, section, target_row)
 
 
 def build_adverse_events(session: Session):
-    """``TMSAdverseEventsTable`` or None."""
+    """``TMSAdverseEventsTable`` (an EventsTable for ``nwbfile.events``, in time order) or None."""
     from ndx_tms import TMSAdverseEventsTable
 
     section = session.section("adverse_events")
     if not section:
         return None
-    table = TMSAdverseEventsTable(description="Adverse events during the session.")
-    for entry in section.values():
-        table.add_row(**_floats({"notes": "", **entry}))
+    table = TMSAdverseEventsTable(description="Adverse events during the session.",
+                                  source_description="Session metadata file (experimenter's record).")
+    for entry in sorted(section.values(), key=lambda e: e["time_in_s"]):
+        values = _floats({"notes": "", **entry})
+        table.add_row(timestamp=values.pop("time_in_s"), **values)
     return table
 
 
@@ -322,13 +436,18 @@ def add_manipulations(nwbfile: NWBFile, session: Session, cell_type_rows: dict[s
     return table
 
 
-def build_tms_metadata(session: Session, *, tables: dict[str, Any], spaces: dict[str, Any]):
-    """``TMSExperimentMetadata`` holding every TMS table given (None entries are left out)."""
+def build_tms_metadata(session: Session, *, tables: dict[str, Any], spaces: dict[str, Any],
+                       registrations: list | None = None):
+    """``TMSExperimentMetadata`` holding every ``/general/tms`` table given (None entries are left out): coils,
+    thresholds, protocols, targets, cell types; the reconciliation is set once the sessions it points into
+    are in the file."""
     from ndx_tms import TMSExperimentMetadata, __version__
 
     values = {name: table for name, table in tables.items() if table is not None}
     for field in ("sham_description", "blinding_description"):
         if session.data.get(field):  # optional attributes: omitted rather than empty (NWB Inspector)
             values[field] = session.data[field]
+    if registrations:
+        values["tms_registrations"] = list(registrations)
     return TMSExperimentMetadata(tms_coordinate_spaces=list(spaces.values()), ndx_tms_version=__version__,
                                  **values)

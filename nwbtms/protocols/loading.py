@@ -1,7 +1,8 @@
 """Protocol files (YAML or JSON, ``schemas/protocol.schema.json``) to and from :class:`Protocol`.
 
-A file lists levels innermost first; each gives ``count`` and either ``interval_s`` (onset to onset)
-or ``gap_s`` (nominal end of one unit to the next onset; see :mod:`nwbtms.protocols.model`)::
+A file lists levels innermost first; each gives ``count`` and one of ``interval_s`` (onset to onset),
+``gap_s`` (nominal end of one unit to the next onset) or ``gap_after_last_pulse_s`` (last pulse of one unit to
+the first of the next, MagVenture MagPro's inter-train interval); see :mod:`nwbtms.protocols.model`::
 
     name: snt_day
     levels:
@@ -25,7 +26,12 @@ from typing import Any
 
 from nwbtms.errors import Problem, ProtocolError
 from nwbtms.io.yaml_loader import LineMap, load_schema, load_yaml_with_lines, validate_against_schema
-from nwbtms.protocols.model import Jitter, Level, Protocol, Ramp, nominal_unit_duration_us, seconds_to_us
+from nwbtms.protocols.model import Jitter, Level, Protocol, Ramp, interval_from_stated_us, seconds_to_us
+
+#: File key of each interval convention (model.INTERVAL_CONVENTIONS).
+CONVENTION_KEYS = {"interval_s": "onset_to_onset", "gap_s": "gap_after_end",
+                   "gap_after_last_pulse_s": "gap_after_last_pulse"}
+KEY_OF_CONVENTION = {convention: key for key, convention in CONVENTION_KEYS.items()}
 
 _PLAIN_FIELDS = (
     "name",
@@ -35,6 +41,8 @@ _PLAIN_FIELDS = (
     "waveform",
     "pulse_width_us",
     "conditioning_intensity_value",
+    "conditioning_intensity_reference",
+    "conditioning_threshold_type",
     "coil_current_direction",
     "induced_current_direction",
     "sham",
@@ -47,24 +55,21 @@ _PLAIN_FIELDS = (
 def _levels_from_dicts(
     raw_levels: list[dict], pulse_width_us: float | None, problems: list[Problem]
 ) -> tuple[Level, ...]:
-    """Levels with intervals in integer us; gaps converted using the nominal unit durations."""
+    """Levels with onset-to-onset intervals in integer us; gaps converted with the inner levels' durations."""
     levels: list[Level] = []
     for i, raw in enumerate(raw_levels):
-        key = "gap_s" if "gap_s" in raw else "interval_s"
+        key = next((k for k in CONVENTION_KEYS if k in raw), "interval_s")
+        convention = CONVENTION_KEYS[key]
         try:
             value_us = seconds_to_us(raw[key], what=key)
         except ValueError as exc:
             problems.append(Problem(f"level {raw['name']!r}: {exc}", field=f"/levels/{i}/{key}"))
             value_us = 0
-        if key == "gap_s":
-            if i == 0:
-                problems.append(Problem("level 'pulse' has no gap; give interval_s", field="/levels/0/gap_s"))
-                levels.append(Level(raw["name"], raw["count"], value_us))
-                continue
-            unit_us = nominal_unit_duration_us(levels, i, pulse_width_us)
-            levels.append(Level(raw["name"], raw["count"], unit_us + value_us, stated_as="gap"))
-        else:
-            levels.append(Level(raw["name"], raw["count"], value_us))
+        if i == 0 and convention != "onset_to_onset":
+            problems.append(Problem("level 'pulse' has no gap; give interval_s", field=f"/levels/0/{key}"))
+            convention = "onset_to_onset"
+        interval_us = interval_from_stated_us(levels, i, value_us, convention, pulse_width_us)
+        levels.append(Level(raw["name"], raw["count"], interval_us, stated_as=convention))
     return tuple(levels)
 
 
@@ -139,13 +144,11 @@ def protocol_from_dict(
 
 
 def protocol_to_dict(protocol: Protocol) -> dict[str, Any]:
-    """The file form of ``protocol`` (inverse of :func:`protocol_from_dict`); gaps stay gaps."""
+    """The file form of ``protocol`` (inverse of :func:`protocol_from_dict`); each level in its convention."""
     levels = []
     for i, lvl in enumerate(protocol.levels):
-        if lvl.stated_as == "gap" and i > 0:
-            levels.append({"name": lvl.name, "count": lvl.count, "gap_s": protocol.gap_us(i) / 1e6})
-        else:
-            levels.append({"name": lvl.name, "count": lvl.count, "interval_s": lvl.interval_us / 1e6})
+        key = KEY_OF_CONVENTION[lvl.stated_as] if i > 0 else "interval_s"
+        levels.append({"name": lvl.name, "count": lvl.count, key: protocol.stated_interval_us(i) / 1e6})
     data: dict[str, Any] = {"name": protocol.name}
     if protocol.description:
         data["description"] = protocol.description
@@ -161,6 +164,9 @@ def protocol_to_dict(protocol: Protocol) -> dict[str, Any]:
         data["threshold_type"] = protocol.threshold_type
     if protocol.conditioning_intensity_value is not None:
         data["conditioning_intensity_value"] = protocol.conditioning_intensity_value
+        data["conditioning_intensity_reference"] = protocol.conditioning_intensity_reference
+        if protocol.conditioning_threshold_type:
+            data["conditioning_threshold_type"] = protocol.conditioning_threshold_type
     data["coil_current_direction"] = protocol.coil_current_direction
     data["induced_current_direction"] = protocol.induced_current_direction
     data["sham"] = protocol.sham

@@ -9,16 +9,18 @@ onset-to-onset ``interval_us``. iTBS (Huang 2005) is::
 
 Derived quantities (totals, durations, frequencies, gaps) are computed, never stored.
 
-Gap convention (the "50-minute intersession interval" ambiguity): the *nominal duration* of one unit
-of level ``i`` is ``count * interval`` of level ``i - 1`` (a 10 Hz train of 40 pulses lasts 4 s, an
-iTBS train of 10 bursts 2 s); the *gap* of level ``i`` is ``interval_i`` minus that nominal duration
-(10 Hz trains every 30 s have a 26 s gap, O'Reardon 2007). A level stores the onset-to-onset interval
-and remembers, in ``stated_as``, whether its file gave the interval or the gap.
+Interval conventions (sources state the same timing three ways): ``onset_to_onset``; ``gap_after_end``,
+from the *nominal end* of one unit (``count * interval`` of the level inside it: a 10 Hz train of 40 pulses
+lasts 4 s, an iTBS train of 10 bursts 2 s) to the next onset (10 Hz trains every 30 s have a 26 s gap,
+O'Reardon 2007; the "50-minute intersession interval" of Cole 2020); and ``gap_after_last_pulse``, from the
+*last pulse* of one unit to the first of the next, as MagVenture MagPro counts its inter-train interval (8 s
+after the last iTBS pulse at 1.84 s: trains every 9.84 s, a 600-pulse session of 188.8 s, Blumberger 2018).
+A level stores the onset-to-onset interval and remembers in ``stated_as`` how its source stated it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from nwbtms.errors import Problem, ProtocolError
 
@@ -63,18 +65,27 @@ def format_s_exact(value_us: int) -> str:
     return text
 
 
+#: How a source states a level's interval (see the module docstring); the same terms as ndx-tms.
+INTERVAL_CONVENTIONS: tuple[str, ...] = ("onset_to_onset", "gap_after_end", "gap_after_last_pulse")
+#: Earlier names of the conventions, still accepted.
+_CONVENTION_ALIASES = {"interval": "onset_to_onset", "gap": "gap_after_end"}
+
+
 @dataclass(frozen=True)
 class Level:
     """One timing level: ``count`` repeats of the unit ``name`` every ``interval_us`` (onset to onset).
 
-    ``stated_as`` records whether the source gave the interval (``"interval"``) or the gap
-    (``"gap"``, see the module docstring); it does not change the timing and is ignored by ``==``.
+    ``stated_as`` records how the source stated the interval (one of :data:`INTERVAL_CONVENTIONS`; see the
+    module docstring); it does not change the timing and is ignored by ``==``.
     """
 
     name: str
     count: int
     interval_us: int
-    stated_as: str = field(default="interval", compare=False)
+    stated_as: str = field(default="onset_to_onset", compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "stated_as", _CONVENTION_ALIASES.get(self.stated_as, self.stated_as))
 
     @property
     def interval_s(self) -> float:
@@ -90,6 +101,23 @@ class Level:
     def nominal_duration_us(self) -> int:
         """``count * interval``: how long this level's block lasts by convention (e.g. a 4 s train)."""
         return self.count * self.interval_us
+
+
+def last_pulse_offset_us(levels: tuple[Level, ...] | list[Level], index: int) -> int:
+    """Onset of the last pulse of one unit repeated by ``levels[index]``, from the unit's first pulse:
+    ``sum((count - 1) * interval)`` of the levels inside it (1.84 s for an iTBS train)."""
+    return sum((lvl.count - 1) * lvl.interval_us for lvl in levels[:index])
+
+
+def interval_from_stated_us(levels: tuple[Level, ...] | list[Level], index: int, stated_us: int,
+                            convention: str, pulse_width_us: float | None = None) -> int:
+    """Onset-to-onset interval of ``levels[index]`` from a value stated in ``convention`` (inner levels known)."""
+    convention = _CONVENTION_ALIASES.get(convention, convention)
+    if convention == "gap_after_end":
+        return nominal_unit_duration_us(levels, index, pulse_width_us) + stated_us
+    if convention == "gap_after_last_pulse":
+        return last_pulse_offset_us(levels, index) + stated_us
+    return stated_us
 
 
 def nominal_unit_duration_us(
@@ -155,7 +183,10 @@ class Protocol:
     pulse_width_us : float or None
         Pulse width in us; None when unknown.
     conditioning_intensity_value : float or None
-        Paired-pulse protocols: intensity of the first pulse of each pair.
+        Paired-pulse protocols: intensity of the first (conditioning) pulse of each pair; ``intensity_*`` is
+        then the test pulse.
+    conditioning_intensity_reference, conditioning_threshold_type : str
+        What the conditioning intensity is relative to (default: the test pulse's reference and threshold).
     ramp, jitter : Ramp or Jitter, optional
         Intensity ramp and interval jitter.
     """
@@ -168,6 +199,8 @@ class Protocol:
     waveform: str = "biphasic"
     pulse_width_us: float | None = None
     conditioning_intensity_value: float | None = None
+    conditioning_intensity_reference: str = ""
+    conditioning_threshold_type: str = ""
     coil_current_direction: str = "normal"
     induced_current_direction: str = "unknown"
     sham: bool = False
@@ -179,6 +212,11 @@ class Protocol:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "levels", tuple(self.levels))
+        if self.conditioning_intensity_value is not None:
+            if not self.conditioning_intensity_reference:
+                object.__setattr__(self, "conditioning_intensity_reference", self.intensity_reference)
+            if self.conditioning_intensity_reference == "percent_threshold" and not self.conditioning_threshold_type:
+                object.__setattr__(self, "conditioning_threshold_type", self.threshold_type)
         problems = protocol_problems(self)
         if problems:
             raise ProtocolError(
@@ -238,6 +276,28 @@ class Protocol:
         """Gap of level ``index``: onset-to-onset interval minus the nominal duration of one unit."""
         return self.levels[index].interval_us - self.unit_duration_us(index)
 
+    def stated_interval_us(self, index: int, convention: str | None = None) -> int:
+        """Level ``index``'s interval in ``convention`` (default: the one its source used)."""
+        lvl = self.levels[index]
+        convention = _CONVENTION_ALIASES.get(convention or lvl.stated_as, convention or lvl.stated_as)
+        if index == 0 or convention == "onset_to_onset":
+            return lvl.interval_us
+        if convention == "gap_after_end":
+            return self.gap_us(index)
+        return lvl.interval_us - last_pulse_offset_us(self.levels, index)
+
+    def reread(self, level: str, stated_as: str, read_as: str) -> Protocol:
+        """The protocol delivered when ``level``'s interval, written in ``stated_as``, is entered into a
+        stimulator that reads the number in ``read_as`` (e.g. "8 s between trains", a gap after the end of a
+        2 s iTBS train, taken by a MagVenture MagPro as the gap after the train's last pulse: trains every
+        9.84 s instead of 10 s). Raises ProtocolError when that reading is impossible (units overlap)."""
+        i = self.level_names.index(level)
+        value_us = self.stated_interval_us(i, stated_as)
+        interval_us = interval_from_stated_us(self.levels, i, value_us, read_as, self.pulse_width_us)
+        levels = list(self.levels)
+        levels[i] = Level(level, levels[i].count, interval_us, stated_as=read_as)
+        return replace(self, levels=tuple(levels))
+
     def pulses_per_unit(self, name: str) -> int:
         """Pulses in one unit of level ``name`` (1 for ``pulse``, 3 for an iTBS ``burst``)."""
         total = 1
@@ -251,14 +311,15 @@ class Protocol:
     def intensity_text(self) -> str:
         """``80% AMT`` or ``60% MSO``."""
         if self.intensity_reference == "percent_threshold":
-            label = self.threshold_type.upper() if len(self.threshold_type) <= 3 else self.threshold_type
-            text = f"{self.intensity_value:g}% {label}"
-            if self.conditioning_intensity_value is not None:
-                text += f" (conditioning pulse {self.conditioning_intensity_value:g}% {label})"
-            return text
-        text = f"{self.intensity_value:g}% MSO"
+            text = f"{self.intensity_value:g}% {_threshold_label(self.threshold_type)}"
+        else:
+            text = f"{self.intensity_value:g}% MSO"
         if self.conditioning_intensity_value is not None:
-            text += f" (conditioning pulse {self.conditioning_intensity_value:g}% MSO)"
+            if self.conditioning_intensity_reference == "percent_threshold":
+                unit = _threshold_label(self.conditioning_threshold_type)
+            else:
+                unit = "MSO"
+            text = f"test pulse {text}, conditioning pulse {self.conditioning_intensity_value:g}% {unit}"
         return text
 
     def describe(self) -> str:
@@ -275,8 +336,10 @@ class Protocol:
                 if lvl.frequency_hz is not None and lvl.interval_us < 60 * US_PER_S:
                     text += f" ({lvl.frequency_hz:g} Hz)"
                 if i > 0:
-                    note = " (as stated)" if lvl.stated_as == "gap" else ""
-                    text += f", gap {format_us(self.gap_us(i))}{note}"
+                    text += f", gap {format_us(self.gap_us(i))}"
+                    if lvl.stated_as != "onset_to_onset":
+                        text += (f"; stated as {format_us(self.stated_interval_us(i))} "
+                                 f"{lvl.stated_as.replace('_', ' ')}")
             lines.append(text)
         lines.append(
             f"  total: {self.total_pulses:,} pulses; first to last pulse "
@@ -296,6 +359,11 @@ class Protocol:
         if self.sham:
             lines.append(f"  sham: {self.sham_type}")
         return "\n".join(lines)
+
+
+def _threshold_label(kind: str) -> str:
+    """``RMT``, ``AMT``, ``S1mV`` (intensity for a 1 mV MEP); longer names as they are."""
+    return {"s1mv": "S1mV"}.get(kind, kind.upper() if len(kind) <= 3 else kind)
 
 
 def _check_vocab(protocol: Protocol, problems: list[Problem]) -> None:
@@ -330,6 +398,20 @@ def _check_vocab(protocol: Protocol, problems: list[Problem]) -> None:
             )
     elif protocol.intensity_value > 100:
         problems.append(Problem(f"{protocol.intensity_value:g}% MSO exceeds 100", field="/intensity_value"))
+    for i, lvl in enumerate(protocol.levels):
+        if lvl.stated_as not in INTERVAL_CONVENTIONS:
+            problems.append(Problem(f"level {lvl.name!r}: interval convention {lvl.stated_as!r} is unknown",
+                                    field=f"/levels/{i}", hint=f"use {', '.join(INTERVAL_CONVENTIONS)}"))
+    if protocol.conditioning_intensity_value is not None:
+        if protocol.conditioning_intensity_reference not in vocab.INTENSITY_REFERENCES:
+            problems.append(Problem(f"{protocol.conditioning_intensity_reference!r} is not an accepted term",
+                                    field="/conditioning_intensity_reference",
+                                    hint=f"use one of {', '.join(sorted(vocab.INTENSITY_REFERENCES))}"))
+        elif (protocol.conditioning_intensity_reference == "percent_threshold"
+              and protocol.conditioning_threshold_type not in vocab.THRESHOLD_TYPES):
+            problems.append(Problem("the conditioning intensity is relative to a threshold: give "
+                                    "conditioning_threshold_type", field="/conditioning_threshold_type",
+                                    hint=f"use one of {', '.join(sorted(vocab.THRESHOLD_TYPES))}"))
     if protocol.sham:
         if protocol.sham_type not in vocab.SHAM_TYPES:
             problems.append(

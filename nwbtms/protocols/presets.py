@@ -12,7 +12,14 @@ import inspect
 from collections.abc import Callable
 
 from nwbtms.errors import ProtocolError
-from nwbtms.protocols.model import Jitter, Level, Protocol, nominal_unit_duration_us, seconds_to_us
+from nwbtms.protocols.model import (
+    Jitter,
+    Level,
+    Protocol,
+    last_pulse_offset_us,
+    nominal_unit_duration_us,
+    seconds_to_us,
+)
 
 #: iTBS timing (Huang et al. 2005, Neuron 45:201): 3 pulses at 50 Hz (20 ms), bursts every 200 ms (5 Hz).
 THETA_BURST = (Level("pulse", 3, 20_000), Level("burst", 10, 200_000))
@@ -46,6 +53,70 @@ def single_pulse(
         reference="single pulses at a 4-6 s jittered interval (common practice; Rossini et al. 2015, "
                   "Clin Neurophysiol 126:1071)",
     )
+
+
+def _paired(name: str, isi_s: float, pairs: int, pair_interval_s: float, jitter_s: float,
+            conditioning_intensity_value: float, conditioning_threshold_type: str, intensity_value: float,
+            description: str, reference: str) -> Protocol:
+    """A paired-pulse protocol: test pulse at ``intensity_value`` % S1mV, conditioning pulse at its own
+    threshold; a pair is a ``burst`` of 2 pulses ``isi_s`` apart (pulse 0 conditioning, pulse 1 test)."""
+    return Protocol(
+        name=name,
+        levels=(Level("pulse", 2, _us(isi_s, "isi_s")),
+                Level("burst", pairs, _us(pair_interval_s, "pair_interval_s"))),
+        jitter=Jitter("burst", _us(jitter_s, "jitter_s")) if jitter_s else None,
+        waveform="monophasic",
+        intensity_value=intensity_value,
+        intensity_reference="percent_threshold",
+        threshold_type="s1mv",
+        conditioning_intensity_value=conditioning_intensity_value,
+        conditioning_intensity_reference="percent_threshold",
+        conditioning_threshold_type=conditioning_threshold_type,
+        description=description,
+        reference=reference,
+    )
+
+
+def sici(
+    isi_s: float = 0.003,
+    pairs: int = 20,
+    pair_interval_s: float = 5.0,
+    jitter_s: float = 1.0,
+    conditioning_intensity_value: float = 70.0,
+    conditioning_threshold_type: str = "rmt",
+    intensity_value: float = 100.0,
+) -> Protocol:
+    """Short-interval intracortical inhibition: a subthreshold conditioning pulse (default 70% RMT) ``isi_s``
+    (default 3 ms; SICI uses 1-5 ms) before a test pulse at 100% S1mV (the intensity giving a 1 mV MEP).
+
+    Kujirai et al. 1993 (J Physiol 471:501) introduced the paradigm; the intensities, the ISI and the pair
+    interval are common conventions, not fixed values: set them per study.
+    """
+    return _paired("sici", isi_s, pairs, pair_interval_s, jitter_s, conditioning_intensity_value,
+                   conditioning_threshold_type, intensity_value,
+                   f"short-interval intracortical inhibition: conditioning {conditioning_intensity_value:g}% "
+                   f"{conditioning_threshold_type.upper()}, test {intensity_value:g}% S1mV, ISI "
+                   f"{isi_s * 1e3:g} ms; intensities and intervals are conventions, set them per study",
+                   "Kujirai et al. 1993, J Physiol 471:501 (paired-pulse SICI, ISI 1-5 ms)")
+
+
+def icf(
+    isi_s: float = 0.010,
+    pairs: int = 20,
+    pair_interval_s: float = 5.0,
+    jitter_s: float = 1.0,
+    conditioning_intensity_value: float = 70.0,
+    conditioning_threshold_type: str = "rmt",
+    intensity_value: float = 100.0,
+) -> Protocol:
+    """Intracortical facilitation: as :func:`sici` with an ISI of 8-15 ms (default 10 ms); conditioning 70%
+    RMT and test 100% S1mV are conventions (Kujirai et al. 1993), set them per study."""
+    return _paired("icf", isi_s, pairs, pair_interval_s, jitter_s, conditioning_intensity_value,
+                   conditioning_threshold_type, intensity_value,
+                   f"intracortical facilitation: conditioning {conditioning_intensity_value:g}% "
+                   f"{conditioning_threshold_type.upper()}, test {intensity_value:g}% S1mV, ISI "
+                   f"{isi_s * 1e3:g} ms; intensities and intervals are conventions, set them per study",
+                   "Kujirai et al. 1993, J Physiol 471:501 (paired-pulse ICF, ISI 8-15 ms)")
 
 
 def paired_pulse(
@@ -128,12 +199,35 @@ def _huang_2005(name: str, levels: tuple[Level, ...], description: str) -> Proto
 
 
 def itbs_600() -> Protocol:
-    """Intermittent theta-burst (Huang 2005): 3 pulses at 50 Hz, bursts at 5 Hz, 2 s trains every 10 s,
-    20 trains = 600 pulses, last pulse at 191.84 s; 80% AMT."""
+    """Intermittent theta-burst (Huang 2005): 3 pulses at 50 Hz, bursts at 5 Hz, 2 s trains every 10 s (Huang
+    states the train interval onset to onset), 20 trains = 600 pulses, last pulse at 191.84 s; 80% AMT."""
     return _huang_2005(
         "itbs_600",
         (*THETA_BURST, Level("train", 20, ITBS_TRAIN_INTERVAL_US)),
         "intermittent theta-burst stimulation, 600 pulses",
+    )
+
+
+#: MagVenture MagPro's inter-train interval of the THREE-D iTBS: 8 s from the last pulse of one train.
+THREE_D_ITI_AFTER_LAST_PULSE_US = 8_000_000
+
+
+def itbs_three_d() -> Protocol:
+    """iTBS as delivered in THREE-D (Blumberger et al. 2018, Lancet 391:1683) on MagVenture MagPro stimulators:
+    3 pulses at 50 Hz, bursts at 5 Hz, 10 bursts per train, 20 trains, 600 pulses at 120% RMT. The MagPro
+    counts the 8 s inter-train interval from the last pulse of a train (at 1.84 s), so trains start every
+    9.84 s and the last pulse is at 188.8 s (the paper's "3 min 9 s")."""
+    train_us = last_pulse_offset_us(THETA_BURST, 2) + THREE_D_ITI_AFTER_LAST_PULSE_US
+    return Protocol(
+        name="itbs_three_d",
+        levels=(*THETA_BURST, Level("train", 20, train_us, stated_as="gap_after_last_pulse")),
+        waveform="biphasic",
+        intensity_value=120.0,
+        intensity_reference="percent_threshold",
+        threshold_type="rmt",
+        description="iTBS of THREE-D: 600 pulses, 120% RMT, 8 s inter-train interval counted from the last "
+        "pulse of each train (MagVenture MagPro), trains every 9.84 s, last pulse at 188.8 s",
+        reference="Blumberger et al. 2018, Lancet 391:1683 (THREE-D); MagVenture MagPro inter-train interval",
     )
 
 
@@ -220,38 +314,42 @@ def snt_course() -> Protocol:
     )
 
 
-#: Mouse aiTBS defaults: the ndx-tms example day (ndx_tms.testing: 3 sessions, onsets 30 min apart).
-#: The count and interval are parameters, not constants (Gongwer et al. 2026).
-AITBS_MOUSE_SESSIONS_PER_DAY = 3
-AITBS_MOUSE_SESSION_INTERVAL_S = 1800.0
-
-
 def aitbs_mouse_day(
-    sessions_per_day: int = AITBS_MOUSE_SESSIONS_PER_DAY,
-    session_interval_s: float = AITBS_MOUSE_SESSION_INTERVAL_S,
+    sessions_per_day: int | None = None,
+    session_interval_s: float | None = None,
     session_gap_s: float | None = None,
     intensity_value: float = 100.0,
 ) -> Protocol:
     """Accelerated iTBS in the mouse: ``sessions_per_day`` iTBS-600 sessions in one day.
 
+    The session count and interval are required: they are study parameters (Gongwer et al. 2026 is cited for
+    the paradigm, not for these values), so the preset has no defaults for them.
+
     Parameters
     ----------
     sessions_per_day : int
-        Sessions in the day (default 3).
+        Sessions in the day (required).
     session_interval_s : float
-        Onset-to-onset interval of the sessions, s (default 1800 s).
+        Onset-to-onset interval of the sessions, s (this or ``session_gap_s`` is required).
     session_gap_s : float, optional
         Give the gap from the nominal end of one session (20 trains x 10 s = 200 s) to the next instead
         of ``session_interval_s``.
     intensity_value : float
         % of the rodent visual-twitch threshold (default 100, as in the ndx-tms example file).
     """
+    missing = [name for name, value in (("sessions_per_day", sessions_per_day),) if value is None]
+    if session_interval_s is None and session_gap_s is None:
+        missing.append("session_interval_s (or session_gap_s)")
+    if missing:
+        raise ProtocolError(f"preset 'aitbs_mouse_day' needs {' and '.join(missing)}", field="aitbs_mouse_day",
+                            hint="these are study parameters, e.g. -p sessions_per_day=3 -p session_interval_s=1800")
     levels = (*THETA_BURST, Level("train", 20, ITBS_TRAIN_INTERVAL_US))
     if session_gap_s is not None:
         session_us = nominal_unit_duration_us((*levels, Level("session", 1, 0)), 3)
-        session = Level("session", sessions_per_day, session_us + _us(session_gap_s, "session_gap_s"), "gap")
+        session = Level("session", int(sessions_per_day), session_us + _us(session_gap_s, "session_gap_s"),
+                        "gap_after_end")
     else:
-        session = Level("session", sessions_per_day, _us(session_interval_s, "session_interval_s"))
+        session = Level("session", int(sessions_per_day), _us(session_interval_s, "session_interval_s"))
     return Protocol(
         name="aitbs_mouse_day",
         levels=(*levels, session),
@@ -259,10 +357,8 @@ def aitbs_mouse_day(
         intensity_value=intensity_value,
         intensity_reference="percent_threshold",
         threshold_type="rodent_visual_twitch",
-        description=f"mouse accelerated iTBS: {sessions_per_day} iTBS-600 sessions in one day; the session "
-        "count, interval and intensity defaults are those of the ndx-tms example file, not literature values "
-        "(mouse aiTBS session count and interval are study parameters, Gongwer et al. 2026): set them "
-        "with the preset's parameters",
+        description=f"mouse accelerated iTBS: {sessions_per_day} iTBS-600 sessions in one day, "
+        f"onsets every {session.interval_us / 1e6:g} s (study parameters)",
         reference="Gongwer et al. 2026, Cell, doi:10.1016/j.cell.2025.12.040",
     )
 
@@ -274,6 +370,9 @@ PRESETS: dict[str, Callable[..., Protocol]] = {
     "rtms_1hz": rtms_1hz,
     "rtms_10hz_fda": rtms_10hz_fda,
     "itbs_600": itbs_600,
+    "itbs_three_d": itbs_three_d,
+    "sici": sici,
+    "icf": icf,
     "ctbs_300": ctbs_300,
     "ctbs_600": ctbs_600,
     "snt_session": snt_session,

@@ -426,9 +426,11 @@ def _protocol_sham(nwb: NwbFile) -> np.ndarray | None:
 def _pulse_sessions(
     pulses: h5py.Group, start: int, n: int, starts_s: np.ndarray | None, times: np.ndarray
 ) -> np.ndarray:
-    """Session number of each pulse in a block: the column, or the sessions table, or 0."""
-    if "session_number" in pulses:
-        return pulses["session_number"][start : start + n].astype(np.int64)
+    """Session row of each pulse in a block: the ``session`` region (ndx-tms 0.2) or ``session_number`` column
+    (0.1), or the sessions table's times, or 0."""
+    for column in ("session", "session_number"):
+        if column in pulses:
+            return pulses[column][start : start + n].astype(np.int64)
     if starts_s is not None and starts_s.size:
         return np.clip(np.searchsorted(starts_s, times, side="right") - 1, 0, None)
     return np.zeros(n, dtype=np.int64)

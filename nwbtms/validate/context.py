@@ -95,6 +95,63 @@ def _text(value) -> str:
 
 
 @dataclass
+class TmsView:
+    """The TMS objects of a file by role, whichever ndx-tms layout wrote it.
+
+    ndx-tms 0.2 keeps pulses in ``/events`` and sessions in ``/intervals`` (pulses point at their session by
+    a ``session`` region); 0.1 kept both in ``/general/tms`` (a ``session_number`` column). Other tables
+    (``protocols``, ``thresholds``, ``targets``, ``coils``, ``cell_types``...) are read from the metadata.
+    """
+
+    metadata: Any
+    pulses: Any = None
+    sessions: Any = None
+    adverse_events: Any = None
+    reconciliation: Any = None
+    layout: str = "0.2"
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.metadata, name, None)
+
+    @property
+    def session_column(self) -> str | None:
+        """Column of the pulses naming their session: ``session`` (0.2), ``session_number`` (0.1), or None."""
+        if self.pulses is None:
+            return None
+        return next((c for c in ("session", "session_number") if c in self.pulses.colnames), None)
+
+
+def as_tms_view(metadata) -> TmsView:
+    """The :class:`TmsView` of the file holding ``metadata`` (a TMSExperimentMetadata, or a view already), so a
+    check registered for the metadata finds the pulses and sessions wherever the file's layout keeps them."""
+    if isinstance(metadata, TmsView):
+        return metadata
+    root = metadata
+    while getattr(root, "parent", None) is not None:
+        root = root.parent
+    view = tms_view(root) if hasattr(root, "lab_meta_data") else None
+    if view is None or view.metadata is not metadata:
+        view = TmsView(metadata=metadata, pulses=getattr(metadata, "pulses", None),
+                       sessions=getattr(metadata, "sessions", None),
+                       reconciliation=getattr(metadata, "reconciliation", None), layout="0.1")
+    return view
+
+
+def tms_view(nwbfile) -> TmsView | None:
+    """The :class:`TmsView` of ``nwbfile`` (None when it has no TMSExperimentMetadata)."""
+    from ndx_tms import find_tms_tables
+
+    found = find_tms_tables(nwbfile)
+    if found["metadata"] is None:
+        return None
+    return TmsView(metadata=found["metadata"], pulses=found["pulses"], sessions=found["sessions"],
+                   adverse_events=found["adverse_events"], reconciliation=found["reconciliation"],
+                   layout=found["layout"])
+
+
+@dataclass
 class FileContext:
     """Everything the checks of one file may use; built by the runner, never by the checks."""
 
@@ -114,16 +171,16 @@ class FileContext:
     concurrent_schema: bool = False
     pending_schema: Any = None
     _hierarchies: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict, repr=False)
+    _tms: Any = field(default=None, repr=False)
 
     @property
-    def tms(self):
-        """The ``TMSExperimentMetadata`` of the file, or None."""
+    def tms(self) -> TmsView | None:
+        """The file's TMS objects by role (:class:`TmsView`), or None without TMSExperimentMetadata."""
         if self.nwbfile is None:
             return None
-        for obj in self.nwbfile.lab_meta_data.values():
-            if type(obj).__name__ == "TMSExperimentMetadata":
-                return obj
-        return None
+        if self._tms is None:
+            self._tms = tms_view(self.nwbfile)
+        return self._tms
 
     def hierarchy(self, namespace: str, neurodata_type: str) -> tuple[str, ...]:
         """Type names from ``neurodata_type`` up to its root base, from the cached specs (resolved once per type)."""

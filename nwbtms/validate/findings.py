@@ -68,7 +68,7 @@ class Finding:
     file : str
         The file validated.
     location : str, optional
-        Object path inside the file (``/general/tms/pulses/timestamp``).
+        Object path inside the file (``/events/tms_pulses/timestamp``).
     index : int, optional
         Row or element index of the first offending element.
     hint : str, optional

@@ -104,10 +104,15 @@ def _file_hits(ctx: FileContext, result: FileResult) -> Iterator[Hit | schema.Pe
     try:
         from pynwb import NWBHDF5IO
 
+        from nwbtms.validate import legacy
+
         _import_cached_extensions(h5)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ctx.io = NWBHDF5IO(file=h5, mode="r", load_namespaces=True)
+            if legacy.needs_own_spec(h5):  # an earlier ndx-tms: read with the file's own spec
+                ctx.io = NWBHDF5IO(file=h5, mode="r", manager=legacy.manager_with_cached_spec(h5))
+            else:
+                ctx.io = NWBHDF5IO(file=h5, mode="r", load_namespaces=True)
     except Exception as exc:
         yield NWB_OPEN.hit(f"pynwb cannot open the file as NWB: {type(exc).__name__}: {exc}")
     try:

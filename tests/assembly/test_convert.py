@@ -94,23 +94,35 @@ def test_example_content(example):
     with NWBHDF5IO(str(result.output), "r") as io:
         nwbfile = io.read()
         tms = nwbfile.lab_meta_data["tms"]
-        pulses = tms.pulses
+        pulses, sessions = nwbfile.events["tms_pulses"], nwbfile.intervals["tms_sessions"]
         assert len(pulses) == 1799
         assert np.all(np.diff(pulses["timestamp"][:]) > 0)
-        assert set(pulses["session_number"][:]) == {0, 1, 2}
+        assert set(pulses["session"].data[:]) == {0, 1, 2} and pulses["session"].table is sessions
         # schedule indices from the reconciliation: the pulse the stimulator dropped (generator's
         # dropped_pulse: session 1, train 12, burst 4, pulse 2) is the one triple missing
-        triples = np.stack([pulses[f"{level}_number"][:] for level in ("session", "train", "burst", "pulse")], 1)
+        triples = np.stack([pulses["session"].data[:]]
+                           + [pulses[f"{level}_number"][:] for level in ("train", "burst", "pulse")], 1)
         assert triples.min(axis=0).tolist() == [0, 0, 0, 0] and triples.max(axis=0).tolist() == [2, 19, 9, 2]
         assert len({tuple(t) for t in triples}) == 1799
         assert [1, 12, 4, 2] not in triples.tolist() and [0, 12, 4, 2] in triples.tolist()
         assert np.isfinite(pulses["scheduled_time_in_s"][:]).all()
         assert np.allclose(pulses["intensity_in_percent_mso"][:], 45.0)  # 100 % of the 45 %MSO threshold
         assert np.isfinite(pulses["di_dt_in_a_per_us"][:]).all()  # from the stimulator log
-        assert list(tms.sessions["num_pulses"][:]) == [600, 599, 600]
+        assert list(sessions["num_pulses"][:]) == [600, 599, 600]
         assert list(tms.reconciliation["num_missing"][:]) == [0, 1, 0]
         assert list(tms.protocols["protocol_name"][:]) == ["itbs_600", "aitbs_mouse_day"]
         assert tms.protocols["intensity_in_percent_mso"][0] == pytest.approx(45.0)
+        # ndx-tms 0.2 placement and convention fields of the example
+        assert pulses.container_source and "tms_pulses" in nwbfile.events and "tms_sessions" in nwbfile.intervals
+        assert list(tms.protocols["timing_interval_convention"][0]) == ["onset_to_onset"] * 3
+        assert tms.protocols["depth_adjustment_method"][0] == "none"
+        assert tms.thresholds["coil_orientation_in_deg"][0] == 0.0
+        assert tms.targets["atlas_term"][0] == "MOs" and tms.targets["coil_handle_angle_in_deg"][0] == 0.0
+        assert nwbfile.devices["coil"].model.handle_axis == "+y"
+        assert nwbfile.imaging_planes["ImagingPlane"].location == "MOs"
+        skull = tms.tms_registrations["skull"]
+        assert list(skull.landmark_label[:]) == ["bregma", "lambda"] and skull.rms_error_in_mm == 0.02
+        assert skull.coordinate_space is tms.tms_coordinate_spaces["bregma"]
         assert nwbfile.subject.genotype.startswith("Tlx3-Cre")
         manipulations = nwbfile.events["manipulations"]
         assert manipulations["substance"][0] == "deschloroclozapine (DCZ)"
@@ -131,6 +143,11 @@ def test_example_content(example):
         mask = next(v for k, v in ophys.data_interfaces.items() if k.endswith("artifact_mask"))
         masked = np.asarray(mask.mask[:])
         assert 0 < masked.sum() < masked.size
+    import h5py
+
+    with h5py.File(result.output, "r") as h5:
+        assert "events/tms_pulses/session" in h5 and "intervals/tms_sessions/start_time" in h5
+        assert "events/tms_pulses" not in h5 and "intervals/tms_sessions" not in h5
 
 
 def test_example_passes_pynwb_validate(example):
@@ -207,11 +224,11 @@ def test_dict_metadata_with_daq_start_offset(tiny, tmp_path):
     sample_s = 1 / TINY.daq_rate_hz
     with NWBHDF5IO(str(result.output), "r") as io:
         nwbfile = io.read()
-        tms = nwbfile.lab_meta_data["tms"]
+        pulses = nwbfile.events["tms_pulses"]
         delivered = delivered_pulses_s(TINY) + 100.0
-        assert np.allclose(tms.pulses["timestamp"][:], delivered, atol=sample_s)
-        assert tms.sessions["start_time"][0] == pytest.approx(delivered[0], abs=sample_s)
-        assert np.allclose(tms.pulses["scheduled_time_in_s"][:], delivered, atol=2 * sample_s)
+        assert np.allclose(pulses["timestamp"][:], delivered, atol=sample_s)
+        assert nwbfile.intervals["tms_sessions"]["start_time"][0] == pytest.approx(delivered[0], abs=sample_s)
+        assert np.allclose(pulses["scheduled_time_in_s"][:], delivered, atol=2 * sample_s)
         assert nwbfile.acquisition["daq_TMS_trigger"].starting_time == pytest.approx(100.0)
         frames = nwbfile.acquisition["TwoPhotonSeries"].timestamps[:]
         assert frames[0] == pytest.approx(TINY.imaging_start_s + 100.0, abs=sample_s)
@@ -293,7 +310,7 @@ def test_untracked_navigator_samples_are_nan_and_counted_in_the_summary(tiny, tm
     assert f"3 of {delivered.size} sample(s) without a valid coil pose" in note
     assert f"3 of {delivered.size} sample(s)" in result.summary()
     with NWBHDF5IO(str(result.output), "r") as io:
-        pose = io.read().lab_meta_data["tms"].pulses["measured_coil_pose"][:]
+        pose = io.read().events["tms_pulses"]["measured_coil_pose"][:]
     nan_rows = np.flatnonzero(np.isnan(pose).all(axis=(1, 2)))
     assert set(nan_rows.tolist()) == untracked and np.isfinite(np.delete(pose, nan_rows, axis=0)).all()
 

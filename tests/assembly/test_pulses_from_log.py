@@ -25,7 +25,7 @@ def test_pulses_from_a_stimulator_log(tmp_path):
     assert (result.num_pulses, result.num_sessions) == (600, 1)
     log = np.loadtxt(tmp_path / "raw" / "stimulator_log.csv", delimiter=",", skiprows=2, usecols=0)
     with NWBHDF5IO(str(tmp_path / "log.nwb"), "r") as io:
-        pulses = tms_tables(io.read())["pulses"]
+        pulses = tms_tables(io.read())["tms_pulses"]
         np.testing.assert_allclose(pulses["timestamp"][:], log)
         assert set(np.asarray(pulses["source"][:]).astype(str)) == {"stimulator_log"}
         assert "times from the stimulator log" in pulses.description

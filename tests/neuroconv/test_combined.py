@@ -95,7 +95,7 @@ def test_converter_matches_nwbtms_convert_and_validates(demo, reference, tmp_pat
     io_b, theirs = _read(combined)
     try:
         expected, got = tms_tables(ours), tms_tables(theirs)
-        assert {"pulses", "sessions", "reconciliation", "protocols", "targets", "thresholds", "coils",
+        assert {"tms_pulses", "tms_sessions", "reconciliation", "protocols", "targets", "thresholds", "coils",
                 "cell_types"} <= set(expected)
         assert set(got) == set(expected)
         for name, table in expected.items():

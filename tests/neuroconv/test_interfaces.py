@@ -41,8 +41,8 @@ class _PulsesChecks(DataInterfaceTestMixin, TemporalAlignmentMixin):
 
     def check_read_nwb(self, nwbfile_path: str):
         nwbfile, tables = _read_tables(nwbfile_path)
-        assert {"pulses", "sessions", "reconciliation", "protocols", "targets", "thresholds"} <= set(tables)
-        pulses = tables["pulses"]
+        assert {"tms_pulses", "tms_sessions", "reconciliation", "protocols", "targets", "thresholds"} <= set(tables)
+        pulses = tables["tms_pulses"]
         assert_allclose(pulses["timestamp"][:] if "timestamp" in pulses.colnames else pulses["time"][:],
                         self.interface.get_timestamps(), atol=1e-9)
         assert set(np.asarray(pulses["source"][:]).astype(str)) == {self.source}
@@ -64,7 +64,7 @@ class TestTMSPulsesInterface(_PulsesChecks):
     def check_read_nwb(self, nwbfile_path: str):
         super().check_read_nwb(nwbfile_path)
         _, tables = _read_tables(nwbfile_path)
-        pulses = tables["pulses"]
+        pulses = tables["tms_pulses"]
         # merged as convert merges: the log's dI/dt and the navigator's pose on every pulse
         assert np.isfinite(np.asarray(pulses["di_dt_in_a_per_us"][:], dtype=float)).all()
         assert np.isfinite(np.asarray(pulses["measured_coil_pose"][:], dtype=float)).all()
@@ -84,8 +84,8 @@ class TestTMSPulsesInterface(_PulsesChecks):
         interface.set_aligned_starting_time(2.5)
         assert_allclose(interface.get_frame_clock_times(), frames + 2.5)
         shifted = tms_tables(interface.create_nwbfile())
-        assert_allclose(shifted["pulses"]["timestamp"][:], pulses + 2.5)
-        for table, column in (("sessions", "start_time"), ("pulses", "scheduled_time_in_s")):
+        assert_allclose(shifted["tms_pulses"]["timestamp"][:], pulses + 2.5)
+        for table, column in (("tms_sessions", "start_time"), ("tms_pulses", "scheduled_time_in_s")):
             assert_allclose(np.asarray(shifted[table][column][:]), np.asarray(plain[table][column][:]) + 2.5)
 
 
@@ -142,7 +142,7 @@ class TestTMSMetadataInterface(DataInterfaceTestMixin, TemporalAlignmentMixin):
 
     def check_read_nwb(self, nwbfile_path: str):
         nwbfile, tables = _read_tables(nwbfile_path)
-        assert "pulses" not in tables and {"protocols", "targets", "thresholds", "cell_types"} <= set(tables)
+        assert "tms_pulses" not in tables and {"protocols", "targets", "thresholds", "cell_types"} <= set(tables)
         manipulations = nwbfile.events["manipulations"] if hasattr(nwbfile, "events") else None
         assert manipulations is not None
         # the timestamps are the manipulation then threshold times; both reach the file
@@ -175,7 +175,7 @@ def test_navigator_interface_reads_real_brainsight_export(realdata, demo):
     path = realdata / "brainsight" / "dcmimage_worldcoord.txt"
     interface = NavigatorInterface(file_path=str(path), reader="brainsight", metadata_file_path=str(demo))
     nwbfile = interface.create_nwbfile()
-    pulses = tms_tables(nwbfile)["pulses"]
+    pulses = tms_tables(nwbfile)["tms_pulses"]
     expected = read_brainsight(path)
     assert len(pulses) == len(expected) == 18
     assert_allclose(interface.get_timestamps(), expected.time_s)

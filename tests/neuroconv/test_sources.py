@@ -95,13 +95,13 @@ def test_edf_eeg_and_csv_events_convert_on_the_session_clock(demo, reference, tm
         assert list(nwbfile.electrodes["channel_name"][:]) == list(EEG_CHANNELS)
         volts = series.data[:] * series.conversion + (series.offset or 0.0)
         np.testing.assert_allclose(volts.T * 1e6, signals, atol=2 * 400 / 65535)  # two of EDF's 16-bit steps
-        [table] = [t for name, t in nwbfile.events.items() if name != "manipulations"]
+        [table] = [t for name, t in nwbfile.events.items() if name not in ("manipulations", "tms_pulses")]
         np.testing.assert_allclose(table["timestamp"][:], RESPONSES_S + 100.0)
         assert list(table["response"][:]) == ["twitch", "none", "twitch"]
         # the TMS part is untouched by the extra sources
         assert set(tms_tables(nwbfile)) == set(tms_tables(plain))
-        np.testing.assert_array_equal(tms_tables(nwbfile)["pulses"]["timestamp"][:],
-                                      tms_tables(plain)["pulses"]["timestamp"][:])
+        np.testing.assert_array_equal(tms_tables(nwbfile)["tms_pulses"]["timestamp"][:],
+                                      tms_tables(plain)["tms_pulses"]["timestamp"][:])
 
 
 def test_unknown_interface_and_bad_source_data_are_reported_before_reading(demo, tmp_path, capsys):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from ndx_tms import TMSExperimentMetadata
+from ndx_tms import TMSExperimentMetadata, add_tms_tables, find_tms_tables
 from ndx_tms import __version__ as ndx_tms_version
 from ndx_tms.testing import (
     mock_TMSCoil,
@@ -137,29 +137,34 @@ def test_pulses_sessions_reconciliation_round_trip_and_validate(tmp_path, tms_ta
         session_number[part] = k
     assert reconciliations[1].missing.tolist() == [400]
     np.testing.assert_allclose(scheduled, ttl, atol=1e-6)
+    sessions = build_sessions_table(spans, protocols_table=tms_tables["protocols"],
+                                    targets_table=tms_tables["targets"])
     table = build_pulses_table(
         merged, protocols_table=tms_tables["protocols"], targets_table=tms_tables["targets"],
         coil=tms_tables["coil"], protocol_row=0, target_row=0, schedule_indices=indices,
-        artifact_window_s=(-0.001, 0.025), scheduled_time_s=scheduled,
+        artifact_window_s=(-0.001, 0.025), scheduled_time_s=scheduled, sessions_table=sessions,
     )
-    sessions = build_sessions_table(spans, protocols_table=tms_tables["protocols"],
-                                    targets_table=tms_tables["targets"])
     reconciliation = build_reconciliation_table(reconciliations, sessions, tms_tables["protocols"],
                                                 declared_times_s=[schedule.times_s] * SESSIONS)
     # 3-decimal poses are within the extension's tolerance (ndx-tms POSE_TOLERANCE): stored as recorded
     assert "nearest rotation" not in table.description and "navigator" in table.description
     nwbfile = new_nwbfile(tms_tables["coil"])
-    nwbfile.add_lab_meta_data(TMSExperimentMetadata(
+    metadata = TMSExperimentMetadata(
         tms_coordinate_spaces=[tms_tables["space"]], thresholds=tms_tables["thresholds"],
-        protocols=tms_tables["protocols"], targets=tms_tables["targets"], pulses=table, sessions=sessions,
-        reconciliation=reconciliation, ndx_tms_version=ndx_tms_version))
+        protocols=tms_tables["protocols"], targets=tms_tables["targets"], coils=table.coils,
+        ndx_tms_version=ndx_tms_version)
+    add_tms_tables(nwbfile, metadata=metadata, pulses=table, sessions=sessions)
+    metadata.reconciliation = reconciliation
     path = write_nwbfile(nwbfile, tmp_path / "pulses.nwb")
     assert validate(path=str(path)) == []
     with NWBHDF5IO(str(path), "r") as io:
-        tms = _tms(io.read())
-        pulses = tms.pulses
+        read = io.read()
+        tms = find_tms_tables(read)
+        assert tms["layout"] == "0.2" and read.events["tms_pulses"] is tms["pulses"]
+        pulses = tms["pulses"]
         np.testing.assert_allclose(pulses["timestamp"][:], ttl)
-        assert pulses["session_number"][:].tolist() == session_number.tolist()
+        assert pulses["session"].data[:].tolist() == session_number.tolist()
+        assert pulses["session"].table is read.intervals["tms_sessions"]
         np.testing.assert_array_equal(pulses["train_number"][:], indices["train"])
         assert pulses["train_number"][1000] == 13 and pulses["burst_number"][1000] == 3
         assert pulses["pulse_number"][1000] == 2  # pulse 1 of that burst was dropped
@@ -171,28 +176,29 @@ def test_pulses_sessions_reconciliation_round_trip_and_validate(tmp_path, tms_ta
         np.testing.assert_allclose(pulses["target_error_in_mm"][:-3], 1.5)
         assert np.isnan(pulses["target_error_in_mm"][-3:]).all()
         assert pulses["source"][0] == "trigger_ttl"
-        assert tms.sessions["num_pulses"][:].tolist() == [600, 599, 600]
+        assert tms["sessions"]["num_pulses"][:].tolist() == [600, 599, 600]
         starts = FIRST_PULSE_S + SESSION_INTERVAL_S * np.arange(3)
-        np.testing.assert_allclose(tms.sessions["start_time"][:], starts)
-        rec = tms.reconciliation
+        np.testing.assert_allclose(tms["sessions"]["start_time"][:], starts)
+        rec = tms["reconciliation"]
         assert rec["num_missing"][:].tolist() == [0, 1, 0]
         assert rec["missing_pulse_time_in_s"][1] == pytest.approx([FIRST_PULSE_S + SESSION_INTERVAL_S
                                                                     + schedule.times_s[400]])
         assert "train 13" in rec["discrepancy"][1][0]
 
 
-def _tms(nwbfile):
-    return next(iter(nwbfile.lab_meta_data.values()))
-
-
 def test_sessions_from_spans_and_bad_inputs(tms_tables):
     ttl = course_ttl_s(dropped=())
     merged = merged_course(ttl)
     spans = find_sessions(ttl, min_gap_s=60.0)
+    sessions = build_sessions_table(spans, protocols_table=tms_tables["protocols"],
+                                    targets_table=tms_tables["targets"])
     common = dict(protocols_table=tms_tables["protocols"], targets_table=tms_tables["targets"],
-                  coil=tms_tables["coil"], protocol_row=0, target_row=0)
+                  coil=tms_tables["coil"], protocol_row=0, target_row=0, sessions_table=sessions)
     table = build_pulses_table(merged, sessions=spans, artifact_window_s=(-0.001, 0.025), **common)
-    assert table["session_number"].data[-1] == 2 and table["train_number"].data[-1] == 0
+    assert table["session"].data[-1] == 2 and table["train_number"].data[-1] == 0
+    with pytest.raises(InputError, match="session row 3, outside the 3 session"):
+        build_pulses_table(merged, artifact_window_s=(0, 0.01),
+                           schedule_indices={"session": np.full(ttl.size, 3)}, **common)
     with pytest.raises(InputError, match="unknown level"):
         build_pulses_table(merged, artifact_window_s=(0, 0.01), schedule_indices={"week": np.zeros(ttl.size)},
                            **common)
@@ -205,8 +211,6 @@ def test_sessions_from_spans_and_bad_inputs(tms_tables):
     assert "1 measured pose(s)" in snapped.description and "nearest rotation" in snapped.description
     rotation = np.asarray(snapped["measured_coil_pose"].data[5])[:3, :3]
     np.testing.assert_allclose(rotation.T @ rotation, np.eye(3), atol=1e-12)
-    sessions = build_sessions_table(spans, protocols_table=tms_tables["protocols"],
-                                    targets_table=tms_tables["targets"])
     missing = FakeReconciliation(np.zeros((0, 2), dtype=np.int64), [3], 0.0, 600)
     with pytest.raises(InputError, match="declared_times_s"):
         build_reconciliation_table([missing], sessions, tms_tables["protocols"])

@@ -17,15 +17,17 @@ LITERATURE = {
     "snt_session": (1800, 591_840_000),  # Cole 2020: 60 iTBS trains
     "snt_day": (18_000, 9 * 3_600_000_000 + 591_840_000),  # 10 sessions, onsets hourly
     "snt_course": (90_000, 4 * 86_400_000_000 + 9 * 3_600_000_000 + 591_840_000),  # 5 days
-    "aitbs_mouse_day": (1800, 2 * 1_800_000_000 + 191_840_000),  # defaults: 3 sessions, 1800 s
+    "itbs_three_d": (600, 188_800_000),  # Blumberger 2018 on MagPro: 8 s after each train's last pulse
     "rtms_1hz": (1200, 1_199_000_000),
 }
+#: Presets whose study parameters have no default.
+REQUIRED_PARAMS = {"aitbs_mouse_day": {"sessions_per_day": 3, "session_interval_s": 1800}}
 
 
 def test_all_issue_names_are_presets():
     assert set(PRESETS) == {
         "single_pulse", "paired_pulse", "rtms_1hz", "rtms_10hz_fda", "itbs_600", "ctbs_300", "ctbs_600",
-        "snt_session", "snt_day", "snt_course", "aitbs_mouse_day",
+        "snt_session", "snt_day", "snt_course", "aitbs_mouse_day", "itbs_three_d", "sici", "icf",
     }
 
 
@@ -64,7 +66,7 @@ def test_itbs_frequencies_and_gaps():
 def test_snt_intersession_gap_and_interval_both_known():
     protocol = get_preset("snt_day")
     session = protocol.level("session")
-    assert session.stated_as == "gap"
+    assert session.stated_as == "gap_after_end"
     assert protocol.gap_us(3) == 50 * 60 * 1_000_000
     assert session.interval_us == 60 * 60 * 1_000_000
     assert protocol.intensity_value == 90.0 and protocol.threshold_type == "rmt"
@@ -109,7 +111,7 @@ def test_unknown_preset_and_parameter():
 
 @pytest.mark.parametrize("name", sorted(PRESETS))
 def test_describe_mentions_totals(name):
-    protocol = get_preset(name)
+    protocol = get_preset(name, **REQUIRED_PARAMS.get(name, {}))
     text = protocol.describe()
     assert name in text and f"{protocol.total_pulses:,} pulses" in text
 
@@ -117,7 +119,6 @@ def test_describe_mentions_totals(name):
 @pytest.mark.parametrize(
     ("name", "fragment"),
     [
-        ("aitbs_mouse_day", "not literature values"),
         ("rtms_1hz", "placeholder, not a literature value"),
         ("single_pulse", "convention"),
         ("paired_pulse", "conventions"),
@@ -132,4 +133,32 @@ def test_snt_gap_reading_is_documented(name):
     protocol = get_preset(name)
     assert "50-min intersession interval (Cole 2020) is read as the gap" in protocol.description
     assert "sessions start every 60 min" in protocol.description
-    assert "every 1 h, gap 50 min (as stated)" in protocol.describe()
+    assert "every 1 h, gap 50 min; stated as 50 min gap after end" in protocol.describe()
+
+
+def test_aitbs_mouse_day_requires_its_study_parameters():
+    with pytest.raises(ProtocolError, match="needs sessions_per_day and session_interval_s") as info:
+        get_preset("aitbs_mouse_day")
+    assert "-p sessions_per_day=" in info.value.hint
+    day = get_preset("aitbs_mouse_day", **REQUIRED_PARAMS["aitbs_mouse_day"])
+    assert day.total_pulses == 1800 and day.duration_us == 2 * 1_800_000_000 + 191_840_000
+
+
+def test_itbs_three_d_states_the_magpro_interval():
+    protocol = get_preset("itbs_three_d")
+    train = protocol.level("train")
+    assert train.interval_us == 9_840_000 and train.stated_as == "gap_after_last_pulse"
+    assert protocol.stated_interval_us(2) == 8_000_000 and protocol.gap_us(2) == 7_840_000
+    assert (protocol.intensity_value, protocol.threshold_type) == (120.0, "rmt")
+    assert get_preset("itbs_600").level("train").stated_as == "onset_to_onset"
+
+
+@pytest.mark.parametrize(("name", "isi_us"), [("sici", 3_000), ("icf", 10_000)])
+def test_paired_presets_give_conditioning_and_test_intensities(name, isi_us):
+    protocol = get_preset(name)
+    assert (protocol.threshold_type, protocol.intensity_value) == ("s1mv", 100.0)
+    assert (protocol.conditioning_threshold_type, protocol.conditioning_intensity_value) == ("rmt", 70.0)
+    assert protocol.conditioning_intensity_reference == "percent_threshold"
+    pairs = build_schedule(protocol)
+    assert np.all(pairs.times_us[1::2] - pairs.times_us[::2] == isi_us)
+    assert "test pulse 100% S1mV, conditioning pulse 70% RMT" in protocol.intensity_text()

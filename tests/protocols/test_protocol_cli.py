@@ -61,7 +61,8 @@ def test_schedule_csv_is_exact(runner):
 
 def test_schedule_with_params_json_and_atomic_output(runner, tmp_path):
     out = tmp_path / "sched.json"
-    args = ["protocol", "schedule", "aitbs_mouse_day", "-p", "sessions_per_day=2", "--format", "json", "-o", str(out)]
+    args = ["protocol", "schedule", "aitbs_mouse_day", "-p", "sessions_per_day=2", "-p", "session_interval_s=1800",
+            "--format", "json", "-o", str(out)]
     result = runner.invoke(cli, args)
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text())
@@ -108,4 +109,4 @@ def test_show_documents_the_snt_gap_reading(runner, name):
     result = runner.invoke(cli, ["protocol", "show", name])
     assert result.exit_code == 0
     assert "is read as the gap from the nominal end of one session" in result.output
-    assert "session  x10     every 1 h, gap 50 min (as stated)" in result.output
+    assert "session  x10     every 1 h, gap 50 min; stated as 50 min gap after end" in result.output

@@ -21,7 +21,8 @@ def test_row_round_trips_through_nwb_file(tmp_path):
     for name in ("snt_course", "rtms_10hz_fda", "paired_pulse"):
         protocol = get_preset(name)
         row = protocol_table_row(protocol)
-        table.add_row(**row, threshold=0, intensity_in_percent_mso=threshold_mso * protocol.intensity_value / 100)
+        table.add_row(**row, threshold=0, conditioning_threshold=0,
+                      intensity_in_percent_mso=threshold_mso * protocol.intensity_value / 100)
         added[name] = (len(table) - 1, protocol)
     path = write_nwbfile(nwbfile, tmp_path / "protocols.nwb")
     with NWBHDF5IO(str(path), mode="r") as io:
@@ -35,8 +36,12 @@ def test_row_round_trips_through_nwb_file(tmp_path):
             assert math.isnan(read["pulse_width_in_us"][row_index])
             assert read["intensity_reference"][row_index] == "percent_threshold"
             assert read["sham"][row_index] == protocol.sham
-        assert "50 min gap" in read["notes"][added["snt_course"][0]]
-        assert "conditioning pulse intensity 80" in read["notes"][added["paired_pulse"][0]]
+        assert "stated as 50 min gap after end" in read["notes"][added["snt_course"][0]]
+        row = added["snt_course"][0]
+        assert list(read["timing_interval_convention"][row])[-2:] == ["gap_after_end", "onset_to_onset"]
+        assert list(read["timing_stated_interval_in_s"][row])[-2:] == [3000.0, 86400.0]
+        assert read["conditioning_intensity_value"][added["paired_pulse"][0]] == 80.0
+        assert read["conditioning_intensity_reference"][added["paired_pulse"][0]] == "percent_threshold"
 
 
 def test_row_fields():

@@ -126,7 +126,7 @@ def test_bad_inputs():
     seed=st.integers(0, 1000),
 )
 def test_property_recovers_clock_and_every_dropped_pulse(offset_s, drift_ppm, drop_fraction, seed):
-    schedule = build_schedule(get_preset("aitbs_mouse_day"))
+    schedule = build_schedule(get_preset("aitbs_mouse_day", sessions_per_day=3, session_interval_s=1800))
     declared = schedule.times_s
     rng = np.random.default_rng(seed)
     dropped = np.flatnonzero(rng.random(declared.size) < drop_fraction)

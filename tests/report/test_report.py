@@ -83,7 +83,7 @@ def test_planted_finding_is_shown_by_severity_with_its_place(mock_nwb, tmp_path)
     planted = tmp_path / "planted.nwb"
     shutil.copyfile(mock_nwb, planted)
     with h5py.File(planted, "r+") as f:
-        stamps = f["general/tms/pulses/timestamp"]
+        stamps = f["events/tms_pulses/timestamp"]
         stamps[1500] = stamps[1499] - 0.5
     section = Section("fig-validation", "8. Validation summary")
     fig = build._validation(planted, True, section)
@@ -91,11 +91,11 @@ def test_planted_finding_is_shown_by_severity_with_its_place(mock_nwb, tmp_path)
     severities = [t.get_text() for t in severity_axis.get_yticklabels()]
     places = [t.get_text() for t in place_axis.get_yticklabels()]
     assert severities[0] == "critical"
-    assert places[0] == "/general/tms/pulses/timestamp[1500]"
+    assert places[0] == "/events/tms_pulses/timestamp[1500]"
     assert any(t.get_text().strip() == "tms.pulses.ascending" for t in place_axis.texts)
     assert_png(figure_png(fig))
     table = "".join(section.extra_html)
-    assert "<td>critical</td><td>tms.pulses.ascending</td><td>/general/tms/pulses/timestamp[1500]</td>" in table
+    assert "<td>critical</td><td>tms.pulses.ascending</td><td>/events/tms_pulses/timestamp[1500]</td>" in table
 
 
 def test_validator_failure_never_fails_the_page(tmp_path):
@@ -114,13 +114,13 @@ def test_validation_figure_from_findings():
         location: str
 
     findings = [
-        Finding("tms.a", "error", "bad", "/general/tms/pulses"),
+        Finding("tms.a", "error", "bad", "/events/tms_pulses"),
         Finding("tms.b", "warning", "odd", "/x"),
         Finding("tms.c", "error", "bad", "/y"),
     ]
     fig = validation_summary(findings)
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["error", "warning"]
-    assert [t.get_text() for t in fig.axes[1].get_yticklabels()] == ["/general/tms/pulses", "/y", "/x"]
+    assert [t.get_text() for t in fig.axes[1].get_yticklabels()] == ["/events/tms_pulses", "/y", "/x"]
     assert_png(figure_png(fig))
     assert_png(figure_png(validation_summary([])))
 
@@ -191,7 +191,7 @@ def test_extra_pulses_are_found_where_they_sit(tmp_path):
 
     path = write_nwbfile(mock_tms_nwbfile(with_imaging=False), tmp_path / "extra.nwb")
     with h5py.File(path, "r+") as f:
-        f["general/tms/pulses/scheduled_time_in_s"][700] = np.nan
+        f["events/tms_pulses/scheduled_time_in_s"][700] = np.nan
     with NwbFile(path) as nwb:
         summary = summarise_pulses(nwb)
     assert summary.n_extra == 1
@@ -245,7 +245,7 @@ def test_sham_sessions_are_marked(mock_nwb, tmp_path):
     sham = tmp_path / "sham.nwb"
     shutil.copyfile(mock_nwb, sham)
     with h5py.File(sham, "r+") as f:
-        f["general/tms/sessions/sham"][2] = True
+        f["intervals/tms_sessions/sham"][2] = True
     with NwbFile(sham) as nwb:
         summary = summarise_pulses(nwb)
     assert [s.sham for s in summary.sessions] == [False, False, True]

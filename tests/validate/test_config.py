@@ -77,7 +77,7 @@ def test_yaml_error_has_a_line(tmp_path):
 
 def test_skip_and_demote_apply_to_findings(tmp_path, complete_nwb, make_copy):
     def plant(h5):
-        h5["general/tms/sessions/num_pulses"][1] = 500  # tms.sessions.num_pulses (VIOLATION)
+        h5["intervals/tms_sessions/num_pulses"][1] = 500  # tms.sessions.num_pulses (VIOLATION)
         h5["general/subject/sex"][()] = "X"  # dandi.sex (CRITICAL)
 
     broken = make_copy(complete_nwb, tmp_path / "broken" / "broken.nwb", plant)

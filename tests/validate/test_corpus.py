@@ -15,7 +15,7 @@ from tests.validate.corpus_tools import set_text
 
 pytestmark = pytest.mark.slow
 
-PULSES = "general/tms/pulses"
+PULSES = "events/tms_pulses"
 
 
 def _timestamp_back(h5):
@@ -102,7 +102,7 @@ def _no_mask(h5):
 
 
 def _session_count(h5):
-    h5["general/tms/sessions/num_pulses"][1] = 500
+    h5["intervals/tms_sessions/num_pulses"][1] = 500
 
 
 def _protocol_intensity(h5):
@@ -130,7 +130,7 @@ def _pulse_nan(h5):
 
 
 def _pulse_outside_session(h5):
-    h5[f"{PULSES}/session_number"][1550] = 0  # a session-2 pulse filed under session 0, 3,600 s too late
+    h5[f"{PULSES}/session"][1550] = 0  # a session-2 pulse filed under session 0, 3,600 s too late
 
 
 def _pulse_off_protocol(h5):
@@ -210,7 +210,7 @@ def _region_wrong_table(h5):
 
 
 def _session_region(h5):
-    h5["general/tms/sessions/protocol"][1] = 7
+    h5["intervals/tms_sessions/protocol"][1] = 7
 
 
 def _reconciliation_region(h5):
@@ -261,7 +261,7 @@ def _series_no_timestamps(h5):
 
 
 def _sessions_overlap(h5):
-    h5["general/tms/sessions/stop_time"][0] = 1900.0  # session 0 now runs into session 1 (starts 1860 s)
+    h5["intervals/tms_sessions/stop_time"][0] = 1900.0  # session 0 now runs into session 1 (starts 1860 s)
 
 
 def _regular_timestamps(h5):
@@ -271,10 +271,10 @@ def _regular_timestamps(h5):
 
 #: name -> (plant, check ID expected, location substring expected, index expected or None)
 CORPUS = {
-    "pulse_time_back": (_timestamp_back, "tms.pulses.ascending", "/general/tms/pulses/timestamp", 1500),
+    "pulse_time_back": (_timestamp_back, "tms.pulses.ascending", "/events/tms_pulses/timestamp", 1500),
     "pulse_intensity": (_intensity, "tms.pulses.intensity_range", "intensity_in_percent_mso", 1600),
-    "pulse_protocol_ref": (_protocol_ref, "tms.pulses.references", "/general/tms/pulses/protocol", 1700),
-    "pulse_coil_ref": (_coil_ref, "tms.pulses.references", "/general/tms/pulses/coil", 1750),
+    "pulse_protocol_ref": (_protocol_ref, "tms.pulses.references", "/events/tms_pulses/protocol", 1700),
+    "pulse_coil_ref": (_coil_ref, "tms.pulses.references", "/events/tms_pulses/coil", 1750),
     "coil_device": (_coil_device, "tms.pulses.references", "/general/tms/coils/device", 0),
     "series_nan": (_series_nan, "data.timestamps.finite", "/acquisition/running_speed/timestamps", 4000),
     "series_back": (_series_back, "data.timestamps.ascending", "/acquisition/running_speed/timestamps", 4200),
@@ -288,19 +288,19 @@ CORPUS = {
     "external_link": (_external_link, "dandi.external_links", "/acquisition/elsewhere", None),
     "cell_type": (_cell_type, "tms.cell_types.terms", "cell_ontology_id", 1),
     "no_mask": (_no_mask, "tms.imaging.artifact_mask", "TwoPhotonSeries", None),
-    "session_count": (_session_count, "tms.sessions.num_pulses", "/general/tms/sessions/num_pulses", 1),
+    "session_count": (_session_count, "tms.sessions.num_pulses", "/intervals/tms_sessions/num_pulses", 1),
     "protocol_intensity": (_protocol_intensity, "tms.protocols.intensity_consistent", "protocols", 1),
     "unrecorded": (_unrecorded, "tms.reconciliation.counts", "/general/tms/reconciliation", 2),
     "sham_description": (_sham_description, "report.sham_description", "/general/tms", None),
     "schema": (_schema, "nwb.schema", "pulses", None),
     "uncached": (_uncached, "nwb.namespaces.uncached", "/specifications", None),
-    "pulse_nan": (_pulse_nan, "tms.pulses.finite", "/general/tms/pulses/timestamp", 1650),
-    "pulse_outside_session": (_pulse_outside_session, "tms.pulses.in_session", "/general/tms/pulses/timestamp",
+    "pulse_nan": (_pulse_nan, "tms.pulses.finite", "/events/tms_pulses/timestamp", 1650),
+    "pulse_outside_session": (_pulse_outside_session, "tms.pulses.in_session", "/events/tms_pulses/timestamp",
                               1550),
     "pulse_off_protocol": (_pulse_off_protocol, "tms.pulses.intensity_protocol",
-                           "/general/tms/pulses/intensity_in_percent_mso", 1680),
-    "pulse_target_ref": (_pulse_target_ref, "tms.pulses.references", "/general/tms/pulses/target", 1720),
-    "artifact_window": (_artifact_window, "tms.pulses.artifact_window", "/general/tms/pulses/artifact_window_in_s",
+                           "/events/tms_pulses/intensity_in_percent_mso", 1680),
+    "pulse_target_ref": (_pulse_target_ref, "tms.pulses.references", "/events/tms_pulses/target", 1720),
+    "artifact_window": (_artifact_window, "tms.pulses.artifact_window", "/events/tms_pulses/artifact_window_in_s",
                         1620),
     "threshold_missing": (_threshold_missing, "tms.thresholds.present", "/general/tms/protocols/threshold", 1),
     "session_id": (_session_id, "dandi.session_id", "/general/session_id", None),
@@ -316,11 +316,11 @@ CORPUS = {
     "threshold_above_100": (_threshold_above_100, "tms.thresholds.range",
                             "/general/tms/thresholds/value_in_percent_mso", 0),
     "threshold_zero": (_threshold_zero, "tms.thresholds.range", "/general/tms/thresholds/value_in_percent_mso", 0),
-    "region_wrong_table": (_region_wrong_table, "tms.regions.target", "/general/tms/pulses/protocol", None),
-    "session_region": (_session_region, "tms.regions.target", "/general/tms/sessions/protocol", 1),
+    "region_wrong_table": (_region_wrong_table, "tms.regions.target", "/events/tms_pulses/protocol", None),
+    "session_region": (_session_region, "tms.regions.target", "/intervals/tms_sessions/protocol", 1),
     "reconciliation_region": (_reconciliation_region, "tms.regions.target", "/general/tms/reconciliation/session",
                               1),
-    "time_unit": (_time_unit, "data.time_unit", "/general/tms/pulses/timestamp", None),
+    "time_unit": (_time_unit, "data.time_unit", "/events/tms_pulses/timestamp", None),
     "mask_all_clean": (_mask_all_clean, "tms.imaging.artifact_mask_values", f"/{MASK}/mask", 14),
     "mask_extra": (_mask_extra, "tms.imaging.artifact_mask_values", f"/{MASK}/mask", 3),
     "imaging_rate": (_imaging_rate, "tms.imaging.rate", "/general/optophysiology/imaging_plane", None),
@@ -329,7 +329,7 @@ CORPUS = {
     "events_back": (_events_back, "data.timestamps.ascending", "/events/licks/timestamp", 2600),
     "cell_type_newline": (_cell_type_newline, "tms.cell_types.terms", "cell_ontology_id", 1),
     "series_no_timestamps": (_series_no_timestamps, "tms.imaging.artifact_mask", MASK, None),
-    "sessions_overlap": (_sessions_overlap, "tms.sessions.overlap", "/general/tms/sessions", 1),
+    "sessions_overlap": (_sessions_overlap, "tms.sessions.overlap", "/intervals/tms_sessions", 1),
     "regular_timestamps": (_regular_timestamps, "data.timestamps.regular", "/acquisition/running_speed/timestamps",
                            None),
 }
@@ -438,7 +438,7 @@ def test_delivered_pulses_reconciled_with_the_declared_protocol(corpus):
     """The reconciliation table no longer records session 2's dropped pulse: the protocol engine finds it."""
     paths, report = corpus
     found = [f for f in _findings(report, paths["unrecorded"]) if f.check_id == "tms.protocols.reconciled"]
-    assert [(f.location, f.index) for f in found] == [("/general/tms/sessions", 2)]
+    assert [(f.location, f.index) for f in found] == [("/intervals/tms_sessions", 2)]
     assert "1 missing" in found[0].message
     notes = [f for f in _findings(report, paths["complete"]) if f.check_id == "tms.protocols.reconciled_note"]
     assert notes and "recorded in the reconciliation table" in notes[0].message
@@ -581,7 +581,7 @@ def test_every_finding_is_located_and_prints_plain_numbers(corpus):
 def test_object_construction_failure_keeps_its_cause_and_location(corpus):
     paths, report = corpus
     (build,) = [f for f in _findings(report, paths["schema"]) if f.check_id == "nwb.build"]
-    assert build.location == "/general/tms/pulses"
+    assert build.location == "/events/tms_pulses"
     assert "TMSPulsesTable" in build.message and "'source'" in build.message
 
 

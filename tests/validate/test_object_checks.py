@@ -104,7 +104,7 @@ def test_sessions_of_one_coil_overlap():
 def _mask_and_pulses():
     nwbfile = mock_tms_nwbfile()
     mask = nwbfile.processing["ophys"]["TwoPhotonSeries_tms_artifact_mask"]
-    return mask, nwbfile.lab_meta_data["tms"].pulses
+    return mask, nwbfile.events["tms_pulses"]
 
 
 def test_artifact_mask_recomputed_both_ways():

@@ -78,7 +78,7 @@ def test_pose_screen_is_a_superset_of_pose_problem():
 
 def test_nwbinspector_runs_the_tms_checks_as_a_module(complete_nwb, make_copy, tmp_path):
     def plant(h5):
-        ts = h5["general/tms/pulses/timestamp"]
+        ts = h5["events/tms_pulses/timestamp"]
         ts[1500] = ts[1499] - 0.5
 
     broken = make_copy(complete_nwb, tmp_path / "b" / "broken.nwb", plant)
@@ -86,7 +86,7 @@ def test_nwbinspector_runs_the_tms_checks_as_a_module(complete_nwb, make_copy, t
     done = subprocess.run([str(inspector), "--modules", "nwbtms.checks", str(broken)],
                           capture_output=True, text=True, timeout=300, check=False)
     assert "check_tms_pulses" in done.stdout, done.stdout + done.stderr
-    assert "[tms.pulses.ascending] /general/tms/pulses/timestamp[1500]" in done.stdout
+    assert "[tms.pulses.ascending] /events/tms_pulses/timestamp[1500]" in done.stdout
 
 
 def test_regular_timestamps_suggest_a_rate_and_irregular_ones_do_not(tmp_path):

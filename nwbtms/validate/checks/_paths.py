@@ -4,7 +4,9 @@ from __future__ import annotations
 
 
 def object_path(obj) -> str | None:
-    """HDF5 path of a container or column read from a file (``/general/tms/pulses``), else a name path."""
+    """HDF5 path of a container or column read from a file (``/events/tms_pulses``), else a name path."""
+    if type(obj).__name__ == "TmsView":  # the file's TMS objects by role: their metadata container
+        obj = obj.metadata
     for attr in ("data", "id"):
         inner = getattr(obj, attr, None)
         if attr == "id" and inner is not None:

@@ -19,6 +19,7 @@ import numpy as np
 
 from nwbtms.validate.checks._paths import column_path, object_path
 from nwbtms.validate.checks._tables import has_column, ragged_rows, small_column, text_column, tms_metadata
+from nwbtms.validate.context import as_tms_view
 from nwbtms.validate.findings import Severity
 from nwbtms.validate.registry import TMS_ONLY, Hit, define, register_check
 
@@ -83,9 +84,9 @@ _DEVICE_ITEMS = (("TMSStimulator", REPORT_STIMULATOR, "manufacturer", "stimulato
 
 
 def stimulated(metadata) -> bool:
-    """True when the file records a delivered pulse or a stimulation session."""
-    return any(table is not None and len(table) > 0
-               for table in (getattr(metadata, "pulses", None), getattr(metadata, "sessions", None)))
+    """True when the file records a delivered pulse or a stimulation session (wherever its layout keeps them)."""
+    view = as_tms_view(metadata)
+    return any(table is not None and len(table) > 0 for table in (view.pulses, view.sessions))
 
 
 @register_check(REPORT_STIMULATOR, REPORT_COIL, neurodata_type="NWBFile")
@@ -102,6 +103,11 @@ def check_devices(nwbfile) -> Iterator[Hit]:
             model = getattr(device, "model", None)
             if model is None or _blank(getattr(model, model_field, None)):
                 yield check.hit(f"{what} {device.name} has no {needed}", location=f"/general/devices/{device.name}")
+            elif type_name == "TMSCoil" and hasattr(model, "handle_axis") and _blank(model.handle_axis):
+                # ndx-tms 0.2: coil poses are in the coil model file's frame; say where its handle points
+                yield check.hit(f"coil {device.name}: its model does not state handle_axis (+y, -y or none), so "
+                                "coil poses cannot be read unambiguously",
+                                location=f"/general/devices/{device.name}", severity=Severity.BEST_PRACTICE_SUGGESTION)
 
 
 @register_check(REPORT_TIMING, REPORT_WAVEFORM, REPORT_PULSE_WIDTH, REPORT_CURRENT_DIRECTION, REPORT_INTENSITY,
@@ -126,6 +132,10 @@ def check_protocol_items(metadata) -> Iterator[Hit]:
         if _blank(waveform[i]):
             yield REPORT_WAVEFORM.hit(f"protocol row {i} has no waveform", location=column_path(protocols, "waveform"),
                                       index=i)
+        elif waveform[i] == "custom" and (not has_column(protocols, "waveform_description")
+                                          or _blank(text_column(protocols, "waveform_description")[i])):
+            yield REPORT_WAVEFORM.hit(f"protocol row {i} has a custom waveform but no waveform_description",
+                                      location=column_path(protocols, "waveform"), index=i)
         if _blank(float(width[i])):
             yield REPORT_PULSE_WIDTH.hit(f"protocol row {i} has no pulse width",
                                          location=column_path(protocols, "pulse_width_in_us"), index=i)
@@ -150,9 +160,23 @@ def _threshold_items(metadata) -> Iterator[Hit]:
         yield REPORT_THRESHOLD.hit("intensity is relative to a threshold but no threshold is recorded",
                                    location=object_path(metadata))
         return
+    from ndx_tms.vocabulary import MOTOR_THRESHOLD_TYPES
+
     columns = {c: text_column(thresholds, c) for c in ("threshold_type", "method", "criterion")}
+    muscles = text_column(thresholds, "muscle") if has_column(thresholds, "muscle") else None
+    efield = small_column(thresholds, "value_in_v_per_m", float) if has_column(thresholds, "value_in_v_per_m") else None
+    models = text_column(thresholds, "efield_model") if has_column(thresholds, "efield_model") else None
     for i in range(len(thresholds)):
         missing = [c for c, values in columns.items() if _blank(values[i])]
+        advised = []
+        if muscles is not None and columns["threshold_type"][i] in MOTOR_THRESHOLD_TYPES and _blank(muscles[i]):
+            advised.append("muscle (a motor threshold)")
+        if efield is not None and math.isfinite(efield[i]) and (models is None or _blank(models[i])):
+            advised.append("efield_model (value_in_v_per_m is given)")
+        if advised:
+            yield REPORT_THRESHOLD.hit(f"threshold row {i} lacks {', '.join(advised)}",
+                                       location=object_path(thresholds), index=i,
+                                       severity=Severity.BEST_PRACTICE_SUGGESTION)
         if missing:
             yield REPORT_THRESHOLD.hit(f"threshold row {i} lacks {', '.join(missing)}",
                                        location=object_path(thresholds), index=i)

@@ -10,6 +10,7 @@ import numpy as np
 from nwbtms.validate.checks._paths import object_path
 from nwbtms.validate.checks._tables import tms_metadata
 from nwbtms.validate.chunked import CHUNK_ELEMENTS, iter_rows, n_rows
+from nwbtms.validate.context import as_tms_view
 from nwbtms.validate.findings import Severity
 from nwbtms.validate.registry import TMS_ONLY, Hit, define, register_check
 
@@ -51,7 +52,7 @@ def check_artifact_masks(nwbfile, *, chunk_elements: int = CHUNK_ELEMENTS) -> It
     from pynwb.image import ImageSeries
 
     metadata = tms_metadata(nwbfile)
-    pulses = metadata.pulses if metadata is not None else None
+    pulses = as_tms_view(metadata).pulses if metadata is not None else None  # /events (0.2) or /general/tms
 
     objects = list(nwbfile.objects.values())
     masks = [o for o in objects if type(o).__name__ == "TMSArtifactMask"]

@@ -78,4 +78,8 @@ def check_namespaces(ctx: FileContext) -> Iterator[Hit]:
             f"extension namespace {ns!r} {versions[ns]} is cached but no object uses it",
             location=f"/specifications/{ns}")
     if "ndx-tms" in versions:
-        yield NWB_NDX_TMS_VERSION.hit(f"ndx-tms {versions['ndx-tms']} cached", location="/specifications/ndx-tms")
+        version = versions["ndx-tms"]
+        layout = ("0.1 layout: pulses, sessions and adverse events in /general/tms; read with the file's own spec"
+                  if version.startswith("0.1.") else
+                  "0.2 layout: pulses and adverse events in /events, sessions in /intervals")
+        yield NWB_NDX_TMS_VERSION.hit(f"ndx-tms {version} cached ({layout})", location="/specifications/ndx-tms")

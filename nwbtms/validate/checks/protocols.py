@@ -16,6 +16,7 @@ from nwbtms.validate.checks._format import plain
 from nwbtms.validate.checks._paths import column_path, object_path
 from nwbtms.validate.checks._tables import has_column, ragged_rows, region_table, small_column, text_column
 from nwbtms.validate.chunked import CHUNK_ELEMENTS, iter_rows, unwrap
+from nwbtms.validate.context import as_tms_view
 from nwbtms.validate.findings import Severity
 from nwbtms.validate.registry import TMS_ONLY, Hit, define, register_check
 
@@ -28,7 +29,7 @@ TMS_THRESHOLD_PRESENT = define("tms.thresholds.present", Severity.CRITICAL, 6,
                                "Add the thresholds table and the protocols' threshold column.", profiles=TMS_ONLY)
 TMS_SESSION_COUNTS = define("tms.sessions.num_pulses", Severity.BEST_PRACTICE_VIOLATION, 6,
                             "Each session's num_pulses equals the pulses recorded for it.",
-                            "Recount the pulses per session_number.", profiles=TMS_ONLY)
+                            "Recount the pulses per session.", profiles=TMS_ONLY)
 TMS_RECONCILIATION_COUNTS = define("tms.reconciliation.counts", Severity.BEST_PRACTICE_VIOLATION, 6,
                                    "Reconciliation counts agree with the pulses table.",
                                    "Re-run the reconciliation after changing the pulses.", profiles=TMS_ONLY)
@@ -44,9 +45,40 @@ TMS_RECONCILED_NOTE = define("tms.protocols.reconciled_note", Severity.INFO, 6,
 INTENSITY_TOLERANCE_PERCENT_MSO = 0.5
 
 
+def _depth_adjusted(protocols, i: int, threshold_mso: float, loc: str) -> tuple[float, list[Hit]]:
+    """The threshold row ``i``'s intensity is relative to: ``threshold_mso``, or its depth-adjusted value when
+    the row records a depth adjustment, whose stored value must follow from its inputs (Stokes 2005)."""
+    if not has_column(protocols, "depth_adjustment_method"):
+        return threshold_mso, []
+    method = text_column(protocols, "depth_adjustment_method")[i]
+    if method in ("", "none"):
+        return threshold_mso, []
+    from ndx_tms.vocabulary import depth_adjusted_threshold
+
+    names = ("depth_adjustment_slope_in_percent_mso_per_mm", "scalp_to_cortex_distance_motor_in_mm",
+             "scalp_to_cortex_distance_target_in_mm", "depth_adjusted_threshold_in_percent_mso")
+    values = [float(small_column(protocols, n, float)[i]) if has_column(protocols, n) else math.nan for n in names]
+    slope, motor, target, adjusted = values
+    if not math.isfinite(adjusted):
+        return threshold_mso, [TMS_PROTOCOL_INTENSITY.hit(
+            f"protocol row {i}: depth adjustment {method} without depth_adjusted_threshold_in_percent_mso",
+            location=loc, index=i)]
+    hits = []
+    if all(math.isfinite(v) for v in (slope, motor, target)):
+        expected = depth_adjusted_threshold(threshold_mso, slope, motor, target)
+        if abs(expected - adjusted) > INTENSITY_TOLERANCE_PERCENT_MSO + 1e-9:
+            hits.append(TMS_PROTOCOL_INTENSITY.hit(
+                f"protocol row {i}: depth-adjusted threshold is {plain(adjusted)} %MSO but {plain(threshold_mso)} + "
+                f"{plain(slope)} x ({plain(target)} - {plain(motor)}) mm = {expected:.2f} %MSO ({method})",
+                location=column_path(protocols, "depth_adjusted_threshold_in_percent_mso"), index=i))
+    return adjusted, hits
+
+
 @register_check(TMS_PROTOCOL_INTENSITY, TMS_THRESHOLD_PRESENT, neurodata_type="TMSExperimentMetadata")
 def check_protocols(metadata) -> Iterator[Hit]:
-    """Relative intensities: threshold table and row present, %MSO = threshold x percent / 100."""
+    """Relative intensities: threshold table and row present, %MSO = threshold x percent / 100 (the
+    depth-adjusted threshold when the row records one); conditioning intensities likewise."""
+    metadata = as_tms_view(metadata)
     protocols = metadata.protocols
     if protocols is None or not len(protocols):
         return
@@ -73,7 +105,9 @@ def check_protocols(metadata) -> Iterator[Hit]:
                                                 f"not exist ({threshold_mso.size} thresholds)",
                                                 location=column_path(protocols, "threshold"), index=i)
                 continue
-            expected = threshold_mso[row] * values[i] / 100.0
+            reference_mso, hits = _depth_adjusted(protocols, i, float(threshold_mso[row]), loc)
+            yield from hits
+            expected = reference_mso * values[i] / 100.0
         elif reference == "percent_mso":
             expected = values[i]
         else:
@@ -83,12 +117,44 @@ def check_protocols(metadata) -> Iterator[Hit]:
                 f"protocol row {i}: intensity_in_percent_mso is {plain(mso[i])} but {reference} "
                 f"{plain(values[i])} gives {plain(expected)} %MSO",
                 location=column_path(protocols, "intensity_in_percent_mso"), index=i)
+    yield from _check_conditioning(protocols, threshold_mso)
 
 
-def pulses_by_session(pulses, chunk_elements: int = CHUNK_ELEMENTS) -> dict[int, np.ndarray]:
-    """Pulse times grouped by session_number, one pass over the table in slices."""
+def _check_conditioning(protocols, threshold_mso) -> Iterator[Hit]:
+    """Paired-pulse rows: the conditioning %MSO follows from its own reference and threshold row."""
+    if not has_column(protocols, "conditioning_intensity_reference"):
+        return
+    references = text_column(protocols, "conditioning_intensity_reference")
+    values = small_column(protocols, "conditioning_intensity_value", float)
+    mso = small_column(protocols, "conditioning_intensity_in_percent_mso", float)
+    rows = (small_column(protocols, "conditioning_threshold", np.int64)
+            if has_column(protocols, "conditioning_threshold") else None)
+    for i, reference in enumerate(references):
+        if reference == "percent_threshold":
+            if rows is None or threshold_mso is None or not 0 <= int(rows[i]) < threshold_mso.size:
+                yield TMS_THRESHOLD_PRESENT.hit(f"protocol row {i}: the conditioning intensity is relative to a "
+                                                "threshold row the file does not have",
+                                                location=column_path(protocols, "conditioning_intensity_reference"),
+                                                index=i)
+                continue
+            expected = threshold_mso[int(rows[i])] * values[i] / 100.0
+        elif reference == "percent_mso":
+            expected = values[i]
+        else:
+            continue
+        if math.isfinite(mso[i]) and abs(mso[i] - expected) > INTENSITY_TOLERANCE_PERCENT_MSO + 1e-9:
+            yield TMS_PROTOCOL_INTENSITY.hit(
+                f"protocol row {i}: conditioning_intensity_in_percent_mso is {plain(mso[i])} but {reference} "
+                f"{plain(values[i])} gives {plain(expected)} %MSO",
+                location=column_path(protocols, "conditioning_intensity_in_percent_mso"), index=i)
+
+
+def pulses_by_session(pulses, chunk_elements: int = CHUNK_ELEMENTS, *,
+                      column: str = "session") -> dict[int, np.ndarray]:
+    """Pulse times grouped by their session row (``session``; ``session_number`` in ndx-tms 0.1 files), one
+    pass over the table in slices."""
     parts: dict[int, list[np.ndarray]] = {}
-    sessions = unwrap(pulses["session_number"].data)
+    sessions = unwrap(pulses[column].data)
     for start, times in iter_rows(pulses["timestamp"].data, chunk_elements=chunk_elements):
         numbers = np.asarray(sessions[start:start + times.shape[0]], dtype=np.int64)
         for s in np.unique(numbers):
@@ -97,15 +163,16 @@ def pulses_by_session(pulses, chunk_elements: int = CHUNK_ELEMENTS) -> dict[int,
 
 
 def _by_session(metadata, chunk_elements: int) -> dict[int, np.ndarray] | None:
-    pulses = metadata.pulses
-    if pulses is None or "session_number" not in pulses.colnames:
+    column = metadata.session_column
+    if column is None:
         return None
-    return pulses_by_session(pulses, chunk_elements)
+    return pulses_by_session(metadata.pulses, chunk_elements, column=column)
 
 
 @register_check(TMS_SESSION_COUNTS, TMS_RECONCILIATION_COUNTS, neurodata_type="TMSExperimentMetadata")
 def check_counts(metadata, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
     """sessions.num_pulses and the reconciliation counts agree with the pulses table (pulses with sessions)."""
+    metadata = as_tms_view(metadata)
     by_session = _by_session(metadata, chunk_elements)
     if by_session is not None:
         yield from counts_against(metadata, by_session)
@@ -119,8 +186,8 @@ def counts_against(metadata, by_session: dict[int, np.ndarray]) -> Iterator[Hit]
         for s, n in enumerate(declared):
             actual = by_session.get(s, np.empty(0)).size
             if n != actual:
-                yield TMS_SESSION_COUNTS.hit(f"session {s} says num_pulses={n} but {actual} pulses have "
-                                             f"session_number {s}", location=column_path(sessions, "num_pulses"),
+                yield TMS_SESSION_COUNTS.hit(f"session {s} says num_pulses={n} but {actual} pulses are in "
+                                             f"session {s}", location=column_path(sessions, "num_pulses"),
                                              index=s)
     if reconciliation is None or not len(reconciliation):
         return
@@ -132,7 +199,7 @@ def counts_against(metadata, by_session: dict[int, np.ndarray]) -> Iterator[Hit]
         actual = by_session.get(s, np.empty(0)).size
         problems = []
         if cols["num_delivered"][i] != actual:
-            problems.append(f"num_delivered={cols['num_delivered'][i]} but {actual} pulses have session_number {s}")
+            problems.append(f"num_delivered={cols['num_delivered'][i]} but {actual} pulses are in session {s}")
         if cols["num_matched"][i] + cols["num_missing"][i] != cols["num_declared"][i]:
             problems.append("num_matched + num_missing != num_declared")
         if cols["num_matched"][i] + cols["num_extra"][i] != cols["num_delivered"][i]:
@@ -146,6 +213,7 @@ def counts_against(metadata, by_session: dict[int, np.ndarray]) -> Iterator[Hit]
 def check_reconciled(metadata, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
     """Delivered pulses of each session reconciled again with convert's own reconciliation, compared with the
     recorded discrepancies."""
+    metadata = as_tms_view(metadata)
     by_session = _by_session(metadata, chunk_elements)
     if by_session is not None:
         yield from reconciled_against(metadata, by_session)

@@ -1,8 +1,10 @@
 """Step 6, pulses: every row of the TMSPulsesTable, read in slices.
 
-Times finite, ascending, after session start and inside their stimulation session; intensities within
-0-100 %MSO and agreeing with their protocol; protocol/target rows and coil references that exist; artifact
-windows with start <= stop.
+Times finite, ascending, after session start and inside their stimulation session (the ``session`` region
+of ndx-tms 0.2, or 0.1's ``session_number``); intensities within the stimulator's range (0 to its model's
+maximum output, 100 %MSO by definition) and agreeing with their protocol (the conditioning intensity for the
+first pulse of each pair in paired-pulse protocols); protocol/target/session rows and coil references that
+exist; artifact windows with start <= stop.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ TMS_PULSE_ASCENDING = define("tms.pulses.ascending", Severity.CRITICAL, 6, "Puls
                              "Sort the pulses by time before writing (all columns together).", profiles=TMS_ONLY)
 TMS_PULSE_IN_SESSION = define("tms.pulses.in_session", Severity.CRITICAL, 6,
                               "Pulses lie after session start and inside their stimulation session.",
-                              "Check the clock alignment and the session_number of the pulses.", profiles=TMS_ONLY)
+                              "Check the clock alignment and the session of the pulses.", profiles=TMS_ONLY)
 TMS_PULSE_INTENSITY_RANGE = define("tms.pulses.intensity_range", Severity.CRITICAL, 6, "Pulse intensities are within "
                                    "0-100 %MSO.", "Intensities are in %MSO (0-100); NaN when unknown.",
                                    profiles=TMS_ONLY)
@@ -65,25 +67,53 @@ class _First(FirstOffender):
                                  location=self.location, index=self.index, count=self.count)
 
 
+def _maximum_output(coils) -> float:
+    """Largest output of the stimulators driving the coils of ``coils`` (a TMSCoilsTable), %MSO (100 when not
+    stated)."""
+    outputs = []
+    if coils is not None and has_column(coils, "device"):
+        for coil in coils["device"].data[:]:
+            model = getattr(getattr(coil, "stimulator", None), "model", None)
+            value = getattr(model, "maximum_output_in_percent_mso", None)
+            if value is not None and np.isfinite(value):
+                outputs.append(float(value))
+    return max(outputs) if outputs else 100.0
+
+
+def _conditioning_mso(protocols) -> np.ndarray | None:
+    """Conditioning-pulse %MSO per protocol row (NaN where the protocol has one intensity), or None."""
+    if not has_column(protocols, "conditioning_intensity_in_percent_mso"):
+        return None
+    return small_column(protocols, "conditioning_intensity_in_percent_mso", float)
+
+
 @register_check(TMS_PULSE_FINITE, TMS_PULSE_ASCENDING, TMS_PULSE_IN_SESSION, TMS_PULSE_INTENSITY_RANGE,
                 TMS_PULSE_INTENSITY_PROTOCOL, TMS_PULSE_REFERENCES, TMS_PULSE_ARTIFACT_WINDOW,
                 neurodata_type="TMSPulsesTable")
 def check_pulses(pulses, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
-    """Check every row of ``pulses`` (a TMSPulsesTable read from a file or built in memory)."""
+    """Check every row of ``pulses`` (a TMSPulsesTable read from a file or built in memory).
+
+    Its protocols, targets, sessions and coils are the tables its regions point into (ndx-tms 0.2: the
+    sessions in /intervals), or, for 0.1's integer ``session_number``, the sessions beside it in /general/tms.
+    """
     total = n_rows(pulses["timestamp"].data)
     if total == 0:
         return
     time_loc = column_path(pulses, "timestamp")
-    protocols, targets = region_table(pulses, "protocol"), region_table(pulses, "target")
-    sessions = sibling(pulses, "sessions")  # session_number is a plain integer: the sessions of its metadata
     scale = seconds_of(pulses["timestamp"])  # times in their declared unit (data.time_unit reports non-seconds)
+    protocols, targets = region_table(pulses, "protocol"), region_table(pulses, "target")
+    sessions = region_table(pulses, "session")
+    if sessions is None:
+        sessions = sibling(pulses, "sessions")
+    session_column = next((c for c in ("session", "session_number") if has_column(pulses, c)), None)
+    maximum_output = _maximum_output(region_table(pulses, "coil"))
     finite = _First(TMS_PULSE_FINITE, time_loc)
     in_session = _First(TMS_PULSE_IN_SESSION, time_loc)
     intensity_range = _First(TMS_PULSE_INTENSITY_RANGE, column_path(pulses, "intensity_in_percent_mso"))
     intensity_protocol = _First(TMS_PULSE_INTENSITY_PROTOCOL, column_path(pulses, "intensity_in_percent_mso"))
     protocol_refs = _First(TMS_PULSE_REFERENCES, column_path(pulses, "protocol"))
     target_refs = _First(TMS_PULSE_REFERENCES, column_path(pulses, "target"))
-    session_refs = _First(TMS_PULSE_REFERENCES, column_path(pulses, "session_number"))
+    session_refs = _First(TMS_PULSE_REFERENCES, column_path(pulses, session_column or "session"))
     windows = _First(TMS_PULSE_ARTIFACT_WINDOW, column_path(pulses, "artifact_window_in_s"))
     ascending = AscendingScan()
 
@@ -91,13 +121,14 @@ def check_pulses(pulses, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hi
     n_targets = len(targets) if targets is not None else None
     protocol_mso = (small_column(protocols, "intensity_in_percent_mso", float)
                     if has_column(protocols, "intensity_in_percent_mso") else None)
+    conditioning_mso = _conditioning_mso(protocols)
     starts = stops = None
     if sessions is not None and len(sessions):
         starts = small_column(sessions, "start_time", float)
         stops = small_column(sessions, "stop_time", float)
 
-    optional = [c for c in ("protocol", "target", "intensity_in_percent_mso", "session_number",
-                            "artifact_window_in_s") if has_column(pulses, c)]
+    optional = [c for c in ("protocol", "target", "intensity_in_percent_mso", session_column, "pulse_number",
+                            "artifact_window_in_s") if c and has_column(pulses, c)]
     for start, times in iter_rows(pulses["timestamp"].data, chunk_elements=chunk_elements):
         stop_row = start + times.shape[0]
         cols = {c: np.asarray(unwrap(pulses[c].data)[start:stop_row]) for c in optional}
@@ -108,8 +139,9 @@ def check_pulses(pulses, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hi
                        lambda i, t=times: f"time {plain(t[i])} s is before session_start_time")
         if "intensity_in_percent_mso" in cols:
             mso = cols["intensity_in_percent_mso"].astype(float)
-            intensity_range.add(start, np.flatnonzero((mso < 0) | (mso > 100)),
-                                lambda i, m=mso: f"intensity {plain(m[i])} %MSO is outside 0-100")
+            intensity_range.add(start, np.flatnonzero((mso < 0) | (mso > maximum_output)),
+                                lambda i, m=mso: f"intensity {plain(m[i])} %MSO is outside the stimulator's "
+                                                 f"range 0-{maximum_output:g}")
         if "protocol" in cols and n_protocols is not None:
             prot = cols["protocol"].astype(np.int64)
             bad = (prot < 0) | (prot >= n_protocols)
@@ -118,6 +150,13 @@ def check_pulses(pulses, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hi
             if protocol_mso is not None and "intensity_in_percent_mso" in cols:
                 expected = np.full(prot.shape, np.nan)
                 expected[~bad] = protocol_mso[prot[~bad]]
+                if conditioning_mso is not None and "pulse_number" in cols:
+                    # paired-pulse protocols: the first pulse of each pair is the conditioning pulse
+                    first = ~bad & (cols["pulse_number"].astype(np.int64) == 0)
+                    paired = np.full(prot.shape, np.nan)
+                    paired[first] = conditioning_mso[prot[first]]
+                    use = np.isfinite(paired)
+                    expected[use] = paired[use]
                 off = np.abs(mso - expected) > INTENSITY_TOLERANCE_PERCENT_MSO + 1e-9
                 intensity_protocol.add(
                     start, np.flatnonzero(off),
@@ -127,11 +166,11 @@ def check_pulses(pulses, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hi
             tgt = cols["target"].astype(np.int64)
             target_refs.add(start, np.flatnonzero((tgt < 0) | (tgt >= n_targets)),
                             lambda i, g=tgt: f"target row {g[i]} does not exist ({n_targets} targets)")
-        if "session_number" in cols and starts is not None:
-            ses = cols["session_number"].astype(np.int64)
+        if session_column in cols and starts is not None:
+            ses = cols[session_column].astype(np.int64)
             bad = (ses < 0) | (ses >= starts.size)
             session_refs.add(start, np.flatnonzero(bad),
-                             lambda i, s=ses: f"session_number {s[i]} has no row in the sessions table "
+                             lambda i, s=ses: f"{session_column} {s[i]} has no row in the sessions table "
                                               f"({starts.size} sessions)")
             ok = ~bad
             lo = np.full(times.shape, -np.inf)

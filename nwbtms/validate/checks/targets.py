@@ -60,7 +60,7 @@ def check_pose_column(table, name: str, what: str, *, chunk_elements: int = CHUN
 @register_check(TMS_POSE, TMS_COORDINATE_SPACE, neurodata_type="TMSExperimentMetadata")
 def check_targets(metadata, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
     """Target and per-pulse poses, and coordinate spaces for every coordinate."""
-    targets, pulses = metadata.targets, metadata.pulses
+    targets, pulses = metadata.targets, getattr(metadata, "pulses", None)
     if targets is not None:
         yield from check_pose_column(targets, "coil_pose", "target coil", chunk_elements=chunk_elements)
     if pulses is not None:

@@ -24,7 +24,13 @@ def _spec_path() -> Path:
 
 load_namespaces(str(_spec_path()))
 
-from ndx_tms.devices import TMSCoil, TMSCoilModel, TMSStimulator, TMSStimulatorModel  # noqa: E402
+from ndx_tms.devices import (  # noqa: E402
+    TMSCoil,
+    TMSCoilModel,
+    TMSNavigationSystem,
+    TMSStimulator,
+    TMSStimulatorModel,
+)
 from ndx_tms.imaging import TMSArtifactMask, TMSClockAlignment  # noqa: E402
 from ndx_tms.tables import (  # noqa: E402
     CellTypesTable,
@@ -35,10 +41,13 @@ from ndx_tms.tables import (  # noqa: E402
     TMSProtocolsTable,
     TMSPulsesTable,
     TMSReconciliationTable,
+    TMSRegistration,
     TMSSessionsTable,
     TMSTargetsTable,
     TMSThresholdsTable,
     add_cell_type_column,
+    add_tms_tables,
+    find_tms_tables,
 )
 from ndx_tms.vocabulary import TMSValueError  # noqa: E402
 
@@ -53,9 +62,11 @@ __all__ = [
     "TMSCoilModel",
     "TMSCoordinateSpace",
     "TMSExperimentMetadata",
+    "TMSNavigationSystem",
     "TMSProtocolsTable",
     "TMSPulsesTable",
     "TMSReconciliationTable",
+    "TMSRegistration",
     "TMSSessionsTable",
     "TMSStimulator",
     "TMSStimulatorModel",
@@ -63,5 +74,7 @@ __all__ = [
     "TMSThresholdsTable",
     "TMSValueError",
     "add_cell_type_column",
+    "add_tms_tables",
+    "find_tms_tables",
     "__version__",
 ]

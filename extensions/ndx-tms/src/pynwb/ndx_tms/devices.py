@@ -7,6 +7,8 @@ from ndx_tms.vocabulary import (
     COIL_SHAPES,
     COOLING,
     CORE_MATERIALS,
+    HANDLE_AXES,
+    NAVIGATION_TYPES,
     PULSE_MODES,
     STIMULATOR_MODES,
     WAVEFORMS,
@@ -49,6 +51,8 @@ class TMSCoilModel(generated("TMSCoilModel")):
             check_choice("TMSCoilModel.core_material", self.core_material, CORE_MATERIALS)
         if self.cooling is not None:
             check_choice("TMSCoilModel.cooling", self.cooling, COOLING)
+        if self.handle_axis is not None:
+            check_choice("TMSCoilModel.handle_axis", self.handle_axis, HANDLE_AXES)
         for field in ("outer_winding_diameter_in_mm", "inner_winding_diameter_in_mm", "inductance_in_uh",
                       "peak_magnetic_field_in_t", "peak_db_dt_in_t_per_s", "half_value_depth_in_mm",
                       "half_value_spread_in_cm2"):
@@ -65,3 +69,11 @@ class TMSCoilModel(generated("TMSCoilModel")):
 @register
 class TMSCoil(generated("TMSCoil")):
     """A TMS coil used in the session; ``model`` links its :class:`TMSCoilModel`, ``stimulator`` its driver."""
+
+
+@register
+class TMSNavigationSystem(generated("TMSNavigationSystem")):
+    """A neuronavigation system (hand-held tracking, robot or cobot); ``model`` links manufacturer and model."""
+
+    def _check(self) -> None:
+        check_choice("TMSNavigationSystem.navigation_type", self.navigation_type, NAVIGATION_TYPES)

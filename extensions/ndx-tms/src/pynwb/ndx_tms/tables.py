@@ -1,5 +1,8 @@
 """TMS tables (thresholds, protocols, targets, pulses, sessions, reconciliation, adverse events, cell types),
-coordinate spaces, and the ``TMSExperimentMetadata`` container that holds them.
+coordinate spaces, registrations, and the ``TMSExperimentMetadata`` container.
+
+Placement: pulses and adverse events go to ``nwbfile.events`` (``add_events_table``), stimulation sessions to
+``nwbfile.intervals`` (``add_time_intervals``), everything else to ``TMSExperimentMetadata`` in ``/general/tms``.
 
 ``add_row`` on each table checks vocabularies and ranges and raises :class:`TMSValueError` with the field
 and the fix. ``TMSPulsesTable.add_pulses`` is the vectorised path for whole courses (90,000 pulses).
@@ -16,11 +19,15 @@ from ndx_tms.vocabulary import (
     ADVERSE_EVENT_TYPES,
     CELL_ONTOLOGY_TERMS,
     COIL_CURRENT_DIRECTIONS,
+    DEPTH_ADJUSTMENT_METHODS,
     INDUCED_CURRENT_DIRECTIONS,
     INTENSITY_REFERENCES,
+    INTENSITY_TOLERANCE_PERCENT_MSO,
+    INTERVAL_CONVENTIONS,
     MEASUREMENT_METHODS,
     PROJECTION_CLASSES,
     PULSE_SOURCES,
+    REGISTRATION_METHODS,
     RELATEDNESS,
     SEVERITIES,
     SHAM_TYPES,
@@ -31,9 +38,11 @@ from ndx_tms.vocabulary import (
     TMSValueError,
     check_array_range,
     check_choice,
+    check_choices,
     check_cl_id,
     check_pose,
     check_range,
+    depth_adjusted_threshold,
     first_pose_problem,
 )
 
@@ -58,6 +67,25 @@ class TMSCoordinateSpace(generated("TMSCoordinateSpace")):
 
 
 @register
+class TMSRegistration(generated("TMSRegistration")):
+    """Registration of the head to a space: method, RMS error, landmarks (labels, positions, errors)."""
+
+    def _check(self) -> None:
+        check_choice("TMSRegistration.method", self.method, REGISTRATION_METHODS)
+        check_range("TMSRegistration.rms_error_in_mm", self.rms_error_in_mm, 0.0)
+        labels, positions = self.landmark_label, self.landmark_position
+        if positions is not None:
+            shape = np.shape(positions)
+            if len(shape) != 2 or shape[1] != 3:
+                raise TMSValueError(f"TMSRegistration.landmark_position: shape {shape}; give (n, 3)")
+            if labels is not None and len(labels) != shape[0]:
+                raise TMSValueError(f"TMSRegistration: {len(labels)} landmark labels for {shape[0]} positions")
+        errors = self.landmark_error_in_mm
+        if errors is not None and labels is not None and len(errors) != len(labels):
+            raise TMSValueError(f"TMSRegistration: {len(errors)} landmark errors for {len(labels)} landmarks")
+
+
+@register
 class TMSThresholdsTable(generated("TMSThresholdsTable")):
     """Thresholds measured for the subject (RMT, AMT, phosphene, rodent visual twitch or EMG) in %MSO."""
 
@@ -67,12 +95,20 @@ class TMSThresholdsTable(generated("TMSThresholdsTable")):
         check_range("value_in_percent_mso", kwargs.get("value_in_percent_mso"), 0.0, 100.0, allow_nan=False)
         check_choice("method", kwargs.get("method"), THRESHOLD_METHODS)
         check_choice("measurement_method", kwargs.get("measurement_method"), MEASUREMENT_METHODS)
+        check_range("value_in_v_per_m", kwargs.get("value_in_v_per_m"), 0.0)
         return super().add_row(**kwargs)
 
 
 @register
 class TMSProtocolsTable(generated("TMSProtocolsTable")):
     """Protocols, one row per parameter set, with nested timing levels (ragged columns)."""
+
+    def _threshold_value(self, row: int) -> float | None:
+        """%MSO of row ``row`` of the thresholds table the ``threshold`` column refers to (None if unknown)."""
+        table = self["threshold"].table if "threshold" in self.colnames else None
+        if table is None or not 0 <= row < len(table):
+            return None
+        return float(table["value_in_percent_mso"][row])
 
     def add_row(self, **kwargs):
         """Add a protocol row; checks vocabularies, timing levels and intensities."""
@@ -85,17 +121,30 @@ class TMSProtocolsTable(generated("TMSProtocolsTable")):
         levels = list(kwargs.get("timing_level", []))
         counts = list(kwargs.get("timing_count", []))
         intervals = list(kwargs.get("timing_interval_in_s", []))
-        if not levels or not (len(levels) == len(counts) == len(intervals)):
+        kwargs.setdefault("timing_interval_convention", ["onset_to_onset"] * len(levels))
+        kwargs.setdefault("timing_stated_interval_in_s", list(intervals))
+        conventions = list(kwargs["timing_interval_convention"])
+        stated = list(kwargs["timing_stated_interval_in_s"])
+        if not levels or not (len(levels) == len(counts) == len(intervals) == len(conventions) == len(stated)):
             raise TMSValueError(
-                "timing_level, timing_count and timing_interval_in_s must be non-empty and of equal length, "
-                f"got {len(levels)}, {len(counts)}, {len(intervals)}"
+                "timing_level, timing_count, timing_interval_in_s, timing_interval_convention and "
+                "timing_stated_interval_in_s must be non-empty and of equal length, got "
+                f"{len(levels)}, {len(counts)}, {len(intervals)}, {len(conventions)}, {len(stated)}"
             )
+        check_choices("timing_interval_convention", conventions, INTERVAL_CONVENTIONS)
+        if kwargs.get("waveform") == "custom" and not kwargs.get("waveform_description"):
+            raise TMSValueError("waveform is custom: describe it in waveform_description")
         for level, count, interval in zip(levels, counts, intervals, strict=True):
             if int(count) < 1:
                 raise TMSValueError(f"timing_count of level {level!r} must be >= 1, got {count}")
             if not float(interval) >= 0.0:
                 raise TMSValueError(f"timing_interval_in_s of level {level!r} must be >= 0, got {interval}")
         reference = kwargs["intensity_reference"]
+        threshold_row = kwargs.get("threshold")
+        if reference == "percent_threshold" and isinstance(threshold_row, (int, np.integer)):
+            value = self._threshold_value(int(threshold_row))
+            if value is not None:
+                kwargs["_threshold_percent_mso"] = value
         if reference == "percent_mso":
             check_range("intensity_value", kwargs.get("intensity_value"), 0.0, 100.0, allow_nan=False)
         else:
@@ -105,11 +154,66 @@ class TMSProtocolsTable(generated("TMSProtocolsTable")):
                     "intensity_reference is percent_threshold: give threshold= (row of the thresholds table)"
                 )
         check_range("intensity_in_percent_mso", kwargs.get("intensity_in_percent_mso"), 0.0, 100.0)
+        _check_depth_adjustment(kwargs)
+        _check_conditioning(kwargs)
         if kwargs.get("sham"):
             check_choice("sham_type", kwargs.get("sham_type"), SHAM_TYPES)
         elif kwargs.get("sham_type"):
             raise TMSValueError("sham_type is set but sham is False; leave sham_type empty")
+        kwargs.pop("_threshold_percent_mso", None)
         return super().add_row(**kwargs)
+
+
+def _check_depth_adjustment(row: dict) -> None:
+    """A depth adjustment names its method and gives slope, both distances and the adjusted threshold, which
+    must follow from them (Stokes 2005); the %MSO intensity is then intensity_value % of it."""
+    method = row.get("depth_adjustment_method")
+    if method in (None, "", "none"):
+        return
+    check_choice("depth_adjustment_method", method, DEPTH_ADJUSTMENT_METHODS)
+    names = ("depth_adjustment_slope_in_percent_mso_per_mm", "scalp_to_cortex_distance_motor_in_mm",
+             "scalp_to_cortex_distance_target_in_mm", "depth_adjusted_threshold_in_percent_mso")
+    values = [row.get(name) for name in names]
+    missing = [n for n, v in zip(names, values, strict=True) if v is None or np.isnan(float(v))]
+    if missing:
+        raise TMSValueError(f"depth_adjustment_method is {method}: give {', '.join(missing)}")
+    slope, motor, target, adjusted = (float(v) for v in values)
+    check_range("scalp_to_cortex_distance_motor_in_mm", motor, 0.0)
+    check_range("scalp_to_cortex_distance_target_in_mm", target, 0.0)
+    threshold = row.get("_threshold_percent_mso")
+    if threshold is not None:
+        expected = depth_adjusted_threshold(threshold, slope, motor, target)
+        if abs(expected - adjusted) > INTENSITY_TOLERANCE_PERCENT_MSO:
+            raise TMSValueError(
+                f"depth_adjusted_threshold_in_percent_mso is {adjusted:g} but {threshold:g} + {slope:g} x "
+                f"({target:g} - {motor:g}) = {expected:.2f} %MSO; fix the distances, slope or adjusted value"
+            )
+    mso = row.get("intensity_in_percent_mso")
+    if mso is not None and not np.isnan(float(mso)) and row.get("intensity_reference") == "percent_threshold":
+        expected_mso = adjusted * float(row["intensity_value"]) / 100.0
+        if abs(expected_mso - float(mso)) > INTENSITY_TOLERANCE_PERCENT_MSO:
+            raise TMSValueError(
+                f"intensity_in_percent_mso is {float(mso):g} but {row['intensity_value']:g}% of the depth-adjusted "
+                f"threshold {adjusted:g} is {expected_mso:.2f} %MSO"
+            )
+
+
+def _check_conditioning(row: dict) -> None:
+    """Paired-pulse rows give the conditioning reference, value and (when relative) its threshold row."""
+    reference = row.get("conditioning_intensity_reference")
+    if reference in (None, ""):
+        value = row.get("conditioning_intensity_value")
+        if value is not None and not np.isnan(float(value)):
+            raise TMSValueError("conditioning_intensity_value is set: give conditioning_intensity_reference")
+        return
+    check_choice("conditioning_intensity_reference", reference, INTENSITY_REFERENCES)
+    high = 100.0 if reference == "percent_mso" else None
+    check_range("conditioning_intensity_value", row.get("conditioning_intensity_value"), 0.0, high,
+                allow_nan=False)
+    check_range("conditioning_intensity_in_percent_mso", row.get("conditioning_intensity_in_percent_mso"), 0.0, 100.0)
+    if reference == "percent_threshold" and row.get("conditioning_threshold") is None:
+        raise TMSValueError("conditioning_intensity_reference is percent_threshold: give conditioning_threshold= "
+                            "(row of the thresholds table)")
 
 
 @register
@@ -145,10 +249,12 @@ class TMSCoilsTable(generated("TMSCoilsTable")):
 
 @register
 class TMSPulsesTable(generated("TMSPulsesTable")):
-    """Every delivered pulse. Use :meth:`add_pulses` for whole courses; ``add_row`` for a few pulses.
+    """Every delivered pulse (in ``nwbfile.events``). Use :meth:`add_pulses` for whole courses; ``add_row`` for a
+    few pulses.
 
     ``coil`` takes TMSCoil devices (or row indices); they are stored once in a :class:`TMSCoilsTable`
-    (created when ``target_tables`` gives none) and each pulse holds a row index.
+    (created when ``target_tables`` gives none; put it in ``TMSExperimentMetadata.coils``) and each pulse holds
+    a row index. ``session`` is a row of the :class:`TMSSessionsTable` in ``nwbfile.intervals``.
     """
 
     @staticmethod
@@ -184,7 +290,7 @@ class TMSPulsesTable(generated("TMSPulsesTable")):
 
     REQUIRED = (
         "timestamp", "protocol", "target", "coil", "intensity_in_percent_mso", "di_dt_in_a_per_us",
-        "source", "session_number", "train_number", "burst_number", "pulse_number", "artifact_window_in_s",
+        "source", "session", "train_number", "burst_number", "pulse_number", "artifact_window_in_s",
     )
 
     def add_row(self, **kwargs):
@@ -255,7 +361,7 @@ def _column_spec(cls, name: str) -> dict | None:
 _PULSE_DTYPES = {
     "timestamp": np.float64, "protocol": np.int64, "target": np.int64, "coil": np.int64,
     "intensity_in_percent_mso": np.float64, "di_dt_in_a_per_us": np.float64, "source": object,
-    "session_number": np.int32, "train_number": np.int32, "burst_number": np.int32, "pulse_number": np.int32,
+    "session": np.int64, "train_number": np.int32, "burst_number": np.int32, "pulse_number": np.int32,
     "artifact_window_in_s": np.float64, "scheduled_time_in_s": np.float64,
     "coil_temperature_in_c": np.float64, "measured_coil_pose": np.float64,
     "target_error_in_mm": np.float64, "angular_error_in_deg": np.float64, "twist_error_in_deg": np.float64,
@@ -290,7 +396,7 @@ def _check_pulse_arrays(arrays: dict[str, np.ndarray]) -> None:
         raise TMSValueError("artifact_window_in_s: stop before start")
     if not np.all(np.isfinite(arrays["timestamp"])):
         raise TMSValueError("timestamp: every pulse needs a finite time")
-    for name in ("protocol", "target", "coil"):
+    for name in ("protocol", "target", "coil", "session"):
         if np.any(arrays[name] < 0):
             raise TMSValueError(f"{name}: row indices must be >= 0")
     if "measured_coil_pose" in arrays:
@@ -301,7 +407,8 @@ def _check_pulse_arrays(arrays: dict[str, np.ndarray]) -> None:
 
 @register
 class TMSSessionsTable(generated("TMSSessionsTable")):
-    """Stimulation sessions of a course (start, stop, protocol, target, sham, pulse count)."""
+    """Stimulation sessions of a course (start, stop, protocol, target, sham, pulse count), in
+    ``nwbfile.intervals``."""
 
     def add_row(self, **kwargs):
         """Add a session; stop must not be before start."""
@@ -318,7 +425,7 @@ class TMSReconciliationTable(generated("TMSReconciliationTable")):
 
 @register
 class TMSAdverseEventsTable(generated("TMSAdverseEventsTable")):
-    """Adverse events with type, severity, relatedness and action."""
+    """Adverse events (an EventsTable in ``nwbfile.events``) with type, severity, relatedness and action."""
 
     def add_row(self, **kwargs):
         """Add an event; checks type, severity and relatedness terms."""
@@ -354,17 +461,58 @@ class CellTypesTable(generated("CellTypesTable")):
 
 @register
 class TMSExperimentMetadata(generated("TMSExperimentMetadata")):
-    """All TMS metadata of a session, in ``/general/tms`` (add with ``nwbfile.add_lab_meta_data``).
+    """The TMS metadata of a session, in ``/general/tms`` (add with ``nwbfile.add_lab_meta_data``).
 
-    When ``pulses`` is given without ``coils``, the pulses' own coils table is adopted.
+    Give ``coils=pulses.coils`` so the coils the pulses refer to are written; pulses, adverse events and
+    sessions go to ``nwbfile.events`` and ``nwbfile.intervals`` (see :func:`add_tms_tables`).
     """
 
-    @staticmethod
-    def _prepare_kwargs(kwargs: dict) -> dict:
-        pulses = kwargs.get("pulses")
-        if pulses is not None and kwargs.get("coils") is None and "coil" in pulses.colnames:
-            kwargs["coils"] = pulses["coil"].table
-        return kwargs
+
+def add_tms_tables(nwbfile, *, metadata=None, pulses=None, sessions=None, adverse_events=None) -> None:
+    """Put each TMS object where ndx-tms 0.2 places it.
+
+    ``metadata`` -> ``/general/tms``; ``pulses`` and ``adverse_events`` -> ``/events``; ``sessions`` ->
+    ``/intervals``. None entries are skipped.
+    """
+    if metadata is not None:
+        nwbfile.add_lab_meta_data(metadata)
+    if sessions is not None:
+        nwbfile.add_time_intervals(sessions)
+    for table in (pulses, adverse_events):
+        if table is not None:
+            nwbfile.add_events_table(table)
+
+
+def find_tms_tables(nwbfile) -> dict:
+    """The TMS objects of a file read back, by role, whichever ndx-tms version wrote it.
+
+    Returns ``metadata``, ``pulses``, ``sessions``, ``adverse_events``, ``reconciliation`` (None when absent)
+    and ``layout``: ``"0.2"`` (pulses in /events, sessions in /intervals) or ``"0.1"`` (everything in
+    /general/tms). Works on classes generated from a cached 0.1.0 spec as well (types matched by name).
+    """
+    found = dict.fromkeys(("metadata", "pulses", "sessions", "adverse_events", "reconciliation"))
+    for obj in nwbfile.lab_meta_data.values():
+        if getattr(obj, "neurodata_type", type(obj).__name__) == "TMSExperimentMetadata":
+            found["metadata"] = obj
+            break
+    by_type = {"TMSPulsesTable": "pulses", "TMSAdverseEventsTable": "adverse_events",
+               "TMSSessionsTable": "sessions"}
+    for holder in (getattr(nwbfile, "events", None) or {}, getattr(nwbfile, "intervals", None) or {}):
+        for obj in holder.values():
+            role = by_type.get(getattr(obj, "neurodata_type", ""))
+            if role and found[role] is None:
+                found[role] = obj
+    metadata = found["metadata"]
+    layout = "0.2"
+    if metadata is not None:
+        found["reconciliation"] = getattr(metadata, "reconciliation", None)
+        for role in ("pulses", "sessions", "adverse_events"):
+            legacy = getattr(metadata, role, None)
+            if legacy is not None and found[role] is None:
+                found[role] = legacy
+                layout = "0.1"
+    found["layout"] = layout
+    return found
 
 
 def add_cell_type_column(

@@ -24,9 +24,11 @@ from ndx_tms import (
     TMSCoilsTable,
     TMSCoordinateSpace,
     TMSExperimentMetadata,
+    TMSNavigationSystem,
     TMSProtocolsTable,
     TMSPulsesTable,
     TMSReconciliationTable,
+    TMSRegistration,
     TMSSessionsTable,
     TMSStimulator,
     TMSStimulatorModel,
@@ -34,11 +36,14 @@ from ndx_tms import (
     TMSThresholdsTable,
     __version__,
     add_cell_type_column,
+    add_tms_tables,
 )
 
 #: iTBS (Huang et al. 2005, Neuron 45:201): 3 pulses at 50 Hz, bursts at 5 Hz, 10 bursts per 2 s train,
 #: trains every 10 s, 20 trains = 600 pulses. Levels innermost first: (name, count, interval_s).
 ITBS_LEVELS = (("pulse", 3, 0.02), ("burst", 10, 0.2), ("train", 20, 10.0))
+#: How Huang 2005 states each level: pulses and bursts by rate (onset to onset), trains as "2 s trains every 10 s".
+ITBS_CONVENTIONS = ("onset_to_onset", "onset_to_onset", "onset_to_onset")
 #: Sessions of the mock aiTBS day and their onset-to-onset interval (a parameter of the study, Gongwer et al. 2026).
 MOCK_SESSIONS = 3
 MOCK_SESSION_INTERVAL_S = 1800.0
@@ -118,6 +123,8 @@ def mock_TMSCoilModel(**kwargs) -> TMSCoilModel:
         half_value_depth_in_mm=1.8,
         half_value_spread_in_cm2=0.9,
         efield_model_reference="doi:10.1016/j.brs.2018.10.017",
+        coil_model_file="",
+        handle_axis="+y",
     )
     values.update(kwargs)
     return TMSCoilModel(**values)
@@ -135,6 +142,34 @@ def mock_TMSCoil(*, model: TMSCoilModel | None = None, stimulator: TMSStimulator
     )
     values.update(kwargs)
     return TMSCoil(**values)
+
+
+def mock_TMSNavigationSystem(**kwargs) -> TMSNavigationSystem:
+    """A hand-held optical neuronavigation system (human studies; the mouse rig uses a stereotaxic frame)."""
+    values = dict(
+        name="navigator",
+        description="Optical neuronavigation, coil tracked by a passive marker tree.",
+        navigation_type="hand_held",
+        software_version="TMS Navigator 3.3",
+        tracking_system="NDI Polaris Vicra (optical)",
+    )
+    values.update(kwargs)
+    return TMSNavigationSystem(**values)
+
+
+def mock_TMSRegistration(*, coordinate_space: TMSCoordinateSpace | None = None,
+                         navigation_system: TMSNavigationSystem | None = None, **kwargs) -> TMSRegistration:
+    """Bregma and lambda located on the flat-skull mouse (fiducials), 20 um RMS error."""
+    values = dict(
+        name="registration", method="fiducials", rms_error_in_mm=0.02,
+        description="Bregma and lambda located under the stereo microscope; skull levelled to within 50 um.",
+        landmark_label=["bregma", "lambda"], landmark_position=[[0.0, 0.0, 0.0], [0.0, -4.2, 0.0]],
+        landmark_error_in_mm=[0.02, 0.02], coordinate_space=coordinate_space or mock_TMSCoordinateSpace(),
+    )
+    if navigation_system is not None:
+        values["navigation_system"] = navigation_system
+    values.update(kwargs)
+    return TMSRegistration(**values)
 
 
 def mock_TMSCoordinateSpace(**kwargs) -> TMSCoordinateSpace:
@@ -156,7 +191,8 @@ def mock_TMSThresholdsTable(**kwargs) -> TMSThresholdsTable:
     table = TMSThresholdsTable(description="Motor thresholds of the subject.", **kwargs)
     table.add_row(threshold_type="rodent_visual_twitch", value_in_percent_mso=45.0, method="visual",
                   criterion="visible forelimb twitch in 5 of 10 pulses", measurement_method="visual",
-                  time_measured_in_s=-600.0)
+                  time_measured_in_s=-600.0, coil_orientation_in_deg=0.0, muscle="",
+                  value_in_v_per_m=float("nan"), efield_model="")
     return table
 
 
@@ -164,24 +200,32 @@ def mock_TMSProtocolsTable(*, thresholds: TMSThresholdsTable | None = None, **kw
     """iTBS-600 at 100% of the visual-twitch threshold, and its sham (coil away)."""
     thresholds = thresholds if thresholds is not None else mock_TMSThresholdsTable()
     table = TMSProtocolsTable(description="Stimulation protocols of the aiTBS day.",
-                              target_tables={"threshold": thresholds}, **kwargs)
+                              target_tables={"threshold": thresholds, "conditioning_threshold": thresholds},
+                              **kwargs)
     levels, counts, intervals = zip(*ITBS_LEVELS, strict=True)
     threshold_mso = float(thresholds["value_in_percent_mso"][0])
     for sham in (False, True):
         table.add_row(
             protocol_name="itbs_600_sham" if sham else "itbs_600",
-            waveform="biphasic", pulse_width_in_us=280.0, coil_current_direction="normal",
-            induced_current_direction="unknown", timing_level=list(levels), timing_count=list(counts),
-            timing_interval_in_s=list(intervals), intensity_reference="percent_threshold",
-            intensity_value=100.0, intensity_in_percent_mso=threshold_mso, threshold=0, sham=sham,
-            sham_type="coil_away" if sham else "",
+            waveform="biphasic", waveform_description="", pulse_width_in_us=280.0,
+            coil_current_direction="normal", induced_current_direction="unknown", timing_level=list(levels),
+            timing_count=list(counts), timing_interval_in_s=list(intervals),
+            timing_interval_convention=list(ITBS_CONVENTIONS), timing_stated_interval_in_s=list(intervals),
+            intensity_reference="percent_threshold", intensity_value=100.0,
+            intensity_in_percent_mso=threshold_mso, threshold=0, depth_adjustment_method="none",
+            depth_adjustment_slope_in_percent_mso_per_mm=float("nan"),
+            scalp_to_cortex_distance_motor_in_mm=float("nan"), scalp_to_cortex_distance_target_in_mm=float("nan"),
+            depth_adjusted_threshold_in_percent_mso=float("nan"), conditioning_intensity_reference="",
+            conditioning_intensity_value=float("nan"), conditioning_intensity_in_percent_mso=float("nan"),
+            conditioning_threshold=0, sham=sham, sham_type="coil_away" if sham else "",
             notes="Huang 2005 iTBS; coil held 5 cm away for sham." if sham else "Huang 2005 iTBS.",
         )
     return table
 
 
 def mock_TMSTargetsTable(*, coordinate_space: TMSCoordinateSpace | None = None, **kwargs) -> TMSTargetsTable:
-    """Dorsomedial prefrontal cortex (prelimbic area) of the mouse, coil centred above it."""
+    """Dorsomedial prefrontal cortex of the mouse (secondary motor / dorsal anterior cingulate area at AP +1.9,
+    the cortex a dorsal coil and dorsal two-photon imaging reach), coil centred above it."""
     space = coordinate_space or mock_TMSCoordinateSpace()
     table = TMSTargetsTable(description="Stimulation targets.", **kwargs)
     pose = np.eye(4)
@@ -190,11 +234,13 @@ def mock_TMSTargetsTable(*, coordinate_space: TMSCoordinateSpace | None = None, 
     pose[:3, 2] = [0.0, 0.0, -1.0]
     pose[:3, 0] = np.cross(pose[:3, 1], pose[:3, 2])
     table.add_row(
-        label="dmPFC", atlas_term="PL", atlas="Allen CCFv3 2017", coordinate_space=space,
-        target_position=[0.3, 1.9, -2.0], coil_pose=pose, coil_center_ap_in_mm=1.9, coil_center_ml_in_mm=0.0,
+        label="dmPFC", atlas_term="MOs", atlas="Allen CCFv3 2017", coordinate_space=space,
+        target_position=[0.3, 1.9, -0.12], coil_pose=pose, coil_center_ap_in_mm=1.9, coil_center_ml_in_mm=0.0,
         coil_center_dv_in_mm=1.0, coil_height_above_skull_in_mm=1.0, coil_tilt_in_deg=0.0,
-        coil_handle_angle_in_deg=0.0, targeting_method="stereotaxic", head_fixation="head_post",
-        anesthesia="awake",
+        coil_handle_angle_in_deg=0.0, scalp_to_cortex_distance_in_mm=1.3, targeting_method="stereotaxic",
+        head_fixation="head_post", anesthesia="awake", efield_at_target_in_v_per_m=float("nan"),
+        efield_model_name="", efield_model_version="", efield_max_in_v_per_m=float("nan"),
+        efield_max_position=[float("nan")] * 3,
     )
     return table
 
@@ -209,17 +255,21 @@ def mock_TMSCoilsTable(*, coils: list[TMSCoil] | None = None, **kwargs) -> TMSCo
 
 def mock_TMSPulsesTable(
     *, protocols: TMSProtocolsTable | None = None, targets: TMSTargetsTable | None = None,
-    coil: TMSCoil | None = None, sessions: int = MOCK_SESSIONS, **kwargs
+    coil: TMSCoil | None = None, sessions: int = MOCK_SESSIONS, sessions_table: TMSSessionsTable | None = None,
+    **kwargs
 ) -> TMSPulsesTable:
-    """Every pulse of ``sessions`` iTBS-600 sessions, through the vectorised :meth:`add_pulses`."""
+    """Every pulse of ``sessions`` iTBS-600 sessions, through the vectorised :meth:`add_pulses`; each pulse
+    points at its row of ``sessions_table`` (built when not given)."""
     protocols = protocols if protocols is not None else mock_TMSProtocolsTable()
     targets = targets if targets is not None else mock_TMSTargetsTable()
+    if sessions_table is None:
+        sessions_table = mock_TMSSessionsTable(protocols=protocols, targets=targets, sessions=sessions)
     coil = coil or mock_TMSCoil()
     table = TMSPulsesTable(
         description="Every delivered TMS pulse; times from rising edges of the stimulator trigger-out TTL "
                     "recorded on the DAQ.",
         source_description="Stimulator trigger-out TTL on DAQ",
-        target_tables={"protocol": protocols, "target": targets}, **kwargs,
+        target_tables={"protocol": protocols, "target": targets, "session": sessions_table}, **kwargs,
     )
     n = itbs_schedule_s().size
     scheduled, delivered = mock_course_times_s(sessions)
@@ -230,7 +280,7 @@ def mock_TMSPulsesTable(
         timestamp=times, protocol=0, target=0, coil=coil,
         intensity_in_percent_mso=np.full(times.size, 45.0),
         di_dt_in_a_per_us=np.round(rng.normal(72.0, 0.5, times.size), 2),
-        source="trigger_ttl", session_number=np.repeat(np.arange(sessions), n)[delivered],
+        source="trigger_ttl", session=np.repeat(np.arange(sessions), n)[delivered],
         train_number=within // 30, burst_number=(within // 3) % 10, pulse_number=within % 3,
         artifact_window_in_s=MOCK_ARTIFACT_WINDOW_S, scheduled_time_in_s=times,
         coil_temperature_in_c=np.round(rng.normal(31.0, 0.3, times.size), 2),
@@ -283,7 +333,7 @@ def mock_TMSReconciliationTable(
 def mock_TMSAdverseEventsTable(**kwargs) -> TMSAdverseEventsTable:
     """One mild coil-heating event."""
     table = TMSAdverseEventsTable(description="Adverse events.", **kwargs)
-    table.add_row(time_in_s=MOCK_FIRST_PULSE_S + 2 * MOCK_SESSION_INTERVAL_S + 150.0, event_type="coil_heating",
+    table.add_row(timestamp=MOCK_FIRST_PULSE_S + 2 * MOCK_SESSION_INTERVAL_S + 150.0, event_type="coil_heating",
                   severity="mild", relatedness="definite", action="paused 60 s until the coil cooled",
                   notes="Coil surface reached 40 C.")
     return table
@@ -304,27 +354,52 @@ def mock_CellTypesTable(**kwargs) -> CellTypesTable:
     return table
 
 
-def mock_TMSExperimentMetadata(
-    *, coil: TMSCoil | None = None, sessions: int = MOCK_SESSIONS, **kwargs
-) -> TMSExperimentMetadata:
-    """Every TMS table of the mock aiTBS day (``sessions`` iTBS sessions) in one container."""
+def mock_tms_tables(*, coil: TMSCoil | None = None, sessions: int = MOCK_SESSIONS, pulses: bool = True,
+                    navigation_system: TMSNavigationSystem | None = None, nwbfile: NWBFile | None = None,
+                    **kwargs) -> dict:
+    """Every TMS object of the mock aiTBS day, by where it goes: ``metadata`` (``/general/tms``), ``pulses`` and
+    ``adverse_events`` (``/events``), ``sessions`` (``/intervals``).
+
+    With ``nwbfile`` they are added to it (metadata, then sessions, then the reconciliation, so that every
+    region's table already has a parent in the file); otherwise add them with :func:`ndx_tms.add_tms_tables`.
+    ``kwargs`` override fields of the metadata container; ``pulses=False`` leaves out pulses, sessions and
+    reconciliation; ``navigation_system`` is linked from the registration."""
     space = mock_TMSCoordinateSpace()
     thresholds = mock_TMSThresholdsTable()
     protocols = mock_TMSProtocolsTable(thresholds=thresholds)
     targets = mock_TMSTargetsTable(coordinate_space=space)
-    pulses = mock_TMSPulsesTable(protocols=protocols, targets=targets, coil=coil, sessions=sessions)
-    session_table = mock_TMSSessionsTable(protocols=protocols, targets=targets, sessions=sessions)
     values = dict(
-        tms_coordinate_spaces=[space], thresholds=thresholds, protocols=protocols, targets=targets,
-        pulses=pulses, sessions=session_table,
-        reconciliation=mock_TMSReconciliationTable(sessions=session_table, protocols=protocols),
-        adverse_events=mock_TMSAdverseEventsTable(), cell_types=mock_CellTypesTable(),
+        tms_coordinate_spaces=[space],
+        tms_registrations=[mock_TMSRegistration(coordinate_space=space, navigation_system=navigation_system)],
+        thresholds=thresholds, protocols=protocols, targets=targets, cell_types=mock_CellTypesTable(),
         sham_description="Sham protocol declared (coil 5 cm away, same sound); not delivered on this day.",
         blinding_description="Behavioural scoring blinded to stimulation condition.",
         ndx_tms_version=__version__,
     )
+    found = {"pulses": None, "sessions": None, "adverse_events": mock_TMSAdverseEventsTable()}
+    if pulses:
+        session_table = mock_TMSSessionsTable(protocols=protocols, targets=targets, sessions=sessions)
+        pulse_table = mock_TMSPulsesTable(protocols=protocols, targets=targets, coil=coil, sessions=sessions,
+                                          sessions_table=session_table)
+        values["coils"] = pulse_table.coils
+        found.update(pulses=pulse_table, sessions=session_table)
+    reconciliation = kwargs.pop("reconciliation", None)
+    if pulses and reconciliation is None:
+        reconciliation = mock_TMSReconciliationTable(sessions=found["sessions"], protocols=protocols)
     values.update(kwargs)
-    return TMSExperimentMetadata(**values)
+    found["metadata"] = metadata = TMSExperimentMetadata(**values)
+    if nwbfile is not None:
+        add_tms_tables(nwbfile, **found)
+    if reconciliation is not None:
+        metadata.reconciliation = reconciliation
+    return found
+
+
+def mock_TMSExperimentMetadata(*, coil: TMSCoil | None = None, sessions: int = MOCK_SESSIONS,
+                               **kwargs) -> TMSExperimentMetadata:
+    """The ``/general/tms`` container of the mock aiTBS day (see :func:`mock_tms_tables` for the tables that
+    go to ``/events`` and ``/intervals``; their coils and reconciliation are in this container)."""
+    return mock_tms_tables(coil=coil, sessions=sessions, **kwargs)["metadata"]
 
 
 def mock_TMSArtifactMask(*, series, pulses: TMSPulsesTable | None = None, **kwargs) -> TMSArtifactMask:
@@ -397,14 +472,13 @@ def mock_tms_nwbfile(*, with_imaging: bool = True) -> NWBFile:
         description="Chronic restraint stress for 21 days before stimulation.",
     )
     coil = add_mock_tms_devices(nwbfile)
-    metadata = mock_TMSExperimentMetadata(coil=coil)
-    nwbfile.add_lab_meta_data(metadata)
+    tables = mock_tms_tables(coil=coil, nwbfile=nwbfile)
     if with_imaging:
-        _add_mock_imaging(nwbfile, metadata)
+        _add_mock_imaging(nwbfile, tables["metadata"], tables["pulses"])
     return nwbfile
 
 
-def _add_mock_imaging(nwbfile: NWBFile, metadata: TMSExperimentMetadata) -> None:
+def _add_mock_imaging(nwbfile: NWBFile, metadata: TMSExperimentMetadata, pulses: TMSPulsesTable | None) -> None:
     """A tiny two-photon series over the first iTBS session, ROIs labelled with cell types."""
     from pynwb.device import DeviceModel
     from pynwb.ophys import ImageSegmentation, OpticalChannel, TwoPhotonSeries
@@ -416,9 +490,10 @@ def _add_mock_imaging(nwbfile: NWBFile, metadata: TMSExperimentMetadata) -> None
                                        model=microscope_model)
     channel = OpticalChannel(name="green", description="GCaMP6f emission", emission_lambda=510.0)
     plane = nwbfile.create_imaging_plane(
-        name="imaging_plane", optical_channel=channel, description="L5 dmPFC, 250 um below pia",
-        device=microscope, excitation_lambda=920.0, indicator="GCaMP6f", location="PL",
-        grid_spacing=[0.0016, 0.0016], grid_spacing_unit="meters", origin_coords=[0.3, 1.9, -0.25],
+        name="imaging_plane", optical_channel=channel,
+        description="Apical tufts of L5 IT neurons in layer 1 of dorsomedial PFC, 120 um below the pia",
+        device=microscope, excitation_lambda=920.0, indicator="GCaMP6f", location="MOs",
+        grid_spacing=[0.0016, 0.0016], grid_spacing_unit="meters", origin_coords=[0.3, 1.9, -0.12],
         origin_coords_unit="millimeters",
     )
     rate = 30.0
@@ -442,5 +517,5 @@ def _add_mock_imaging(nwbfile: NWBFile, metadata: TMSExperimentMetadata) -> None
         mask[y - size:y + size + 1, x - size:x + size + 1] = 1.0
         rois.add_roi(image_mask=mask)
     add_cell_type_column(rois, metadata.cell_types, ["IT", "PT", "IT"])
-    ophys.add(mock_TMSArtifactMask(series=series, pulses=metadata.pulses))
+    ophys.add(mock_TMSArtifactMask(series=series, pulses=pulses))
     ophys.add(mock_TMSClockAlignment())

@@ -27,13 +27,20 @@ __all__ = [
     "COOLING",
     "CORE_MATERIALS",
     "CRE_LINES",
+    "DEPTH_ADJUSTMENT_METHODS",
+    "HANDLE_AXES",
     "INDUCED_CURRENT_DIRECTIONS",
     "INTENSITY_REFERENCES",
+    "INTENSITY_TOLERANCE_PERCENT_MSO",
+    "INTERVAL_CONVENTIONS",
     "MEASUREMENT_METHODS",
+    "MOTOR_THRESHOLD_TYPES",
+    "NAVIGATION_TYPES",
     "POSE_TOLERANCE",
     "PROJECTION_CLASSES",
     "PULSE_MODES",
     "PULSE_SOURCES",
+    "REGISTRATION_METHODS",
     "RELATEDNESS",
     "SEVERITIES",
     "SHAM_TYPES",
@@ -49,12 +56,14 @@ __all__ = [
     "check_cl_id",
     "check_pose",
     "check_range",
+    "depth_adjusted_threshold",
     "first_pose_problem",
     "pose_problem",
     "rotation_deviation",
 ]
 
-WAVEFORMS = frozenset({"monophasic", "biphasic", "half_sine", "biphasic_burst"})
+#: ``custom``: describe it in ``waveform_description`` (controllable pulse parameter TMS, polyphasic pulses).
+WAVEFORMS = frozenset({"monophasic", "biphasic", "half_sine", "biphasic_burst", "custom"})
 STIMULATOR_MODES = frozenset({"standard", "power", "twin", "dual"})
 PULSE_MODES = frozenset({"single", "paired", "twin", "repetitive"})
 COIL_SHAPES = frozenset(
@@ -63,9 +72,22 @@ COIL_SHAPES = frozenset(
 CORE_MATERIALS = frozenset({"air", "iron", "silicon_steel", "ferrite", "powdered_iron"})
 COOLING = frozenset({"none", "air", "liquid"})
 COIL_CURRENT_DIRECTIONS = frozenset({"normal", "reverse"})
-INDUCED_CURRENT_DIRECTIONS = frozenset({"PA", "AP", "LM", "ML", "other", "unknown"})
+#: Direction of the dominant phase of the induced current (PA, AP, LM, ML), or the phase order of a biphasic
+#: pulse, first phase first (AP-PA, PA-AP).
+INDUCED_CURRENT_DIRECTIONS = frozenset({"PA", "AP", "LM", "ML", "AP-PA", "PA-AP", "other", "unknown"})
 INTENSITY_REFERENCES = frozenset({"percent_mso", "percent_threshold"})
-THRESHOLD_TYPES = frozenset({"rmt", "amt", "phosphene", "rodent_visual_twitch", "rodent_emg"})
+THRESHOLD_TYPES = frozenset({"rmt", "amt", "s1mv", "phosphene", "rodent_visual_twitch", "rodent_emg"})
+#: Threshold types measured on a muscle (their rows should name it in ``muscle``).
+MOTOR_THRESHOLD_TYPES = frozenset({"rmt", "amt", "s1mv", "rodent_emg"})
+#: How a level's interval was stated by its source (``timing_interval_in_s`` is always onset to onset).
+INTERVAL_CONVENTIONS = frozenset({"onset_to_onset", "gap_after_end", "gap_after_last_pulse"})
+DEPTH_ADJUSTMENT_METHODS = frozenset({"none", "stokes_2005", "stokes_2007", "other"})
+NAVIGATION_TYPES = frozenset({"hand_held", "robot", "cobot", "none"})
+REGISTRATION_METHODS = frozenset({"fiducials", "surface", "fiducials_and_surface", "other"})
+#: Where the handle points in the coil model's own frame.
+HANDLE_AXES = frozenset({"+y", "-y", "none"})
+#: %MSO by which a stored intensity may differ from the one its threshold and value give.
+INTENSITY_TOLERANCE_PERCENT_MSO = 0.5
 THRESHOLD_METHODS = frozenset({"5/10", "10/20", "pest", "staircase", "visual", "other"})
 MEASUREMENT_METHODS = frozenset({"emg", "visual", "phosphene_report", "other"})
 SHAM_TYPES = frozenset(
@@ -238,3 +260,16 @@ def check_pose(field: str, matrix) -> None:
     problem = pose_problem(matrix)
     if problem:
         raise TMSValueError(f"{field}: pose {problem}")
+
+
+def depth_adjusted_threshold(
+    threshold_percent_mso: float, slope_percent_mso_per_mm: float, motor_distance_mm: float,
+    target_distance_mm: float,
+) -> float:
+    """Threshold adjusted for the target's scalp-to-cortex distance (Stokes et al. 2005, 2007).
+
+    ``threshold + slope * (target distance - motor-hotspot distance)``: a deeper target needs more output.
+    """
+    return float(threshold_percent_mso) + float(slope_percent_mso_per_mm) * (
+        float(target_distance_mm) - float(motor_distance_mm)
+    )

@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from ndx_tms import TMSPulsesTable, TMSValueError
-from ndx_tms.testing import mock_tms_nwbfile, mock_TMSCoil, mock_TMSProtocolsTable, mock_TMSTargetsTable
+from ndx_tms.testing import (
+    mock_tms_nwbfile,
+    mock_TMSCoil,
+    mock_TMSProtocolsTable,
+    mock_TMSSessionsTable,
+    mock_TMSTargetsTable,
+)
 from pynwb import NWBHDF5IO
 
 
@@ -16,14 +22,16 @@ def parts():
 
 def _table(parts):
     protocols, targets, _ = parts
-    return TMSPulsesTable(description="pulses", target_tables={"protocol": protocols, "target": targets})
+    sessions = mock_TMSSessionsTable(protocols=protocols, targets=targets, sessions=1)
+    return TMSPulsesTable(description="pulses",
+                          target_tables={"protocol": protocols, "target": targets, "session": sessions})
 
 
 def _columns(coil, n=5, offset=0.0):
     return dict(
         timestamp=offset + np.arange(n) * 0.02, protocol=0, target=0, coil=coil,
         intensity_in_percent_mso=np.full(n, 45.0), di_dt_in_a_per_us=np.full(n, np.nan), source="trigger_ttl",
-        session_number=0, train_number=0, burst_number=np.arange(n) // 3, pulse_number=np.arange(n) % 3,
+        session=0, train_number=0, burst_number=np.arange(n) // 3, pulse_number=np.arange(n) % 3,
         artifact_window_in_s=(-0.001, 0.01),
     )
 
@@ -68,6 +76,7 @@ def test_optional_columns_only_on_first_call(parts):
         ({"artifact_window_in_s": (0.01, -0.001)}, "stop before start"),
         ({"timestamp": np.array([0, 1, np.nan, 3, 4.0])}, "finite time"),
         ({"train_number": np.zeros(4)}, "train_number has shape \\(4,\\), expected \\(5,\\)"),
+        ({"session": -1}, "session: row indices must be >= 0"),
         ({"wrong_column": 1}, "'wrong_column' is not a column"),
         ({"measured_coil_pose": np.stack([np.eye(4)] * 4 + [np.diag([1, 1, -1, 1.0])])},
          "measured_coil_pose of pulse 4: pose rotation is left-handed"),
@@ -102,7 +111,10 @@ def test_bulk_table_writes_and_reads(tmp_path):
     with NWBHDF5IO(str(path), "w") as io:
         io.write(mock_tms_nwbfile(with_imaging=False))
     with NWBHDF5IO(str(path), "r") as io:
-        pulses = io.read().lab_meta_data["tms"].pulses
+        nwbfile = io.read()
+        pulses = nwbfile.events["tms_pulses"]
+        assert pulses["session"].table is nwbfile.intervals["tms_sessions"]
+        assert pulses["session"].data[:].tolist()[-1] == 2
         times = pulses["timestamp"][:]
         assert len(times) == 1799
         assert np.all(np.diff(times) > 0)

@@ -176,7 +176,7 @@ def test_coordinate_space_orientation():
 def test_adverse_events_and_sessions():
     events = TMSAdverseEventsTable(description="a")
     with pytest.raises(TMSValueError, match="severity: 'awful'"):
-        events.add_row(time_in_s=1.0, event_type="headache", severity="awful", relatedness="possible",
+        events.add_row(timestamp=1.0, event_type="headache", severity="awful", relatedness="possible",
                        action="none")
     sessions = TMSSessionsTable(description="s")
     with pytest.raises(TMSValueError, match="before start_time"):
@@ -223,3 +223,79 @@ def test_every_type_has_a_mock_factory():
     missing = [name for name in types if not hasattr(testing, f"mock_{name}")]
     assert missing == []
     assert len(testing.mock_TMSCoilsTable()) == 1
+
+
+def _saint_table():
+    """Thresholds (RMT 60 %MSO at a 14 mm deep hotspot) and a protocols table referring to them."""
+    thresholds = TMSThresholdsTable(description="t")
+    thresholds.add_row(threshold_type="rmt", value_in_percent_mso=60.0, method="pest", criterion="50 uV",
+                       measurement_method="emg", muscle="right FDI")
+    thresholds.add_row(threshold_type="s1mv", value_in_percent_mso=72.0, method="other", criterion="1 mV",
+                       measurement_method="emg", muscle="right FDI")
+    return TMSProtocolsTable(description="p", target_tables={"threshold": thresholds,
+                                                             "conditioning_threshold": thresholds})
+
+
+def _depth(**overrides):
+    # Stokes 2005: 60 + 2.8 x (18 - 14) = 71.2 %MSO; 90% of it = 64.08 %MSO
+    values = dict(intensity_reference="percent_threshold", intensity_value=90.0, intensity_in_percent_mso=64.08,
+                  threshold=0, depth_adjustment_method="stokes_2005",
+                  depth_adjustment_slope_in_percent_mso_per_mm=2.8, scalp_to_cortex_distance_motor_in_mm=14.0,
+                  scalp_to_cortex_distance_target_in_mm=18.0, depth_adjusted_threshold_in_percent_mso=71.2,
+                  conditioning_intensity_reference="", conditioning_intensity_value=float("nan"),
+                  conditioning_intensity_in_percent_mso=float("nan"), conditioning_threshold=0)
+    values.update(overrides)
+    return _protocol_kwargs(**values)
+
+
+def test_depth_adjusted_intensity_is_accepted_and_a_wrong_value_is_caught():
+    table = _saint_table()
+    table.add_row(**_depth())
+    assert table["depth_adjusted_threshold_in_percent_mso"][0] == 71.2
+    with pytest.raises(TMSValueError, match="60 \\+ 2.8 x \\(18 - 14\\) = 71.20"):
+        _saint_table().add_row(**_depth(depth_adjusted_threshold_in_percent_mso=66.0))
+    with pytest.raises(TMSValueError, match="90% of the depth-adjusted threshold 71.2 is 64.08"):
+        _saint_table().add_row(**_depth(intensity_in_percent_mso=54.0))
+    with pytest.raises(TMSValueError, match="give scalp_to_cortex_distance_target_in_mm"):
+        _saint_table().add_row(**_depth(scalp_to_cortex_distance_target_in_mm=float("nan")))
+
+
+def test_paired_pulse_row_has_its_own_conditioning_reference():
+    table = _saint_table()
+    table.add_row(**_protocol_kwargs(
+        protocol_name="sici_3ms", waveform="monophasic", intensity_reference="percent_threshold",
+        intensity_value=100.0, intensity_in_percent_mso=72.0, threshold=1,
+        conditioning_intensity_reference="percent_threshold", conditioning_intensity_value=70.0,
+        conditioning_intensity_in_percent_mso=42.0, conditioning_threshold=0))
+    assert table["conditioning_threshold"][0]["threshold_type"].iloc[0] == "rmt"
+    assert table["threshold"][0]["threshold_type"].iloc[0] == "s1mv"
+    with pytest.raises(TMSValueError, match="give conditioning_intensity_reference"):
+        _saint_table().add_row(**_protocol_kwargs(conditioning_intensity_value=70.0))
+
+
+def test_interval_conventions_and_custom_waveform():
+    table = TMSProtocolsTable(description="p")
+    table.add_row(**_protocol_kwargs(timing_interval_in_s=[0.02, 0.2, 9.84],
+                                     timing_interval_convention=["onset_to_onset", "onset_to_onset",
+                                                                 "gap_after_last_pulse"],
+                                     timing_stated_interval_in_s=[0.02, 0.2, 8.0], waveform_description=""))
+    assert list(table["timing_stated_interval_in_s"][0]) == [0.02, 0.2, 8.0]
+    with pytest.raises(TMSValueError, match="timing_interval_convention: 'from_end'"):
+        table.add_row(**_protocol_kwargs(timing_interval_convention=["onset_to_onset"] * 2 + ["from_end"]))
+    with pytest.raises(TMSValueError, match="describe it in waveform_description"):
+        table.add_row(**_protocol_kwargs(waveform="custom"))
+    table.add_row(**_protocol_kwargs(waveform="custom", waveform_description="cTMS, M-ratio 0.2"))
+
+
+def test_navigation_handle_axis_and_registration_checks():
+    from ndx_tms.testing import mock_TMSNavigationSystem, mock_TMSRegistration
+
+    with pytest.raises(TMSValueError, match="navigation_type: 'tripod'"):
+        mock_TMSNavigationSystem(navigation_type="tripod")
+    with pytest.raises(TMSValueError, match="handle_axis: 'y'"):
+        mock_TMSCoilModel(handle_axis="y")
+    assert mock_TMSCoilModel(handle_axis="-y").handle_axis == "-y"
+    with pytest.raises(TMSValueError, match="3 landmark labels for 2 positions"):
+        mock_TMSRegistration(landmark_label=["nasion", "lpa", "rpa"])
+    with pytest.raises(TMSValueError, match="rms_error_in_mm"):
+        mock_TMSRegistration(rms_error_in_mm=-1.0)

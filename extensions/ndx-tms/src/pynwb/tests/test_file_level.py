@@ -26,15 +26,16 @@ from pynwb import NWBHDF5IO, validate
 errors = validate(path={str(mock_file)!r})
 with NWBHDF5IO({str(mock_file)!r}, "r") as io:
     f = io.read()
-    meta = f.lab_meta_data["tms"]
-    out = dict(errors=[str(e) for e in errors], n_pulses=len(meta.pulses),
-               pulse_type=type(meta.pulses).__name__, imported="ndx_tms" in sys.modules)
+    pulses = f.events["tms_pulses"]
+    out = dict(errors=[str(e) for e in errors], n_pulses=len(pulses), pulse_type=type(pulses).__name__,
+               session_type=type(pulses["session"].table).__name__, imported="ndx_tms" in sys.modules)
 print(json.dumps(out))
 """
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
                             cwd="/")
     out = json.loads(result.stdout.strip().splitlines()[-1])
-    assert out == {"errors": [], "n_pulses": 1799, "pulse_type": "TMSPulsesTable", "imported": False}
+    assert out == {"errors": [], "n_pulses": 1799, "pulse_type": "TMSPulsesTable",
+                   "session_type": "TMSSessionsTable", "imported": False}
 
 
 def test_nwbinspector_dandi_config_has_no_critical_or_violation(mock_file):
