@@ -147,7 +147,7 @@ def test_example_content(example):
 
     with h5py.File(result.output, "r") as h5:
         assert "events/tms_pulses/session" in h5 and "intervals/tms_sessions/start_time" in h5
-        assert "events/tms_pulses" not in h5 and "intervals/tms_sessions" not in h5
+        assert "general/tms/pulses" not in h5 and "general/tms/sessions" not in h5
 
 
 def test_example_passes_pynwb_validate(example):
