@@ -40,9 +40,10 @@ def _tms():
 def _pulses(column: str, row, value) -> set[str]:
     from nwbtms.validate.checks.pulses import check_pulses
 
-    _nwbfile, metadata = _tms()
-    metadata.pulses[column].data[row] = value
-    return _ids(check_pulses, metadata.pulses)
+    nwbfile, _metadata = _tms()
+    pulses = nwbfile.events["tms_pulses"]  # ndx-tms 0.2: pulses in /events
+    pulses[column].data[row] = value
+    return _ids(check_pulses, pulses)
 
 
 def _metadata(function_name: str, edit: Callable | None = None, **mock) -> set[str]:
@@ -60,7 +61,9 @@ def _metadata(function_name: str, edit: Callable | None = None, **mock) -> set[s
 
 def _set(table: str, column: str, row: int, value) -> Callable:
     def edit(metadata):
-        getattr(metadata, table)[column].data[row] = value
+        from nwbtms.validate.context import as_tms_view
+
+        getattr(as_tms_view(metadata), table)[column].data[row] = value  # sessions in /intervals (0.2)
     return edit
 
 
@@ -104,7 +107,9 @@ def _object(function_name: str, find: Callable, edit: Callable) -> set[str]:
 
 
 def _tms_table(name: str) -> Callable:
-    return lambda nwbfile: getattr(nwbfile.lab_meta_data["tms"], name)
+    from ndx_tms import find_tms_tables
+
+    return lambda nwbfile: find_tms_tables(nwbfile).get(name) or getattr(nwbfile.lab_meta_data["tms"], name)
 
 
 def _column(column: str, row, value) -> Callable:
