@@ -103,7 +103,7 @@ def test_checks_run_on_the_0_1_layout(legacy_nwb, tmp_path):
     broken = tmp_path / "legacy_broken.nwb"
     broken.write_bytes(legacy_nwb.read_bytes())
     with h5py.File(broken, "a") as h5:
-        h5["events/tms_pulses/session_number"][700] = 0  # a session-1 pulse filed under session 0
+        h5["general/tms/pulses/session_number"][700] = 0  # a session-1 pulse filed under session 0
     found = _ids(validate_paths([str(broken)]))
     assert any(f.index == 700 for f in found["tms.pulses.in_session"])
     assert "tms.sessions.num_pulses" in found
@@ -118,7 +118,7 @@ def test_a_0_2_file_names_its_layout(complete_nwb):
 def _saint_file(path: Path, adjusted: float) -> Path:
     """The mock file with its first protocol dosed as SAINT: 90% of a depth-adjusted threshold."""
     from ndx_tms.testing import mock_tms_nwbfile
-    from nwbtms.nwb_write import write_nwbfile
+    from nwbtms.io.nwb_write import write_nwbfile
 
     write_nwbfile(mock_tms_nwbfile(with_imaging=False), path)
     # threshold 45 %MSO at 14 mm; target 15.9 mm: 45 + 2.8 x 1.9 = 50.32 %MSO; 90 % of it = 45.288 %MSO, so the
