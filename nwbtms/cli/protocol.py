@@ -185,6 +185,7 @@ def schedule(
 @click.option("--tolerance-s", type=float, default=None,
               help="Matching tolerance, s (default: a quarter of the shortest declared interval, at most 10 ms).")
 @click.option("--seed", type=int, default=None, help="Seed of the protocol's jitter draws (default 0).")
+@map_errors
 def reconcile_command(source: str, params: tuple[str, ...], pulses_file: Path, fmt: str,
                       tolerance_s: float | None, seed: int | None) -> None:
     """Reconcile delivered pulse times with a protocol: matched, missing and extra pulses, each located, clock
