@@ -118,6 +118,7 @@ def test_a_0_2_file_names_its_layout(complete_nwb):
 def _saint_file(path: Path, adjusted: float) -> Path:
     """The mock file with its first protocol dosed as SAINT: 90% of a depth-adjusted threshold."""
     from ndx_tms.testing import mock_tms_nwbfile
+
     from nwbtms.io.nwb_write import write_nwbfile
 
     write_nwbfile(mock_tms_nwbfile(with_imaging=False), path)
