@@ -24,7 +24,6 @@ LAYERS = {
 FORBIDDEN = {("nwb", "metadata"), ("nwb", "sources"), ("metadata", "nwb")}
 #: Imports that still break the rules, each to be removed (nothing may be added): (importer, imported, module).
 KNOWN_UPWARD = {
-    ("nwb", "metadata", "nwbtms/nwb/session.py"),  # builders take the Session (point 1 of issue 11)
     ("assembly", "neuroconv", "nwbtms/assembly/assemble.py"),  # reader: neuroconv sources, lazily
     ("assembly", "neuroconv", "nwbtms/assembly/convert.py"),  # their check before reading, lazily
 }

@@ -76,11 +76,13 @@ def assemble_session(
     session: Session, *, quiet: bool = False, compression: str | None = None
 ) -> AssembledSession:
     """Read the sources of ``session`` and build its NWBFile (see the module docstring)."""
+    from nwbtms.assembly.entries import session_entries
     from nwbtms.nwb import session as build
 
-    nwbfile = build.build_nwbfile(session)
+    entries = session_entries(session)
+    nwbfile = build.build_nwbfile(entries)
     assembled = AssembledSession(nwbfile=nwbfile)
-    stimulation, metadata, cell_type_rows = add_tms_content(session, nwbfile, assembled)
+    stimulation, metadata, cell_type_rows = add_tms_content(session, nwbfile, assembled, entries=entries)
     if session.section("imaging_planes"):
         from nwbtms.assembly.imaging import add_imaging_planes
 
@@ -94,22 +96,26 @@ def assemble_session(
 
 
 def add_tms_content(session: Session, nwbfile, assembled: AssembledSession, *, stimulation=None,
-                    with_pulses: bool = True) -> tuple[Any, Any, dict[str, int]]:
+                    with_pulses: bool = True, entries=None) -> tuple[Any, Any, dict[str, int]]:
     """Add the TMS part of ``session`` to ``nwbfile``: TMS metadata tables, pulses, sessions, reconciliation,
     raw traces, manipulations and the study design (not devices, not imaging).
 
     ``stimulation`` is read from the session unless given (the NeuroConv interfaces pass their aligned
-    one); ``with_pulses=False`` leaves the pulses out. Returns ``(stimulation, TMSExperimentMetadata,
+    one); ``with_pulses=False`` leaves the pulses out; ``entries``: the session's
+    :class:`~nwbtms.nwb.entries.SessionEntries` when already made. Returns ``(stimulation, TMSExperimentMetadata,
     cell type rows)``.
     """
+    from nwbtms.assembly.entries import session_entries
     from nwbtms.assembly.stimulation import read_stimulation
     from nwbtms.nwb import session as build
 
-    spaces = build.build_coordinate_spaces(session)
-    thresholds, threshold_rows = build.build_thresholds(session)
-    protocols, protocol_rows = build.build_protocols(session, thresholds, threshold_rows)
-    targets, target_rows = build.build_targets(session, spaces)
-    cell_types, cell_type_rows = build.build_cell_types(session)
+    if entries is None:
+        entries = session_entries(session, with_file=False)
+    spaces = build.build_coordinate_spaces(entries)
+    thresholds, threshold_rows = build.build_thresholds(entries)
+    protocols, protocol_rows = build.build_protocols(entries, thresholds, threshold_rows)
+    targets, target_rows = build.build_targets(entries, spaces)
+    cell_types, cell_type_rows = build.build_cell_types(entries)
     tables: dict[str, Any] = {
         "thresholds": thresholds, "protocols": protocols, "targets": targets, "cell_types": cell_types,
     }
@@ -133,15 +139,15 @@ def add_tms_content(session: Session, nwbfile, assembled: AssembledSession, *, s
         assembled.notes.extend(_reconciliation_notes(stimulation))
     from ndx_tms import add_tms_tables
 
-    metadata = build.build_tms_metadata(session, tables=tables, spaces=spaces,
-                                        registrations=build.build_registrations(session, spaces, nwbfile.devices))
+    metadata = build.build_tms_metadata(entries, tables=tables, spaces=spaces,
+                                        registrations=build.build_registrations(entries, spaces, nwbfile.devices))
     # metadata first, then sessions, pulses and the reconciliation: every region's table is then already in
     # the file when the region is added
     add_tms_tables(nwbfile, metadata=metadata, sessions=placed["sessions"], pulses=placed["pulses"],
-                   adverse_events=build.build_adverse_events(session))
+                   adverse_events=build.build_adverse_events(entries))
     if placed["reconciliation"] is not None:
         metadata.reconciliation = placed["reconciliation"]
-    build.add_manipulations(nwbfile, session, cell_type_rows)
+    build.add_manipulations(nwbfile, entries, cell_type_rows)
     add_study_design(session, nwbfile)
     add_behavior(session, nwbfile, assembled)
     return stimulation, metadata, cell_type_rows

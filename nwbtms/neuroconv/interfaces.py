@@ -31,7 +31,6 @@ it recorded); hand annotations, which NeuroConv does not read, have their own in
 from __future__ import annotations
 
 import copy
-import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -205,6 +204,7 @@ class _TMSInterface(BaseTemporalAlignmentInterface):
         from ndx_tms import TMSExperimentMetadata
 
         from nwbtms.assembly.assemble import AssembledSession, add_tms_content
+        from nwbtms.assembly.entries import device_entries
         from nwbtms.nwb.session import add_devices
 
         if any(isinstance(m, TMSExperimentMetadata) for m in nwbfile.lab_meta_data.values()):
@@ -215,7 +215,7 @@ class _TMSInterface(BaseTemporalAlignmentInterface):
         metadata = copy.deepcopy(dict(metadata))
         session = self._session(metadata, nwbfile)
         missing = {k: v for k, v in session.section("devices").items() if k not in nwbfile.devices}
-        add_devices(nwbfile, dataclasses.replace(session, data={**session.data, "devices": missing}))
+        add_devices(nwbfile, device_entries(session, missing))
         stimulation = self._stimulation(session) if with_pulses else None
         add_tms_content(session, nwbfile, AssembledSession(nwbfile=nwbfile), stimulation=stimulation,
                         with_pulses=with_pulses)

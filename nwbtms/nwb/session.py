@@ -1,4 +1,5 @@
-"""Build the NWBFile of one session from a validated :class:`~nwbtms.metadata.model.Session`.
+"""Build the NWBFile of one session from its typed entries (:class:`~nwbtms.nwb.entries.SessionEntries`, made
+from a validated metadata file by :func:`nwbtms.assembly.entries.session_entries`).
 
 What goes where:
 
@@ -23,7 +24,7 @@ What goes where:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -32,73 +33,61 @@ from pynwb.device import Device
 from pynwb.file import Subject
 
 from nwbtms.errors import ExtensionValueError, MetadataError
-from nwbtms.metadata.model import Session, parse_datetime
-
-#: NWBFile keyword fields copied as-is from the ``nwbfile`` section.
-_NWBFILE_FIELDS = ("session_description", "session_id", "experimenter", "lab", "institution",
-                   "experiment_description", "related_publications", "keywords", "notes", "pharmacology",
-                   "surgery", "virus")
+from nwbtms.nwb.entries import DepthAdjustmentEntry, DeviceEntry, IntensityEntry, ProtocolEntry, SessionEntries
 
 
 def _drop_none(values: dict) -> dict:
     return {k: v for k, v in values.items() if v is not None}
 
 
-def build_nwbfile(session: Session) -> NWBFile:
+def build_nwbfile(entries: SessionEntries) -> NWBFile:
     """NWBFile with its fields, subject and devices (no TMS tables, no data yet)."""
-    fields = session.nwbfile_fields
-    kwargs = {name: fields[name] for name in _NWBFILE_FIELDS if name in fields}
-    summary = manipulations_summary(session)
+    kwargs = dict(entries.file.fields)
+    summary = manipulations_summary(entries)
     if summary and "pharmacology" not in kwargs:
         kwargs["pharmacology"] = summary
-    nwbfile = NWBFile(identifier=session.identifier, session_start_time=session.session_start_time, **kwargs)
-    nwbfile.subject = build_subject(session)
-    add_devices(nwbfile, session)
+    nwbfile = NWBFile(identifier=entries.file.identifier, session_start_time=entries.file.session_start_time,
+                      **kwargs)
+    nwbfile.subject = build_subject(entries)
+    add_devices(nwbfile, entries.devices)
     return nwbfile
 
 
-def build_subject(session: Session) -> Subject:
-    """Core Subject; ``date_of_birth`` parsed to an aware datetime."""
-    values = session.subject
-    if "date_of_birth" in values:
-        values["date_of_birth"] = parse_datetime(values["date_of_birth"])
-    return Subject(**values)
+def build_subject(entries: SessionEntries) -> Subject:
+    """Core Subject from the file entry's ``subject``."""
+    return Subject(**entries.file.subject)
 
 
-def add_devices(nwbfile: NWBFile, session: Session) -> dict[str, Any]:
-    """Create every device of the ``devices`` section; returns them by key (stimulators before coils)."""
+def add_devices(nwbfile: NWBFile, devices_given: Sequence[DeviceEntry]) -> dict[str, Any]:
+    """Create every device; returns them by key (stimulators before coils)."""
     from ndx_tms import TMSCoil, TMSCoilModel, TMSNavigationSystem, TMSStimulator, TMSStimulatorModel
 
     devices: dict[str, Any] = {}
-    section = session.section("devices")
-    order = sorted(section, key=lambda k: section[k]["type"] != "tms_stimulator")
-    for key in order:
-        entry = dict(section[key])
-        kind = entry.pop("type")
-        if kind == "tms_stimulator":
-            model = TMSStimulatorModel(**_model_kwargs(entry.pop("model"), key))
+    for entry in sorted(devices_given, key=lambda e: e.kind != "tms_stimulator"):
+        key, attributes = entry.key, dict(entry.attributes)
+        if entry.kind == "tms_stimulator":
+            model = TMSStimulatorModel(**_model_kwargs(entry.model, key))
             nwbfile.add_device_model(model)
-            device = TMSStimulator(name=key, model=model, description=entry.pop("description", key), **entry)
-        elif kind == "tms_coil":
-            model = TMSCoilModel(**_model_kwargs(entry.pop("model"), key))
+            device = TMSStimulator(name=key, model=model, description=entry.description or key, **attributes)
+        elif entry.kind == "tms_coil":
+            model = TMSCoilModel(**_model_kwargs(entry.model, key))
             nwbfile.add_device_model(model)
-            stimulator = devices[entry.pop("stimulator")]
-            device = TMSCoil(name=key, model=model, stimulator=stimulator,
-                             description=entry.pop("description", key), **entry)
-        elif kind == "navigation_system":
-            model = nwbfile.create_device_model(**_model_kwargs(entry.pop("model"), key))
-            device = TMSNavigationSystem(name=key, model=model, description=entry.pop("description", key),
-                                         **entry)
+            device = TMSCoil(name=key, model=model, stimulator=devices[entry.stimulator],
+                             description=entry.description or key, **attributes)
+        elif entry.kind == "navigation_system":
+            model = nwbfile.create_device_model(**_model_kwargs(entry.model, key))
+            device = TMSNavigationSystem(name=key, model=model, description=entry.description or key,
+                                         **attributes)
         else:
-            model_entry = entry.pop("model", None)
-            if not model_entry and entry.get("manufacturer"):
+            model_entry = entry.model
+            if not model_entry and entry.manufacturer:
                 # core 2.9: the manufacturer belongs to the DeviceModel (Device.manufacturer is deprecated)
-                model_entry = {"name": f"{key} model", "manufacturer": entry["manufacturer"]}
+                model_entry = {"name": f"{key} model", "manufacturer": entry.manufacturer}
             model = None
             if model_entry:
-                model_values = {"manufacturer": entry.get("manufacturer", ""), **model_entry}
+                model_values = {"manufacturer": entry.manufacturer or "", **model_entry}
                 model = nwbfile.create_device_model(**_model_kwargs(model_values, key))
-            device = Device(name=key, description=entry.get("description"), model=model)
+            device = Device(name=key, description=entry.description, model=model)
         nwbfile.add_device(device)
         devices[key] = device
     return devices
@@ -110,13 +99,13 @@ def _floats(values: dict, *, keep_int: tuple[str, ...] = ("number_of_turns",)) -
             for k, v in values.items()}
 
 
-def _model_kwargs(model: dict, device_key: str) -> dict:
+def _model_kwargs(model: Mapping, device_key: str) -> dict:
     values = _floats(dict(model))
     values.setdefault("description", f"Model of device '{device_key}'.")
     return values
 
 
-def _add_keyed_rows(table, section: dict, make_row: Callable[[str, dict], dict]) -> dict[str, int]:
+def _add_keyed_rows(table, section: Mapping, make_row: Callable[[str, Any], dict]) -> dict[str, int]:
     """Add ``make_row(key, entry)`` for every entry of a keyed section (in key order); row index per key.
 
     A value the ndx-tms constructor refuses (e.g. a depth-adjusted threshold that does not follow from its
@@ -134,20 +123,20 @@ def _add_keyed_rows(table, section: dict, make_row: Callable[[str, dict], dict])
     return rows
 
 
-def build_coordinate_spaces(session: Session) -> dict[str, Any]:
+def build_coordinate_spaces(entries: SessionEntries) -> dict[str, Any]:
     """``TMSCoordinateSpace`` per key of ``coordinate_spaces``."""
     from ndx_tms import TMSCoordinateSpace
 
     return {key: TMSCoordinateSpace(name=key, **_drop_none({"units": "mm", **entry}))
-            for key, entry in session.section("coordinate_spaces").items()}
+            for key, entry in entries.coordinate_spaces.items()}
 
 
-def build_registrations(session: Session, spaces: dict[str, Any], devices) -> list:
+def build_registrations(entries: SessionEntries, spaces: dict[str, Any], devices) -> list:
     """``TMSRegistration`` per key of ``registrations`` (landmarks in the space's units, errors in mm)."""
     from ndx_tms import TMSRegistration
 
     out = []
-    for key, entry in session.section("registrations").items():
+    for key, entry in entries.registrations.items():
         landmarks = dict(entry.get("landmarks") or {})
         errors = dict(entry.get("landmark_error_in_mm") or {})
         values = {"name": key, "method": entry["method"], "coordinate_space": spaces[entry["coordinate_space"]]}
@@ -170,11 +159,11 @@ def build_registrations(session: Session, spaces: dict[str, Any], devices) -> li
     return out
 
 
-def build_thresholds(session: Session):
+def build_thresholds(entries: SessionEntries):
     """``TMSThresholdsTable`` (rows in key order) and the row index of each key; (None, {}) when empty."""
     from ndx_tms import TMSThresholdsTable
 
-    section = session.section("thresholds")
+    section = entries.thresholds
     if not section:
         return None, {}
     table = TMSThresholdsTable(description="Thresholds measured for the subject.")
@@ -193,58 +182,58 @@ def build_thresholds(session: Session):
 
 
 def protocol_row(
-    key: str, entry: dict, thresholds: dict[str, int], threshold_values: dict[str, float],
+    entry: ProtocolEntry, thresholds: dict[str, int], threshold_values: dict[str, float],
     threshold_types: dict[str, str] | None = None,
 ) -> dict:
-    """One ``TMSProtocolsTable`` row: the protocol engine's row completed by the metadata entry."""
-    from nwbtms.metadata.protocols import entry_protocol
+    """One ``TMSProtocolsTable`` row: the protocol engine's row completed by the entry."""
     from nwbtms.protocols import protocol_table_row
 
-    protocol = entry_protocol(entry)
+    key, protocol = entry.key, entry.protocol
     row = dict(protocol_table_row(protocol))
-    row["protocol_name"] = entry.get("name") or row.get("protocol_name") or key
+    row["protocol_name"] = entry.name or row.get("protocol_name") or key
     for field in ("waveform", "waveform_description", "coil_current_direction", "induced_current_direction",
                   "notes"):
-        if field in entry:
-            row[field] = entry[field]
-    if "pulse_width_in_us" in entry:
-        row["pulse_width_in_us"] = float(entry["pulse_width_in_us"])
+        if getattr(entry, field) is not None:
+            row[field] = getattr(entry, field)
+    if entry.pulse_width_in_us is not None:
+        row["pulse_width_in_us"] = float(entry.pulse_width_in_us)
     row.setdefault("waveform", "biphasic")
     row.setdefault("waveform_description", "")
     row.setdefault("pulse_width_in_us", float("nan"))
     row.setdefault("coil_current_direction", "normal")
     row.setdefault("induced_current_direction", "unknown")
     row.setdefault("notes", "")
-    row["sham"] = bool(entry.get("sham", False))
-    row["sham_type"] = entry.get("sham_type", "") if row["sham"] else ""
-    intensity = entry.get("intensity")
+    row["sham"] = bool(entry.sham)
+    row["sham_type"] = entry.sham_type if row["sham"] else ""
+    intensity = entry.intensity
     row.pop("threshold", None)
     row.update(_NO_DEPTH_ADJUSTMENT)
     if intensity:
-        row["intensity_reference"] = intensity["reference"]
-        row["intensity_value"] = float(intensity["value"])
-        depth = intensity.get("depth_adjustment")
-        if intensity["reference"] == "percent_threshold":
-            threshold_key = intensity["threshold"]
+        row["intensity_reference"] = intensity.reference
+        row["intensity_value"] = float(intensity.value)
+        depth = intensity.depth_adjustment
+        if intensity.reference == "percent_threshold":
+            threshold_key = intensity.threshold
             row["threshold"] = thresholds[threshold_key]
             # Peterchev et al. 2012 (Brain Stimul 5:435): %MSO = threshold %MSO x percent of threshold / 100; with a
             # depth adjustment (Stokes 2005) the threshold is the adjusted one, recorded with its inputs
             threshold_mso = threshold_values[threshold_key]
             if depth:
-                threshold_mso = float(depth["adjusted_threshold_in_percent_mso"])
+                threshold_mso = float(depth.adjusted_threshold_in_percent_mso)
                 row.update(_depth_columns(depth))
-            row["intensity_in_percent_mso"] = threshold_mso * float(intensity["value"]) / 100.0
+            row["intensity_in_percent_mso"] = threshold_mso * float(intensity.value) / 100.0
         else:
             if depth:
                 raise MetadataError(f"protocol {key!r}: a depth adjustment needs an intensity relative to a "
                                     "threshold", field=f"/protocols/{key}/intensity/depth_adjustment",
                                     hint="use reference: percent_threshold with the motor threshold's key")
-            row["intensity_in_percent_mso"] = float(intensity["value"])
+            row["intensity_in_percent_mso"] = float(intensity.value)
     if "intensity_reference" not in row:
         raise MetadataError(f"protocol {key!r} declares no intensity", field=f"/protocols/{key}/intensity",
                             hint="add intensity: {reference: percent_mso, value: 60}")
     row.setdefault("intensity_in_percent_mso", float("nan"))
-    row.update(_conditioning_columns(key, entry, protocol, thresholds, threshold_values, threshold_types or {}))
+    row.update(_conditioning_columns(key, entry.conditioning_intensity, protocol, thresholds, threshold_values,
+                                     threshold_types or {}))
     return row
 
 
@@ -255,21 +244,22 @@ _NO_DEPTH_ADJUSTMENT = {
 }
 
 
-def _depth_columns(depth: dict) -> dict:
+def _depth_columns(depth: DepthAdjustmentEntry) -> dict:
     return {
-        "depth_adjustment_method": depth["method"],
-        "depth_adjustment_slope_in_percent_mso_per_mm": float(depth["slope_in_percent_mso_per_mm"]),
-        "scalp_to_cortex_distance_motor_in_mm": float(depth["scalp_to_cortex_distance_motor_in_mm"]),
-        "scalp_to_cortex_distance_target_in_mm": float(depth["scalp_to_cortex_distance_target_in_mm"]),
-        "depth_adjusted_threshold_in_percent_mso": float(depth["adjusted_threshold_in_percent_mso"]),
+        "depth_adjustment_method": depth.method,
+        "depth_adjustment_slope_in_percent_mso_per_mm": float(depth.slope_in_percent_mso_per_mm),
+        "scalp_to_cortex_distance_motor_in_mm": float(depth.scalp_to_cortex_distance_motor_in_mm),
+        "scalp_to_cortex_distance_target_in_mm": float(depth.scalp_to_cortex_distance_target_in_mm),
+        "depth_adjusted_threshold_in_percent_mso": float(depth.adjusted_threshold_in_percent_mso),
     }
 
 
-def _conditioning_columns(key: str, entry: dict, protocol, thresholds: dict[str, int],
+def _conditioning_columns(key: str, conditioning: IntensityEntry | None, protocol, thresholds: dict[str, int],
                           threshold_values: dict[str, float], threshold_types: dict[str, str]) -> dict:
     """Conditioning-pulse columns: the entry's ``conditioning_intensity``, else the protocol's (its threshold
     resolved by type among the thresholds), else empty."""
-    given = entry.get("conditioning_intensity")
+    given = None if conditioning is None else {"reference": conditioning.reference, "value": conditioning.value,
+                                               "threshold": conditioning.threshold}
     if given is None and protocol.conditioning_intensity_value is not None:
         given = {"reference": protocol.conditioning_intensity_reference,
                  "value": protocol.conditioning_intensity_value}
@@ -297,34 +287,33 @@ def _conditioning_columns(key: str, entry: dict, protocol, thresholds: dict[str,
     return columns
 
 
-def build_protocols(session: Session, thresholds_table, threshold_rows: dict[str, int]):
-    """``TMSProtocolsTable`` (rows in key order) and the row index of each key."""
+def build_protocols(entries: SessionEntries, thresholds_table, threshold_rows: dict[str, int]):
+    """``TMSProtocolsTable`` (rows in entry order) and the row index of each key."""
     from ndx_tms import TMSProtocolsTable
 
-    threshold_values = {key: float(entry["value_in_percent_mso"])
-                        for key, entry in session.section("thresholds").items()}
-    threshold_types = {key: entry["threshold_type"] for key, entry in session.section("thresholds").items()}
+    threshold_values = {key: float(entry["value_in_percent_mso"]) for key, entry in entries.thresholds.items()}
+    threshold_types = {key: entry["threshold_type"] for key, entry in entries.thresholds.items()}
     kwargs = {}
     if thresholds_table is not None:
         kwargs["target_tables"] = {"threshold": thresholds_table, "conditioning_threshold": thresholds_table}
     table = TMSProtocolsTable(description="Stimulation protocols declared for the session.", **kwargs)
 
-    def table_row(key: str, entry: dict) -> dict:
-        row = protocol_row(key, entry, threshold_rows, threshold_values, threshold_types)
+    def table_row(key: str, entry: ProtocolEntry) -> dict:
+        row = protocol_row(entry, threshold_rows, threshold_values, threshold_types)
         if thresholds_table is not None:
             # the region columns exist for every row once one row is relative; 0 is unused
             row.setdefault("threshold", 0)
             row.setdefault("conditioning_threshold", 0)
         return row
 
-    return table, _add_keyed_rows(table, session.section("protocols"), table_row)
+    return table, _add_keyed_rows(table, {entry.key: entry for entry in entries.protocols}, table_row)
 
 
-def build_targets(session: Session, spaces: dict[str, Any]):
+def build_targets(entries: SessionEntries, spaces: dict[str, Any]):
     """``TMSTargetsTable`` and the row index of each key; (None, {}) when no targets."""
     from ndx_tms import TMSTargetsTable
 
-    section = session.section("targets")
+    section = entries.targets
     if not section:
         return None, {}
     table = TMSTargetsTable(description="Stimulation targets and coil placement.")
@@ -355,11 +344,11 @@ def build_targets(session: Session, spaces: dict[str, Any]):
     return table, _add_keyed_rows(table, section, target_row)
 
 
-def build_adverse_events(session: Session):
+def build_adverse_events(entries: SessionEntries):
     """``TMSAdverseEventsTable`` (an EventsTable for ``nwbfile.events``, in time order) or None."""
     from ndx_tms import TMSAdverseEventsTable
 
-    section = session.section("adverse_events")
+    section = entries.adverse_events
     if not section:
         return None
     table = TMSAdverseEventsTable(description="Adverse events during the session.",
@@ -370,11 +359,11 @@ def build_adverse_events(session: Session):
     return table
 
 
-def build_cell_types(session: Session):
+def build_cell_types(entries: SessionEntries):
     """``CellTypesTable`` and the row index of each key; (None, {}) when none."""
     from ndx_tms import CellTypesTable
 
-    section = session.section("cell_types")
+    section = entries.cell_types
     if not section:
         return None, {}
     table = CellTypesTable(description="Cell types of imaged neurons (Cell Ontology terms, Cre lines).")
@@ -383,22 +372,21 @@ def build_cell_types(session: Session):
     return table, _add_keyed_rows(table, section, lambda key, entry: {**blank, **entry})
 
 
-def manipulations_summary(session: Session) -> str:
+def manipulations_summary(entries: SessionEntries) -> str:
     """One line per manipulation for ``NWBFile.pharmacology``."""
     lines = []
-    for key, entry in session.section("manipulations").items():
-        dose = f" {entry['dose']:g} {entry.get('dose_unit', '')}".rstrip() if "dose" in entry else ""
-        lines.append(f"{key}: {entry['substance']}{dose}, {entry['route']}, at {entry['time_s']:g} s "
+    for entry in entries.manipulations:
+        dose = f" {entry.dose:g} {entry.dose_unit}".rstrip() if entry.dose is not None else ""
+        lines.append(f"{entry.key}: {entry.substance}{dose}, {entry.route}, at {entry.time_s:g} s "
                      "from session start")
     return "; ".join(lines)
 
 
-def add_manipulations(nwbfile: NWBFile, session: Session, cell_type_rows: dict[str, int] | None = None):
+def add_manipulations(nwbfile: NWBFile, entries: SessionEntries, cell_type_rows: dict[str, int] | None = None):
     """Add the ``manipulations`` EventsTable to ``nwbfile.events`` (see module docstring); None when empty."""
     from pynwb.event import EventsTable
 
-    section = session.section("manipulations")
-    if not section:
+    if not entries.manipulations:
         return None
     table = EventsTable(
         name="manipulations",
@@ -421,22 +409,18 @@ def add_manipulations(nwbfile: NWBFile, session: Session, cell_type_rows: dict[s
     }
     for name, doc in columns.items():
         table.add_column(name=name, description=doc)
-    cell_types = session.section("cell_types")
-    for key, entry in sorted(section.items(), key=lambda item: item[1]["time_s"]):
-        target = entry.get("target_cell_type")
+    for entry in sorted(entries.manipulations, key=lambda e: e.time_s):
         table.add_row(
-            timestamp=float(entry["time_s"]), duration=float(entry.get("duration_s", 0.0)),
-            substance=entry["substance"], dose=float(entry.get("dose", np.nan)),
-            dose_unit=entry.get("dose_unit", ""), route=entry["route"], vehicle=entry.get("vehicle", ""),
-            manipulation_type=entry["type"],
-            target_cell_type=cell_types[target]["label"] if target else "",
-            manipulation_key=key, notes=entry.get("description", ""),
+            timestamp=float(entry.time_s), duration=float(entry.duration_s), substance=entry.substance,
+            dose=float(np.nan if entry.dose is None else entry.dose), dose_unit=entry.dose_unit,
+            route=entry.route, vehicle=entry.vehicle, manipulation_type=entry.manipulation_type,
+            target_cell_type=entry.target_cell_type, manipulation_key=entry.key, notes=entry.description,
         )
     nwbfile.add_events_table(table)
     return table
 
 
-def build_tms_metadata(session: Session, *, tables: dict[str, Any], spaces: dict[str, Any],
+def build_tms_metadata(entries: SessionEntries, *, tables: dict[str, Any], spaces: dict[str, Any],
                        registrations: list | None = None):
     """``TMSExperimentMetadata`` holding every ``/general/tms`` table given (None entries are left out): coils,
     thresholds, protocols, targets, cell types; the reconciliation is set once the sessions it points into
@@ -445,8 +429,8 @@ def build_tms_metadata(session: Session, *, tables: dict[str, Any], spaces: dict
 
     values = {name: table for name, table in tables.items() if table is not None}
     for field in ("sham_description", "blinding_description"):
-        if session.data.get(field):  # optional attributes: omitted rather than empty (NWB Inspector)
-            values[field] = session.data[field]
+        if getattr(entries, field):  # optional attributes: omitted rather than empty (NWB Inspector)
+            values[field] = getattr(entries, field)
     if registrations:
         values["tms_registrations"] = list(registrations)
     return TMSExperimentMetadata(tms_coordinate_spaces=list(spaces.values()), ndx_tms_version=__version__,

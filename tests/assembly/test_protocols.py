@@ -46,6 +46,7 @@ def test_bad_inline_definition_is_located_in_the_metadata(tmp_path):
 def test_depth_adjusted_and_paired_pulse_entries_build_their_columns(tmp_path):
     """SAINT-style dosing (90% of a depth-adjusted threshold) and a SICI entry (test pulse at S1mV, conditioning
     at 70% of the twitch threshold) become protocol rows the ndx-tms constructor accepts."""
+    from nwbtms.assembly.entries import session_entries
     from nwbtms.nwb.session import build_protocols, build_thresholds
 
     data = yaml.safe_load(render_metadata())
@@ -62,9 +63,9 @@ def test_depth_adjusted_and_paired_pulse_entries_build_their_columns(tmp_path):
                                                                 "threshold": "s1mv"},
                                  "conditioning_intensity": {"reference": "percent_threshold", "value": 70,
                                                             "threshold": "twitch"}}
-    session = load_session(data, base_dir=tmp_path)
-    thresholds, rows = build_thresholds(session)
-    protocols, keys = build_protocols(session, thresholds, rows)
+    entries = session_entries(load_session(data, base_dir=tmp_path))
+    thresholds, rows = build_thresholds(entries)
+    protocols, keys = build_protocols(entries, thresholds, rows)
     saint, sici = keys["saint"], keys["sici"]
     assert protocols["intensity_in_percent_mso"][saint] == pytest.approx(0.9 * 47.8)
     assert protocols["depth_adjustment_method"][saint] == "stokes_2005"
@@ -73,10 +74,11 @@ def test_depth_adjusted_and_paired_pulse_entries_build_their_columns(tmp_path):
     assert protocols["conditioning_threshold"][sici]["threshold_type"].iloc[0] == "rodent_visual_twitch"
     data["protocols"]["saint"]["intensity"]["depth_adjustment"]["adjusted_threshold_in_percent_mso"] = 52.0
     with pytest.raises(ExtensionValueError, match="saint.*45 \\+ 2.8 x \\(2 - 1\\) = 47.80"):
-        build_protocols(load_session(data, base_dir=tmp_path), thresholds, rows)
+        build_protocols(session_entries(load_session(data, base_dir=tmp_path)), thresholds, rows)
 
 
 def test_navigation_system_and_registration_entries(tmp_path):
+    from nwbtms.assembly.entries import session_entries
     from nwbtms.nwb.session import build_coordinate_spaces, build_nwbfile, build_registrations
 
     data = yaml.safe_load(render_metadata())
@@ -86,11 +88,11 @@ def test_navigation_system_and_registration_entries(tmp_path):
     data["registrations"]["mri"] = {"method": "fiducials_and_surface", "coordinate_space": "bregma",
                                     "navigation_system": "navigator", "rms_error_in_mm": 1.8,
                                     "landmarks": {"nasion": [0, 80, 0], "lpa": [-70, 0, 0], "rpa": [70, 0, 0]}}
-    session = load_session(data, base_dir=tmp_path)
-    nwbfile = build_nwbfile(session)
+    entries = session_entries(load_session(data, base_dir=tmp_path))
+    nwbfile = build_nwbfile(entries)
     assert nwbfile.devices["navigator"].navigation_type == "robot"
     assert nwbfile.devices["navigator"].model.manufacturer == "Axilum Robotics"
-    registrations = {r.name: r for r in build_registrations(session, build_coordinate_spaces(session),
+    registrations = {r.name: r for r in build_registrations(entries, build_coordinate_spaces(entries),
                                                              nwbfile.devices)}
     assert registrations["mri"].navigation_system is nwbfile.devices["navigator"]
     assert registrations["mri"].landmark_position.shape == (3, 3)
