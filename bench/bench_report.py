@@ -41,9 +41,9 @@ def write_course(path: Path) -> Path:
     from ndx_tms import TMSArtifactMask, add_cell_type_column
     from ndx_tms.testing import (
         MOCK_ARTIFACT_WINDOW_S,
+        add_mock_tms_devices,
         mock_tms_tables,
         mock_TMSClockAlignment,
-        mock_TMSCoil,
     )
     from pynwb import NWBFile
     from pynwb.ophys import ImageSegmentation, OpticalChannel, TwoPhotonSeries
@@ -56,11 +56,7 @@ def write_course(path: Path) -> Path:
         session_start_time=dt.datetime(2026, 3, 2, tzinfo=dt.UTC),
         session_id="bench-course",
     )
-    coil = mock_TMSCoil()
-    nwbfile.add_device_model(coil.model)
-    nwbfile.add_device_model(coil.stimulator.model)
-    nwbfile.add_device(coil.stimulator)
-    nwbfile.add_device(coil)
+    coil = add_mock_tms_devices(nwbfile)
     tables = mock_tms_tables(coil=coil, sessions=N_SESSIONS, nwbfile=nwbfile)
     metadata, pulses = tables["metadata"], tables["pulses"]
 
@@ -115,6 +111,7 @@ def write_course(path: Path) -> Path:
     residuals = rng.normal(0, 2e-7, N_FRAMES)
     ophys.add(
         mock_TMSClockAlignment(
+            name="scanimage_to_daq",
             device_time_in_s=frame_starts,
             residual_in_s=residuals,
             rms_residual_in_s=float(np.sqrt(np.mean(residuals**2))),

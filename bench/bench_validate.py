@@ -101,24 +101,12 @@ def make_pulses_file(path: Path, n_pulses: int) -> Path:
     """A complete TMS file whose pulses table holds ``n_pulses`` pulses (iTBS-600 sessions)."""
     if path.exists():
         return path
-    from ndx_tms.testing import (
-        mock_tms_tables,
-        mock_TMSCoil,
-        mock_TMSCoilModel,
-        mock_TMSStimulator,
-        mock_TMSStimulatorModel,
-    )
+    from ndx_tms.testing import add_mock_tms_devices, mock_tms_tables
 
     from nwbtms.io.nwb_write import write_nwbfile
 
     nwbfile = _base_nwbfile(f"bench-pulses-{n_pulses}")
-    stimulator_model, coil_model = mock_TMSStimulatorModel(), mock_TMSCoilModel()
-    stimulator = mock_TMSStimulator(model=stimulator_model)
-    coil = mock_TMSCoil(model=coil_model, stimulator=stimulator)
-    for obj in (stimulator_model, coil_model):
-        nwbfile.add_device_model(obj)
-    nwbfile.add_device(stimulator)
-    nwbfile.add_device(coil)
+    coil = add_mock_tms_devices(nwbfile)
     mock_tms_tables(coil=coil, sessions=max(1, n_pulses // 600), nwbfile=nwbfile)
     write_nwbfile(nwbfile, path)
     return path

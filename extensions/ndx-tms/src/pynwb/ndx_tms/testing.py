@@ -2,8 +2,14 @@
 
 The values describe one day of accelerated intermittent theta-burst stimulation (aiTBS) of an awake,
 head-fixed Tlx3-Cre mouse imaged over prefrontal cortex (Gongwer et al., Cell 2026,
-DOI 10.1016/j.cell.2025.12.040). Each factory takes keyword overrides and builds what it needs when a
-dependency is not given, like ``pynwb.testing.mock``.
+DOI 10.1016/j.cell.2025.12.040). Like ``pynwb.testing.mock`` (``ogen.py``), each factory takes explicit
+keyword parameters only, builds what it needs when a dependency is not given, and with ``nwbfile=`` attaches
+what it builds: devices and models with ``add_device``/``add_device_model``; pulses, sessions and adverse events
+with :func:`ndx_tms.add_tms_tables`; the tables, coordinate spaces and registrations of ``/general/tms`` into
+the file's :class:`TMSExperimentMetadata` (a protocols table creates it); masks and clock alignments into the
+``ophys`` module. Objects a file may hold several of (devices, models, coordinate spaces, registrations,
+masks, clock alignments) get a unique name unless ``name=`` is given
+(``pynwb.testing.mock.utils.name_generator``); tables keep the name their place requires.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import datetime as dt
 import numpy as np
 from pynwb import NWBFile
 from pynwb.file import Subject
+from pynwb.testing.mock.utils import name_generator
 
 from ndx_tms import (
     CellTypesTable,
@@ -73,135 +80,280 @@ def itbs_schedule_s(first_pulse_s: float = 0.0) -> np.ndarray:
     return first_pulse_s + t_us / 1e6
 
 
-def mock_TMSStimulatorModel(**kwargs) -> TMSStimulatorModel:
+class _Mock:
+    """Default of a :func:`mock_TMSExperimentMetadata` part: build the mock one (``None`` leaves it out)."""
+
+    def __repr__(self) -> str:
+        return "MOCK"
+
+
+#: "build the mock one" (see :class:`_Mock`)
+MOCK = _Mock()
+
+
+def _metadata_of(nwbfile: NWBFile, **parts) -> TMSExperimentMetadata:
+    """The file's :class:`TMSExperimentMetadata`, created (with ``parts``, else mock protocols) when missing."""
+    existing = nwbfile.lab_meta_data.get("tms")
+    if existing is not None:
+        return existing
+    if parts.get("protocols") is None:
+        parts["thresholds"] = parts.get("thresholds") or mock_TMSThresholdsTable()
+        parts["protocols"] = mock_TMSProtocolsTable(thresholds=parts["thresholds"])
+    metadata = TMSExperimentMetadata(ndx_tms_version=__version__, **parts)
+    nwbfile.add_lab_meta_data(metadata)
+    return metadata
+
+
+#: where each table goes in 0.2 outside /general/tms (:func:`ndx_tms.add_tms_tables`)
+_OUTSIDE_METADATA = ("pulses", "sessions", "adverse_events")
+
+
+def _attach(nwbfile: NWBFile | None, field: str, table) -> None:
+    """Put ``table`` where ndx-tms places it in ``nwbfile`` (nothing without a file)."""
+    if nwbfile is None:
+        return
+    if field in _OUTSIDE_METADATA:
+        add_tms_tables(nwbfile, **{field: table})
+        return
+    if "tms" not in nwbfile.lab_meta_data:
+        _metadata_of(nwbfile, **{field: table})
+        return
+    metadata = nwbfile.lab_meta_data["tms"]
+    if getattr(metadata, field) is not None:
+        raise ValueError(f"the file's TMS metadata already has its {field} table; pass that table instead")
+    setattr(metadata, field, table)
+
+
+def _in_file(nwbfile: NWBFile | None, field: str):
+    """The table ``field`` of the file's TMS metadata, or None."""
+    if nwbfile is None or "tms" not in nwbfile.lab_meta_data:
+        return None
+    return getattr(nwbfile.lab_meta_data["tms"], field)
+
+
+def _add_to_ophys(nwbfile: NWBFile | None, obj) -> None:
+    if nwbfile is None:
+        return
+    if "ophys" not in nwbfile.processing:
+        nwbfile.create_processing_module(name="ophys", description="Optical physiology processing.")
+    nwbfile.processing["ophys"].add(obj)
+
+
+def mock_TMSStimulatorModel(
+    *,
+    name: str | None = None,
+    manufacturer: str = "MagVenture",
+    model_number: str = "9016E0731",
+    description: str = "MagPro X100 with MagOption.",
+    available_modes: list[str] | None = None,
+    available_waveforms: list[str] | None = None,
+    maximum_output_in_percent_mso: float = 100.0,
+    maximum_di_dt_in_a_per_us: float | None = 160.0,
+    nwbfile: NWBFile | None = None,
+) -> TMSStimulatorModel:
     """A MagVenture MagPro X100 with MagOption (biphasic and monophasic, standard and power modes)."""
-    values = dict(
-        name="MagPro X100",
-        manufacturer="MagVenture",
-        model_number="9016E0731",
-        description="MagPro X100 with MagOption.",
-        available_modes=["standard", "power", "twin", "dual"],
-        available_waveforms=["biphasic", "monophasic", "half_sine", "biphasic_burst"],
-        maximum_output_in_percent_mso=100.0,
-        maximum_di_dt_in_a_per_us=160.0,
+    model = TMSStimulatorModel(
+        name=name or name_generator("TMSStimulatorModel"),
+        manufacturer=manufacturer,
+        model_number=model_number,
+        description=description,
+        available_modes=available_modes if available_modes is not None else ["standard", "power", "twin", "dual"],
+        available_waveforms=(available_waveforms if available_waveforms is not None
+                             else ["biphasic", "monophasic", "half_sine", "biphasic_burst"]),
+        maximum_output_in_percent_mso=maximum_output_in_percent_mso,
+        maximum_di_dt_in_a_per_us=maximum_di_dt_in_a_per_us,
     )
-    values.update(kwargs)
-    return TMSStimulatorModel(**values)
+    if nwbfile is not None:
+        nwbfile.add_device_model(model)
+    return model
 
 
-def mock_TMSStimulator(*, model: TMSStimulatorModel | None = None, **kwargs) -> TMSStimulator:
+def mock_TMSStimulator(
+    *,
+    name: str | None = None,
+    description: str = "TMS stimulator of the two-photon rig; trigger-out wired to the DAQ and ScanImage aux.",
+    mode: str = "standard",
+    pulse_mode: str | None = "repetitive",
+    serial_number: str | None = "X100-0042",
+    software_version: str | None = "7.1.2",
+    model: TMSStimulatorModel | None = None,
+    nwbfile: NWBFile | None = None,
+) -> TMSStimulator:
     """The stimulator of the mock rig, in standard mode."""
-    values = dict(
-        name="stimulator",
-        description="TMS stimulator of the two-photon rig; trigger-out wired to the DAQ and ScanImage aux.",
-        mode="standard",
-        pulse_mode="repetitive",
-        serial_number="X100-0042",
-        software_version="7.1.2",
-        model=model or mock_TMSStimulatorModel(),
+    stimulator = TMSStimulator(
+        name=name or name_generator("TMSStimulator"),
+        description=description,
+        mode=mode,
+        pulse_mode=pulse_mode,
+        serial_number=serial_number,
+        software_version=software_version,
+        model=model if model is not None else mock_TMSStimulatorModel(nwbfile=nwbfile),
     )
-    values.update(kwargs)
-    return TMSStimulator(**values)
+    if nwbfile is not None:
+        nwbfile.add_device(stimulator)
+    return stimulator
 
 
-def mock_TMSCoilModel(**kwargs) -> TMSCoilModel:
+def mock_TMSCoilModel(
+    *,
+    name: str | None = None,
+    manufacturer: str = "custom",
+    description: str = "Focal circular rodent coil, ferrite core, wound for head-fixed mice.",
+    shape: str = "circular",
+    outer_winding_diameter_in_mm: float | None = 8.0,
+    inner_winding_diameter_in_mm: float | None = 3.0,
+    number_of_turns: int | None = 70,
+    core_material: str | None = "ferrite",
+    inductance_in_uh: float | None = 42.0,
+    cooling: str | None = "none",
+    sham_capable: bool | None = False,
+    peak_magnetic_field_in_t: float | None = 0.68,
+    peak_db_dt_in_t_per_s: float | None = 2.1e4,
+    half_value_depth_in_mm: float | None = 1.8,
+    half_value_spread_in_cm2: float | None = 0.9,
+    efield_model_reference: str | None = "doi:10.1016/j.brs.2018.10.017",
+    coil_model_file: str | None = "",
+    handle_axis: str | None = "+y",
+    nwbfile: NWBFile | None = None,
+) -> TMSCoilModel:
     """A focal circular rodent coil with a ferrite core (values typical of published rodent coils)."""
-    values = dict(
-        name="Rodent coil 8 mm",
-        manufacturer="custom",
-        description="Focal circular rodent coil, ferrite core, wound for head-fixed mice.",
-        shape="circular",
-        outer_winding_diameter_in_mm=8.0,
-        inner_winding_diameter_in_mm=3.0,
-        number_of_turns=70,
-        core_material="ferrite",
-        inductance_in_uh=42.0,
-        cooling="none",
-        sham_capable=False,
-        peak_magnetic_field_in_t=0.68,
-        peak_db_dt_in_t_per_s=2.1e4,
-        half_value_depth_in_mm=1.8,
-        half_value_spread_in_cm2=0.9,
-        efield_model_reference="doi:10.1016/j.brs.2018.10.017",
-        coil_model_file="",
-        handle_axis="+y",
+    model = TMSCoilModel(
+        name=name or name_generator("TMSCoilModel"),
+        manufacturer=manufacturer,
+        description=description,
+        shape=shape,
+        outer_winding_diameter_in_mm=outer_winding_diameter_in_mm,
+        inner_winding_diameter_in_mm=inner_winding_diameter_in_mm,
+        number_of_turns=number_of_turns,
+        core_material=core_material,
+        inductance_in_uh=inductance_in_uh,
+        cooling=cooling,
+        sham_capable=sham_capable,
+        peak_magnetic_field_in_t=peak_magnetic_field_in_t,
+        peak_db_dt_in_t_per_s=peak_db_dt_in_t_per_s,
+        half_value_depth_in_mm=half_value_depth_in_mm,
+        half_value_spread_in_cm2=half_value_spread_in_cm2,
+        efield_model_reference=efield_model_reference,
+        coil_model_file=coil_model_file,
+        handle_axis=handle_axis,
     )
-    values.update(kwargs)
-    return TMSCoilModel(**values)
+    if nwbfile is not None:
+        nwbfile.add_device_model(model)
+    return model
 
 
-def mock_TMSCoil(*, model: TMSCoilModel | None = None, stimulator: TMSStimulator | None = None,
-                 **kwargs) -> TMSCoil:
+def mock_TMSCoil(
+    *,
+    name: str | None = None,
+    description: str = "Rodent coil held 1 mm above the skull over dmPFC.",
+    serial_number: str | None = "RC8-007",
+    model: TMSCoilModel | None = None,
+    stimulator: TMSStimulator | None = None,
+    nwbfile: NWBFile | None = None,
+) -> TMSCoil:
     """The coil of the mock rig, driven by ``stimulator``."""
-    values = dict(
-        name="coil",
-        description="Rodent coil held 1 mm above the skull over dmPFC.",
-        serial_number="RC8-007",
-        model=model or mock_TMSCoilModel(),
-        stimulator=stimulator or mock_TMSStimulator(),
+    coil = TMSCoil(
+        name=name or name_generator("TMSCoil"),
+        description=description,
+        serial_number=serial_number,
+        model=model if model is not None else mock_TMSCoilModel(nwbfile=nwbfile),
+        stimulator=stimulator if stimulator is not None else mock_TMSStimulator(nwbfile=nwbfile),
     )
-    values.update(kwargs)
-    return TMSCoil(**values)
+    if nwbfile is not None:
+        nwbfile.add_device(coil)
+    return coil
 
 
-def mock_TMSNavigationSystem(**kwargs) -> TMSNavigationSystem:
+def mock_TMSNavigationSystem(
+    *,
+    name: str | None = None,
+    description: str = "Optical neuronavigation, coil tracked by a passive marker tree.",
+    navigation_type: str = "hand_held",
+    software_version: str | None = "TMS Navigator 3.3",
+    tracking_system: str | None = "NDI Polaris Vicra (optical)",
+    model=None,
+    nwbfile: NWBFile | None = None,
+) -> TMSNavigationSystem:
     """A hand-held optical neuronavigation system (human studies; the mouse rig uses a stereotaxic frame)."""
-    values = dict(
-        name="navigator",
-        description="Optical neuronavigation, coil tracked by a passive marker tree.",
-        navigation_type="hand_held",
-        software_version="TMS Navigator 3.3",
-        tracking_system="NDI Polaris Vicra (optical)",
-    )
-    values.update(kwargs)
-    return TMSNavigationSystem(**values)
+    system = TMSNavigationSystem(name=name or name_generator("TMSNavigationSystem"), description=description,
+                                 navigation_type=navigation_type, software_version=software_version,
+                                 tracking_system=tracking_system, model=model)
+    if nwbfile is not None:
+        nwbfile.add_device(system)
+    return system
 
 
-def mock_TMSRegistration(*, coordinate_space: TMSCoordinateSpace | None = None,
-                         navigation_system: TMSNavigationSystem | None = None, **kwargs) -> TMSRegistration:
+def mock_TMSRegistration(
+    *,
+    name: str | None = None,
+    method: str = "fiducials",
+    rms_error_in_mm: float | None = 0.02,
+    description: str = "Bregma and lambda located under the stereo microscope; skull levelled to within 50 um.",
+    landmark_label: list[str] | None = None,
+    landmark_position: list[list[float]] | None = None,
+    landmark_error_in_mm: list[float] | None = None,
+    coordinate_space: TMSCoordinateSpace | None = None,
+    navigation_system: TMSNavigationSystem | None = None,
+    nwbfile: NWBFile | None = None,
+) -> TMSRegistration:
     """Bregma and lambda located on the flat-skull mouse (fiducials), 20 um RMS error."""
     values = dict(
-        name="registration", method="fiducials", rms_error_in_mm=0.02,
-        description="Bregma and lambda located under the stereo microscope; skull levelled to within 50 um.",
-        landmark_label=["bregma", "lambda"], landmark_position=[[0.0, 0.0, 0.0], [0.0, -4.2, 0.0]],
-        landmark_error_in_mm=[0.02, 0.02], coordinate_space=coordinate_space or mock_TMSCoordinateSpace(),
+        name=name or name_generator("TMSRegistration"), method=method, rms_error_in_mm=rms_error_in_mm,
+        description=description,
+        landmark_label=landmark_label if landmark_label is not None else ["bregma", "lambda"],
+        landmark_position=landmark_position if landmark_position is not None else [[0.0, 0.0, 0.0], [0.0, -4.2, 0.0]],
+        landmark_error_in_mm=landmark_error_in_mm if landmark_error_in_mm is not None else [0.02, 0.02],
+        coordinate_space=coordinate_space if coordinate_space is not None else mock_TMSCoordinateSpace(nwbfile=nwbfile),
     )
     if navigation_system is not None:
         values["navigation_system"] = navigation_system
-    values.update(kwargs)
-    return TMSRegistration(**values)
+    registration = TMSRegistration(**values)
+    if nwbfile is not None:
+        _metadata_of(nwbfile).add_tms_registrations(registration)
+    return registration
 
 
-def mock_TMSCoordinateSpace(**kwargs) -> TMSCoordinateSpace:
+def mock_TMSCoordinateSpace(
+    *,
+    name: str | None = None,
+    space: str = "bregma_stereotaxic",
+    units: str = "mm",
+    origin: str = "bregma",
+    orientation: str = "RAS",
+    description: str = "x = ML (right +), y = AP (anterior +), z = DV (up +), flat skull.",
+    nwbfile: NWBFile | None = None,
+) -> TMSCoordinateSpace:
     """Bregma-referenced stereotaxic space (AP/ML/DV in mm, flat-skull)."""
-    values = dict(
-        name="bregma_stereotaxic",
-        space="bregma_stereotaxic",
-        units="mm",
-        origin="bregma",
-        orientation="RAS",
-        description="x = ML (right +), y = AP (anterior +), z = DV (up +), flat skull.",
-    )
-    values.update(kwargs)
-    return TMSCoordinateSpace(**values)
+    coordinate_space = TMSCoordinateSpace(name=name or name_generator("TMSCoordinateSpace"), space=space,
+                                          units=units, origin=origin, orientation=orientation,
+                                          description=description)
+    if nwbfile is not None:
+        _metadata_of(nwbfile).add_tms_coordinate_spaces(coordinate_space)
+    return coordinate_space
 
 
-def mock_TMSThresholdsTable(**kwargs) -> TMSThresholdsTable:
+def mock_TMSThresholdsTable(
+    *, name: str = "thresholds", description: str = "Motor thresholds of the subject.",
+    nwbfile: NWBFile | None = None,
+) -> TMSThresholdsTable:
     """One rodent visual-twitch threshold of 45 %MSO."""
-    table = TMSThresholdsTable(description="Motor thresholds of the subject.", **kwargs)
+    table = TMSThresholdsTable(name=name, description=description)
     table.add_row(threshold_type="rodent_visual_twitch", value_in_percent_mso=45.0, method="visual",
                   criterion="visible forelimb twitch in 5 of 10 pulses", measurement_method="visual",
                   time_measured_in_s=-600.0, coil_orientation_in_deg=0.0, muscle="",
                   value_in_v_per_m=float("nan"), efield_model="")
+    _attach(nwbfile, "thresholds", table)
     return table
 
 
-def mock_TMSProtocolsTable(*, thresholds: TMSThresholdsTable | None = None, **kwargs) -> TMSProtocolsTable:
+def mock_TMSProtocolsTable(
+    *, name: str = "protocols", description: str = "Stimulation protocols of the aiTBS day.",
+    thresholds: TMSThresholdsTable | None = None, nwbfile: NWBFile | None = None,
+) -> TMSProtocolsTable:
     """iTBS-600 at 100% of the visual-twitch threshold, and its sham (coil away)."""
     thresholds = thresholds if thresholds is not None else mock_TMSThresholdsTable()
-    table = TMSProtocolsTable(description="Stimulation protocols of the aiTBS day.",
-                              target_tables={"threshold": thresholds, "conditioning_threshold": thresholds},
-                              **kwargs)
+    table = TMSProtocolsTable(name=name, description=description,
+                              target_tables={"threshold": thresholds, "conditioning_threshold": thresholds})
     levels, counts, intervals = zip(*ITBS_LEVELS, strict=True)
     threshold_mso = float(thresholds["value_in_percent_mso"][0])
     for sham in (False, True):
@@ -220,14 +372,21 @@ def mock_TMSProtocolsTable(*, thresholds: TMSThresholdsTable | None = None, **kw
             conditioning_threshold=0, sham=sham, sham_type="coil_away" if sham else "",
             notes="Huang 2005 iTBS; coil held 5 cm away for sham." if sham else "Huang 2005 iTBS.",
         )
+    if nwbfile is not None:
+        if "tms" in nwbfile.lab_meta_data:
+            raise ValueError("the file's TMS metadata already has its protocols table; pass that table instead")
+        _metadata_of(nwbfile, protocols=table, thresholds=thresholds if thresholds.parent is None else None)
     return table
 
 
-def mock_TMSTargetsTable(*, coordinate_space: TMSCoordinateSpace | None = None, **kwargs) -> TMSTargetsTable:
+def mock_TMSTargetsTable(
+    *, name: str = "targets", description: str = "Stimulation targets.",
+    coordinate_space: TMSCoordinateSpace | None = None, nwbfile: NWBFile | None = None,
+) -> TMSTargetsTable:
     """Dorsomedial prefrontal cortex of the mouse (secondary motor / dorsal anterior cingulate area at AP +1.9,
     the cortex a dorsal coil and dorsal two-photon imaging reach), coil centred above it."""
-    space = coordinate_space or mock_TMSCoordinateSpace()
-    table = TMSTargetsTable(description="Stimulation targets.", **kwargs)
+    space = coordinate_space if coordinate_space is not None else mock_TMSCoordinateSpace(nwbfile=nwbfile)
+    table = TMSTargetsTable(name=name, description=description)
     pose = np.eye(4)
     pose[:3, 3] = [0.0, 1.9, 1.0]
     pose[:3, 1] = [0.0, 1.0, 0.0]
@@ -242,34 +401,51 @@ def mock_TMSTargetsTable(*, coordinate_space: TMSCoordinateSpace | None = None, 
         efield_model_name="", efield_model_version="", efield_max_in_v_per_m=float("nan"),
         efield_max_position=[float("nan")] * 3,
     )
+    _attach(nwbfile, "targets", table)
     return table
 
 
-def mock_TMSCoilsTable(*, coils: list[TMSCoil] | None = None, **kwargs) -> TMSCoilsTable:
+def mock_TMSCoilsTable(
+    *, name: str = "coils", description: str = "Coils that delivered the pulses.",
+    coils: list[TMSCoil] | None = None, nwbfile: NWBFile | None = None,
+) -> TMSCoilsTable:
     """The coils table pulses refer to, one row per coil (by default the mock coil)."""
-    table = TMSCoilsTable(description="Coils that delivered the pulses.", **kwargs)
-    for coil in coils or [mock_TMSCoil()]:
+    table = TMSCoilsTable(name=name, description=description)
+    for coil in coils or [mock_TMSCoil(nwbfile=nwbfile)]:
         table.add_row(device=coil)
+    _attach(nwbfile, "coils", table)
     return table
+
+
+def _protocols_and_targets(protocols, targets, nwbfile):
+    """Given tables, else the file's, else new mock ones (attached to the file when there is one)."""
+    if protocols is None:
+        protocols = _metadata_of(nwbfile).protocols if nwbfile is not None else mock_TMSProtocolsTable()
+    if targets is None:
+        targets = _in_file(nwbfile, "targets")
+        targets = targets if targets is not None else mock_TMSTargetsTable(nwbfile=nwbfile)
+    return protocols, targets
 
 
 def mock_TMSPulsesTable(
-    *, protocols: TMSProtocolsTable | None = None, targets: TMSTargetsTable | None = None,
+    *, name: str = "tms_pulses",
+    description: str = ("Every delivered TMS pulse; times from rising edges of the stimulator trigger-out TTL "
+                        "recorded on the DAQ."),
+    source_description: str = "Stimulator trigger-out TTL on DAQ",
+    protocols: TMSProtocolsTable | None = None, targets: TMSTargetsTable | None = None,
     coil: TMSCoil | None = None, sessions: int = MOCK_SESSIONS, sessions_table: TMSSessionsTable | None = None,
-    **kwargs
+    nwbfile: NWBFile | None = None,
 ) -> TMSPulsesTable:
     """Every pulse of ``sessions`` iTBS-600 sessions, through the vectorised :meth:`add_pulses`; each pulse
     points at its row of ``sessions_table`` (built when not given)."""
-    protocols = protocols if protocols is not None else mock_TMSProtocolsTable()
-    targets = targets if targets is not None else mock_TMSTargetsTable()
+    protocols, targets = _protocols_and_targets(protocols, targets, nwbfile)
     if sessions_table is None:
-        sessions_table = mock_TMSSessionsTable(protocols=protocols, targets=targets, sessions=sessions)
-    coil = coil or mock_TMSCoil()
+        sessions_table = mock_TMSSessionsTable(protocols=protocols, targets=targets, sessions=sessions,
+                                               nwbfile=nwbfile)
+    coil = coil if coil is not None else mock_TMSCoil(nwbfile=nwbfile)
     table = TMSPulsesTable(
-        description="Every delivered TMS pulse; times from rising edges of the stimulator trigger-out TTL "
-                    "recorded on the DAQ.",
-        source_description="Stimulator trigger-out TTL on DAQ",
-        target_tables={"protocol": protocols, "target": targets, "session": sessions_table}, **kwargs,
+        name=name, description=description, source_description=source_description,
+        target_tables={"protocol": protocols, "target": targets, "session": sessions_table},
     )
     n = itbs_schedule_s().size
     scheduled, delivered = mock_course_times_s(sessions)
@@ -285,35 +461,43 @@ def mock_TMSPulsesTable(
         artifact_window_in_s=MOCK_ARTIFACT_WINDOW_S, scheduled_time_in_s=times,
         coil_temperature_in_c=np.round(rng.normal(31.0, 0.3, times.size), 2),
     )
+    if nwbfile is not None:
+        if "tms" in nwbfile.lab_meta_data and nwbfile.lab_meta_data["tms"].coils is None:
+            nwbfile.lab_meta_data["tms"].coils = table.coils
+        _attach(nwbfile, "pulses", table)
     return table
 
 
 def mock_TMSSessionsTable(
-    *, protocols: TMSProtocolsTable | None = None, targets: TMSTargetsTable | None = None,
-    sessions: int = MOCK_SESSIONS, **kwargs
+    *, name: str = "tms_sessions", description: str = "iTBS sessions of the accelerated course.",
+    protocols: TMSProtocolsTable | None = None, targets: TMSTargetsTable | None = None,
+    sessions: int = MOCK_SESSIONS, nwbfile: NWBFile | None = None,
 ) -> TMSSessionsTable:
     """The iTBS sessions of the mock day (first pulse to last pulse)."""
-    protocols = protocols if protocols is not None else mock_TMSProtocolsTable()
-    targets = targets if targets is not None else mock_TMSTargetsTable()
-    table = TMSSessionsTable(description="iTBS sessions of the accelerated course.",
-                             target_tables={"protocol": protocols, "target": targets}, **kwargs)
+    protocols, targets = _protocols_and_targets(protocols, targets, nwbfile)
+    table = TMSSessionsTable(name=name, description=description,
+                             target_tables={"protocol": protocols, "target": targets})
     last = float(itbs_schedule_s()[-1])
     for s in range(sessions):
         start = MOCK_FIRST_PULSE_S + s * MOCK_SESSION_INTERVAL_S
         dropped = 1 if s == MOCK_DROPPED_PULSE[0] else 0
         table.add_row(start_time=start, stop_time=start + last, protocol=0, target=0, sham=False,
                       num_pulses=600 - dropped)
+    _attach(nwbfile, "sessions", table)
     return table
 
 
 def mock_TMSReconciliationTable(
-    *, sessions: TMSSessionsTable | None = None, protocols: TMSProtocolsTable | None = None, **kwargs
+    *, name: str = "reconciliation", description: str = "Delivered versus declared pulses.",
+    sessions: TMSSessionsTable | None = None, protocols: TMSProtocolsTable | None = None,
+    nwbfile: NWBFile | None = None,
 ) -> TMSReconciliationTable:
     """Every session matched to its protocol; one session has the mock's dropped pulse."""
-    protocols = protocols if protocols is not None else mock_TMSProtocolsTable()
-    sessions = sessions if sessions is not None else mock_TMSSessionsTable(protocols=protocols)
-    table = TMSReconciliationTable(description="Delivered versus declared pulses.",
-                                   target_tables={"session": sessions, "protocol": protocols}, **kwargs)
+    protocols, _ = _protocols_and_targets(protocols, True, nwbfile)
+    if sessions is None:
+        sessions = mock_TMSSessionsTable(protocols=protocols, nwbfile=nwbfile)
+    table = TMSReconciliationTable(name=name, description=description,
+                                   target_tables={"session": sessions, "protocol": protocols})
     scheduled, delivered = mock_course_times_s(len(sessions))
     per_session = scheduled.size // len(sessions)
     for s in range(len(sessions)):
@@ -327,22 +511,30 @@ def mock_TMSReconciliationTable(
                       num_matched=per_session - len(missing), num_missing=len(missing), num_extra=0,
                       clock_offset_in_s=0.0, clock_drift_in_ppm=0.0, max_abs_residual_in_s=0.0,
                       missing_pulse_time_in_s=missing, discrepancy=where)
+    _attach(nwbfile, "reconciliation", table)
     return table
 
 
-def mock_TMSAdverseEventsTable(**kwargs) -> TMSAdverseEventsTable:
+def mock_TMSAdverseEventsTable(
+    *, name: str = "tms_adverse_events", description: str = "Adverse events.",
+    nwbfile: NWBFile | None = None,
+) -> TMSAdverseEventsTable:
     """One mild coil-heating event."""
-    table = TMSAdverseEventsTable(description="Adverse events.", **kwargs)
+    table = TMSAdverseEventsTable(name=name, description=description)
     table.add_row(timestamp=MOCK_FIRST_PULSE_S + 2 * MOCK_SESSION_INTERVAL_S + 150.0, event_type="coil_heating",
                   severity="mild", relatedness="definite", action="paused 60 s until the coil cooled",
                   notes="Coil surface reached 40 C.")
+    _attach(nwbfile, "adverse_events", table)
     return table
 
 
-def mock_CellTypesTable(**kwargs) -> CellTypesTable:
+def mock_CellTypesTable(
+    *, name: str = "cell_types",
+    description: str = "Cell types of imaged neurons (Cell Ontology, Allen ABC atlas).",
+    nwbfile: NWBFile | None = None,
+) -> CellTypesTable:
     """L5 IT neurons labelled by Tlx3-Cre and L5 PT neurons labelled by Sim1-Cre."""
-    table = CellTypesTable(description="Cell types of imaged neurons (Cell Ontology, Allen ABC atlas).",
-                           **kwargs)
+    table = CellTypesTable(name=name, description=description)
     table.add_row(label="IT", cell_ontology_id="CL:4023008", cell_ontology_label="",
                   atlas_taxonomy_label="005 L5 IT CTX Glut", atlas_taxonomy_id="CS20230722_SUBC_005",
                   cre_line="Tlx3-Cre_PL56", cre_line_id="MGI:5311700", reporter="Ai148 (GCaMP6f)",
@@ -351,42 +543,67 @@ def mock_CellTypesTable(**kwargs) -> CellTypesTable:
                   atlas_taxonomy_label="022 L5 ET CTX Glut", atlas_taxonomy_id="CS20230722_SUBC_022",
                   cre_line="Sim1-Cre_KJ18", cre_line_id="RRID:MMRRC_031742-UCD", reporter="Ai148 (GCaMP6f)",
                   projection_class="PT/ET")
+    _attach(nwbfile, "cell_types", table)
     return table
 
 
-def mock_tms_tables(*, coil: TMSCoil | None = None, sessions: int = MOCK_SESSIONS, pulses: bool = True,
-                    navigation_system: TMSNavigationSystem | None = None, nwbfile: NWBFile | None = None,
-                    **kwargs) -> dict:
+def mock_tms_tables(
+    *,
+    coil: TMSCoil | None = None,
+    sessions: int = MOCK_SESSIONS,
+    pulses: bool = True,
+    navigation_system: TMSNavigationSystem | None = None,
+    nwbfile: NWBFile | None = None,
+    tms_coordinate_spaces: list[TMSCoordinateSpace] | _Mock = MOCK,
+    tms_registrations: list[TMSRegistration] | _Mock = MOCK,
+    thresholds: TMSThresholdsTable | None | _Mock = MOCK,
+    protocols: TMSProtocolsTable | _Mock = MOCK,
+    targets: TMSTargetsTable | None | _Mock = MOCK,
+    cell_types: CellTypesTable | None | _Mock = MOCK,
+    reconciliation: TMSReconciliationTable | None | _Mock = MOCK,
+    sham_description: str | None = "Sham protocol declared (coil 5 cm away, same sound); not delivered on this day.",
+    blinding_description: str | None = "Behavioural scoring blinded to stimulation condition.",
+    ndx_tms_version: str | None = __version__,
+) -> dict:
     """Every TMS object of the mock aiTBS day, by where it goes: ``metadata`` (``/general/tms``), ``pulses`` and
     ``adverse_events`` (``/events``), ``sessions`` (``/intervals``).
 
     With ``nwbfile`` they are added to it (metadata, then sessions, then the reconciliation, so that every
     region's table already has a parent in the file); otherwise add them with :func:`ndx_tms.add_tms_tables`.
-    ``kwargs`` override fields of the metadata container; ``pulses=False`` leaves out pulses, sessions and
-    reconciliation; ``navigation_system`` is linked from the registration."""
-    space = mock_TMSCoordinateSpace()
-    thresholds = mock_TMSThresholdsTable()
-    protocols = mock_TMSProtocolsTable(thresholds=thresholds)
-    targets = mock_TMSTargetsTable(coordinate_space=space)
+    Each part of the metadata container left at :data:`MOCK` is built (``None`` leaves it out; the
+    reconciliation is built only with pulses); ``pulses=False`` (or None) leaves out pulses, sessions and
+    reconciliation; ``navigation_system`` is linked from the registration; the pulses are delivered by ``coil``
+    (by default a new mock coil named ``coil``)."""
+    space = mock_TMSCoordinateSpace(name="bregma_stereotaxic")
+    if tms_coordinate_spaces is MOCK:
+        tms_coordinate_spaces = [space]
+    if thresholds is MOCK:
+        thresholds = mock_TMSThresholdsTable()
+    if protocols is MOCK:
+        protocols = mock_TMSProtocolsTable(thresholds=thresholds)
+    if targets is MOCK:
+        targets = mock_TMSTargetsTable(coordinate_space=space)
+    if tms_registrations is MOCK:
+        tms_registrations = [mock_TMSRegistration(name="registration", coordinate_space=space,
+                                                  navigation_system=navigation_system)]
     values = dict(
-        tms_coordinate_spaces=[space],
-        tms_registrations=[mock_TMSRegistration(coordinate_space=space, navigation_system=navigation_system)],
-        thresholds=thresholds, protocols=protocols, targets=targets, cell_types=mock_CellTypesTable(),
-        sham_description="Sham protocol declared (coil 5 cm away, same sound); not delivered on this day.",
-        blinding_description="Behavioural scoring blinded to stimulation condition.",
-        ndx_tms_version=__version__,
+        tms_coordinate_spaces=tms_coordinate_spaces, tms_registrations=tms_registrations, thresholds=thresholds,
+        protocols=protocols, targets=targets,
+        cell_types=mock_CellTypesTable() if cell_types is MOCK else cell_types,
+        sham_description=sham_description, blinding_description=blinding_description,
+        ndx_tms_version=ndx_tms_version,
     )
     found = {"pulses": None, "sessions": None, "adverse_events": mock_TMSAdverseEventsTable()}
     if pulses:
         session_table = mock_TMSSessionsTable(protocols=protocols, targets=targets, sessions=sessions)
-        pulse_table = mock_TMSPulsesTable(protocols=protocols, targets=targets, coil=coil, sessions=sessions,
-                                          sessions_table=session_table)
+        pulse_table = mock_TMSPulsesTable(protocols=protocols, targets=targets,
+                                          coil=coil if coil is not None else mock_TMSCoil(name="coil", nwbfile=nwbfile),
+                                          sessions=sessions, sessions_table=session_table)
         values["coils"] = pulse_table.coils
         found.update(pulses=pulse_table, sessions=session_table)
-    reconciliation = kwargs.pop("reconciliation", None)
-    if pulses and reconciliation is None:
-        reconciliation = mock_TMSReconciliationTable(sessions=found["sessions"], protocols=protocols)
-    values.update(kwargs)
+    if reconciliation is MOCK:
+        reconciliation = (mock_TMSReconciliationTable(sessions=found["sessions"], protocols=protocols)
+                          if pulses else None)
     found["metadata"] = metadata = TMSExperimentMetadata(**values)
     if nwbfile is not None:
         add_tms_tables(nwbfile, **found)
@@ -395,15 +612,42 @@ def mock_tms_tables(*, coil: TMSCoil | None = None, sessions: int = MOCK_SESSION
     return found
 
 
-def mock_TMSExperimentMetadata(*, coil: TMSCoil | None = None, sessions: int = MOCK_SESSIONS,
-                               **kwargs) -> TMSExperimentMetadata:
-    """The ``/general/tms`` container of the mock aiTBS day (see :func:`mock_tms_tables` for the tables that
-    go to ``/events`` and ``/intervals``; their coils and reconciliation are in this container)."""
-    return mock_tms_tables(coil=coil, sessions=sessions, **kwargs)["metadata"]
+def mock_TMSExperimentMetadata(
+    *,
+    coil: TMSCoil | None = None,
+    sessions: int = MOCK_SESSIONS,
+    pulses: bool = True,
+    navigation_system: TMSNavigationSystem | None = None,
+    nwbfile: NWBFile | None = None,
+    tms_coordinate_spaces: list[TMSCoordinateSpace] | _Mock = MOCK,
+    tms_registrations: list[TMSRegistration] | _Mock = MOCK,
+    thresholds: TMSThresholdsTable | None | _Mock = MOCK,
+    protocols: TMSProtocolsTable | _Mock = MOCK,
+    targets: TMSTargetsTable | None | _Mock = MOCK,
+    cell_types: CellTypesTable | None | _Mock = MOCK,
+    reconciliation: TMSReconciliationTable | None | _Mock = MOCK,
+    sham_description: str | None = "Sham protocol declared (coil 5 cm away, same sound); not delivered on this day.",
+    blinding_description: str | None = "Behavioural scoring blinded to stimulation condition.",
+    ndx_tms_version: str | None = __version__,
+) -> TMSExperimentMetadata:
+    """The ``/general/tms`` container of the mock aiTBS day (parameters as :func:`mock_tms_tables`, which adds
+    the tables that go to ``/events`` and ``/intervals`` too when ``nwbfile`` is given)."""
+    return mock_tms_tables(
+        coil=coil, sessions=sessions, pulses=pulses, navigation_system=navigation_system, nwbfile=nwbfile,
+        tms_coordinate_spaces=tms_coordinate_spaces, tms_registrations=tms_registrations, thresholds=thresholds,
+        protocols=protocols, targets=targets, cell_types=cell_types, reconciliation=reconciliation,
+        sham_description=sham_description, blinding_description=blinding_description,
+        ndx_tms_version=ndx_tms_version,
+    )["metadata"]
 
 
-def mock_TMSArtifactMask(*, series, pulses: TMSPulsesTable | None = None, **kwargs) -> TMSArtifactMask:
-    """Artifact mask of ``series`` (regular rate) from ``pulses`` plus the mock artifact window."""
+def mock_TMSArtifactMask(
+    *, series, name: str | None = None, pulses: TMSPulsesTable | None = None,
+    artifact_window_in_s: tuple[float, float] = MOCK_ARTIFACT_WINDOW_S,
+    method: str = "frame [t, t + 1/rate) overlaps [pulse + window start, pulse + window stop]",
+    nwbfile: NWBFile | None = None,
+) -> TMSArtifactMask:
+    """Artifact mask of ``series`` (regular rate) from ``pulses`` plus ``artifact_window_in_s``."""
     n_frames = series.data.shape[0]
     rate = series.rate
     start = series.starting_time or 0.0
@@ -411,44 +655,53 @@ def mock_TMSArtifactMask(*, series, pulses: TMSPulsesTable | None = None, **kwar
     mask = np.zeros(n_frames, dtype=bool)
     if pulses is not None:
         times = np.asarray(pulses["timestamp"][:])
-        lo = np.searchsorted(frame_starts + 1 / rate, times + MOCK_ARTIFACT_WINDOW_S[0], side="right")
-        hi = np.searchsorted(frame_starts, times + MOCK_ARTIFACT_WINDOW_S[1], side="left")
+        lo = np.searchsorted(frame_starts + 1 / rate, times + artifact_window_in_s[0], side="right")
+        hi = np.searchsorted(frame_starts, times + artifact_window_in_s[1], side="left")
         for a, b in zip(lo, hi, strict=True):
             mask[a:b] = True
-    values = dict(
-        name=f"{series.name}_tms_artifact_mask", mask=mask, artifact_window_in_s=list(MOCK_ARTIFACT_WINDOW_S),
-        frame_duration_in_s=1.0 / rate, series=series, pulses=pulses,
-        method="frame [t, t + 1/rate) overlaps [pulse + window start, pulse + window stop]",
+    artifact_mask = TMSArtifactMask(
+        name=name or name_generator(f"{series.name}_tms_artifact_mask"), mask=mask,
+        artifact_window_in_s=list(artifact_window_in_s), frame_duration_in_s=1.0 / rate, series=series,
+        pulses=pulses, method=method,
     )
-    values.update(kwargs)
-    return TMSArtifactMask(**values)
+    _add_to_ophys(nwbfile, artifact_mask)
+    return artifact_mask
 
 
-def mock_TMSClockAlignment(**kwargs) -> TMSClockAlignment:
+def mock_TMSClockAlignment(
+    *,
+    name: str | None = None,
+    device_time_in_s: np.ndarray | None = None,
+    residual_in_s: np.ndarray | None = None,
+    aligned_clock: str = "scanimage",
+    reference_clock: str = "wavesurfer DAQ",
+    shared_signal: str = "ScanImage frame clock on DAQ AI2",
+    offset_in_s: float = 0.0125,
+    drift_in_ppm: float = 12.0,
+    rms_residual_in_s: float | None = None,
+    nwbfile: NWBFile | None = None,
+) -> TMSClockAlignment:
     """A ScanImage-to-DAQ fit with 12 ppm drift and sub-microsecond residuals."""
-    device_times = np.linspace(0.0, 7000.0, 50)
-    residuals = np.random.default_rng(1).normal(0.0, 2e-7, device_times.size)
-    values = dict(
-        name="scanimage_to_daq", device_time_in_s=device_times, residual_in_s=residuals,
-        aligned_clock="scanimage", reference_clock="wavesurfer DAQ",
-        shared_signal="ScanImage frame clock on DAQ AI2", offset_in_s=0.0125, drift_in_ppm=12.0,
-        rms_residual_in_s=float(np.sqrt(np.mean(residuals**2))),
+    device_times = device_time_in_s if device_time_in_s is not None else np.linspace(0.0, 7000.0, 50)
+    residuals = (residual_in_s if residual_in_s is not None
+                 else np.random.default_rng(1).normal(0.0, 2e-7, len(device_times)))
+    alignment = TMSClockAlignment(
+        name=name or name_generator("TMSClockAlignment"), device_time_in_s=device_times, residual_in_s=residuals,
+        aligned_clock=aligned_clock, reference_clock=reference_clock, shared_signal=shared_signal,
+        offset_in_s=offset_in_s, drift_in_ppm=drift_in_ppm,
+        rms_residual_in_s=(rms_residual_in_s if rms_residual_in_s is not None
+                           else float(np.sqrt(np.mean(np.asarray(residuals) ** 2)))),
     )
-    values.update(kwargs)
-    return TMSClockAlignment(**values)
+    _add_to_ophys(nwbfile, alignment)
+    return alignment
 
 
 def add_mock_tms_devices(nwbfile: NWBFile) -> TMSCoil:
     """Add the mock stimulator and coil with their models to ``nwbfile``; return the coil."""
-    stimulator_model = mock_TMSStimulatorModel()
-    coil_model = mock_TMSCoilModel()
-    stimulator = mock_TMSStimulator(model=stimulator_model)
-    coil = mock_TMSCoil(model=coil_model, stimulator=stimulator)
-    for model in (stimulator_model, coil_model):
-        nwbfile.add_device_model(model)
-    nwbfile.add_device(stimulator)
-    nwbfile.add_device(coil)
-    return coil
+    stimulator = mock_TMSStimulator(
+        name="stimulator", model=mock_TMSStimulatorModel(name="MagPro X100", nwbfile=nwbfile), nwbfile=nwbfile)
+    return mock_TMSCoil(name="coil", model=mock_TMSCoilModel(name="Rodent coil 8 mm", nwbfile=nwbfile),
+                        stimulator=stimulator, nwbfile=nwbfile)
 
 
 def mock_tms_nwbfile(*, with_imaging: bool = True) -> NWBFile:
@@ -517,5 +770,5 @@ def _add_mock_imaging(nwbfile: NWBFile, metadata: TMSExperimentMetadata, pulses:
         mask[y - size:y + size + 1, x - size:x + size + 1] = 1.0
         rois.add_roi(image_mask=mask)
     add_cell_type_column(rois, metadata.cell_types, ["IT", "PT", "IT"])
-    ophys.add(mock_TMSArtifactMask(series=series, pulses=pulses))
-    ophys.add(mock_TMSClockAlignment())
+    mock_TMSArtifactMask(series=series, name=f"{series.name}_tms_artifact_mask", pulses=pulses, nwbfile=nwbfile)
+    mock_TMSClockAlignment(name="scanimage_to_daq", nwbfile=nwbfile)

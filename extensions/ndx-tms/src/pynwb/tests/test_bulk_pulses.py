@@ -17,7 +17,7 @@ from pynwb import NWBHDF5IO
 
 @pytest.fixture
 def parts():
-    return mock_TMSProtocolsTable(), mock_TMSTargetsTable(), mock_TMSCoil()
+    return mock_TMSProtocolsTable(), mock_TMSTargetsTable(), mock_TMSCoil(name="coil")
 
 
 def _table(parts):

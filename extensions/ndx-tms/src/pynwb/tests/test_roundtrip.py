@@ -108,7 +108,7 @@ class TestNavigationRoundtrip(_TmpFileMixin, TestCase):
     def addContainer(self):
         model = DeviceModel(name="TMS Navigator", manufacturer="Localite", description="Neuronavigation.")
         self.nwbfile.add_device_model(model)
-        navigator = mock_TMSNavigationSystem(model=model)
+        navigator = mock_TMSNavigationSystem(name="navigator", model=model)
         self.nwbfile.add_device(navigator)
         coil = self._add_devices()
         mock_tms_tables(coil=coil, nwbfile=self.nwbfile, pulses=False, navigation_system=navigator)
