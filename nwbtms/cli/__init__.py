@@ -76,5 +76,9 @@ def main(argv: list[str] | None = None) -> None:
     """Console entry point. Errors are mapped by :func:`nwbtms.cli._errors.map_errors` on every command;
     click prints them and exits with their code (0 success, 1 findings or failed write, 2 bad input/usage)."""
     # only the console process ends at once after a failed write (see ReportedError.show)
+    # (restored on return: an in-process call, e.g. from a test or a notebook, must not leave it on)
     map_errors.end_process_after_output_error = True
-    cli.main(args=argv, prog_name="nwbtms")
+    try:
+        cli.main(args=argv, prog_name="nwbtms")
+    finally:
+        map_errors.end_process_after_output_error = False

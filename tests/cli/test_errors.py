@@ -56,3 +56,15 @@ def test_a_real_command_maps_its_usage_and_input_errors(tmp_path):
     assert usage.exit_code == 2 and "Missing argument" in usage.output
     bad = runner.invoke(cli, ["protocol", "show", "no-such-preset-or-file"])
     assert bad.exit_code == 2 and bad.output.startswith("error: ") and "Traceback" not in bad.output
+
+
+def test_an_in_process_main_call_does_not_leave_the_process_ending_on():
+    """``main()`` ends the process after a failed write only while it runs (a later CliRunner call must live)."""
+    import pytest
+
+    from nwbtms.cli import main
+    from nwbtms.cli._errors import map_errors
+
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert map_errors.end_process_after_output_error is False
