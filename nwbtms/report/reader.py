@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,9 +18,10 @@ import h5py
 import numpy as np
 
 from nwbtms.errors import InputError
+from nwbtms.io.h5read import CHUNK_ROWS, iter_blocks, link_target, pulse_session_column
+from nwbtms.io.h5read import ragged_rows as _ragged_rows
+from nwbtms.io.h5read import text as _text
 
-#: Rows read per block from a long 1-D dataset (65,536 float64 = 512 KiB).
-CHUNK_ROWS = 65_536
 #: Time bins of the downsampled views (about one per pixel of a 10-inch figure at 100 dpi).
 TIME_BINS = 1_000
 #: Most pulses kept for a zoom panel or a set of markers.
@@ -41,27 +41,6 @@ PARENT_COLUMNS = ("parent", "parent_roi")
 
 
 # --------------------------------------------------------------------------- small helpers
-def _text(value) -> str:
-    """An HDF5 attribute or scalar as str (bytes decoded, arrays joined)."""
-    if value is None:
-        return ""
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    if isinstance(value, np.ndarray):
-        return ", ".join(_text(v) for v in value.ravel().tolist())
-    return str(value)
-
-
-def link_target(group: h5py.Group, key: str) -> str:
-    """Path an entry of ``group`` points to (the soft-link target, not the path through the link)."""
-    link = group.get(key, getlink=True)
-    if isinstance(link, h5py.SoftLink):
-        return link.path
-    if isinstance(link, h5py.ExternalLink):
-        return f"{link.filename}:{link.path}"
-    return group[key].name
-
-
 def _attr(obj, name: str, default=None):
     return obj.attrs.get(name, default) if obj is not None else default
 
@@ -77,14 +56,6 @@ def _scalar_text(group: h5py.Group | None, name: str) -> str:
     return _text(value)
 
 
-def iter_blocks(dataset: h5py.Dataset, *, rows: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
-    """Yield ``(start, block)`` row blocks of ``dataset`` (first axis), never the whole dataset at once."""
-    rows = rows or CHUNK_ROWS
-    n = dataset.shape[0] if dataset.shape else 0
-    for start in range(0, n, rows):
-        yield start, dataset[start : min(start + rows, n)]
-
-
 def column_text(table: h5py.Group, name: str, limit: int = 1000) -> list[str]:
     """The first ``limit`` values of a text column of a small table."""
     if name not in table:
@@ -98,17 +69,7 @@ def column_text(table: h5py.Group, name: str, limit: int = 1000) -> list[str]:
 
 def ragged_rows(table: h5py.Group, name: str, limit_values: int = MAX_MARKERS) -> list[np.ndarray] | None:
     """Rows of a ragged column (``name`` + ``name_index``), at most ``limit_values`` values in all."""
-    if name not in table:
-        return None
-    data = table[name]
-    index_name = f"{name}_index"
-    if index_name not in table:
-        return [np.atleast_1d(v) for v in data[:limit_values]]
-    ends = table[index_name][:].astype(np.int64)
-    starts = np.concatenate([[0], ends[:-1]])
-    stop = int(min(ends[-1] if ends.size else 0, limit_values))
-    values = data[:stop]
-    return [values[min(a, stop) : min(b, stop)] for a, b in zip(starts, ends, strict=True)]
+    return _ragged_rows(table, name, limit_values)
 
 
 # --------------------------------------------------------------------------- opening
@@ -428,9 +389,9 @@ def _pulse_sessions(
 ) -> np.ndarray:
     """Session row of each pulse in a block: the ``session`` region (ndx-tms 0.2) or ``session_number`` column
     (0.1), or the sessions table's times, or 0."""
-    for column in ("session", "session_number"):
-        if column in pulses:
-            return pulses[column][start : start + n].astype(np.int64)
+    column = pulse_session_column(pulses)
+    if column is not None:
+        return pulses[column][start : start + n].astype(np.int64)
     if starts_s is not None and starts_s.size:
         return np.clip(np.searchsorted(starts_s, times, side="right") - 1, 0, None)
     return np.zeros(n, dtype=np.int64)

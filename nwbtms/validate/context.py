@@ -8,6 +8,8 @@ from typing import Any
 import h5py
 from hdmf.build import GroupBuilder
 
+from nwbtms.io.h5read import pulse_session_column
+from nwbtms.io.h5read import text as _text
 from nwbtms.validate.chunked import CHUNK_ELEMENTS
 
 
@@ -90,10 +92,6 @@ def child_dataset(ctx: FileContext, path: str, name: str) -> h5py.Dataset | None
     return data if isinstance(data, h5py.Dataset) else None
 
 
-def _text(value) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
 @dataclass
 class TmsView:
     """The TMS objects of a file by role, whichever ndx-tms layout wrote it.
@@ -120,7 +118,7 @@ class TmsView:
         """Column of the pulses naming their session: ``session`` (0.2), ``session_number`` (0.1), or None."""
         if self.pulses is None:
             return None
-        return next((c for c in ("session", "session_number") if c in self.pulses.colnames), None)
+        return pulse_session_column(self.pulses.colnames)
 
 
 def as_tms_view(metadata) -> TmsView:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nwbtms.errors import InputError
+from nwbtms.io.h5read import text
 from nwbtms.validate import cross_file  # noqa: F401  (defines the cross-file check IDs)
 from nwbtms.validate.checks import readable, schema
 from nwbtms.validate.chunked import CHUNK_ELEMENTS
@@ -173,7 +174,7 @@ def _attr_text(h5, name: str, *, attribute: bool = False) -> str | None:
         return None
     if value is None:
         return None
-    return value.decode() if isinstance(value, bytes) else str(value)
+    return text(value)
 
 
 def validate_file(path: str, options: RunOptions) -> FileResult:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import h5py
 
+from nwbtms.io.h5read import read_text as _read_text
 from nwbtms.validate.context import FileContext
 from nwbtms.validate.findings import Severity
 from nwbtms.validate.registry import Hit, define, register_check
@@ -106,16 +107,6 @@ def sex_problem(sex: str | None, species: str | None) -> str | None:
     if sex not in allowed:
         return f"sex {sex!r} is not one of {', '.join(allowed)}" + (" (C. elegans)" if species in C_ELEGANS else "")
     return None
-
-
-def _read_text(group: h5py.Group, name: str) -> str | None:
-    obj = group.get(name) if group is not None else None
-    if not isinstance(obj, h5py.Dataset):
-        return None
-    value = obj[()]
-    if hasattr(value, "shape") and value.shape:
-        value = value.ravel()[0] if value.size else ""
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def _labels(value: str) -> set[str]:
