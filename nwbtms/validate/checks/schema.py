@@ -89,7 +89,8 @@ def validate_schema(ctx: FileContext, io=None) -> Iterator[Hit]:
     try:
         errors = validate_against_cached(ctx, cached_validators(ctx), io)
     except Exception as exc:  # the validator itself failed on a malformed file
-        yield NWB_SCHEMA.hit(f"schema validation could not run: {type(exc).__name__}: {exc}")
+        yield NWB_SCHEMA.hit(f"schema validation could not run: {type(exc).__name__}: {exc}",
+                             location="/specifications")
         return
     for error in errors:
         location = getattr(error, "location", None) or None
@@ -242,6 +243,7 @@ def _validate_fresh(ctx: FileContext) -> Iterator[Hit]:
             warnings.simplefilter("ignore")
             io = NWBHDF5IO(file=ctx.h5, mode="r", load_namespaces=True)
     except Exception as exc:
-        yield NWB_SCHEMA.hit(f"schema validation could not run: {type(exc).__name__}: {exc}")
+        yield NWB_SCHEMA.hit(f"schema validation could not run: {type(exc).__name__}: {exc}",
+                             location="/specifications")
         return
     yield from validate_schema(ctx, io)
