@@ -52,6 +52,12 @@ def manager_with_cached_spec(h5):
     installed = get_type_map()
     # hdmf 6.2 has no public way to leave one namespace out of TypeMap.merge: drop the installed ndx-tms
     # classes from the copy so that the cached spec's types get classes generated from it
-    installed._TypeMap__ns_dt_to_container_cls.pop(NAMESPACE, None)
+    classes = installed._TypeMap__ns_dt_to_container_cls
+    classes.pop(NAMESPACE, None)
+    # and classes of namespaces this file's catalog does not know (extensions imported in this process but not
+    # cached in the file, e.g. ndx-ophys-devices): merging them would register types of an unknown namespace
+    known = set(type_map.namespace_catalog.namespaces)
+    for namespace in [name for name in classes if name not in known]:
+        classes.pop(namespace)
     type_map.merge(installed)
     return BuildManager(type_map)
