@@ -112,11 +112,8 @@ def check_protocols(metadata) -> Iterator[Hit]:
             expected = values[i]
         else:
             continue
-        if math.isfinite(mso[i]) and abs(mso[i] - expected) > INTENSITY_TOLERANCE_PERCENT_MSO + 1e-9:
-            yield TMS_PROTOCOL_INTENSITY.hit(
-                f"protocol row {i}: intensity_in_percent_mso is {plain(mso[i])} but {reference} "
-                f"{plain(values[i])} gives {plain(expected)} %MSO",
-                location=column_path(protocols, "intensity_in_percent_mso"), index=i)
+        yield from _intensity_mismatch(protocols, "intensity_in_percent_mso", i, mso[i], reference, values[i],
+                                       expected)
     yield from _check_conditioning(protocols, threshold_mso)
 
 
@@ -142,11 +139,17 @@ def _check_conditioning(protocols, threshold_mso) -> Iterator[Hit]:
             expected = values[i]
         else:
             continue
-        if math.isfinite(mso[i]) and abs(mso[i] - expected) > INTENSITY_TOLERANCE_PERCENT_MSO + 1e-9:
-            yield TMS_PROTOCOL_INTENSITY.hit(
-                f"protocol row {i}: conditioning_intensity_in_percent_mso is {plain(mso[i])} but {reference} "
-                f"{plain(values[i])} gives {plain(expected)} %MSO",
-                location=column_path(protocols, "conditioning_intensity_in_percent_mso"), index=i)
+        yield from _intensity_mismatch(protocols, "conditioning_intensity_in_percent_mso", i, mso[i], reference,
+                                       values[i], expected)
+
+
+def _intensity_mismatch(protocols, column: str, i: int, mso: float, reference: str, value: float,
+                        expected: float) -> Iterator[Hit]:
+    """A hit when row ``i``'s stored %MSO in ``column`` differs from what its reference and value give."""
+    if math.isfinite(mso) and abs(mso - expected) > INTENSITY_TOLERANCE_PERCENT_MSO + 1e-9:
+        yield TMS_PROTOCOL_INTENSITY.hit(
+            f"protocol row {i}: {column} is {plain(mso)} but {reference} {plain(value)} gives {plain(expected)} %MSO",
+            location=column_path(protocols, column), index=i)
 
 
 def pulses_by_session(pulses, chunk_elements: int = CHUNK_ELEMENTS, *,
