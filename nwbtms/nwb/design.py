@@ -4,7 +4,9 @@ What goes where (plain mappings in, as the metadata file's ``viral_vectors``, ``
 ``interventions`` and ``condition`` sections give them):
 
 - each viral vector, injection and effector as the ndx-ophys-devices ``ViralVector``, ``ViralVectorInjection``
-  (with its ``StereotacticPosition``) and ``Effector``; an effector with a ``ligand`` (a chemogenetic receptor)
+  and ``Effector`` (ndx-ophys-devices 0.3, the version ndx-fiber-photometry 0.2 builds on: an injection keeps
+  ``location``, ``hemisphere``, ``reference`` and AP/ML/DV in mm; the metadata's ``x/y/z_in_mm`` in its
+  ``orientation`` are mapped onto those axes by :func:`stereotaxic_axes`, and the description keeps them as given); an effector with a ``ligand`` (a chemogenetic receptor)
   as ``ChemogeneticEffector``, the ``Effector`` with the ligand, which ndx-ophys-devices has no field for;
 - ``interventions``: one row per intervention with its dates and its first and last day relative to
   ``session_start_time`` (negative: before the session), so "21 days of corticosterone ending 2 days before
@@ -53,10 +55,32 @@ def days_from(date_text: str, start: dt.datetime) -> float:
     return (value - start).total_seconds() / 86400.0
 
 
+#: axis letter -> (ndx-ophys-devices 0.3 axis, sign): AP + anterior, ML + right, DV + dorsal (superior).
+_AXES = {"A": ("ap", 1.0), "P": ("ap", -1.0), "R": ("ml", 1.0), "L": ("ml", -1.0), "S": ("dv", 1.0),
+         "I": ("dv", -1.0)}
+
+
+def stereotaxic_axes(orientation: str, x: float, y: float, z: float) -> dict[str, float]:
+    """``ap_in_mm``, ``ml_in_mm``, ``dv_in_mm`` of a point given as ``x, y, z`` in ``orientation`` (e.g. 'RAS':
+    x right, y anterior, z superior; 'LPS': x left, y posterior, z superior)."""
+    out: dict[str, float] = {}
+    for letter, value in zip(orientation.upper(), (x, y, z), strict=True):
+        axis, sign = _AXES[letter]
+        out[f"{axis}_in_mm"] = sign * float(value)
+    if len(out) != 3:
+        raise ValueError(f"orientation {orientation!r} names an axis twice")
+    return out
+
+
+def hemisphere_of(ml_in_mm: float) -> str:
+    """'left' (ML < 0), 'right' (ML > 0) or 'midline'."""
+    return "left" if ml_in_mm < 0 else "right" if ml_in_mm > 0 else "midline"
+
+
 def build_study_design(sections: dict[str, dict], *, session_start_time: dt.datetime):
     """``StudyDesign`` from the design sections (see the module docstring)."""
     from hdmf.common import DynamicTable
-    from ndx_ophys_devices import Effector, StereotacticPosition, ViralVector, ViralVectorInjection
+    from ndx_ophys_devices import Effector, ViralVector
     from ndx_study_design import ChemogeneticEffector, StudyDesign
 
     vectors = {key: ViralVector(name=key, construct_name=entry["construct_name"],
@@ -64,17 +88,8 @@ def build_study_design(sections: dict[str, dict], *, session_start_time: dt.date
                                 titer_in_vg_per_ml=float(entry["titer_in_vg_per_ml"]),
                                 description=entry.get("description") or entry["construct_name"])
                for key, entry in (sections.get("viral_vectors") or {}).items()}
-    injections = {}
-    for key, entry in (sections.get("injections") or {}).items():
-        angles = {f: float(entry[f]) for f in ("pitch_in_deg", "roll_in_deg") if f in entry}
-        position = StereotacticPosition(
-            name="viral_injection_coordinates", anatomical_target=entry["anatomical_target"],
-            origin=entry["origin"], orientation=entry["orientation"], x_in_mm=float(entry["x_in_mm"]),
-            y_in_mm=float(entry["y_in_mm"]), z_in_mm=float(entry["z_in_mm"]), **angles)
-        injections[key] = ViralVectorInjection(
-            name=key, volume_in_uL=float(entry["volume_in_uL"]), injection_date=str(entry["date"]),
-            viral_vector=vectors[entry["viral_vector"]], viral_injection_coordinates=position,
-            description=entry.get("description") or f"Injection of {entry['viral_vector']}")
+    injections = {key: build_injection(key, entry, vectors[entry["viral_vector"]])
+                  for key, entry in (sections.get("injections") or {}).items()}
     effectors = []
     for key, entry in (sections.get("effectors") or {}).items():
         values = {"name": key, "label": entry["label"], "description": entry.get("description") or entry["label"]}
@@ -104,6 +119,21 @@ def build_study_design(sections: dict[str, dict], *, session_start_time: dt.date
                        viral_vector_injections=list(injections.values()), effectors=effectors, **kwargs)
 
 
+def build_injection(key: str, entry: dict, vector):
+    """One ``ViralVectorInjection`` (ndx-ophys-devices 0.3) from an ``injections`` entry."""
+    from ndx_ophys_devices import ViralVectorInjection
+
+    axes = stereotaxic_axes(entry["orientation"], entry["x_in_mm"], entry["y_in_mm"], entry["z_in_mm"])
+    angles = {f: float(entry[f]) for f in ("pitch_in_deg", "roll_in_deg") if f in entry}
+    given = (f"coordinates as given: {entry['orientation']} x={float(entry['x_in_mm']):g}, "
+             f"y={float(entry['y_in_mm']):g}, z={float(entry['z_in_mm']):g} mm from {entry['origin']}")
+    description = entry.get("description") or f"Injection of {entry['viral_vector']}"
+    return ViralVectorInjection(
+        name=key, location=entry["anatomical_target"], hemisphere=hemisphere_of(axes["ml_in_mm"]),
+        reference=entry["origin"], volume_in_uL=float(entry["volume_in_uL"]), injection_date=str(entry["date"]),
+        viral_vector=vector, description=f"{description} ({given})", **axes, **angles)
+
+
 def _interventions_table(interventions: dict, start: dt.datetime):
     from hdmf.common import DynamicTable
 
@@ -125,4 +155,5 @@ def _interventions_table(interventions: dict, start: dt.datetime):
     return table
 
 
-__all__ = ["INTERVENTION_COLUMNS", "build_study_design", "days_from", "has_study_design"]
+__all__ = ["INTERVENTION_COLUMNS", "build_injection", "build_study_design", "days_from", "has_study_design",
+           "hemisphere_of", "stereotaxic_axes"]

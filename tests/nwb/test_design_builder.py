@@ -57,7 +57,8 @@ def test_round_trip(tmp_path):
         injection = design.viral_vector_injections["mos_left"]
         assert injection.viral_vector.construct_name == "AAV8-hSyn-DIO-hM4D(Gi)-mCherry"
         assert injection.volume_in_uL == 0.3 and injection.injection_date == "2026-01-05"
-        assert injection.viral_injection_coordinates.y_in_mm == 1.9
+        assert injection.ap_in_mm == 1.9 and injection.ml_in_mm == -0.5 and injection.dv_in_mm == -0.4
+        assert injection.hemisphere == "left" and injection.location == "secondary motor area (MOs)"
         effector = design.effectors["hm4di"]
         assert type(effector).__name__ == "ChemogeneticEffector"
         assert effector.ligand == "deschloroclozapine (DCZ)" and effector.viral_vector_injection is injection
