@@ -6,8 +6,9 @@ What goes where (plain mappings in, as the metadata file's ``viral_vectors``, ``
 - each viral vector, injection and effector as the ndx-ophys-devices ``ViralVector``, ``ViralVectorInjection``
   and ``Effector`` (ndx-ophys-devices 0.3, the version ndx-fiber-photometry 0.2 builds on: an injection keeps
   ``location``, ``hemisphere``, ``reference`` and AP/ML/DV in mm; the metadata's ``x/y/z_in_mm`` in its
-  ``orientation`` are mapped onto those axes by :func:`stereotaxic_axes`, and the description keeps them as given); an effector with a ``ligand`` (a chemogenetic receptor)
-  as ``ChemogeneticEffector``, the ``Effector`` with the ligand, which ndx-ophys-devices has no field for;
+  ``orientation`` are mapped onto those axes by :func:`stereotaxic_axes`, and the description keeps them as
+  given); an effector with a ``ligand`` (a chemogenetic receptor) as ``ChemogeneticEffector``, the
+  ``Effector`` with the ligand, which ndx-ophys-devices has no field for;
 - ``interventions``: one row per intervention with its dates and its first and last day relative to
   ``session_start_time`` (negative: before the session), so "21 days of corticosterone ending 2 days before
   imaging" is machine-readable in every file of the subject;
