@@ -15,7 +15,7 @@ is not run again: its stored result is yielded with ``resumed=True``. Remote ite
 
 ``fn``, ``encode`` and ``decode`` must be picklable (module-level functions or ``functools.partial`` of them).
 Failures of one item (an exception in ``fn`` or a lost worker) are yielded as that item's ``error`` and never
-stop the others. Used by ``nwbtms validate``; ``nwbtms spines`` and the study page can use it the same way.
+stop the others. Used by ``nwbtms validate`` and ``nwbtms spines`` (:func:`nwbtms.spines.read.read_sessions`).
 """
 
 from __future__ import annotations

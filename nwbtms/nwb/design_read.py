@@ -53,18 +53,23 @@ def _find_typed(h5: h5py.File, neurodata_type: str) -> list[h5py.Group]:
     return found
 
 
+def read_condition(h5: h5py.File) -> dict[str, str]:
+    """Factor -> level of an open file's ``experimental_condition`` (empty when it has none)."""
+    table = h5.get(f"{DESIGN_PATH}/experimental_condition")
+    if not isinstance(table, h5py.Group):
+        return {}
+    return dict(zip(_column(table, "factor"), _column(table, "level"), strict=True))
+
+
 def read_design(path: str | os.PathLike) -> DesignFacts:
     """The :class:`DesignFacts` of one NWB file (empty condition and effectors when it has no design)."""
     with h5py.File(path, "r") as h5:
         subject_id = _text(h5["general/subject/subject_id"][()]) if "general/subject/subject_id" in h5 else ""
         session_id = _text(h5["general/session_id"][()]) if "general/session_id" in h5 else ""
-        condition: dict[str, str] = {}
+        condition = read_condition(h5)
         effectors: dict[str, str] = {}
         if DESIGN_PATH in h5:
             design = h5[DESIGN_PATH]
-            if "experimental_condition" in design:
-                table = design["experimental_condition"]
-                condition = dict(zip(_column(table, "factor"), _column(table, "level"), strict=True))
             for name, child in design.items():
                 if _text(child.attrs.get("neurodata_type", "")) in ("Effector", "ChemogeneticEffector"):
                     effectors[name] = _text(child.attrs.get("ligand", ""))
@@ -97,4 +102,4 @@ def select(paths: Iterable[str | os.PathLike], *, cell_type: str | None = None, 
     return chosen
 
 
-__all__ = ["DesignFacts", "read_design", "select"]
+__all__ = ["DesignFacts", "read_condition", "read_design", "select"]

@@ -4,8 +4,9 @@ Registry JSON: ``{"subjects": [{"subject_id", "sessions": [{"session_id", "start
 [{"roi_key", "roi_kind", "parent_key", "cell_type", "presence": [bool per session]}]}]}``; TSV: one line
 per key and session (``subject_id, roi_key, roi_kind, parent_key, cell_type, session_id, present``).
 
-Turnover JSON: ``{"rows": [...], "summary": [...]}`` (:meth:`TurnoverResult.as_dict`); TSV: the rows with a
-header, a blank line, then the summary with its own header (``mean_<rate>``, ``sem_<rate>``); NaN is
+Turnover JSON: ``{"conditions": {...}, "rows": [...], "summary": [...]}`` (:meth:`TurnoverResult.as_dict`);
+TSV: the rows with a header, a blank line, then the summary per cell type x condition x session pair with its
+own header (``condition`` as ``factor=level, ...``, summed counts, ``mean_<rate>``, ``sem_<rate>``); NaN is
 written ``nan`` in TSV and text, ``null`` in JSON.
 """
 
@@ -16,7 +17,7 @@ import math
 from typing import Any
 
 from nwbtms.spines.registry import Registry
-from nwbtms.spines.turnover import RATE_FIELDS, ROW_FIELDS, TurnoverResult
+from nwbtms.spines.turnover import COUNT_FIELDS, RATE_FIELDS, ROW_FIELDS, TurnoverResult
 
 FORMATS = ("text", "json", "tsv")
 
@@ -77,12 +78,14 @@ def render_turnover(result: TurnoverResult, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(result.as_dict(), indent=1)
     rows = [r.as_dict() for r in result.rows]
-    summary_fields = ["cell_type", "from_session", "to_session", "n_subjects",
-                      *[f"mean_{f}" for f in RATE_FIELDS], *[f"sem_{f}" for f in RATE_FIELDS]]
+    summary_fields = ["cell_type", "condition", "from_session", "to_session", "interval_days", "n_subjects",
+                      *COUNT_FIELDS, *[f"mean_{f}" for f in RATE_FIELDS], *[f"sem_{f}" for f in RATE_FIELDS]]
     summary = []
     for s in result.summary:
-        summary.append({"cell_type": s.cell_type, "from_session": s.from_session, "to_session": s.to_session,
-                        "n_subjects": s.n_subjects, **{f"mean_{k}": v for k, v in s.mean.items()},
+        summary.append({"cell_type": s.cell_type, "condition": s.condition_label or None,
+                        "from_session": s.from_session, "to_session": s.to_session,
+                        "interval_days": s.interval_days, "n_subjects": s.n_subjects,
+                        **{k: s.counts.get(k, 0) for k in COUNT_FIELDS}, **{f"mean_{k}": v for k, v in s.mean.items()},
                         **{f"sem_{k}": v for k, v in s.sem.items()}})
     if fmt == "tsv":
         lines = ["\t".join(ROW_FIELDS)]
@@ -91,7 +94,8 @@ def render_turnover(result: TurnoverResult, fmt: str) -> str:
         lines += ["\t".join(_cell(s[f]) for f in summary_fields) for s in summary]
         return "\n".join(lines) + "\n"
     return (_table(rows, ROW_FIELDS, "turnover per session pair (dendrite '-' = pooled per cell type)") + "\n"
-            + _table(summary, summary_fields, "group summary across subjects (mean, SEM of per-subject rates)"))
+            + _table(summary, summary_fields, "group summary per cell type x condition (counts summed; mean, SEM "
+                     "of per-subject rates)"))
 
 
 _SHORT = {"formation_rate": "form", "elimination_rate": "elim", "turnover_ratio": "TOR",

@@ -3,8 +3,13 @@
 Any ``PlaneSegmentation`` with a ``roi_key`` column counts, whichever converter wrote it: ``roi_kind``
 (default ``soma``), the parent (``parent_roi`` row index, else the ``parent_key`` text column),
 ``dendrite_length_in_um`` (NaN when absent) and ``cell_type`` (a region into the CellTypesTable in
-``/general/tms``, read as the type's ``label``). Only these columns are read, in bounded slices; masks
+``/general/tms``, read as the type's ``label``), and the subject's condition factors (``/general/study_design``,
+:func:`nwbtms.nwb.design_read.read_condition`). Only these columns are read, in bounded slices; masks
 and movies are never touched, so a file's cost is a few small reads whatever its size.
+
+:func:`read_sessions` reads many files, one task per file (:func:`nwbtms.parallel.map_files`: serially, on a
+local cluster with ``jobs`` or on a dask scheduler), each task returning the small
+:meth:`SessionRois.as_dict`; the result is the same list in the same order whichever way it ran.
 """
 
 from __future__ import annotations
@@ -15,15 +20,18 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import h5py
 import numpy as np
 
-from nwbtms.errors import InputError, SourceError
+from nwbtms.errors import InputError, NwbtmsError, SourceError
+from nwbtms.nwb.design_read import read_condition
 
 #: Rows read per slice of a column (bounded memory for very large tables).
 ROWS_PER_READ = 65536
 SUBJECT_FIELDS = ("species", "sex", "genotype", "date_of_birth")
+_ROI_FIELDS = ("key", "kind", "parent_key", "cell_type", "length_in_um", "table")
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,33 @@ class SessionRois:
     rois: list[RoiRecord] = field(default_factory=list)
     #: keys listed more than once in the file, with the tables they are in
     duplicate_keys: dict[str, list[str]] = field(default_factory=dict)
+    #: the subject's condition factors (factor -> level) as this file records them
+    condition: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready and small (ROIs as columns): what a worker sends back; :meth:`from_dict` reverses it."""
+        return {
+            "path": str(self.path), "identifier": self.identifier, "subject_id": self.subject_id,
+            "session_id": self.session_id,
+            "start_time": None if self.start_time is None else self.start_time.isoformat(),
+            "subject": dict(self.subject), "condition": dict(self.condition),
+            "duplicate_keys": {k: list(v) for k, v in self.duplicate_keys.items()},
+            "rois": {name: [getattr(r, name) for r in self.rois] for name in _ROI_FIELDS},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SessionRois:
+        """The :class:`SessionRois` of :meth:`as_dict` (a URL path stays text)."""
+        from nwbtms.io.remote import is_url
+
+        columns = data["rois"]
+        rois = [RoiRecord(*values) for values in zip(*(columns[n] for n in _ROI_FIELDS), strict=True)]
+        path = data["path"]
+        return cls(path=path if is_url(path) else Path(path), identifier=data["identifier"],
+                   subject_id=data["subject_id"], session_id=data["session_id"],
+                   start_time=_parse_time(data["start_time"] or ""), subject=dict(data["subject"]),
+                   rois=rois, duplicate_keys={k: list(v) for k, v in data["duplicate_keys"].items()},
+                   condition=dict(data["condition"]))
 
     @property
     def label(self) -> str:
@@ -161,6 +196,7 @@ def read_session_rois(path: str | os.PathLike) -> SessionRois:
             subject_id=_scalar_text(h5, "general/subject/subject_id"),
             session_id=_scalar_text(h5, "general/session_id"),
             start_time=_parse_time(_scalar_text(h5, "session_start_time")), subject=subject,
+            condition=read_condition(h5),
         )
         seen: dict[str, str] = {}
         for group in _plane_segmentations(h5):
@@ -217,4 +253,65 @@ def find_nwb_files(paths: Iterable[str | os.PathLike] | str | os.PathLike) -> li
     return list(dict.fromkeys(files))
 
 
-__all__ = ["ROWS_PER_READ", "SUBJECT_FIELDS", "RoiRecord", "SessionRois", "find_nwb_files", "read_session_rois"]
+def error_dict(exc: NwbtmsError) -> dict[str, Any]:
+    """An nwbtms error as plain values a worker can send back (:func:`raise_error_dict` raises it again)."""
+    return {"type": type(exc).__name__, "message": exc.message, "file": exc.file, "line": exc.line,
+            "field": exc.field, "hint": exc.hint}
+
+
+def raise_error_dict(error: dict[str, Any]) -> None:
+    """Raise the error :func:`error_dict` described, as the same class when it is an input error."""
+    import nwbtms.errors as errors
+
+    cls = getattr(errors, str(error.get("type")), None)
+    if not (isinstance(cls, type) and issubclass(cls, InputError)):
+        cls = SourceError
+    raise cls(error["message"], file=error.get("file"), line=error.get("line"), field=error.get("field"),
+              hint=error.get("hint"))
+
+
+def session_rois_task(path: str) -> dict[str, Any]:
+    """One file's :meth:`SessionRois.as_dict`, or ``{"error": ...}`` for an nwbtms error (picklable)."""
+    try:
+        return read_session_rois(path).as_dict()
+    except NwbtmsError as exc:
+        return {"error": error_dict(exc)}
+
+
+def read_sessions(files: Iterable[str | os.PathLike], *, jobs: int = 1,
+                  scheduler: str | None = None) -> list[SessionRois]:
+    """:func:`read_session_rois` of every file, one task per file, in the order of ``files``.
+
+    Parameters
+    ----------
+    files : iterable of path
+        NWB files (or URLs).
+    jobs : int
+        Worker processes of a local cluster (1: one file after the other in this process).
+    scheduler : str, optional
+        A running dask scheduler's address (``tcp://host:8786``).
+
+    Raises
+    ------
+    SourceError
+        A file is not readable (the first such file of ``files``, whichever finished first).
+    ConfigError
+        ``scheduler`` unreachable or dask.distributed not installed.
+    """
+    from nwbtms.parallel import map_files
+
+    items = [str(f) for f in files]
+    results = {done.item: done for done in map_files(session_rois_task, items, jobs=jobs, scheduler=scheduler)}
+    sessions = []
+    for item in dict.fromkeys(items):
+        done = results[item]
+        if done.error is not None:
+            raise SourceError(f"reading failed: {done.error}", file=item)
+        if "error" in done.result:
+            raise_error_dict(done.result["error"])
+        sessions.append(SessionRois.from_dict(done.result))
+    return sessions
+
+
+__all__ = ["ROWS_PER_READ", "SUBJECT_FIELDS", "RoiRecord", "SessionRois", "error_dict", "find_nwb_files",
+           "raise_error_dict", "read_session_rois", "read_sessions", "session_rois_task"]

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from nwbtms.spines.read import RoiRecord, SessionRois, find_nwb_files, read_session_rois
+from nwbtms.spines.read import RoiRecord, SessionRois, find_nwb_files, read_sessions
 
 #: Subject ID of the group of files that carry none.
 NO_SUBJECT = "(no subject_id)"
@@ -42,6 +42,20 @@ class SubjectRegistry:
         """The first record of ``key`` (its kind, parent and cell type as first seen)."""
         by_session = self.keys[key]
         return by_session[min(by_session)]
+
+    @property
+    def condition(self) -> dict[str, str]:
+        """The subject's condition: each factor's level over its files (sorted by factor name).
+
+        Files without a design add nothing; a factor recorded with different levels in different files
+        (which the validator reports as ``dandi.condition_consistent``) gets its levels joined by ``|``.
+        """
+        levels: dict[str, list[str]] = {}
+        for session in self.sessions:
+            for factor, level in session.condition.items():
+                if level not in levels.setdefault(factor, []):
+                    levels[factor].append(level)
+        return {factor: "|".join(sorted(levels[factor])) for factor in sorted(levels)}
 
     def rows(self) -> list[dict[str, Any]]:
         """One row per key: kind, parent, cell type and presence (session label -> bool)."""
@@ -96,9 +110,11 @@ def build_registry(sessions: Iterable[SessionRois]) -> Registry:
     return Registry(subjects=subjects, files=files)
 
 
-def read_registry(paths: Iterable[str | os.PathLike] | str | os.PathLike) -> Registry:
-    """:func:`build_registry` over every NWB file of ``paths`` (files or folders)."""
-    return build_registry(read_session_rois(p) for p in find_nwb_files(paths))
+def read_registry(paths: Iterable[str | os.PathLike] | str | os.PathLike, *, jobs: int = 1,
+                  scheduler: str | None = None) -> Registry:
+    """:func:`build_registry` over every NWB file of ``paths`` (files or folders), one read task per file
+    (:func:`nwbtms.spines.read.read_sessions`: ``jobs`` local workers or a dask ``scheduler``)."""
+    return build_registry(read_sessions(find_nwb_files(paths), jobs=jobs, scheduler=scheduler))
 
 
 __all__ = ["NO_SUBJECT", "Registry", "SubjectRegistry", "build_registry", "read_registry"]

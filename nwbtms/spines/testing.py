@@ -2,7 +2,10 @@
 
 Each session file is a real NWB file written by pynwb through the annotation builder
 (:func:`nwbtms.nwb.segmentation.add_annotation_segmentation`), with the ndx-tms CellTypesTable (IT and PT)
-in ``/general/tms`` and no stimulation (an imaging-only day).
+in ``/general/tms`` and no stimulation (an imaging-only day). With ``study_specs(with_design=True)`` each file
+also carries its subject's condition factors (:data:`CONDITIONS`, ``/general/study_design`` by
+:func:`nwbtms.nwb.design.build_study_design`) and scored behaviour (:data:`BEHAVIOR`, ``intervals/behavior`` by
+:func:`nwbtms.nwb.behavior.build_behavior_intervals`), as a converted study has them.
 """
 
 from __future__ import annotations
@@ -46,6 +49,21 @@ class SessionSpec:
     orphan_spines: Mapping[str, str] = field(default_factory=dict)
     #: key -> kind override (to plant a kind conflict)
     kinds: Mapping[str, str] = field(default_factory=dict)
+    #: the subject's condition factors (factor -> level), written as the study design
+    condition: Mapping[str, str] = field(default_factory=dict)
+    #: scored behaviour tests of the subject: (behaviour session, test, day from T0, {measure: value})
+    behavior: list[tuple[str, str, float, dict[str, float]]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Test:
+    """One behaviour test as :func:`nwbtms.nwb.behavior.build_behavior_intervals` takes it."""
+
+    test: str
+    session: str
+    start_time: _dt.datetime
+    duration_s: float
+    values: dict[str, float]
 
 
 def annotation_set(spec: SessionSpec) -> AnnotationSet:
@@ -107,6 +125,19 @@ def write_session(path: str | Path, spec: SessionSpec) -> Path:
     if annotations.annotations:  # a day without structural imaging has no annotations
         add_annotation_segmentation(nwbfile, annotations, imaging_plane=plane, voxel_size_um=(0.5, 0.5, 1.0),
                                     cell_types=cell_types, name="PlaneSegmentation_stack")
+    if spec.condition:
+        from nwbtms.nwb.design import build_study_design
+
+        nwbfile.add_lab_meta_data(build_study_design({"condition": dict(spec.condition)},
+                                                     session_start_time=spec.start))
+    if spec.behavior:
+        from nwbtms.nwb.behavior import build_behavior_intervals
+
+        tests = [_Test(test, session, T0 + _dt.timedelta(days=day), 360.0, dict(values))
+                 for session, test, day, values in spec.behavior]
+        measures = {name: ("percent" if name.endswith("_percent") else "s") for t in tests for name in t.values}
+        nwbfile.add_time_intervals(build_behavior_intervals(tests, measures, session_start_time=spec.start,
+                                                            source="nwbtms.spines.testing"))
     with NWBHDF5IO(str(path), "w") as io:
         io.write(nwbfile)
     return path
@@ -147,15 +178,41 @@ PLANTED = {
 }
 
 
-def study_specs() -> list[SessionSpec]:
-    """Every session of :data:`PLANTED` (subjects M1 IT, M2 PT, M3 both)."""
+#: subject -> condition factors of :func:`study_specs` ``(with_design=True)``.
+CONDITIONS = {
+    "M1": {"stress": "yes", "stimulation": "aiTBS"},
+    "M2": {"stress": "yes", "stimulation": "sham"},
+    "M3": {"stress": "yes", "stimulation": "aiTBS"},
+}
+#: subject -> (behaviour session, test, day from T0, scores) of :func:`study_specs` ``(with_design=True)``.
+BEHAVIOR = {
+    "M1": [("pre", "tail_suspension", -3, {"immobility_s": 150.0}),
+           ("post", "tail_suspension", 1, {"immobility_s": 90.0}),
+           ("pre", "sucrose_preference", -2, {"sucrose_preference_percent": 60.0}),
+           ("post", "sucrose_preference", 2, {"sucrose_preference_percent": 80.0})],
+    "M2": [("pre", "tail_suspension", -3, {"immobility_s": 140.0}),
+           ("post", "tail_suspension", 1, {"immobility_s": 145.0}),
+           ("pre", "sucrose_preference", -2, {"sucrose_preference_percent": 62.0}),
+           ("post", "sucrose_preference", 2, {"sucrose_preference_percent": 61.0})],
+    "M3": [("pre", "tail_suspension", -3, {"immobility_s": 160.0}),
+           ("post", "tail_suspension", 1, {"immobility_s": 110.0}),
+           ("pre", "sucrose_preference", -2, {"sucrose_preference_percent": 58.0}),
+           ("post", "sucrose_preference", 2, {"sucrose_preference_percent": 76.0})],
+}
+
+
+def study_specs(*, with_design: bool = False) -> list[SessionSpec]:
+    """Every session of :data:`PLANTED` (subjects M1 IT, M2 PT, M3 both); with ``with_design`` each file also
+    has its subject's :data:`CONDITIONS` and :data:`BEHAVIOR`."""
     specs = []
     for subject, dendrites in PLANTED.items():
         for day, offset in DAYS.items():
             specs.append(SessionSpec(
                 subject_id=subject, session_id=day, start=T0 + _dt.timedelta(days=offset, minutes=7 * offset),
                 dendrites=[DendriteDay(key, cell_type, length, spines[day], soma=soma)
-                           for key, (cell_type, soma, length, spines) in dendrites.items()]))
+                           for key, (cell_type, soma, length, spines) in dendrites.items()],
+                condition=CONDITIONS[subject] if with_design else {},
+                behavior=BEHAVIOR[subject] if with_design else []))
     return specs
 
 
@@ -170,5 +227,6 @@ def write_study(root: str | Path, specs: Iterable[SessionSpec]) -> list[Path]:
     return [write_session(dandi_path(root, s.subject_id, s.session_id), s) for s in specs]
 
 
-__all__ = ["DAYS", "DEFAULT_SUBJECT", "PLANTED", "T0", "DendriteDay", "SessionSpec", "annotation_set", "dandi_path",
+__all__ = ["BEHAVIOR", "CONDITIONS",
+           "DAYS", "DEFAULT_SUBJECT", "PLANTED", "T0", "DendriteDay", "SessionSpec", "annotation_set", "dandi_path",
            "study_specs", "write_session", "write_study"]

@@ -17,8 +17,15 @@ annotated dendrite are left out), over every dendrite present in both sessions:
 Pooled rows (``dendrite_key`` None) sum the counts (and the first-session spines and survivors, and the
 lengths) over the subject's dendrites of one cell type and recompute the ratios. A spine belongs to the
 dendrite its own record names as parent in that session. A ratio with a zero denominator is NaN (null in
-JSON). The group summary gives, per cell type and session pair, the mean and SEM (standard deviation
-with ddof=1 over sqrt n; NaN for one subject) of the per-subject pooled rates.
+JSON).
+
+The group summary has one row per cell type x condition x session pair: the condition is the subject's
+factor levels read from its files (:attr:`SubjectRegistry.condition`, e.g. ``stimulation=aiTBS,
+stress=yes``; empty for files without a study design, which then group by cell type alone) and the
+session pair names the day interval (``from_session`` -> ``to_session``, session IDs as the files give
+them; ``interval_days`` is the members' mean). Each row sums the members' counts (``n_start``, ``n_end``,
+``gained``, ``lost``) and gives the mean and SEM (standard deviation with ddof=1 over sqrt n; NaN for one
+subject) of the per-subject pooled rates.
 """
 
 from __future__ import annotations
@@ -81,9 +88,19 @@ class TurnoverRow:
         return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in asdict(self).items()}
 
 
+#: Summed counts of a group summary row.
+COUNT_FIELDS = ("n_start", "n_end", "gained", "lost")
+
+
+def condition_label(condition: dict[str, str]) -> str:
+    """``factor=level`` pairs sorted by factor and joined by ``, `` (empty for no condition)."""
+    return ", ".join(f"{factor}={condition[factor]}" for factor in sorted(condition))
+
+
 @dataclass(frozen=True)
 class SummaryRow:
-    """Mean and SEM across subjects of the pooled rates of one cell type and session pair."""
+    """One cell type x condition x session pair: summed counts, mean and SEM across subjects of the pooled
+    rates."""
 
     cell_type: str | None
     from_session: str
@@ -91,14 +108,25 @@ class SummaryRow:
     n_subjects: int
     mean: dict[str, float]
     sem: dict[str, float]
+    condition: dict[str, str] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    interval_days: float | None = None
+    subjects: tuple[str, ...] = ()
+
+    @property
+    def condition_label(self) -> str:
+        """See :func:`condition_label`."""
+        return condition_label(self.condition)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready: NaN becomes None."""
         def clean(values: dict[str, float]) -> dict[str, float | None]:
             return {k: (None if math.isnan(v) else v) for k, v in values.items()}
 
-        return {"cell_type": self.cell_type, "from_session": self.from_session, "to_session": self.to_session,
-                "n_subjects": self.n_subjects, "mean": clean(self.mean), "sem": clean(self.sem)}
+        return {"cell_type": self.cell_type, "condition": dict(self.condition), "from_session": self.from_session,
+                "to_session": self.to_session, "interval_days": self.interval_days, "n_subjects": self.n_subjects,
+                "subjects": list(self.subjects), **{name: self.counts.get(name, 0) for name in COUNT_FIELDS},
+                "mean": clean(self.mean), "sem": clean(self.sem)}
 
 
 @dataclass
@@ -107,14 +135,17 @@ class TurnoverResult:
 
     rows: list[TurnoverRow] = field(default_factory=list)
     summary: list[SummaryRow] = field(default_factory=list)
+    #: subject -> its condition (factor -> level)
+    conditions: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def pooled(self) -> list[TurnoverRow]:
         """Only the pooled rows."""
         return [r for r in self.rows if r.dendrite_key is None]
 
     def as_dict(self) -> dict[str, Any]:
-        """``{"rows": [...], "summary": [...]}``."""
-        return {"rows": [r.as_dict() for r in self.rows], "summary": [s.as_dict() for s in self.summary]}
+        """``{"conditions": {subject: {factor: level}}, "rows": [...], "summary": [...]}``."""
+        return {"conditions": {k: dict(v) for k, v in self.conditions.items()},
+                "rows": [r.as_dict() for r in self.rows], "summary": [s.as_dict() for s in self.summary]}
 
 
 def _spines_by_dendrite(registry: SubjectRegistry, index: int) -> dict[str, set[str]]:
@@ -190,27 +221,42 @@ def _mean_sem(values: list[float]) -> tuple[float, float]:
     return mean, sem
 
 
-def group_summary(rows: list[TurnoverRow]) -> list[SummaryRow]:
-    """Mean and SEM of the pooled per-subject rates per (cell type, from_session, to_session)."""
+def group_summary(rows: list[TurnoverRow], conditions: dict[str, dict[str, str]] | None = None) -> list[SummaryRow]:
+    """One :class:`SummaryRow` per (cell type, condition, from_session, to_session) of the pooled rows.
+
+    ``conditions`` maps a subject to its factor levels (none given: every subject in one condition). Rows are
+    sorted by cell type and condition label; each group's session pairs keep the order they first appear in
+    (subjects by ID, pairs by start time).
+    """
+    conditions = conditions or {}
     groups: dict[tuple, list[TurnoverRow]] = {}
     for row in rows:
         if row.dendrite_key is None:
-            groups.setdefault((row.cell_type, row.from_session, row.to_session), []).append(row)
+            label = condition_label(conditions.get(row.subject_id, {}))
+            groups.setdefault((row.cell_type, label, row.from_session, row.to_session), []).append(row)
+    first_seen = {key: i for i, key in enumerate(groups)}
     out = []
-    for (cell_type, a, b) in sorted(groups, key=lambda g: (g[0] is None, g[0] or "", g[1], g[2])):
-        members = groups[(cell_type, a, b)]
+    for key in sorted(groups, key=lambda g: (g[0] is None, g[0] or "", g[1], first_seen[g])):
+        members = groups[key]
+        cell_type, _, a, b = key
         mean, sem = {}, {}
         for name in RATE_FIELDS:
             mean[name], sem[name] = _mean_sem([getattr(r, name) for r in members])
-        out.append(SummaryRow(cell_type, a, b, len({r.subject_id for r in members}), mean, sem))
+        intervals = [r.interval_days for r in members if r.interval_days is not None]
+        subjects = tuple(sorted({r.subject_id for r in members}))
+        out.append(SummaryRow(
+            cell_type, a, b, len(subjects), mean, sem, condition=dict(conditions.get(members[0].subject_id, {})),
+            counts={name: int(sum(getattr(r, name) for r in members)) for name in COUNT_FIELDS},
+            interval_days=float(np.mean(intervals)) if intervals else None, subjects=subjects))
     return out
 
 
 def compute_turnover(registry: Registry) -> TurnoverResult:
-    """Rows of every subject (subjects sorted by ID) and the group summary."""
+    """Rows of every subject (subjects sorted by ID) and the group summary per cell type x condition."""
     rows = [row for subject in registry.subjects.values() for row in subject_turnover(subject)]
-    return TurnoverResult(rows=rows, summary=group_summary(rows))
+    conditions = {subject_id: subject.condition for subject_id, subject in registry.subjects.items()}
+    return TurnoverResult(rows=rows, summary=group_summary(rows, conditions), conditions=conditions)
 
 
-__all__ = ["RATE_FIELDS", "ROW_FIELDS", "SummaryRow", "TurnoverResult", "TurnoverRow", "compute_turnover",
-           "group_summary", "subject_turnover"]
+__all__ = ["COUNT_FIELDS", "RATE_FIELDS", "ROW_FIELDS", "SummaryRow", "TurnoverResult", "TurnoverRow",
+           "compute_turnover", "condition_label", "group_summary", "subject_turnover"]

@@ -9,7 +9,7 @@ from nwbtms.spines.testing import study_specs, write_study
 
 @pytest.fixture(scope="session")
 def study(tmp_path_factory):
-    """The study in DANDI layout (written once per test session)."""
+    """The study in DANDI layout, with condition factors and behaviour (written once per test session)."""
     root = tmp_path_factory.mktemp("study")
-    write_study(root, study_specs())
+    write_study(root, study_specs(with_design=True))
     return root

@@ -82,3 +82,18 @@ def test_write_back_in_place_needs_overwrite_and_replaces_atomically(tmp_path, c
     code, _, err = _run(capsys, "spines", "turnover", str(tmp_path), "--write-back", str(tmp_path),
                         "--overwrite")
     assert code == 2 and "already holds derived spine tables" in err
+
+
+def test_turnover_jobs_2_gives_the_serial_output(study, capsys):
+    """One read task per file on a local cluster of two workers: the same bytes as one file after the other."""
+    code, serial, _ = _run(capsys, "spines", "turnover", str(study), "--format", "tsv")
+    assert code == 0
+    code, parallel, err = _run(capsys, "spines", "turnover", str(study), "--format", "tsv", "--jobs", "2")
+    assert code == 0, err
+    assert parallel == serial
+    summary = list(csv.DictReader(io.StringIO(serial.split("\n\n", 1)[1]), delimiter="\t"))
+    sham = [r for r in summary if r["condition"] == "stimulation=sham, stress=yes"]
+    assert [(r["cell_type"], r["from_session"], r["gained"], r["lost"]) for r in sham] == [
+        ("PT", "day0", "1", "1"), ("PT", "day2", "0", "2"), ("PT", "day4", "2", "1")]
+    code, text, _ = _run(capsys, "spines", "turnover", str(study))
+    assert "stimulation=aiTBS, stress=yes" in text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from nwbtms.spines import compute_turnover, read_registry
@@ -52,16 +54,72 @@ def test_per_dendrite_rows_and_order(result):
     assert [r.to_session for r in result.pooled() if r.subject_id == "M1"] == ["day2", "day4", "day11"]
 
 
-def test_group_summary_mean_and_sem_across_subjects(result):
-    summary = {(s.cell_type, s.from_session, s.to_session): s for s in result.summary}
-    it = summary[("IT", "day0", "day2")]
+def _sum(subjects, cell_type, a, b):
+    """Summed (n_start, n_end, gained, lost) of the planted pooled rows of ``subjects``."""
+    rows = [EXPECTED_POOLED[(s, cell_type, a, b)][:4] for s in subjects]
+    return tuple(sum(column) for column in zip(*rows, strict=True))
+
+
+AITBS = "stimulation=aiTBS, stress=yes"
+SHAM = "stimulation=sham, stress=yes"
+#: (cell type, condition) -> subjects planted in it (nwbtms.spines.testing.CONDITIONS)
+GROUPS = {("IT", AITBS): ("M1", "M3"), ("PT", AITBS): ("M3",), ("PT", SHAM): ("M2",)}
+PAIRS = [("day0", "day2"), ("day2", "day4"), ("day4", "day11")]
+
+
+def test_group_summary_per_cell_type_and_condition(result):
+    """One row per cell type x condition x day interval, with the planted counts and rates exactly."""
+    summary = {(s.cell_type, s.condition_label, s.from_session, s.to_session): s for s in result.summary}
+    assert set(summary) == {(*group, *pair) for group in GROUPS for pair in PAIRS}
+    assert result.conditions["M2"] == {"stimulation": "sham", "stress": "yes"}
+    for (cell_type, condition), subjects in GROUPS.items():
+        for a, b in PAIRS:
+            row = summary[(cell_type, condition, a, b)]
+            assert row.subjects == subjects and row.n_subjects == len(subjects)
+            assert tuple(row.counts[k] for k in ("n_start", "n_end", "gained", "lost")) == _sum(subjects, cell_type,
+                                                                                                 a, b)
+            fractions = [(g + lost) / (n0 + n1) for n0, n1, g, lost in
+                         (EXPECTED_POOLED[(s, cell_type, a, b)][:4] for s in subjects)]
+            densities = [EXPECTED_POOLED[(s, cell_type, a, b)][5] for s in subjects]
+            assert row.mean["turnover_ratio"] == pytest.approx(sum(fractions) / len(fractions))
+            assert row.mean["density_end_per_um"] == pytest.approx(sum(densities) / len(densities))
+    it = summary[("IT", AITBS, "day0", "day2")]
+    assert (it.counts["gained"], it.counts["lost"]) == (4, 4)
     a, b = 3 / 10, 1 / 9
-    assert it.n_subjects == 2
     assert it.mean["formation_rate"] == pytest.approx((a + b) / 2)
     assert it.sem["formation_rate"] == pytest.approx(abs(a - b) / 2)
-    assert summary[("PT", "day4", "day11")].mean["elimination_rate"] == pytest.approx((1 / 6 + 3 / 6) / 2)
+    assert it.interval_days == pytest.approx(2 + 14 / 1440)
+    pt_sham = summary[("PT", SHAM, "day4", "day11")]
+    assert pt_sham.mean["elimination_rate"] == pytest.approx(1 / 6) and math.isnan(pt_sham.sem["elimination_rate"])
     json_row = it.as_dict()
-    assert set(json_row) == {"cell_type", "from_session", "to_session", "n_subjects", "mean", "sem"}
+    assert json_row["condition"] == {"stimulation": "aiTBS", "stress": "yes"}
+    assert set(json_row) == {"cell_type", "condition", "from_session", "to_session", "interval_days", "n_subjects",
+                             "subjects", "n_start", "n_end", "gained", "lost", "mean", "sem"}
+    # day intervals in time order within a group, not as text ("day11" < "day2")
+    assert [(s.from_session, s.to_session) for s in result.summary if s.cell_type == "IT"] == PAIRS
+
+
+def test_without_a_design_the_summary_is_per_cell_type(result):
+    from nwbtms.spines.turnover import group_summary
+
+    plain = group_summary(result.rows)
+    assert {(s.cell_type, s.condition_label) for s in plain} == {("IT", ""), ("PT", "")}
+    pt = next(s for s in plain if (s.cell_type, s.from_session) == ("PT", "day4"))
+    assert pt.n_subjects == 2 and pt.mean["elimination_rate"] == pytest.approx((1 / 6 + 3 / 6) / 2)
+
+
+def test_a_subjects_condition_joins_conflicting_levels():
+    from pathlib import Path
+
+    from nwbtms.spines.read import SessionRois
+    from nwbtms.spines.registry import build_registry
+
+    def session(name, condition):
+        return SessionRois(Path(f"{name}.nwb"), name, "M9", name, None, {}, condition=condition)
+
+    registry = build_registry([session("a", {"stress": "yes", "dose": "1"}), session("b", {}),
+                               session("c", {"stress": "no", "dose": "1"})])
+    assert registry.subjects["M9"].condition == {"dose": "1", "stress": "no|yes"}
 
 
 def test_registry_presence(study):
