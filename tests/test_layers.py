@@ -14,7 +14,7 @@ LAYERS = {
     "errors": 0, "_version": 0, "progress": 0,
     "io": 1,
     "sources": 2, "protocols": 2, "pulses": 2, "imaging": 2, "parallel": 2, "dandi_layout": 2,
-    "metadata": 3, "nwb": 3, "spines": 3, "validate": 3,
+    "metadata": 3, "nwb": 3, "spines": 3, "validate": 3, "photometry": 3,
     "assembly": 4,
     "neuroconv": 5, "report": 5, "checks": 5,
     "cli": 6, "__main__": 6, "<root>": 6,

@@ -666,6 +666,8 @@ INTERFACE_FOR_KIND: dict[str, str] = {
     "segmentation": "neuroconv Suite2pSegmentationInterface",
     "roi_labels": "none: ROI labels apply to Suite2p ROIs inside nwbtms convert (NeuroConv's Suite2p has no hook)",
     "behavior": "none: behaviour scores are added by nwbtms convert (nwbtms/nwb/behavior.py)",
+    "photometry": "none: fiber photometry is added by nwbtms convert (nwbtms/nwb/photometry.py); NeuroConv's own "
+                  "fiber photometry interfaces (TDT, Doric) can be a reader: neuroconv source",
     "neuroconv": "the named NeuroConv interface itself",
 }
 

@@ -121,5 +121,53 @@ class SessionEntries:
     blinding_description: str | None = None
 
 
-__all__ = ["DepthAdjustmentEntry", "DeviceEntry", "DeviceKind", "FileEntry", "IntensityEntry",
-           "ManipulationEntry", "ProtocolEntry", "SessionEntries"]
+@dataclass(frozen=True)
+class IndicatorEntry:
+    """A fluorescent indicator recorded through a fiber (e.g. GCaMP8m)."""
+
+    key: str
+    label: str
+    description: str = ""
+    manufacturer: str = ""
+
+
+@dataclass(frozen=True)
+class PhotometryChannelEntry:
+    """One recorded signal of a fiber: a stream of the photometry file under one excitation (a table row)."""
+
+    stream: str
+    excitation_wavelength_in_nm: float
+    emission_wavelength_in_nm: float
+
+
+@dataclass(frozen=True)
+class FiberEntry:
+    """An implanted optical fiber: where it is, what it is, which cell type and indicator it records."""
+
+    key: str
+    location: str
+    indicator: str  # IndicatorEntry key
+    channels: tuple[PhotometryChannelEntry, ...]
+    cell_type: str = ""  # the cell type's label (ndx-tms cell types: IT, PT, ...); "" for none
+    #: (AP, ML, DV) of the fiber tip in mm from ``reference`` (+ anterior, right, dorsal), or None
+    coordinates_in_mm: tuple[float, float, float] | None = None
+    reference: str = "bregma"
+    description: str = ""
+    #: OpticalFiberModel keywords (``name``, ``manufacturer``, ``numerical_aperture``, ``core_diameter_in_um``,
+    #: ``model_number``...), or None
+    model: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class PhotometryEntries:
+    """The fiber photometry of one file: indicators, fibers with their channels, the photodetector."""
+
+    fibers: tuple[FiberEntry, ...]
+    indicators: tuple[IndicatorEntry, ...]
+    description: str = ""
+    photodetector: Mapping[str, Any] = field(default_factory=dict)
+
+
+__all__ = ["DepthAdjustmentEntry", "DeviceEntry", "DeviceKind", "FiberEntry", "FileEntry", "IndicatorEntry",
+           "IntensityEntry", "ManipulationEntry", "PhotometryChannelEntry", "PhotometryEntries", "ProtocolEntry",
+           "SessionEntries"]

@@ -57,6 +57,7 @@ KINDS: dict[str, str] = {
     "roi_labels": "Per-ROI labels: kind, parent, stable key, cell type (RoiLabels).",
     "annotations": "Hand-drawn ROIs: spines, dendrites, somata (nwbtms.sources.annotations.AnnotationSet).",
     "behavior": "Scored behaviour tests of subjects (nwbtms.sources.behavior.BehaviorScores).",
+    "photometry": "A fiber photometry recording (nwbtms.sources.photometry.PhotometryRecording): streams read lazily.",
     "neuroconv": "Any NeuroConv data interface, which adds its own data to the NWB file (extra nwbtms[neuroconv]).",
 }
 
@@ -70,6 +71,8 @@ READERS: dict[str, str] = {
     "binary": "nwbtms.sources.daq.generic:BinaryRecording",
     "behavior_csv": "nwbtms.sources.behavior.csv_table:BehaviorCsvReader",
     "ethovision": "nwbtms.sources.behavior.ethovision:EthoVisionReader",
+    "pyphotometry": "nwbtms.sources.photometry.pyphotometry:PyPhotometryReader",
+    "doric": "nwbtms.sources.photometry.doric:DoricReader",
     "csv": "nwbtms.sources.daq.generic:CsvRecording",
     "bruker_voltage": "nwbtms.sources.daq.bruker_voltage:BrukerVoltageRecording",
     "brainsight": "nwbtms.sources.navigation.brainsight:BrainsightReader",
