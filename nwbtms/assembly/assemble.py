@@ -4,7 +4,8 @@ This is where the metadata decides what goes where: the DAQ of ``stimulation.pul
 session clock; pulses and adverse events go to ``nwbfile.events``, stimulation sessions to
 ``nwbfile.intervals``, the other TMS tables (and the reconciliation, coils) to ``TMSExperimentMetadata`` in
 ``/general/tms`` (ndx-tms 0.2 placement); each imaging plane's movie, segmentation, artifact mask and clock
-alignment to acquisition and ``ophys``; manipulations to ``nwbfile.events``. Movies are streamed: the
+alignment to acquisition and ``ophys``; fiber photometry to ``/general/fiber_photometry``, acquisition and
+``ophys`` (``nwbtms/assembly/photometry.py``); manipulations to ``nwbfile.events``. Movies are streamed: the
 builder adds an empty, chunked dataset and :meth:`AssembledSession.fill` streams the frames into the written
 file (two steps around the atomic write, so memory stays bounded).
 """
@@ -88,6 +89,10 @@ def assemble_session(
 
         add_imaging_planes(session, nwbfile, assembled, stimulation=stimulation, metadata=metadata,
                            cell_type_rows=cell_type_rows, compression=compression, quiet=quiet)
+    if session.data.get("photometry"):
+        from nwbtms.assembly.photometry import add_photometry
+
+        add_photometry(session, nwbfile, assembled, stimulation=stimulation)
     if any(source.reader == "neuroconv" for source in session.sources.values()):
         from nwbtms.neuroconv.sources import add_neuroconv_sources
 
@@ -158,12 +163,14 @@ DESIGN_SECTIONS = ("viral_vectors", "injections", "effectors", "interventions", 
 
 
 def add_study_design(session: Session, nwbfile) -> None:
-    """Add ``/general/study_design`` when the metadata has any design section (else nothing, so files without
-    one cache no ndx-study-design namespace)."""
+    """Add ``/general/study_design`` when the metadata has any design section, or fiber photometry (else nothing,
+    so files without one cache no ndx-study-design namespace). A file with photometry always has one: the
+    ndx-study-design namespace includes ndx-tms and ndx-fiber-photometry, and only with it cached does pynwb
+    validate the file against one namespace that knows both (see ``ndx_study_design``)."""
     from nwbtms.nwb.design import build_study_design, has_study_design
 
     sections = {name: session.section(name) for name in DESIGN_SECTIONS}
-    if has_study_design(sections):
+    if has_study_design(sections) or session.data.get("photometry"):
         nwbfile.add_lab_meta_data(build_study_design(sections, session_start_time=session.session_start_time))
 
 

@@ -12,9 +12,13 @@ from nwbtms.metadata.protocols import entry_protocol
 from nwbtms.nwb.entries import (
     DepthAdjustmentEntry,
     DeviceEntry,
+    FiberEntry,
     FileEntry,
+    IndicatorEntry,
     IntensityEntry,
     ManipulationEntry,
+    PhotometryChannelEntry,
+    PhotometryEntries,
     ProtocolEntry,
     SessionEntries,
 )
@@ -119,4 +123,29 @@ def session_entries(session: Session, *, with_file: bool = True) -> SessionEntri
     )
 
 
-__all__ = ["NWBFILE_FIELDS", "device_entries", "file_entry", "session_entries"]
+def photometry_entries(session: Session) -> PhotometryEntries | None:
+    """The ``photometry`` section as typed entries (None without one); a fiber's cell type by its label."""
+    section = session.data.get("photometry")
+    if not section:
+        return None
+    cell_types = session.section("cell_types")
+    fibers = []
+    for key, fiber in section["fibers"].items():
+        coordinates = fiber.get("coordinates_in_mm")
+        fibers.append(FiberEntry(
+            key=key, location=fiber["location"], indicator=fiber["indicator"],
+            channels=tuple(PhotometryChannelEntry(stream=stream, excitation_wavelength_in_nm=float(
+                values["excitation_wavelength_in_nm"]), emission_wavelength_in_nm=float(
+                values["emission_wavelength_in_nm"])) for stream, values in fiber["signals"].items()),
+            cell_type=cell_types[fiber["cell_type"]]["label"] if fiber.get("cell_type") else "",
+            coordinates_in_mm=tuple(float(v) for v in coordinates) if coordinates else None,
+            reference=fiber.get("reference", "bregma"), description=fiber.get("description", ""),
+            model=dict(fiber["model"]) if fiber.get("model") else None))
+    indicators = tuple(IndicatorEntry(key=key, label=entry["label"], description=entry.get("description", ""),
+                                      manufacturer=entry.get("manufacturer", ""))
+                       for key, entry in section["indicators"].items())
+    return PhotometryEntries(fibers=tuple(fibers), indicators=indicators, description=section.get("description", ""),
+                             photodetector=dict(section.get("photodetector") or {}))
+
+
+__all__ = ["NWBFILE_FIELDS", "device_entries", "file_entry", "photometry_entries", "session_entries"]

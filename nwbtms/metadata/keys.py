@@ -62,6 +62,8 @@ def references() -> tuple[Reference, ...]:
         Reference(("manipulations", "*", "target_cell_type"), "cell_types"),
         Reference(("injections", "*", "viral_vector"), "viral_vectors"),
         Reference(("effectors", "*", "injection"), "injections"),
+        Reference(("photometry", "source"), "sources", _readers("photometry")),
+        Reference(("photometry", "fibers", "*", "cell_type"), "cell_types"),
     )
 
 

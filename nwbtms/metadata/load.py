@@ -99,6 +99,23 @@ def _non_finite(node, pointer: str = "") -> list[str]:
     return []
 
 
+def _photometry_problems(data: dict, file: str | None, line_of: LineOf) -> list[Problem]:
+    """A fiber's indicator names an entry of ``photometry.indicators`` (a key inside the section, which the keyed
+    references of :mod:`nwbtms.metadata.keys` do not cover)."""
+    section = data.get("photometry") if isinstance(data.get("photometry"), dict) else {}
+    indicators = section.get("indicators") if isinstance(section.get("indicators"), dict) else {}
+    problems = []
+    for key, fiber in (section.get("fibers") or {}).items() if isinstance(section.get("fibers"), dict) else ():
+        name = fiber.get("indicator") if isinstance(fiber, dict) else None
+        if isinstance(name, str) and not is_placeholder(name) and name not in indicators:
+            pointer = f"/photometry/fibers/{key}/indicator"
+            problems.append(Problem(
+                f"dangling key {name!r}: there is no entry {name!r} in 'photometry.indicators'", file=file,
+                line=line_of(pointer), field=pointer,
+                hint=f"use one of {', '.join(sorted(indicators)) or 'none'} or add it to photometry.indicators"))
+    return problems
+
+
 def _semantic_problems(data: dict, file: str | None, line_of: LineOf) -> list[Problem]:
     """Rules a schema cannot express simply: relative intensity needs a threshold, sham needs sham_type, numbers
     are finite, the artifact window is ordered, the DAQ offset is plausible, presets exist."""
@@ -121,6 +138,7 @@ def _semantic_problems(data: dict, file: str | None, line_of: LineOf) -> list[Pr
                                 file=file, line=line_of("/stimulation/daq_start_offset_s"),
                                 field="/stimulation/daq_start_offset_s",
                                 hint="give the DAQ start in seconds after session_start_time (or from_recording)"))
+    problems.extend(_photometry_problems(data, file, line_of))
     for key, protocol in (data.get("protocols") or {}).items():
         if not isinstance(protocol, dict):
             continue

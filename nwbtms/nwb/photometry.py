@@ -129,12 +129,16 @@ def _fiber_device(fiber: FiberEntry, nwbfile):
     if fiber.model:
         model = dict(fiber.model)
         model_name = str(model.pop("name", f"{fiber.key}_model"))
+        if "/" in model_name or ":" in model_name:  # an HDF5 name cannot hold them; keep the product name
+            model.setdefault("model_number", model_name)
+            model_name = model_name.replace("/", "_").replace(":", "_")
         if model_name in nwbfile.device_models:
             kwargs["model"] = nwbfile.device_models[model_name]
         else:
-            kwargs["model"] = OpticalFiberModel(name=model_name, manufacturer=str(model.pop("manufacturer", "")),
-                                                numerical_aperture=float(model.pop("numerical_aperture")),
-                                                **model)
+            values = {k: float(v) if k.endswith(("_in_um", "_in_mm")) else str(v) for k, v in model.items()
+                      if k not in ("manufacturer", "numerical_aperture")}
+            kwargs["model"] = OpticalFiberModel(name=model_name, manufacturer=str(model.get("manufacturer", "")),
+                                                numerical_aperture=float(model["numerical_aperture"]), **values)
             nwbfile.add_device_model(kwargs["model"])
     device = OpticalFiber(name=fiber.key, description=fiber.description or f"Optical fiber in {fiber.location}",
                           fiber_insertion=FiberInsertion(name="fiber_insertion", **insertion), **kwargs)

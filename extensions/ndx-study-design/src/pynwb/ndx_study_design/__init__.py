@@ -5,16 +5,21 @@ holds), ``ndx-tms`` and the ``ndx-study-design`` namespace. The namespace includ
 so it is the one most specific namespace of an nwbtms file with a design: pynwb validates a file against each
 namespace no other includes, and two independent ones (ndx-tms, ndx-study-design) would each reject the other's
 types where a core region points at them (a PlaneSegmentation's ``cell_type`` into ndx-tms's CellTypesTable).
+It includes ndx-fiber-photometry too (0.2), for the same reason: ndx-fiber-photometry and ndx-tms are independent,
+so a file with imaging cell types and fiber photometry failed pynwb validation under ndx-fiber-photometry (the
+cell_type region) and under ndx-tms (an artifact mask linking a FiberPhotometryResponseSeries); nwbtms writes a
+``StudyDesign`` into every file with fiber photometry, so this namespace is cached and the one validated.
 """
 
 from importlib.resources import files
 from pathlib import Path
 
-import ndx_ophys_devices  # noqa: F401  (loads the namespaces this one builds on)
+import ndx_fiber_photometry  # noqa: F401  (loads the namespaces this one builds on)
+import ndx_ophys_devices  # noqa: F401
 import ndx_tms  # noqa: F401
 from pynwb import get_class, load_namespaces
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 NAMESPACE = "ndx-study-design"
 
 
