@@ -13,6 +13,8 @@ Open Ephys ``timestamps.npy``, the input it belongs to) and, per kind:
   ``frame_shape``, ``channels`` (names), ``planes`` (fast-z planes), and the reader's own summary;
 - ``segmentation``: ``rois``, ``num_frames``, ``planes`` (one summary per Suite2p plane);
 - ``zstack``: ``num_slices``, ``z_step_um``, ``frame_shape``, ``channels`` and the stack's own summary;
+- ``photometry``: ``mode``, ``start_time``, ``subject``, ``streams`` (``name``, ``kind`` signal or raw,
+  ``samples``, ``rate_hz``, ``duration_s``, ``unit``) and ``digital_inputs`` (rising edges per input);
 - ``annotations``: ``rois``, the count per ``kind``, ``keys`` (ROI names, the identity across days) and
   ``missing_parents`` (ROIs whose parent is not in the set).
 
@@ -253,7 +255,17 @@ def open_and_summarize(reader: str, path: str | Path, **options: Any) -> dict[st
         return summarize_roi_labels(opened, reader, path)
     if kind == "behavior":
         return {"kind": kind, "reader": reader, **opened.summary()}
+    if kind == "photometry":
+        with opened as recording:
+            return summarize_photometry(recording)
     raise InputError(f"nwbtms has no summary for {kind} inputs", file=path, field="reader")
+
+
+def summarize_photometry(recording) -> dict[str, Any]:
+    """Summary of an opened :class:`~nwbtms.sources.photometry.PhotometryRecording`: mode, start time and
+    subject as the file gives them, every stream (``kind`` signal or raw, samples, rate, duration, unit) and the
+    rising edges counted on each digital input (the TMS trigger for the clock fit)."""
+    return {"kind": "photometry", "reader": recording.reader, "path": str(recording.path), **recording.summary()}
 
 
 def inspect_path(path: str | Path, *, reader: str | None = None, **options: Any) -> dict[str, Any]:
@@ -286,6 +298,10 @@ def format_text(summary: dict[str, Any]) -> str:
         elif key == "planes" and isinstance(value, list):
             lines += [f"plane {p['plane_index']}: {p['num_rois']} ROIs ({p['num_cells']} cells), "
                       f"{p['num_frames']} frames" for p in value]
+        elif key == "streams" and value and isinstance(value[0], dict):
+            lines.append(f"streams: {len(value)}")
+            lines += [f"  {st['name']!r} ({st['kind']}, {st['unit']}): {st['samples']} samples at "
+                      f"{st['rate_hz']:g} Hz, {st['duration_s']:g} s" for st in value]
         elif key == "aux_triggers":
             if not value:
                 lines.append("aux_triggers: none")
@@ -375,9 +391,12 @@ def _fallback_reader(path: Path) -> str:
         return "bruker"  # line scans and other non-T-series are refused with their sequence type
     if suffix in _TIFF_SUFFIXES:
         return "tiff"
+    if suffix in (".ppd", ".doric"):  # only these readers take the suffix: they say what is wrong with the file
+        return "pyphotometry" if suffix == ".ppd" else "doric"
     raise SourceError(f"no nwbtms reader recognises this {suffix or 'extension-less'} file", file=path,
                       hint="inspect a DAQ recording, stimulator log, navigator export, movie or T-series, "
-                           "Suite2p folder, z-stack or annotation set (nwbtms inspect --reader to force one)")
+                           "Suite2p folder, z-stack, annotation set or photometry recording "
+                           "(nwbtms inspect --reader to force one)")
 
 
 def _openephys_root(path: Path) -> Path | None:

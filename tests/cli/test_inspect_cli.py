@@ -62,6 +62,8 @@ def test_imaging_json_lists_every_channel(tmp_path, capsys):
 @pytest.mark.parametrize(("name", "text", "reason"), [
     ("notes.md", "# notes\n", "no nwbtms reader recognises this .md file"),
     ("TriggerData20240101.xml", '<?xml version="1.0"?><LocTMSTriggerData/>', "TriggerData"),
+    ("fiber.ppd", "garbage", "does not fit the file"),
+    ("fiber.doric", "garbage", "not an HDF5 file"),
 ])
 def test_refusals_exit_2_with_file_and_reason(tmp_path, capsys, name, text, reason):
     path = tmp_path / name
@@ -97,3 +99,19 @@ def test_annotations_keys_of_an_imagej_set_without_its_stack(tmp_path, capsys):
     assert code == 0, err  # slices without a known spacing do not stop inspect
     assert (data["kind"], data["reader"], data["rois"]) == ("annotations", "imagej_rois", 3)
     assert data["keys"] == ["d1", "d1:s1", "d2:s9"] and data["missing_parents"] == ["d2:s9"]
+
+
+def test_photometry_streams_and_trigger_edges(tmp_path, capsys):
+    from nwbtms.sources.photometry.testing import write_ppd
+
+    path = write_ppd(tmp_path / "fiber.ppd", duration_s=3.0, pulse_times_s=[1.0, 2.0])
+    code, out, err = run(["inspect", str(path), "--format", "json"], capsys)
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["kind"] == "photometry" and data["reader"] == "pyphotometry" and data["mode"] == "2EX_1EM_pulsed"
+    streams = {s["name"]: s for s in data["streams"]}
+    assert streams["analog_1"]["kind"] == "signal" and streams["analog_1_led_on"]["kind"] == "raw"
+    assert streams["analog_1"]["samples"] == 390 and streams["analog_1"]["rate_hz"] == 130
+    assert data["digital_inputs"] == {"digital_1": 2, "digital_2": 0}
+    code, out, _ = run(["inspect", str(path)], capsys)
+    assert code == 0 and "'analog_1' (signal, volts): 390 samples at 130 Hz" in out
