@@ -56,13 +56,22 @@ class Section:
     extra_html: list[str] = field(default_factory=list)
 
 
+class RawHtml(str):
+    """Markup built by this package (e.g. a link), put into a table cell as it is."""
+
+
 def esc(value: object) -> str:
-    """HTML-escape ``value`` as text."""
-    return html.escape(str(value), quote=True)
+    """HTML-escape ``value`` as text (a :class:`RawHtml` stays as it is)."""
+    return value if isinstance(value, RawHtml) else html.escape(str(value), quote=True)
+
+
+def link_html(href: str, text: str) -> RawHtml:
+    """An ``<a>`` to ``href`` (already URL-encoded) showing ``text``."""
+    return RawHtml(f'<a href="{html.escape(href, quote=True)}">{esc(text)}</a>')
 
 
 def table_html(headers: Sequence[str], rows: Sequence[Sequence[object]], *, caption: str = "") -> str:
-    """A small HTML table of escaped text."""
+    """A small HTML table of escaped text (cells that are :class:`RawHtml` as they are)."""
     head = "".join(f"<th>{esc(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in rows)
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
@@ -141,14 +150,19 @@ def section_html(section: Section) -> str:
 
 def assemble_page(header: Header, sections: Sequence[Section], *, generator: str) -> str:
     """The whole self-contained page."""
+    title = f"nwbtms report: {header.session_id or header.identifier}"
+    return page_html(title, header_html(header), sections, generator=generator)
+
+
+def page_html(title: str, header: str, sections: Sequence[Section], *, generator: str) -> str:
+    """A self-contained page: ``header`` (markup), a section menu, the sections, the generator line."""
     nav = " | ".join(f'<a href="#{esc(s.fig_id)}-section">{esc(s.title)}</a>' for s in sections)
     body = "".join(section_html(s) for s in sections)
-    title = f"nwbtms report: {header.session_id or header.identifier}"
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title>'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<style>{STYLE}</style><script>{LOAD_CHECK}</script></head><body>"
-        f"{header_html(header)}<nav>{nav}</nav>{body}"
+        f"{header}<nav>{nav}</nav>{body}"
         f"<footer><p><small>{esc(generator)}</small></p></footer></body></html>\n"
     )
