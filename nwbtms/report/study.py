@@ -107,7 +107,7 @@ def _design(study: _Study, section: Section) -> str | None:
     for subject_id, subject in study.registry.subjects.items():
         files = [study.by_rois[id(s)] for s in subject.sessions]
         cell_types = sorted({r.cell_type for s in subject.sessions for r in s.rois if r.cell_type}
-                            | {p["cell_type"] for f in files for p in (f.photometry or []) if p.get("cell_type")})
+                            | {p["cell_type"] for f in files for p in f.photometry if p["cell_type"]})
         effectors = sorted({f"{name} ({ligand})" if ligand else name for f in files for name, ligand
                             in f.effectors.items()})
         injections = sorted({substance for f in files for substance in f.ligand_injections})
@@ -215,44 +215,49 @@ def _behavior(study: _Study, section: Section):
 
 
 def _photometry(study: _Study, section: Section):
-    if all(s.photometry is None for s in study.read):
-        return "No pulse-aligned fiber photometry in the files (this nwbtms has no photometry reader)."
-    fibres: dict[tuple[str, str], list[dict]] = {}
+    notes = [f"{s.relative}: {s.photometry_error}" for s in study.read if s.photometry_error]
+    if notes:
+        section.extra_html.append(f'<p class="error">Photometry not read from: {esc("; ".join(notes))}</p>')
+    signals: dict[tuple[str, float, str], list[dict]] = {}
     for session in study.read:
         condition = study.labels.get(session.subject_id, "")
-        for response in session.photometry or []:
+        for response in session.photometry:
             entry = dict(response, subject=session.subject_id, session=session.session_id)
-            fibres.setdefault((response.get("cell_type") or "unlabelled", condition), []).append(entry)
-    if not fibres:
-        return "No pulse-aligned fiber photometry in the files (no fiber photometry response aligned to TMS pulses)."
-    conditions = sorted({c for _, c in fibres})
+            key = (response["cell_type"] or "unlabelled", response["excitation_wavelength_in_nm"], condition)
+            signals.setdefault(key, []).append(entry)
+    if not signals:
+        return ("No pulse-aligned fiber photometry in the files (no FiberPhotometryResponseSeries with TMS pulses "
+                "to align to).")
+    conditions = sorted({c for _, _, c in signals})
     panels, rows = [], []
-    for cell_type in sorted({t for t, _ in fibres}):
+    for cell_type, nm in sorted({(t, nm) for t, nm, _ in signals}, key=lambda k: (k[0], -k[1])):
         lines = []
         for condition in conditions:
-            entries = fibres.get((cell_type, condition))
+            entries = signals.get((cell_type, nm, condition))
             if not entries:
                 continue
             time_s = np.asarray(entries[0]["time_s"], dtype=float)
             means = np.array([np.interp(time_s, np.asarray(e["time_s"], float), np.asarray(e["mean"], float))
                               for e in entries])
             if len(entries) > 1:
-                mean, sem = means.mean(axis=0), means.std(axis=0, ddof=1) / math.sqrt(len(entries))
+                mean, sem = np.nanmean(means, axis=0), np.nanstd(means, axis=0, ddof=1) / math.sqrt(len(entries))
             else:
                 mean, sem = means[0], np.asarray(entries[0]["sem"], dtype=float)
             lines.append((condition, time_s, mean, sem, len(entries)))
-            peak = int(np.nanargmax(np.abs(mean))) if mean.size and np.isfinite(mean).any() else None
-            rows.append((cell_type, condition or "-", len(entries), len({e["subject"] for e in entries}),
-                         sum(int(e["n_pulses"]) for e in entries),
+            finite = np.isfinite(mean)
+            peak = int(np.argmax(np.where(finite, np.abs(mean), -1.0))) if finite.any() else None
+            rows.append((cell_type, f"{nm:g}", condition or "-", len(entries), len({e["subject"] for e in entries}),
+                         sum(int(e["n_pulses"]) for e in entries), entries[0]["unit"],
                          "-" if peak is None else f"{mean[peak]:.4g} at {time_s[peak]:.3g} s",
                          ", ".join(sorted({f"{e['subject']}/{e['session']}/{e['fiber']}" for e in entries}))))
-        panels.append((cell_type, lines))
+        panels.append((f"{cell_type} neurons, {nm:g} nm excitation", lines))
     section.extra_html.append(table_html(
-        ["cell type", "condition", "fibers", "subjects", "pulses", "largest mean deflection", "fibers used"],
-        rows[:MAX_TABLE_ROWS], caption="one response per fiber and session (mean over its pulses); mean and SEM "
-                                       "across fibers"))
-    section.caption = ("Mean response across fibers, shaded +/- SEM across fibers (a single fiber: its own SEM "
-                       "across pulses); time 0 = pulse.")
+        ["cell type", "excitation (nm)", "condition", "signals", "subjects", "pulses", "unit",
+         "largest mean deflection", "subject/session/fiber"], rows[:MAX_TABLE_ROWS],
+        caption="one response per fiber signal and session (mean over its pulses, artifact samples left out); mean "
+                "and SEM across signals"))
+    section.caption = ("Mean response across fibers, shaded +/- SEM across fibers (one fiber: its own SEM across "
+                       "pulses); time 0 = pulse.")
     from nwbtms.report.study_figures import photometry_by_cell_type
 
     return photometry_by_cell_type(panels, conditions)

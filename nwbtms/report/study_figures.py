@@ -110,13 +110,13 @@ def behavior_by_condition(panels: Sequence[tuple[str, Sequence[str], dict[tuple[
 
 def photometry_by_cell_type(panels: Sequence[tuple[str, list[tuple[str, np.ndarray, np.ndarray, np.ndarray, int]]]],
                             conditions: Sequence[str]) -> Figure:
-    """One panel per cell type: the pulse-aligned response (mean, shaded +/- SEM) per condition.
-    ``panels``: (cell type, [(condition, time s, mean, sem, n fibres)])."""
+    """One panel per cell type (and excitation wavelength): the pulse-aligned response (mean, shaded +/- SEM) per
+    condition. ``panels``: (title, [(condition, time s, mean, sem, n fibres)])."""
     ncols = min(3, len(panels))
     nrows = math.ceil(len(panels) / ncols)
     fig = Figure(figsize=(WIDTH_IN, 2.8 * nrows + 0.4))
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
-    for ax, (cell_type, lines) in zip(axes, panels, strict=False):
+    for ax, (title, lines) in zip(axes, panels, strict=False):
         for condition, time_s, mean, sem, n in lines:
             c_index = conditions.index(condition)
             colour = CONDITION_COLOURS[c_index % len(CONDITION_COLOURS)]
@@ -125,7 +125,7 @@ def photometry_by_cell_type(panels: Sequence[tuple[str, list[tuple[str, np.ndarr
                     linestyle=CONDITION_STYLES[c_index % len(CONDITION_STYLES)][0],
                     label=f"{condition or '(no condition)'} (n={n})")
         ax.axvline(0.0, color=FAINT, linewidth=1)
-        ax.set_title(f"{cell_type} neurons", fontsize=8)
+        ax.set_title(title, fontsize=8)
         ax.set_xlabel("time from pulse (s)", fontsize=7)
         ax.tick_params(labelsize=7)
         ax.legend(fontsize=6, loc="best")

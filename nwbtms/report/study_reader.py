@@ -4,7 +4,8 @@ Per file (:func:`read_study_session`, h5py only): the session's keyed ROIs and t
 (:meth:`nwbtms.spines.read.SessionRois.as_dict`), the design facts (:func:`nwbtms.nwb.design_read.read_design`:
 effectors and ligand injections), the scored behaviour (``intervals/behavior``, as :mod:`nwbtms.nwb.behavior`
 writes it: one row per test, one float column per measure whose description names its unit) and the
-pulse-aligned fiber photometry responses per fiber. :func:`study_task` also writes the session's own page
+pulse-aligned fiber photometry response of each demodulated signal
+(:func:`nwbtms.photometry.read_pulse_aligned_responses`). :func:`study_task` also writes the session's own page
 (:func:`nwbtms.report.build.write_report`) when asked, so reading and drawing a file are one task.
 
 :func:`read_study` runs the tasks through :func:`nwbtms.parallel.map_files` (serially, ``jobs`` local
@@ -47,8 +48,11 @@ class StudySession:
     ligand_injections: tuple[str, ...] = ()
     #: one dict per scored value: subject, behavior_session, test, start_date, measure, unit, value
     behavior: list[dict[str, Any]] = field(default_factory=list)
-    #: one dict per fiber: fiber, cell_type, time_s, mean, sem, n_pulses (None: no photometry reader installed)
-    photometry: list[dict[str, Any]] | None = None
+    #: one dict per demodulated signal: fiber, cell_type, excitation_wavelength_in_nm, unit, series, time_s, mean,
+    #: sem, n_pulses
+    photometry: list[dict[str, Any]] = field(default_factory=list)
+    #: why the photometry of a readable file could not be read, if so
+    photometry_error: str | None = None
     #: the session page written for this file (absolute path), if any
     page: str | None = None
     page_errors: list[str] = field(default_factory=list)
@@ -92,16 +96,16 @@ def read_behavior(h5: h5py.File) -> list[dict[str, Any]]:
     return out
 
 
-def read_photometry(path: str | os.PathLike) -> list[dict[str, Any]] | None:
-    """Pulse-aligned photometry responses of one file as plain values; None when nwbtms has no photometry
-    reader installed."""
-    try:
-        from nwbtms.photometry.response import read_pulse_aligned_responses
-    except ImportError:
-        return None
+def read_photometry(path: str | os.PathLike) -> list[dict[str, Any]]:
+    """Pulse-aligned photometry responses of one file (:func:`nwbtms.photometry.read_pulse_aligned_responses`,
+    its default window, dF/F) as plain values, one per demodulated signal."""
+    from nwbtms.photometry.response import read_pulse_aligned_responses
+
     out = []
     for response in read_pulse_aligned_responses(path):
-        out.append({"fiber": str(response.fiber), "cell_type": response.cell_type,
+        out.append({"fiber": str(response.fiber), "cell_type": response.cell_type or "",
+                    "excitation_wavelength_in_nm": float(response.excitation_wavelength_in_nm),
+                    "unit": response.unit, "series": response.series,
                     "time_s": np.asarray(response.time_s, dtype=float).tolist(),
                     "mean": np.asarray(response.mean, dtype=float).tolist(),
                     "sem": np.asarray(response.sem, dtype=float).tolist(), "n_pulses": int(response.n_pulses)})
@@ -123,9 +127,13 @@ def read_study_session(path: str | os.PathLike, relative: str) -> StudySession:
     design = read_design(path)
     with h5py.File(path, "r") as h5:
         behavior = read_behavior(h5)
-    return StudySession(path=str(path), relative=relative, rois=rois, effectors=dict(design.effectors),
-                        ligand_injections=tuple(design.ligand_injections), behavior=behavior,
-                        photometry=read_photometry(path))
+    session = StudySession(path=str(path), relative=relative, rois=rois, effectors=dict(design.effectors),
+                           ligand_injections=tuple(design.ligand_injections), behavior=behavior)
+    try:
+        session.photometry = read_photometry(path)
+    except Exception as exc:  # noqa: BLE001 - the file's other data stay on the page
+        session.photometry_error = f"{type(exc).__name__}: {exc}"
+    return session
 
 
 def _encode(session: StudySession) -> dict[str, Any]:

@@ -42,13 +42,80 @@ def _parse(html: str) -> _Links:
     return parser
 
 
+def _write_photometry_session(path):
+    """An aiTBS day of subject M001 (stress, aiTBS) with pulses and one IT fiber (470 and 405 nm signals)
+    recorded by pyPhotometry, converted with the nwbtms photometry builders."""
+    import numpy as np
+    from ndx_tms.testing import mock_tms_nwbfile
+    from pynwb import NWBHDF5IO
+
+    from nwbtms.nwb.deferred import fill_arrays
+    from nwbtms.nwb.design import build_study_design
+    from nwbtms.nwb.entries import FiberEntry, IndicatorEntry, PhotometryChannelEntry, PhotometryEntries
+    from nwbtms.nwb.photometry import (
+        StreamData,
+        add_response_series,
+        build_fiber_photometry,
+        build_photometry_artifact_mask,
+        signal_series_name,
+    )
+    from nwbtms.sources.photometry.pyphotometry import read_ppd
+    from nwbtms.sources.photometry.testing import write_ppd
+
+    window = (-0.001, 0.025)
+    entries = PhotometryEntries(
+        indicators=(IndicatorEntry(key="gcamp8m", label="GCaMP8m", description="jGCaMP8m"),),
+        fibers=(FiberEntry(key="mos_it", location="MOs layer 5", indicator="gcamp8m", cell_type="IT",
+                           coordinates_in_mm=(1.9, -0.4, -0.6),
+                           model={"name": "MFC_200", "manufacturer": "Doric Lenses", "numerical_aperture": 0.57,
+                                  "core_diameter_in_um": 200.0},
+                           channels=(PhotometryChannelEntry("analog_1", 470, 525),
+                                     PhotometryChannelEntry("analog_2", 405, 525))),),
+        photodetector={"description": "Femtowatt photoreceiver", "manufacturer": "Newport", "model": "2151",
+                       "detector_type": "photodiode"})
+    nwbfile = mock_tms_nwbfile(with_imaging=False)
+    nwbfile.add_lab_meta_data(build_study_design({"condition": {"stress": "yes", "stimulation": "aiTBS"}},
+                                                 session_start_time=nwbfile.session_start_time))
+    pulses = nwbfile.events["tms_pulses"]
+    times = np.asarray(pulses["timestamp"].data)[:30]
+    ppd = write_ppd(path.parent / "fiber.ppd", duration_s=float(times[-1]) + 5.0, pulse_times_s=times,
+                    response_amplitude_v=0.01, artifact_window_s=window)
+    recording = read_ppd(ppd)
+    meta, rows = build_fiber_photometry(entries, nwbfile)
+    pending: list = []
+    ophys = nwbfile.create_processing_module(name="ophys", description="artifact masks")
+    for fiber in entries.fibers:
+        for channel in fiber.channels:
+            stream = recording.stream(channel.stream)
+            data = StreamData(name=stream.name, kind=stream.kind, num_samples=stream.num_samples, unit=stream.unit,
+                              description=stream.description, read=stream.read, starting_time_s=0.0,
+                              rate_hz=stream.rate_hz, source=str(ppd))
+            row = rows[(fiber.key, channel.stream)]
+            series = add_response_series(nwbfile, meta.fiber_photometry_table, data, [row],
+                                         name=signal_series_name(fiber.key, channel.excitation_wavelength_in_nm),
+                                         pending=pending)
+            ophys.add(build_photometry_artifact_mask(series, data, times, window, pulses=pulses, pending=pending))
+    with NWBHDF5IO(path, "w") as io:
+        io.write(nwbfile)
+        fill_arrays(pending)
+    recording.close()
+    ppd.unlink()
+
+
 @pytest.fixture(scope="module")
 def pages(study, tmp_path_factory):
-    """The study page written serially and with --jobs 2 (validation off: the session page tests cover it)."""
+    """The planted study plus a photometry day of a fourth mouse; its study page written serially and with
+    --jobs 2 (validation off: the session page tests cover it)."""
+    import shutil
+
     out = tmp_path_factory.mktemp("study-page")
+    folder = out / "study"
+    shutil.copytree(study, folder)
+    (folder / "sub-M001").mkdir()
+    _write_photometry_session(folder / "sub-M001" / "sub-M001_ses-aitbs-day1.nwb")
     for name, extra in (("serial", []), ("jobs2", ["--jobs", "2"])):
         with pytest.raises(SystemExit) as info:
-            main(["-q", "report", str(study), "-o", str(out / name / "study.html"), "--no-validate", *extra])
+            main(["-q", "report", str(folder), "-o", str(out / name / "study.html"), "--no-validate", *extra])
         assert info.value.code == 0
     return out
 
@@ -60,7 +127,7 @@ def test_sections_links_and_planted_numbers(pages, study):
     assert all(f"{sid}-section" in parsed.ids for sid in SECTION_IDS)
     # the design table: subjects x factors x sessions, each session linked to its page, every link resolving
     session_links = [h for h in parsed.hrefs if not h.startswith("#")]
-    assert len(session_links) == 2 * 12  # design table and the session list
+    assert len(session_links) == 2 * 13  # design table and the session list
     for href in session_links:
         target = page.parent / unquote(href)
         assert target.is_file(), href
@@ -76,8 +143,11 @@ def test_sections_links_and_planted_numbers(pages, study):
     # tests are in all four of its files and counted once)
     assert re.search(r"<td>tail_suspension</td><td>immobility_s</td><td>s</td><td>pre</td>"
                      r"<td>stimulation=aiTBS, stress=yes</td><td>2</td><td>155</td><td>5</td><td>M1, M3</td>", html)
-    assert "No pulse-aligned fiber photometry in the files" in html
-    assert html.count("data:image/png;base64,") == 2  # turnover and behaviour figures, embedded
+    # photometry per cell type: M001's IT fiber, its 470 nm and 405 nm signals over 30 pulses
+    assert re.search(r"<td>IT</td><td>470</td><td>stimulation=aiTBS, stress=yes</td><td>1</td><td>1</td>"
+                     r"<td>30</td><td>dF/F</td>", html)
+    assert "M001/aitbs-day1/mos_it" in html
+    assert html.count("data:image/png;base64,") == 3  # turnover, behaviour and photometry figures, embedded
 
 
 def test_jobs_2_writes_the_same_pages(pages):
@@ -85,7 +155,7 @@ def test_jobs_2_writes_the_same_pages(pages):
     assert (parallel / "study.html").read_text() == (serial / "study.html").read_text()
     names = sorted(p.relative_to(serial).as_posix() for p in serial.rglob("*.html"))
     assert names == sorted(p.relative_to(parallel).as_posix() for p in parallel.rglob("*.html"))
-    assert len(names) == 13
+    assert len(names) == 14
 
 
 def test_existing_pages_are_refused_without_overwrite(study, tmp_path, capsys):
@@ -115,7 +185,7 @@ def test_study_page_and_a_linked_session_page_load_in_headless_chromium(pages, t
     result = chromium(page, tmp_path / "profile", "--dump-dom")
     marker = re.search(r'data-images-loaded="([^"]*)"', result.stdout)
     assert marker and marker.group(1) == "ok", result.stderr[-2000:]
-    assert re.search(r'data-image-count="2"', result.stdout)
+    assert re.search(r'data-image-count="3"', result.stdout)
     assert all(f'id="{sid}-section"' in result.stdout for sid in SECTION_IDS)
     assert console_lines(result.stderr) == []
     linked = page.parent / unquote(next(h for h in _parse(page.read_text()).hrefs if not h.startswith("#")))
