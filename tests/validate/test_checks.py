@@ -181,6 +181,60 @@ def _ligand_without_effector() -> set[str]:
     return _ids(check_ligand_has_effector, nwbfile)
 
 
+def _photometry(*, cell_type: str = "IT", rows=(0,), mask: bool = True):
+    """A mock TMS file with one fiber (one row) and its 470 nm signal over the first pulses, in memory; ``rows``
+    the series' region, ``mask`` whether its artifact mask is added."""
+    from ndx_fiber_photometry import FiberPhotometryResponseSeries
+    from ndx_tms import TMSArtifactMask
+
+    from nwbtms.imaging.artifacts import artifact_mask
+    from nwbtms.nwb.entries import FiberEntry, IndicatorEntry, PhotometryChannelEntry, PhotometryEntries
+    from nwbtms.nwb.photometry import build_fiber_photometry
+
+    nwbfile, _metadata = _tms()
+    entries = PhotometryEntries(indicators=(IndicatorEntry(key="gcamp8m", label="GCaMP8m"),), fibers=(
+        FiberEntry(key="mos", location="MOs", indicator="gcamp8m", cell_type=cell_type,
+                   channels=(PhotometryChannelEntry("analog_1", 470.0, 525.0),)),))
+    meta, _ = build_fiber_photometry(entries, nwbfile)
+    table = meta.fiber_photometry_table
+    region = table.create_fiber_photometry_table_region(region=[0], description="fiber")
+    region.data[:] = list(rows)  # hdmf refuses a wrong row at construction
+    series = FiberPhotometryResponseSeries(name="photometry_mos_470nm", description="signal", unit="volts",
+                                           data=np.ones(1300), rate=130.0, starting_time=55.0,
+                                           fiber_photometry_table_region=region)
+    nwbfile.add_acquisition(series)
+    if mask:
+        pulses = nwbfile.events["tms_pulses"]
+        times = 55.0 + np.arange(1300) / 130.0
+        values = artifact_mask(times, 1 / 130.0, np.asarray(pulses["timestamp"].data), (-0.001, 0.025))
+        nwbfile.processing["ophys"].add(TMSArtifactMask(
+            name="photometry_mos_470nm_tms_artifact_mask", mask=values, artifact_window_in_s=[-0.001, 0.025],
+            frame_duration_in_s=1 / 130.0, series=series, pulses=pulses, method="test"))
+    return nwbfile, table, series
+
+
+def _photometry_ids(function_name: str, **kwargs) -> set[str]:
+    from nwbtms.validate.checks import photometry
+
+    nwbfile, table, series = _photometry(**kwargs)
+    target = {"check_series_rows": series, "check_fiber_cell_type": table, "check_artifact_masked": nwbfile}
+    return _ids(getattr(photometry, function_name), target[function_name])
+
+
+def test_photometry_checks_pass_a_clean_file():
+    for name in ("check_series_rows", "check_fiber_cell_type", "check_artifact_masked"):
+        assert _photometry_ids(name) == set(), name
+
+
+def test_a_mask_missing_a_pulse_is_found():
+    from nwbtms.validate.checks.photometry import check_artifact_masked
+
+    nwbfile, _table, series = _photometry()
+    mask = nwbfile.processing["ophys"]["photometry_mos_470nm_tms_artifact_mask"]
+    mask.fields["mask"] = np.zeros(1300, dtype=bool)
+    assert _ids(check_artifact_masked, nwbfile) == {"data.photometry.artifact_masked"}
+
+
 # --------------------------------------------------------------------------- file-level checks (steps 2-5, 7)
 def _h5_context(build: Callable[[h5py.File], None], name: str = "memory.nwb") -> FileContext:
     """A FileContext over an in-memory HDF5 file (h5py core driver, nothing written to disk)."""
@@ -353,6 +407,9 @@ CASES: dict[str, Callable[[], set[str]]] = {
     "report.target": lambda: _metadata("check_target_items", _set("targets", "atlas_term", 0, "")),
     "report.cell_types_on_rois": _rois_without_cell_types,
     "data.design.ligand_has_effector": _ligand_without_effector,
+    "data.photometry.series_rows": lambda: _photometry_ids("check_series_rows", rows=(0, 3)),
+    "data.photometry.fiber_cell_type": lambda: _photometry_ids("check_fiber_cell_type", cell_type=""),
+    "data.photometry.artifact_masked": lambda: _photometry_ids("check_artifact_masked", mask=False),
 }
 
 

@@ -3,7 +3,8 @@
 
 Modules by step: ``readable`` (1, run by the runner), ``namespaces`` (2), ``schema`` (3, run by the runner),
 ``inspector`` (4), ``dandi`` (5), ``pulses``, ``protocols``, ``targets``, ``imaging``, ``cell_types``,
-``rows``, ``regions``, ``frames``, ``clocks`` (6), ``arrays``, ``units``, ``design`` (7), ``completeness`` (8).
+``rows``, ``regions``, ``frames``, ``clocks``, ``photometry`` (6), ``arrays``, ``units``, ``design`` (7),
+``completeness`` (8).
 Importing this package registers every check; a new check module is imported here.
 """
 
@@ -18,6 +19,7 @@ from nwbtms.validate.checks import (  # noqa: F401  (importing registers the che
     imaging,
     inspector,
     namespaces,
+    photometry,
     protocols,
     pulses,
     regions,
