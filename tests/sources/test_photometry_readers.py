@@ -34,6 +34,8 @@ def test_ppd_pulsed_layout(tmp_path):
         np.testing.assert_allclose(signal.read(), on - off, atol=1e-12)
         assert abs(np.median(signal.read(0, 180)) - 1.2) < 0.01  # the written baseline, before the first pulse
         np.testing.assert_allclose(signal.times(0, 3), [0, 1 / 130, 2 / 130])
+        # time division: the second signal of each cycle is read half a cycle after the first
+        assert recording.stream("analog_2").times(0, 1)[0] == pytest.approx(1 / 260)
         # the stretched trigger: one rising edge per burst, on the device clock, within a sample
         np.testing.assert_allclose(recording.rising_edges("digital_1"), BURSTS[::3] - 0.5, atol=1 / 130)
         assert recording.rising_edges("digital_2").size == 0

@@ -10,6 +10,9 @@ word ``d``); from version 1.1 in pulsed modes two words per signal, the LED-on s
 (baseline) sample, the signal being their difference (digital input ``d`` in word ``2 d``). Files before 1.0
 always have two analog and two digital signals.
 
+In time-division modes (``pulsed``, and ``time div.`` before 1.0) the signals of one sampling cycle are read one
+after another, so signal ``k`` (and digital input ``k``, read with it) starts ``k / (n rate)`` after the first.
+
 Streams: ``analog_<n>`` (kind ``signal``, volts); in 1.1+ pulsed files also ``analog_<n>_led_on`` and
 ``analog_<n>_baseline`` (kind ``raw``). Digital inputs ``digital_<n>``. The data part is memory-mapped and
 read by sample range, so memory stays bounded whatever the recording's length.
@@ -123,34 +126,38 @@ def read_ppd(path: str | Path) -> PhotometryRecording:
     def difference(on: int, off: int):
         return lambda a, b: ((table[a:b, on] >> 1).astype(np.float64) - (table[a:b, off] >> 1)) * volts
 
+    # time-division modes sample the signals one after another within each cycle: signal k at k / (n rate)
+    divided = "pulsed" in mode or "time div" in mode
+    slot_s = (lambda k: k / (rate * n_analog)) if divided else (lambda k: 0.0)
     streams: dict[str, PhotometryStream] = {}
     for a in range(n_analog):
         name = f"analog_{a + 1}"
         if pulsed:
             streams[name] = PhotometryStream(
                 name=name, kind="signal", num_samples=samples, rate_hz=rate, unit="volts",
-                reader=difference(2 * a, 2 * a + 1),
+                reader=difference(2 * a, 2 * a + 1), first_time_s=slot_s(a),
                 description=f"pyPhotometry analog signal {a + 1} ({mode}): LED-on sample minus LED-off baseline.")
         else:
             streams[name] = PhotometryStream(
                 name=name, kind="signal", num_samples=samples, rate_hz=rate, unit="volts", reader=analog(a),
-                description=f"pyPhotometry analog signal {a + 1} ({mode}).")
+                first_time_s=slot_s(a), description=f"pyPhotometry analog signal {a + 1} ({mode}).")
     if pulsed:
         for a in range(n_analog):
             for suffix, column, what in (("led_on", 2 * a, "LED-on"), ("baseline", 2 * a + 1, "LED-off baseline")):
                 name = f"analog_{a + 1}_{suffix}"
                 streams[name] = PhotometryStream(
-                    name=name, kind="raw", num_samples=samples, rate_hz=rate, unit="volts", reader=analog(column),
+                    name=name, kind="raw", num_samples=samples, rate_hz=rate, unit="volts",
+                    reader=analog(column), first_time_s=slot_s(a),
                     description=f"pyPhotometry analog signal {a + 1}, raw {what} samples ({mode}).")
 
-    def digital(column: int):
+    def digital(column: int, first_s: float):
         def edges() -> np.ndarray:
             blocks = ((s, table[s:s + BLOCK_SAMPLES, column] & 1) for s in range(0, samples, BLOCK_SAMPLES))
-            return rising_edges_in_blocks(blocks, lambda i: i / rate)
+            return rising_edges_in_blocks(blocks, lambda i: first_s + i / rate)
         return edges
 
     step = 2 if pulsed else 1
-    inputs = {f"digital_{d + 1}": digital(step * d) for d in range(n_digital) if step * d < words}
+    inputs = {f"digital_{d + 1}": digital(step * d, slot_s(d)) for d in range(n_digital) if step * d < words}
 
     def close() -> None:
         mm = getattr(data, "_mmap", None)

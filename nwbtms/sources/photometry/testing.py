@@ -82,13 +82,19 @@ def write_ppd(
     pulses = np.sort(_device_times(np.asarray(pulse_times_s, dtype=np.float64), clock_offset_s, drift_ppm))
     indicator = 1.2 + response_trace(times, pulses, amplitude=response_amplitude_v)
     control = 0.8 + np.zeros(n)
-    hit = np.zeros(n, dtype=bool)
-    for pulse in pulses:  # samples whose time lies in the pulse's artefact window
-        first, last = np.searchsorted(times, [pulse + artifact_window_s[0], pulse + artifact_window_s[1]], "left")
-        hit[first:last] = True
-        if first == last and first < n:  # a window between two samples hits the next one
-            hit[first] = True
-    signals = [indicator + artifact_v * hit, control + artifact_v * hit]
+    divided = "pulsed" in mode or "time div" in mode  # signal k is read k / (2 rate) into each cycle
+
+    def hits(offset_s: float) -> np.ndarray:
+        """Samples of a signal read ``offset_s`` into each cycle whose time lies in a pulse's artefact window."""
+        hit = np.zeros(n, dtype=bool)
+        for pulse in pulses:
+            first, last = np.searchsorted(times + offset_s, [pulse + artifact_window_s[0],
+                                                             pulse + artifact_window_s[1]], "left")
+            hit[first:max(last, first + 1) if first < n else last] = True  # a window between samples hits the next
+        return hit
+
+    offsets = [k / (2 * sampling_rate) if divided else 0.0 for k in range(2)]
+    signals = [indicator + artifact_v * hits(offsets[0]), control + artifact_v * hits(offsets[1])]
     digital = np.zeros(n, dtype=np.uint16)
     for pulse in pulses:
         first, last = np.searchsorted(times, [pulse, pulse + sync_width_s], "left")
