@@ -97,3 +97,15 @@ def test_turnover_jobs_2_gives_the_serial_output(study, capsys):
         ("PT", "day0", "1", "1"), ("PT", "day2", "0", "2"), ("PT", "day4", "2", "1")]
     code, text, _ = _run(capsys, "spines", "turnover", str(study))
     assert "stimulation=aiTBS, stress=yes" in text
+
+
+def test_turnover_on_a_running_dask_scheduler(study, capsys):
+    """``--scheduler tcp://HOST:PORT``: one task per file on that scheduler, the serial output."""
+    distributed = pytest.importorskip("distributed")
+    code, serial, _ = _run(capsys, "spines", "turnover", str(study), "--format", "json")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=":0") as cluster:
+        code, remote, err = _run(capsys, "spines", "turnover", str(study), "--format", "json", "--scheduler",
+                                 cluster.scheduler_address)
+    assert code == 0, err
+    assert remote == serial
