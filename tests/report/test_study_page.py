@@ -158,11 +158,12 @@ def test_jobs_2_writes_the_same_pages(pages):
     assert len(names) == 14
 
 
-def test_existing_pages_are_refused_without_overwrite(study, tmp_path, capsys):
+def test_existing_pages_are_refused_without_overwrite_and_a_bad_file_is_listed(study, tmp_path, capsys):
     import shutil
 
     shutil.copytree(study / "sub-M2", tmp_path / "in" / "sub-M2")
     study = tmp_path / "in"
+    (study / "broken.nwb").write_text("not HDF5")
     target = tmp_path / "study.html"
     page = tmp_path / "study_sessions" / "sub-M2" / "sub-M2_ses-day0.html"
     page.parent.mkdir(parents=True)
@@ -175,6 +176,10 @@ def test_existing_pages_are_refused_without_overwrite(study, tmp_path, capsys):
     assert code == 0, err
     assert page.read_text().startswith("<!DOCTYPE html>") and target.is_file()
     assert not list(tmp_path.rglob(".*partial*"))
+    # the unreadable file is named with its reason, on stderr and in the session list; the others are drawn
+    assert "broken.nwb" in err and "not a readable NWB" in err
+    assert re.search(r"<td>broken.nwb</td><td>-</td><td>[^<]*not a readable NWB", target.read_text())
+    assert not (tmp_path / "study_sessions" / "broken.html").exists()
     code, _, err = _run(capsys, "report", str(page), "-o", str(tmp_path / "x.html"), "--jobs", "2")
     assert code == 2 and "folder" in err
 
