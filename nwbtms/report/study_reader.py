@@ -34,6 +34,9 @@ from nwbtms.io.h5read import text
 BEHAVIOR_FIXED = ("start_time", "stop_time", "test", "behavior_session", "start_date", "day_from_session", "id",
                   "tags", "tags_index", "timeseries", "timeseries_index")
 _UNIT = re.compile(r", in (.+?) \(NaN")
+#: Most samples kept of a pulse-aligned response (longer ones: time, mean and SEM each averaged in equal bins),
+#: so a task's result stays small whatever the photometry sampling rate.
+MAX_RESPONSE_SAMPLES = 1000
 
 
 @dataclass
@@ -103,13 +106,26 @@ def read_photometry(path: str | os.PathLike) -> list[dict[str, Any]]:
 
     out = []
     for response in read_pulse_aligned_responses(path):
+        time_s, mean, sem = (_binned(np.asarray(a, dtype=float)) for a in (response.time_s, response.mean,
+                                                                             response.sem))
         out.append({"fiber": str(response.fiber), "cell_type": response.cell_type or "",
                     "excitation_wavelength_in_nm": float(response.excitation_wavelength_in_nm),
-                    "unit": response.unit, "series": response.series,
-                    "time_s": np.asarray(response.time_s, dtype=float).tolist(),
-                    "mean": np.asarray(response.mean, dtype=float).tolist(),
-                    "sem": np.asarray(response.sem, dtype=float).tolist(), "n_pulses": int(response.n_pulses)})
+                    "unit": response.unit, "series": response.series, "time_s": time_s.tolist(),
+                    "mean": mean.tolist(), "sem": sem.tolist(), "n_pulses": int(response.n_pulses)})
     return out
+
+
+def _binned(values: np.ndarray) -> np.ndarray:
+    """``values`` averaged in equal bins down to at most :data:`MAX_RESPONSE_SAMPLES` (NaN ignored)."""
+    if values.size <= MAX_RESPONSE_SAMPLES:
+        return values
+    step = -(-values.size // MAX_RESPONSE_SAMPLES)
+    padded = np.full(step * -(-values.size // step), np.nan)
+    padded[: values.size] = values
+    blocks = padded.reshape(-1, step)
+    counts = np.isfinite(blocks).sum(axis=1)
+    sums = np.nansum(blocks, axis=1)
+    return np.divide(sums, counts, out=np.full(blocks.shape[0], np.nan), where=counts > 0)
 
 
 def read_study_session(path: str | os.PathLike, relative: str) -> StudySession:

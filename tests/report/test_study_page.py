@@ -199,3 +199,15 @@ def test_study_page_and_a_linked_session_page_load_in_headless_chromium(pages, t
     assert marker and marker.group(1) == "ok", result.stderr[-2000:]
     assert console_lines(result.stderr) == []
     assert 'id="fig-spines-section"' in result.stdout
+
+
+def test_long_responses_are_binned_to_a_small_summary():
+    import numpy as np
+
+    from nwbtms.report.study_reader import MAX_RESPONSE_SAMPLES, _binned
+
+    values = np.arange(2500.0)
+    values[3] = np.nan
+    binned = _binned(values)
+    assert binned.size <= MAX_RESPONSE_SAMPLES and binned[0] == 1.0 and binned[1] == 4.5 and binned[-1] == 2499.0
+    assert _binned(np.arange(10.0)).size == 10
