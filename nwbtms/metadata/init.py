@@ -163,6 +163,11 @@ def _read_facts(source: RecognisedSource) -> None:
             source.facts["frame_rate_hz"] = imaging.frame_rate_hz
             source.facts["frame_shape"] = list(imaging.frame_shape)
             source.facts["channels"] = list(imaging.channels)  # every one is converted unless the plane lists some
+        elif kind == "photometry":
+            with registry.open_source(source.reader, source.path) as recording:
+                source.facts["signals"] = [s.name for s in recording.of_kind("signal")]
+                source.facts["digital_inputs"] = {name: int(recording.rising_edges(name).size)
+                                                  for name in recording.digital_inputs}
     except (NwbtmsError, ImportError, OSError, ValueError, KeyError, AttributeError, TypeError) as exc:
         source.facts["note"] = f"could not read details: {exc}".splitlines()[0][:200]
 
@@ -192,6 +197,7 @@ def draft_metadata(rawdir: str | os.PathLike, *, metadata_dir: str | os.PathLike
     navigators = [s for s in recognised if _kind(s) == "navigator"]
     movies = [s for s in recognised if _kind(s) == "imaging"]
     segmentations = [s for s in recognised if _kind(s) == "segmentation"]
+    photometry = [s for s in recognised if _kind(s) == "photometry"]
 
     start_time = fill("session start, ISO 8601 with UTC offset, e.g. 2026-03-02T09:30:00-08:00")
     for daq in daqs:
@@ -292,7 +298,29 @@ def draft_metadata(rawdir: str | os.PathLike, *, metadata_dir: str | os.PathLike
             if not daqs:
                 plane["clock"] = "none"
             data["imaging_planes"][f"plane{index}"] = plane
+    if photometry:
+        data["photometry"] = _photometry_draft(photometry[0], fill)
     return Draft(data=data, recognised=recognised)
+
+
+def _photometry_draft(source: RecognisedSource, fill) -> dict[str, Any]:
+    """The ``photometry`` section for a recognised recording: its signals and digital inputs as the file names them."""
+    inputs = source.facts.get("digital_inputs") or {}
+    edges = ", ".join(f"{name} ({count} edges)" for name, count in inputs.items()) or "none found"
+    signals = source.facts.get("signals") or [fill("stream name, as 'nwbtms inspect' lists it")]
+    return {
+        "source": source.key,
+        "sync": {"digital_input": fill(f"digital input that recorded the TMS trigger, one of: {edges}")},
+        "indicators": {"indicator": {"label": fill("indicator, e.g. GCaMP8m")}},
+        "fibers": {"fiber0": {
+            "location": fill("brain area of the fiber tip, e.g. secondary motor area (MOs), layer 5"),
+            "coordinates_in_mm": [fill("AP"), fill("ML"), fill("DV")],
+            "cell_type": fill("key of cell_types of the neurons the fiber records (add the cell type)"),
+            "indicator": "indicator",
+            "signals": {name: {"excitation_wavelength_in_nm": fill("excitation, nm, e.g. 470 or 405"),
+                               "emission_wavelength_in_nm": fill("emission, nm, e.g. 525")} for name in signals},
+        }},
+    }
 
 
 def _comment_block(draft: Draft, rawdir: Path) -> str:

@@ -187,3 +187,17 @@ def _run(args: list[str]) -> int:
     with pytest.raises(SystemExit) as info:
         main(args)
     return info.value.code
+
+
+def test_photometry_recording_drafts_a_photometry_section(tmp_path):
+    from nwbtms.metadata.load import check_metadata
+    from nwbtms.sources.photometry.testing import write_ppd
+
+    write_ppd(tmp_path / "fiber.ppd", duration_s=2.0, pulse_times_s=[0.5, 1.0])
+    draft = write_draft(tmp_path, tmp_path / "session.yaml")
+    section = draft.data["photometry"]
+    assert section["source"] == "pyphotometry"
+    assert set(section["fibers"]["fiber0"]["signals"]) == {"analog_1", "analog_2"}
+    assert "digital_1 (2 edges)" in section["sync"]["digital_input"]
+    problems = check_metadata(tmp_path / "session.yaml")[4]
+    assert problems and all(p.message.startswith("placeholder left") for p in problems)
