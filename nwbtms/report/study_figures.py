@@ -59,6 +59,7 @@ def turnover_by_group(pairs: Sequence[str], groups: Sequence[tuple[str, str, dic
     density_ax.set_xticks(x, list(pairs), fontsize=8)
     density_ax.set_xlim(-0.6, len(pairs) - 0.4)
     for ax in (tor_ax, density_ax):
+        ax.set_ylim(bottom=0.0)  # rates and densities start at zero, so one group's point is not magnified
         ax.tick_params(labelsize=7)
         ax.grid(axis="y", color="#eeeeee")
     handles = [Line2D([], [], color=_colour(i), linewidth=6, label=t) for i, t in enumerate(cell_types)]
