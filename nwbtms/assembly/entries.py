@@ -142,7 +142,7 @@ def photometry_entries(session: Session) -> PhotometryEntries | None:
             reference=fiber.get("reference", "bregma"), description=fiber.get("description", ""),
             model=dict(fiber["model"]) if fiber.get("model") else None))
     indicators = tuple(IndicatorEntry(key=key, label=entry["label"], description=entry.get("description", ""),
-                                      manufacturer=entry.get("manufacturer", ""))
+                                      manufacturer=entry.get("manufacturer", ""), injection=entry.get("injection", ""))
                        for key, entry in section["indicators"].items())
     return PhotometryEntries(fibers=tuple(fibers), indicators=indicators, description=section.get("description", ""),
                              photodetector=dict(section.get("photodetector") or {}))

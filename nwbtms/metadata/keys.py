@@ -64,6 +64,7 @@ def references() -> tuple[Reference, ...]:
         Reference(("effectors", "*", "injection"), "injections"),
         Reference(("photometry", "source"), "sources", _readers("photometry")),
         Reference(("photometry", "fibers", "*", "cell_type"), "cell_types"),
+        Reference(("photometry", "indicators", "*", "injection"), "injections"),
     )
 
 

@@ -129,6 +129,8 @@ class IndicatorEntry:
     label: str
     description: str = ""
     manufacturer: str = ""
+    #: key of the study design's viral vector injection that delivered it ("" for none)
+    injection: str = ""
 
 
 @dataclass(frozen=True)

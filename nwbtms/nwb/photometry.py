@@ -168,9 +168,16 @@ def build_fiber_photometry(entries: PhotometryEntries, nwbfile) -> tuple[object,
     from ndx_fiber_photometry import FiberPhotometry, FiberPhotometryIndicators, FiberPhotometryTable
     from ndx_ophys_devices import ExcitationSource, Indicator
 
-    indicators = {e.key: Indicator(name=e.key, label=e.label, description=e.description or e.label,
-                                   **({"manufacturer": e.manufacturer} if e.manufacturer else {}))
-                  for e in entries.indicators}
+    design = nwbfile.lab_meta_data.get("study_design") if nwbfile.lab_meta_data else None
+    injections = dict(getattr(design, "viral_vector_injections", None) or {})
+    indicators = {}
+    for e in entries.indicators:
+        extra = {"manufacturer": e.manufacturer} if e.manufacturer else {}
+        if e.injection:  # the injection that delivered it, in /general/study_design
+            if e.injection not in injections:
+                raise ValueError(f"indicator {e.key!r}: no viral vector injection {e.injection!r} in the study design")
+            extra["viral_vector_injection"] = injections[e.injection]
+        indicators[e.key] = Indicator(name=e.key, label=e.label, description=e.description or e.label, **extra)
     photodetector = _photodetector(dict(entries.photodetector), nwbfile)
     nwbfile.add_device(photodetector)
     sources: dict[float, object] = {}

@@ -23,7 +23,8 @@ PHOTOMETRY = {
     "description": "One fiber over MOs layer 5, GCaMP8m in IT neurons, 470 nm signal and 405 nm isosbestic control.",
     "sync": {"digital_input": "digital_1", "min_gap_s": 0.1},
     "photodetector": {"description": "Femtowatt photoreceiver", "manufacturer": "Newport", "model": "2151"},
-    "indicators": {"gcamp8m": {"label": "GCaMP8m", "description": "jGCaMP8m, Cre-dependent"}},
+    "indicators": {"gcamp8m": {"label": "GCaMP8m", "description": "jGCaMP8m, Cre-dependent",
+                               "injection": "mos_gcamp"}},
     "fibers": {"mos_it": {
         "location": "secondary motor area (MOs), layer 5", "coordinates_in_mm": [1.9, -0.4, -0.6],
         "model": {"name": "MFC_200/245-0.37", "manufacturer": "Doric Lenses", "numerical_aperture": 0.37,
@@ -51,6 +52,11 @@ def session(tmp_path_factory):
               clock_offset_s=OFFSET_S, drift_ppm=DRIFT_PPM, response_amplitude_v=0.01)
     data["sources"]["fiber"] = {"reader": "pyphotometry", "path": "raw/fiber.ppd"}
     data["photometry"] = copy.deepcopy(PHOTOMETRY)
+    data["viral_vectors"]["gcamp8m_aav"] = {"construct_name": "AAV9-syn-FLEX-jGCaMP8m-WPRE", "manufacturer": "Addgene",
+                                            "titer_in_vg_per_ml": 1.0e13}
+    data["injections"]["mos_gcamp"] = {"viral_vector": "gcamp8m_aav", "volume_in_uL": 0.3, "date": "2026-01-19",
+                                       "anatomical_target": "secondary motor area (MOs), layer 5", "origin": "bregma",
+                                       "orientation": "RAS", "x_in_mm": -0.4, "y_in_mm": 1.9, "z_in_mm": -0.6}
     return folder, data, log
 
 
@@ -87,6 +93,9 @@ def test_convert_writes_fiber_photometry_on_the_session_clock(converted):
         nearest = np.min(np.abs(masked[:, None] - log[None, :60]), axis=1) if masked.size else masked
         assert masked.size and np.all(nearest[masked < log[59]] < 0.04)
         assert nwbfile.devices["mos_it"].fiber_insertion.insertion_position_dv_in_mm == -0.6
+        indicator = nwbfile.lab_meta_data["fiber_photometry"].fiber_photometry_indicators.indicators["gcamp8m"]
+        assert indicator.viral_vector_injection is nwbfile.lab_meta_data["study_design"].viral_vector_injections[
+            "mos_gcamp"]
 
 
 def test_file_is_valid_nwb_with_design_and_photometry(converted):
@@ -135,6 +144,8 @@ def test_doric_without_sync_uses_the_start_offset(session, tmp_path):
     (lambda p: p["fibers"]["mos_it"].update(indicator="gcamp6f"), "/photometry/fibers/mos_it/indicator",
      MetadataError),
     (lambda p: p["fibers"]["mos_it"].update(cell_type="pt"), "/photometry/fibers/mos_it/cell_type", MetadataError),
+    (lambda p: p["indicators"]["gcamp8m"].update(injection="nowhere"), "/photometry/indicators/gcamp8m/injection",
+     MetadataError),
     (lambda p: p["sync"].update(digital_input="digital_9"), "/photometry/sync/digital_input", MetadataError),
     (lambda p: p["sync"].update(digital_input="digital_2"), "digital_2", SourceError),
 ])
