@@ -342,11 +342,13 @@ def write_study_report(folder: str | os.PathLike, output: str | os.PathLike | No
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError("not a folder", file=folder, hint="give a folder of NWB files for a study page")
-    files = find_nwb_files(folder)
+    # absolute paths (symlinks kept): a worker of a dask scheduler may run in another working directory
+    root = folder.absolute()
+    files = [f.absolute() for f in find_nwb_files(folder)]
     output = Path(output) if output is not None else None
     png_path = Path(png_dir) if png_dir is not None else None
-    pages = pages_folder(output) if output is not None else None
-    targets = [] if output is None else [output] + [page_path(pages, f.relative_to(folder).as_posix()) for f in files]
+    pages = pages_folder(output).absolute() if output is not None else None
+    targets = [] if output is None else [output] + [page_path(pages, f.relative_to(root).as_posix()) for f in files]
     if png_path is not None:
         if png_path.exists() and not png_path.is_dir():
             raise OutputExistsError("--png must be a folder, and this path is a file", file=png_path,
@@ -354,7 +356,7 @@ def write_study_report(folder: str | os.PathLike, output: str | os.PathLike | No
         targets += [png_path / f"{sid}.png" for sid, _ in SECTIONS]
     for target in targets:
         refuse_existing(target, overwrite=overwrite)
-    sessions = read_study(files, folder, pages=pages, overwrite=overwrite, validate=validate, jobs=jobs,
+    sessions = read_study(files, root, pages=pages, overwrite=overwrite, validate=validate, jobs=jobs,
                           scheduler=scheduler, quiet=quiet)
     report = render_study(folder, sessions, output=output)
     if png_path is not None:

@@ -298,18 +298,24 @@ def read_sessions(files: Iterable[str | os.PathLike], *, jobs: int = 1,
     ConfigError
         ``scheduler`` unreachable or dask.distributed not installed.
     """
+    from nwbtms.io.remote import is_url
     from nwbtms.parallel import map_files
 
-    items = [str(f) for f in files]
-    results = {done.item: done for done in map_files(session_rois_task, items, jobs=jobs, scheduler=scheduler)}
+    items = list(dict.fromkeys(str(f) for f in files))
+    # a scheduler's workers may run in another working directory: they get absolute paths, the results the given
+    sent = {item: item if scheduler is None or is_url(item) else os.path.abspath(item) for item in items}
+    results = {done.item: done for done in map_files(session_rois_task, sent.values(), jobs=jobs,
+                                                     scheduler=scheduler)}
     sessions = []
-    for item in dict.fromkeys(items):
-        done = results[item]
+    for item in items:
+        done = results[sent[item]]
         if done.error is not None:
             raise SourceError(f"reading failed: {done.error}", file=item)
         if "error" in done.result:
             raise_error_dict(done.result["error"])
-        sessions.append(SessionRois.from_dict(done.result))
+        session = SessionRois.from_dict(done.result)
+        session.path = session.path if is_url(item) else Path(item)
+        sessions.append(session)
     return sessions
 
 
