@@ -73,6 +73,7 @@ READERS: dict[str, str] = {
     "ethovision": "nwbtms.sources.behavior.ethovision:EthoVisionReader",
     "pyphotometry": "nwbtms.sources.photometry.pyphotometry:PyPhotometryReader",
     "doric": "nwbtms.sources.photometry.doric:DoricReader",
+    "neurophotometrics": "nwbtms.sources.photometry.neurophotometrics:NeurophotometricsReader",
     "csv": "nwbtms.sources.daq.generic:CsvRecording",
     "bruker_voltage": "nwbtms.sources.daq.bruker_voltage:BrukerVoltageRecording",
     "brainsight": "nwbtms.sources.navigation.brainsight:BrainsightReader",

@@ -167,3 +167,52 @@ def test_stream_range_is_clipped():
     stream = PhotometryStream(name="s", kind="signal", num_samples=5, rate_hz=10.0, unit="V", description="",
                               reader=lambda a, b: np.arange(a, b, dtype=float))
     assert stream.read(3, 99).tolist() == [3.0, 4.0] and stream.read(7).size == 0
+
+
+def test_neurophotometrics_frames_by_led(tmp_path):
+    from nwbtms.sources.photometry import neurophotometrics
+    from nwbtms.sources.photometry.testing import write_neurophotometrics
+
+    pulses = BURSTS + 1.0
+    path = write_neurophotometrics(tmp_path / "FPdata.csv", duration_s=6.0, pulse_times_s=pulses)
+    assert recognise(path).name == "neurophotometrics"
+    old = neurophotometrics.BLOCK_ROWS
+    neurophotometrics.BLOCK_ROWS = 7  # many blocks, so sample ranges cross them
+    try:
+        with open_source("neurophotometrics", path) as recording:
+            assert set(recording.streams) == {"Region0G_415nm", "Region1G_415nm", "Region0G_470nm",
+                                              "Region1G_470nm"}
+            gcamp = recording.stream("Region0G_470nm")
+            assert gcamp.num_samples == 120 and gcamp.rate_hz == pytest.approx(20.0)
+            np.testing.assert_allclose(gcamp.times(0, 3), 1000.0 + np.array([1, 3, 5]) / 40.0)
+            np.testing.assert_allclose(np.concatenate([b for _, b in gcamp.blocks(block_samples=11)]), gcamp.read())
+            assert gcamp.read(5, 9).shape == (4,) and recording.stream("Region1G_415nm").times(0, 1)[0] == 1000.0
+            edges = recording.rising_edges("flags_bit4")
+            np.testing.assert_allclose(edges, 1000.0 + pulses[::3], atol=1 / 40.0)
+    finally:
+        neurophotometrics.BLOCK_ROWS = old
+    legacy = write_neurophotometrics(tmp_path / "old.csv", duration_s=1.0, legacy=True)
+    with open_source("neurophotometrics", legacy, time_unit="milliseconds") as recording:
+        assert recording.stream("Region0G_470nm").times(0, 1)[0] == pytest.approx(1.000025)
+
+
+@pytest.mark.parametrize(("text", "field", "words"), [
+    ("FrameCounter,Timestamp,Region0G\n0,1.0,5\n", "Flags", "no Flags or LedState"),
+    ("FrameCounter,Flags,Region0G\n0,1,5\n", "Timestamp", "no Timestamp"),
+    ("FrameCounter,Timestamp,Flags\n0,1.0,1\n", "Region0G", "no region column"),
+    ("FrameCounter,Timestamp,Flags,Region0G\n0,1.0,1,5\n1,1.1,2,oops\n", "Region0G", "is not a number"),
+    ("FrameCounter,Timestamp,Flags,Region0G\n0,1.0,1,5\n1,0.5,2,6\n", "Timestamp", "time goes back"),
+    ("FrameCounter,Timestamp,Flags,Region0G\n0,1.0,8,5\n", "Flags", "no frame has an LED bit"),
+])
+def test_neurophotometrics_wrong_inputs(tmp_path, monkeypatch, text, field, words):
+    import tempfile
+
+    from nwbtms.sources.photometry.neurophotometrics import read_neurophotometrics
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the parsed table's temporary file goes here
+    path = tmp_path / "bad.csv"
+    path.write_text(text)
+    with pytest.raises(SourceError) as info:
+        read_neurophotometrics(path)
+    assert info.value.field == field and words in info.value.message and info.value.file.endswith("bad.csv")
+    assert not list(tmp_path.glob("nwbtms-npm-*"))  # removed at once on a refusal

@@ -100,6 +100,9 @@ def _samples(tmp_path: Path) -> dict[str, Path]:
 
     files["pyphotometry"] = write_ppd(tmp_path / "fiber.ppd", duration_s=1.0)
     files["doric"] = write_doric(tmp_path / "fiber.doric", duration_s=0.5)
+    from nwbtms.sources.photometry.testing import write_neurophotometrics
+
+    files["neurophotometrics"] = write_neurophotometrics(tmp_path / "FPdata.csv", duration_s=1.0)
     files["annotation_csv"] = write_annotation_csv(tmp_path / "rois.csv", [
         {"key": "d1:s1", "kind": "spine", "x_um": 1, "y_um": 2, "z_um": 3}])
     return files

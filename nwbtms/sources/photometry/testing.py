@@ -5,7 +5,8 @@ holding a fiber's response to TMS pulses: the indicator signal (``analog_1``) ri
 the isosbestic control (``analog_2``) does not, both carry the coil-discharge artefact in the samples right after
 a pulse, and digital input 1 records the TMS trigger through a pulse stretcher (high for ``sync_width_s`` from
 each pulse, so a theta burst is one high level), on the device clock (``clock_offset_s``, ``drift_ppm``).
-:func:`write_doric` writes a Doric Neuroscience Studio 6 ``.doric`` file (HDF5) with h5py.
+:func:`write_doric` writes a Doric Neuroscience Studio 6 ``.doric`` file (HDF5) with h5py,
+:func:`write_neurophotometrics` a Neurophotometrics Bonsai CSV with the csv layout of the user guide.
 """
 
 from __future__ import annotations
@@ -186,4 +187,42 @@ def write_doric(
     return path
 
 
-__all__ = ["VOLTS_PER_DIVISION", "response_trace", "write_doric", "write_ppd"]
+def write_neurophotometrics(
+    path: str | Path,
+    *,
+    duration_s: float,
+    pulse_times_s: Sequence[float] = (),
+    frame_rate_hz: float = 40.0,
+    start_s: float = 1000.0,
+    response_amplitude: float = 20.0,
+    ttl_bit: int = 4,
+    legacy: bool = False,
+    seed: int = 0,
+) -> Path:
+    """Write a Neurophotometrics Bonsai CSV (layout in :mod:`nwbtms.sources.photometry.neurophotometrics`): frames
+    alternately lit at 415 and 470 nm (``Flags`` 1 and 2, or ``LedState`` with ``legacy``), ``Region0G`` (the
+    fiber, responding to pulses under 470 nm) and ``Region1G``, times from ``start_s`` on the system clock, and the
+    TMS trigger on the state word's bit ``ttl_bit`` (high for 50 ms from each pulse, pulses on the device clock
+    less ``start_s``)."""
+    path = Path(path)
+    rng = np.random.default_rng(seed)
+    n = int(round(duration_s * frame_rate_hz))
+    times = np.arange(n) / frame_rate_hz
+    led = np.where(np.arange(n) % 2 == 0, 1, 2)
+    pulses = np.sort(np.asarray(pulse_times_s, dtype=np.float64))
+    response = response_trace(times, pulses, amplitude=response_amplitude) * (led == 2)
+    region0 = 500.0 + response + rng.normal(0, 1.0, n)
+    region1 = 300.0 + rng.normal(0, 1.0, n)
+    ttl = np.zeros(n, dtype=np.int64)
+    for pulse in pulses:
+        first, last = np.searchsorted(times, [pulse, pulse + 0.05])
+        ttl[first:max(last, first + 1)] = 1
+    state = led | (ttl << ttl_bit)
+    lines = [f"FrameCounter,Timestamp,{'LedState' if legacy else 'Flags'},Region0G,Region1G"]
+    lines += [f"{i},{start_s + t:.6f},{s},{a:.4f},{b:.4f}"
+              for i, (t, s, a, b) in enumerate(zip(times, state, region0, region1, strict=True))]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+__all__ = ["VOLTS_PER_DIVISION", "response_trace", "write_doric", "write_neurophotometrics", "write_ppd"]
