@@ -23,10 +23,7 @@ LAYERS = {
 #: reader types; the metadata layer knows no builders).
 FORBIDDEN = {("nwb", "metadata"), ("nwb", "sources"), ("metadata", "nwb")}
 #: Imports that still break the rules, each to be removed (nothing may be added): (importer, imported, module).
-KNOWN_UPWARD = {
-    ("assembly", "neuroconv", "nwbtms/assembly/assemble.py"),  # reader: neuroconv sources, lazily
-    ("assembly", "neuroconv", "nwbtms/assembly/convert.py"),  # their check before reading, lazily
-}
+KNOWN_UPWARD: set[tuple[str, str, str]] = set()
 
 
 def _package(module: str) -> str:

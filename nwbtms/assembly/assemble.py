@@ -93,11 +93,21 @@ def assemble_session(
         from nwbtms.assembly.photometry import add_photometry
 
         add_photometry(session, nwbfile, assembled, stimulation=stimulation)
-    if any(source.reader == "neuroconv" for source in session.sources.values()):
-        from nwbtms.neuroconv.sources import add_neuroconv_sources
-
-        add_neuroconv_sources(session, nwbfile, assembled)
+    for reader, sources in self_adding_sources(session):  # e.g. reader: neuroconv, after nwbtms's own content
+        assembled.notes.extend(reader.add_sources(sources, nwbfile, metadata_file=session.metadata_file))
     return assembled
+
+
+def self_adding_sources(session: Session) -> list[tuple[Any, list]]:
+    """``(reader class, its sources)`` for every registered reader of ``session``'s sources that adds its own data
+    to the NWB file (``Reader.adds_to_nwbfile``, e.g. ``reader: neuroconv``), in the metadata file's order."""
+    from nwbtms.sources.registry import reader
+
+    grouped: dict[str, list] = {}
+    for source in session.sources.values():
+        if reader(source.reader).adds_to_nwbfile:
+            grouped.setdefault(source.reader, []).append(source)
+    return [(reader(name), sources) for name, sources in grouped.items()]
 
 
 def add_tms_content(session: Session, nwbfile, assembled: AssembledSession, *, stimulation=None,
@@ -158,20 +168,17 @@ def add_tms_content(session: Session, nwbfile, assembled: AssembledSession, *, s
     return stimulation, metadata, cell_type_rows
 
 
-#: Sections of the metadata file that make the study design (``nwbtms/nwb/design.py``).
-DESIGN_SECTIONS = ("viral_vectors", "injections", "effectors", "interventions", "condition")
-
-
 def add_study_design(session: Session, nwbfile) -> None:
     """Add ``/general/study_design`` when the metadata has any design section, or fiber photometry (else nothing,
     so files without one cache no ndx-study-design namespace). A file with photometry always has one: the
     ndx-study-design namespace includes ndx-tms and ndx-fiber-photometry, and only with it cached does pynwb
     validate the file against one namespace that knows both (see ``ndx_study_design``)."""
-    from nwbtms.nwb.design import build_study_design, has_study_design
+    from nwbtms.assembly.entries import study_design_entry
+    from nwbtms.nwb.design import build_study_design
 
-    sections = {name: session.section(name) for name in DESIGN_SECTIONS}
-    if has_study_design(sections) or session.data.get("photometry"):
-        nwbfile.add_lab_meta_data(build_study_design(sections, session_start_time=session.session_start_time))
+    design = study_design_entry(session.data)
+    if design or session.data.get("photometry"):
+        nwbfile.add_lab_meta_data(build_study_design(design, session_start_time=session.session_start_time))
 
 
 def _pulse_tables(session, nwbfile, stimulation, protocols, protocol_rows, targets, target_rows) -> dict:
@@ -243,7 +250,7 @@ def _reconciliation_notes(stimulation) -> list[str]:
 def add_behavior(session: Session, nwbfile, assembled: AssembledSession) -> None:
     """The subject's tests of every behaviour source, together, as ``intervals/behavior``
     (``nwbtms/nwb/behavior.py``)."""
-    from nwbtms.nwb.behavior import build_behavior_intervals
+    from nwbtms.nwb.behavior import ScoredTest, build_behavior_intervals
     from nwbtms.sources.registry import open_source, reader_names
 
     tests, measures, names = [], {}, []
@@ -251,7 +258,8 @@ def add_behavior(session: Session, nwbfile, assembled: AssembledSession) -> None
         scores = open_source(source.reader, source.path, **source.options)
         mine = scores.of_subject(session.subject_id)
         assembled.notes.append(f"behaviour '{source.key}': {len(mine)} test(s) of subject {session.subject_id}")
-        tests += mine
+        tests += [ScoredTest(test=t.test, session=t.session, start_time=t.start_time, duration_s=t.duration_s,
+                             values=dict(t.values)) for t in mine]
         measures.update(scores.measures)
         names.append(source.path.name)
     if tests:

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nwbtms.assembly.assemble import SessionCounts
+from nwbtms.assembly.assemble import SessionCounts, self_adding_sources
 from nwbtms.errors import ConversionError, InputError, NwbtmsError, OutputExistsError, Problem, SourceError
 from nwbtms.io.atomic import refuse_existing
 
@@ -240,10 +240,8 @@ def convert_session(
             _refuse_other_session(target, session)
             refuse_existing(target, overwrite=overwrite)
         input_bytes = _check_sources_exist(session)
-        if any(source.reader == "neuroconv" for source in session.sources.values()):
-            from nwbtms.neuroconv.sources import check_neuroconv_sources
-
-            check_neuroconv_sources(session)  # extra installed, interfaces known, source data valid: before reading
+        for reader, sources in self_adding_sources(session):  # e.g. NeuroConv: extra installed, interfaces known,
+            reader.check_sources(sources, metadata_file=session.metadata_file)  # source data valid: before reading
         result = ConversionResult(output=target, metadata_file=session.metadata_file, input_bytes=input_bytes)
         try:
             _convert(session, target, result, overwrite=overwrite, quiet=quiet, compression=compression)

@@ -10,17 +10,29 @@ from typing import Any
 from nwbtms.metadata.model import Session, parse_datetime
 from nwbtms.metadata.protocols import entry_protocol
 from nwbtms.nwb.entries import (
+    AdverseEventEntry,
+    CellTypeEntry,
+    CoordinateSpaceEntry,
     DepthAdjustmentEntry,
     DeviceEntry,
+    EffectorEntry,
     FiberEntry,
     FileEntry,
     IndicatorEntry,
+    InjectionEntry,
     IntensityEntry,
+    InterventionEntry,
+    LandmarkEntry,
     ManipulationEntry,
     PhotometryChannelEntry,
     PhotometryEntries,
     ProtocolEntry,
+    RegistrationEntry,
     SessionEntries,
+    StudyDesignEntry,
+    TargetEntry,
+    ThresholdEntry,
+    ViralVectorEntry,
 )
 
 #: NWBFile keyword fields copied as-is from the ``nwbfile`` section.
@@ -104,19 +116,127 @@ def manipulation_entries(session: Session) -> tuple[ManipulationEntry, ...]:
     return tuple(out)
 
 
+def _optional_float(entry: Mapping[str, Any], name: str) -> float | None:
+    return float(entry[name]) if entry.get(name) is not None else None
+
+
+def _xyz(values) -> tuple[float, ...] | None:
+    return None if values is None else tuple(float(v) for v in values)
+
+
+def coordinate_space_entry(key: str, entry: Mapping[str, Any]) -> CoordinateSpaceEntry:
+    """One ``coordinate_spaces`` entry (units mm unless given)."""
+    return CoordinateSpaceEntry(key=key, space=entry["space"], origin=entry["origin"],
+                                orientation=entry["orientation"], units=entry.get("units") or "mm",
+                                description=entry.get("description"))
+
+
+def registration_entry(key: str, entry: Mapping[str, Any]) -> RegistrationEntry:
+    """One ``registrations`` entry: its landmarks in the file's order, each with its error when given."""
+    errors = entry.get("landmark_error_in_mm") or {}
+    landmarks = tuple(LandmarkEntry(label=name, position=_xyz(position),
+                                    error_in_mm=float(errors[name]) if name in errors else None)
+                      for name, position in (entry.get("landmarks") or {}).items())
+    return RegistrationEntry(key=key, method=entry["method"], coordinate_space=entry["coordinate_space"],
+                             navigation_system=entry.get("navigation_system") or None,
+                             rms_error_in_mm=_optional_float(entry, "rms_error_in_mm"),
+                             description=entry.get("description") or None, landmarks=landmarks)
+
+
+def threshold_entry(key: str, entry: Mapping[str, Any]) -> ThresholdEntry:
+    """One ``thresholds`` entry."""
+    return ThresholdEntry(
+        key=key, threshold_type=entry["threshold_type"], value_in_percent_mso=float(entry["value_in_percent_mso"]),
+        method=entry["method"], criterion=entry["criterion"], measurement_method=entry["measurement_method"],
+        time_measured_in_s=_optional_float(entry, "time_measured_in_s"),
+        coil_orientation_in_deg=_optional_float(entry, "coil_orientation_in_deg"),
+        value_in_v_per_m=_optional_float(entry, "value_in_v_per_m"), efield_model=entry.get("efield_model"),
+        muscle=entry.get("muscle"))
+
+
+#: Optional number fields of a ``targets`` entry (:class:`~nwbtms.nwb.entries.TargetEntry`).
+TARGET_FLOATS = ("coil_center_ap_in_mm", "coil_center_ml_in_mm", "coil_center_dv_in_mm",
+                 "coil_height_above_skull_in_mm", "coil_tilt_in_deg", "coil_handle_angle_in_deg",
+                 "scalp_to_cortex_distance_in_mm", "efield_at_target_in_v_per_m", "efield_max_in_v_per_m")
+#: Optional text fields of a ``targets`` entry.
+TARGET_TEXTS = ("atlas", "head_fixation", "anesthesia", "efield_model_name", "efield_model_version")
+
+
+def target_entry(key: str, entry: Mapping[str, Any]) -> TargetEntry:
+    """One ``targets`` entry."""
+    pose = entry.get("coil_pose")
+    return TargetEntry(
+        key=key, label=entry["label"], atlas_term=entry["atlas_term"], coordinate_space=entry["coordinate_space"],
+        target_position=_xyz(entry["target_position"]), targeting_method=entry["targeting_method"],
+        entry_position=_xyz(entry.get("entry_position")),
+        coil_pose=None if pose is None else tuple(tuple(float(v) for v in row) for row in pose),
+        efield_max_position=_xyz(entry.get("efield_max_position")),
+        **{name: _optional_float(entry, name) for name in TARGET_FLOATS},
+        **{name: str(entry[name]) if entry.get(name) is not None else None for name in TARGET_TEXTS},
+    )
+
+
+def adverse_event_entry(key: str, entry: Mapping[str, Any]) -> AdverseEventEntry:
+    """One ``adverse_events`` entry."""
+    return AdverseEventEntry(key=key, time_in_s=float(entry["time_in_s"]), event_type=entry["event_type"],
+                             severity=entry["severity"], relatedness=entry["relatedness"], action=entry["action"],
+                             notes=entry.get("notes", ""))
+
+
+def cell_type_entry(key: str, entry: Mapping[str, Any]) -> CellTypeEntry:
+    """One ``cell_types`` entry."""
+    return CellTypeEntry(key=key, **{name: entry[name] for name in entry})
+
+
+def study_design_entry(metadata: Mapping[str, Any]) -> StudyDesignEntry:
+    """The ``viral_vectors``, ``injections``, ``effectors``, ``interventions`` and ``condition`` sections of a
+    metadata file's mapping (``Session.data``); all empty: a false entry, and the file gets no study design."""
+
+    def section(name: str) -> dict:
+        return dict(metadata.get(name) or {})
+
+    return StudyDesignEntry(
+        viral_vectors=tuple(
+            ViralVectorEntry(key=key, construct_name=e["construct_name"], manufacturer=e["manufacturer"],
+                             titer_in_vg_per_ml=float(e["titer_in_vg_per_ml"]), description=e.get("description"))
+            for key, e in section("viral_vectors").items()),
+        injections=tuple(
+            InjectionEntry(key=key, viral_vector=e["viral_vector"], volume_in_uL=float(e["volume_in_uL"]),
+                           date=str(e["date"]), anatomical_target=e["anatomical_target"], origin=e["origin"],
+                           orientation=e["orientation"], x_in_mm=float(e["x_in_mm"]), y_in_mm=float(e["y_in_mm"]),
+                           z_in_mm=float(e["z_in_mm"]), pitch_in_deg=_optional_float(e, "pitch_in_deg"),
+                           roll_in_deg=_optional_float(e, "roll_in_deg"), description=e.get("description"))
+            for key, e in section("injections").items()),
+        effectors=tuple(
+            EffectorEntry(key=key, label=e["label"], ligand=e.get("ligand"), action=e.get("action"),
+                          injection=e.get("injection"), manufacturer=e.get("manufacturer"),
+                          description=e.get("description"))
+            for key, e in section("effectors").items()),
+        interventions=tuple(
+            InterventionEntry(key=key, intervention_type=e["type"], start_date=str(e["start_date"]),
+                              end_date=str(e["end_date"]), substance=str(e.get("substance", "")),
+                              dose=_optional_float(e, "dose"), dose_unit=str(e.get("dose_unit", "")),
+                              vehicle=str(e.get("vehicle", "")), route=str(e.get("route", "")),
+                              hours_per_day=_optional_float(e, "hours_per_day"), days=e.get("days"),
+                              description=str(e.get("description", "")))
+            for key, e in section("interventions").items()),
+        condition=tuple((str(factor), str(level)) for factor, level in section("condition").items()),
+    )
+
+
 def session_entries(session: Session, *, with_file: bool = True) -> SessionEntries:
     """Everything the session builders take, from ``session`` (``with_file=False``: no NWBFile header, for
     TMS content added to an NWBFile made elsewhere)."""
     return SessionEntries(
         file=file_entry(session) if with_file else None,
         devices=device_entries(session),
-        coordinate_spaces=session.section("coordinate_spaces"),
-        thresholds=session.section("thresholds"),
-        protocols=tuple(protocol_entry(key, entry) for key, entry in session.section("protocols").items()),
-        targets=session.section("targets"),
-        registrations=session.section("registrations"),
-        adverse_events=session.section("adverse_events"),
-        cell_types=session.section("cell_types"),
+        coordinate_spaces=_keyed(session, "coordinate_spaces", coordinate_space_entry),
+        thresholds=_keyed(session, "thresholds", threshold_entry),
+        protocols=_keyed(session, "protocols", protocol_entry),
+        targets=_keyed(session, "targets", target_entry),
+        registrations=_keyed(session, "registrations", registration_entry),
+        adverse_events=_keyed(session, "adverse_events", adverse_event_entry),
+        cell_types=_keyed(session, "cell_types", cell_type_entry),
         manipulations=manipulation_entries(session),
         sham_description=session.data.get("sham_description") or None,
         blinding_description=session.data.get("blinding_description") or None,
@@ -148,4 +268,11 @@ def photometry_entries(session: Session) -> PhotometryEntries | None:
                              photodetector=dict(section.get("photodetector") or {}))
 
 
-__all__ = ["NWBFILE_FIELDS", "device_entries", "file_entry", "photometry_entries", "session_entries"]
+def _keyed(session: Session, name: str, make) -> tuple:
+    """``make(key, entry)`` of every entry of the keyed section ``name``, in the file's order."""
+    return tuple(make(key, entry) for key, entry in session.section(name).items())
+
+
+__all__ = ["NWBFILE_FIELDS", "TARGET_FLOATS", "TARGET_TEXTS", "adverse_event_entry", "cell_type_entry",
+           "coordinate_space_entry", "device_entries", "file_entry", "photometry_entries", "protocol_entry",
+           "registration_entry", "session_entries", "study_design_entry", "target_entry", "threshold_entry"]

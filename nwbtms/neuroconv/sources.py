@@ -60,20 +60,17 @@ def _source_data(source, cls) -> tuple[dict, list[str]]:
 
 
 def check_neuroconv_sources(session) -> None:
-    """Raise one MetadataError listing every problem of the ``reader: neuroconv`` sources (nothing read yet).
+    """Raise one MetadataError listing every problem of the ``reader: neuroconv`` sources of ``session`` (nothing
+    read yet; :meth:`NeuroConvReader.check_sources`)."""
+    NeuroConvReader.check_sources([s for s in session.sources.values() if s.reader == "neuroconv"],
+                                  metadata_file=session.metadata_file)
 
-    Raises
-    ------
-    ConfigError
-        NeuroConv is not installed (the hint names the extra).
-    MetadataError
-        Unknown interface, or source data its schema refuses.
-    """
-    sources = [s for s in session.sources.values() if s.reader == "neuroconv"]
+
+def _check_sources(sources: list, metadata_file) -> None:
     if not sources:
         return
     known = _interfaces()
-    file = None if session.metadata_file is None else str(session.metadata_file)
+    file = None if metadata_file is None else str(metadata_file)
     problems = []
     for source in sources:
         name = source.neuroconv["interface"]
@@ -183,14 +180,20 @@ def _align(interface, source) -> None:
 
 
 def add_neuroconv_sources(session, nwbfile, assembled) -> None:
-    """Add every ``reader: neuroconv`` source's data to ``nwbfile`` on the session clock."""
+    """Add every ``reader: neuroconv`` source's data of ``session`` to ``nwbfile`` on the session clock
+    (:meth:`NeuroConvReader.add_sources`), its notes to ``assembled``."""
+    assembled.notes.extend(NeuroConvReader.add_sources(
+        [s for s in session.sources.values() if s.reader == "neuroconv"], nwbfile,
+        metadata_file=session.metadata_file))
+
+
+def _add_sources(sources: list, nwbfile, metadata_file) -> list[str]:
     from importlib.metadata import version
 
     require_neuroconv("a 'reader: neuroconv' source")
-    check_neuroconv_sources(session)
-    for source in session.sources.values():
-        if source.reader != "neuroconv":
-            continue
+    _check_sources(sources, metadata_file)
+    notes = []
+    for source in sources:
         interface = open_interface(source)
         _align(interface, source)
         metadata = _metadata(interface, source, nwbfile)
@@ -201,8 +204,9 @@ def add_neuroconv_sources(session, nwbfile, assembled) -> None:
                               f"{type(exc).__name__}: {exc}", file=source.path, field=f"/sources/{source.key}",
                               hint="check its metadata and conversion_options") from exc
         start = float(source.neuroconv.get("starting_time_s") or 0.0)
-        assembled.notes.append(f"source {source.key!r}: {type(interface).__name__} (NeuroConv "
-                               f"{version('neuroconv')}) added, time 0 at {start:g} s on the session clock")
+        notes.append(f"source {source.key!r}: {type(interface).__name__} (NeuroConv "
+                     f"{version('neuroconv')}) added, time 0 at {start:g} s on the session clock")
+    return notes
 
 
 __all__ = ["EXTRA_HINT", "add_neuroconv_sources", "check_neuroconv_sources", "describe_interfaces",
@@ -211,12 +215,34 @@ __all__ = ["EXTRA_HINT", "add_neuroconv_sources", "check_neuroconv_sources", "de
 
 class NeuroConvReader(Reader):
     """``reader: neuroconv`` in the reader registry (:mod:`nwbtms.sources.registry`): the source names a NeuroConv
-    interface, which reads its own data (checked by :func:`check_neuroconv_sources`)."""
+    interface, which reads its own data and adds it to the NWB file; the assembly dispatches to
+    :meth:`check_sources` and :meth:`add_sources` through the registry (``adds_to_nwbfile``), so it never
+    imports this package."""
 
     name = "neuroconv"
     kind = "neuroconv"
     display_name = "NeuroConv data interface"
     info = "Any class of neuroconv.datainterfaces, given the source's path as its file_path or folder_path."
+    adds_to_nwbfile = True
+
+    @classmethod
+    def check_sources(cls, sources: list, *, metadata_file=None) -> None:
+        """Raise one MetadataError listing every problem of these ``reader: neuroconv`` sources (nothing read).
+
+        Raises
+        ------
+        ConfigError
+            NeuroConv is not installed (the hint names the extra).
+        MetadataError
+            Unknown interface, or source data its schema refuses.
+        """
+        _check_sources(list(sources), metadata_file)
+
+    @classmethod
+    def add_sources(cls, sources: list, nwbfile, *, metadata_file=None) -> list[str]:
+        """Add each source's interface data to ``nwbfile`` (shifted by ``starting_time_s``, the session's start
+        time kept); returns one note per source."""
+        return _add_sources(list(sources), nwbfile, metadata_file)
 
     @classmethod
     def matches_suffix(cls, path) -> bool:

@@ -10,13 +10,26 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 
-def build_behavior_intervals(tests: Sequence, measures: dict[str, str], *, session_start_time: dt.datetime,
-                             source: str = ""):
-    """``TimeIntervals`` ``behavior`` from tests (``test``, ``session``, ``start_time``, ``duration_s``,
-    ``values``) and ``measures`` (name -> unit); None when there are no tests."""
+@dataclass(frozen=True)
+class ScoredTest:
+    """One scored behaviour test: ``test`` (e.g. tail_suspension), its behaviour ``session`` (e.g. pre), an
+    aware ``start_time``, its duration and the value of each measure it scores (measure name -> value)."""
+
+    test: str
+    session: str
+    start_time: dt.datetime
+    duration_s: float
+    values: Mapping[str, float] = field(default_factory=dict)
+
+
+def build_behavior_intervals(tests: Sequence[ScoredTest], measures: Mapping[str, str], *,
+                             session_start_time: dt.datetime, source: str = ""):
+    """``TimeIntervals`` ``behavior`` from scored tests and ``measures`` (name -> unit); None when there are no
+    tests."""
     from pynwb.epoch import TimeIntervals
 
     if not tests:
@@ -40,4 +53,4 @@ def build_behavior_intervals(tests: Sequence, measures: dict[str, str], *, sessi
     return table
 
 
-__all__ = ["build_behavior_intervals"]
+__all__ = ["ScoredTest", "build_behavior_intervals"]

@@ -1,7 +1,7 @@
 """Build the study design of a file: ``StudyDesign`` (ndx-study-design) in ``/general/study_design``.
 
-What goes where (plain mappings in, as the metadata file's ``viral_vectors``, ``injections``, ``effectors``,
-``interventions`` and ``condition`` sections give them):
+What goes where (from a :class:`~nwbtms.nwb.entries.StudyDesignEntry`, which the assembly layer makes from the
+metadata file's ``viral_vectors``, ``injections``, ``effectors``, ``interventions`` and ``condition`` sections):
 
 - each viral vector, injection and effector as the ndx-ophys-devices ``ViralVector``, ``ViralVectorInjection``
   and ``Effector`` (ndx-ophys-devices 0.3, the version ndx-fiber-photometry 0.2 builds on: an injection keeps
@@ -18,8 +18,11 @@ What goes where (plain mappings in, as the metadata file's ``viral_vectors``, ``
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import numpy as np
+
+from nwbtms.nwb.entries import InjectionEntry, InterventionEntry, StudyDesignEntry
 
 #: Columns of the ``interventions`` table and their descriptions (text columns first, then numbers).
 INTERVENTION_COLUMNS = {
@@ -38,14 +41,11 @@ INTERVENTION_COLUMNS = {
     "start_day_from_session": "First day, in days from session_start_time (negative: before the session).",
     "end_day_from_session": "Last day, in days from session_start_time (negative: before the session).",
 }
-_TEXT = ("intervention_key", "intervention_type", "substance", "dose_unit", "vehicle", "route", "start_date",
-         "end_date", "notes")
 
 
-def has_study_design(sections: dict[str, dict]) -> bool:
-    """True when any of the study design sections has an entry."""
-    return any(sections.get(name) for name in ("viral_vectors", "injections", "effectors", "interventions",
-                                               "condition"))
+def has_study_design(design: StudyDesignEntry) -> bool:
+    """True when any part of the study design is given."""
+    return bool(design)
 
 
 def days_from(date_text: str, start: dt.datetime) -> float:
@@ -78,64 +78,62 @@ def hemisphere_of(ml_in_mm: float) -> str:
     return "left" if ml_in_mm < 0 else "right" if ml_in_mm > 0 else "midline"
 
 
-def build_study_design(sections: dict[str, dict], *, session_start_time: dt.datetime):
-    """``StudyDesign`` from the design sections (see the module docstring)."""
+def build_study_design(design: StudyDesignEntry, *, session_start_time: dt.datetime):
+    """``StudyDesign`` from the design's entries (see the module docstring)."""
     from hdmf.common import DynamicTable
     from ndx_ophys_devices import Effector, ViralVector
     from ndx_study_design import ChemogeneticEffector, StudyDesign
 
-    vectors = {key: ViralVector(name=key, construct_name=entry["construct_name"],
-                                manufacturer=entry["manufacturer"],
-                                titer_in_vg_per_ml=float(entry["titer_in_vg_per_ml"]),
-                                description=entry.get("description") or entry["construct_name"])
-               for key, entry in (sections.get("viral_vectors") or {}).items()}
-    injections = {key: build_injection(key, entry, vectors[entry["viral_vector"]])
-                  for key, entry in (sections.get("injections") or {}).items()}
+    vectors = {entry.key: ViralVector(name=entry.key, construct_name=entry.construct_name,
+                                      manufacturer=entry.manufacturer,
+                                      titer_in_vg_per_ml=float(entry.titer_in_vg_per_ml),
+                                      description=entry.description or entry.construct_name)
+               for entry in design.viral_vectors}
+    injections = {entry.key: build_injection(entry, vectors[entry.viral_vector]) for entry in design.injections}
     effectors = []
-    for key, entry in (sections.get("effectors") or {}).items():
-        values = {"name": key, "label": entry["label"], "description": entry.get("description") or entry["label"]}
-        if entry.get("manufacturer"):
-            values["manufacturer"] = entry["manufacturer"]
-        if entry.get("injection"):
-            values["viral_vector_injection"] = injections[entry["injection"]]
-        if entry.get("ligand"):
-            effectors.append(ChemogeneticEffector(ligand=entry["ligand"], **values,
-                                                  **({"action": entry["action"]} if "action" in entry else {})))
+    for entry in design.effectors:
+        values = {"name": entry.key, "label": entry.label, "description": entry.description or entry.label}
+        if entry.manufacturer:
+            values["manufacturer"] = entry.manufacturer
+        if entry.injection:
+            values["viral_vector_injection"] = injections[entry.injection]
+        if entry.ligand:
+            effectors.append(ChemogeneticEffector(ligand=entry.ligand, **values,
+                                                  **({"action": entry.action} if entry.action is not None else {})))
         else:
             effectors.append(Effector(**values))
     kwargs = {}
-    condition = sections.get("condition") or {}
-    if condition:
+    if design.condition:
         table = DynamicTable(name="experimental_condition",
                              description="The subject's experimental condition: one row per factor.")
         table.add_column(name="factor", description="Factor name (the same in every file of the dataset).")
         table.add_column(name="level", description="The subject's level of the factor.")
-        for factor, level in condition.items():
+        for factor, level in design.condition:
             table.add_row(factor=str(factor), level=str(level))
         kwargs["experimental_condition"] = table
-    interventions = sections.get("interventions") or {}
-    if interventions:
-        kwargs["interventions"] = _interventions_table(interventions, session_start_time)
+    if design.interventions:
+        kwargs["interventions"] = _interventions_table(design.interventions, session_start_time)
     return StudyDesign(name="study_design", viral_vectors=list(vectors.values()),
                        viral_vector_injections=list(injections.values()), effectors=effectors, **kwargs)
 
 
-def build_injection(key: str, entry: dict, vector):
-    """One ``ViralVectorInjection`` (ndx-ophys-devices 0.3) from an ``injections`` entry."""
+def build_injection(entry: InjectionEntry, vector):
+    """One ``ViralVectorInjection`` (ndx-ophys-devices 0.3) from an injection entry and its ``ViralVector``."""
     from ndx_ophys_devices import ViralVectorInjection
 
-    axes = stereotaxic_axes(entry["orientation"], entry["x_in_mm"], entry["y_in_mm"], entry["z_in_mm"])
-    angles = {f: float(entry[f]) for f in ("pitch_in_deg", "roll_in_deg") if f in entry}
-    given = (f"coordinates as given: {entry['orientation']} x={float(entry['x_in_mm']):g}, "
-             f"y={float(entry['y_in_mm']):g}, z={float(entry['z_in_mm']):g} mm from {entry['origin']}")
-    description = entry.get("description") or f"Injection of {entry['viral_vector']}"
+    axes = stereotaxic_axes(entry.orientation, entry.x_in_mm, entry.y_in_mm, entry.z_in_mm)
+    angles = {name: float(value) for name, value in (("pitch_in_deg", entry.pitch_in_deg),
+                                                      ("roll_in_deg", entry.roll_in_deg)) if value is not None}
+    given = (f"coordinates as given: {entry.orientation} x={float(entry.x_in_mm):g}, "
+             f"y={float(entry.y_in_mm):g}, z={float(entry.z_in_mm):g} mm from {entry.origin}")
+    description = entry.description or f"Injection of {entry.viral_vector}"
     return ViralVectorInjection(
-        name=key, location=entry["anatomical_target"], hemisphere=hemisphere_of(axes["ml_in_mm"]),
-        reference=entry["origin"], volume_in_uL=float(entry["volume_in_uL"]), injection_date=str(entry["date"]),
+        name=entry.key, location=entry.anatomical_target, hemisphere=hemisphere_of(axes["ml_in_mm"]),
+        reference=entry.origin, volume_in_uL=float(entry.volume_in_uL), injection_date=str(entry.date),
         viral_vector=vector, description=f"{description} ({given})", **axes, **angles)
 
 
-def _interventions_table(interventions: dict, start: dt.datetime):
+def _interventions_table(interventions: Sequence[InterventionEntry], start: dt.datetime):
     from hdmf.common import DynamicTable
 
     table = DynamicTable(name="interventions",
@@ -143,17 +141,19 @@ def _interventions_table(interventions: dict, start: dt.datetime):
                                      "session_start_time (negative: before).")
     for name, doc in INTERVENTION_COLUMNS.items():
         table.add_column(name=name, description=doc)
-    for key, entry in interventions.items():
-        row = {name: str(entry.get(name, "")) for name in _TEXT}
-        row["notes"] = str(entry.get("description", ""))
-        row.update(intervention_key=key, intervention_type=entry["type"],
-                   start_date=str(entry["start_date"]), end_date=str(entry["end_date"]),
-                   dose=float(entry.get("dose", np.nan)), hours_per_day=float(entry.get("hours_per_day", np.nan)),
-                   days=float(entry.get("days", np.nan)),
-                   start_day_from_session=days_from(entry["start_date"], start),
-                   end_day_from_session=days_from(entry["end_date"], start))
-        table.add_row(**row)
+    for entry in interventions:
+        table.add_row(
+            intervention_key=entry.key, intervention_type=entry.intervention_type, substance=entry.substance,
+            dose_unit=entry.dose_unit, vehicle=entry.vehicle, route=entry.route, start_date=str(entry.start_date),
+            end_date=str(entry.end_date), notes=entry.description, dose=_nan_if_none(entry.dose),
+            hours_per_day=_nan_if_none(entry.hours_per_day), days=_nan_if_none(entry.days),
+            start_day_from_session=days_from(entry.start_date, start),
+            end_day_from_session=days_from(entry.end_date, start))
     return table
+
+
+def _nan_if_none(value) -> float:
+    return float(np.nan if value is None else value)
 
 
 __all__ = ["INTERVENTION_COLUMNS", "build_injection", "build_study_design", "days_from", "has_study_design",

@@ -24,7 +24,8 @@ What goes where:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -33,7 +34,15 @@ from pynwb.device import Device
 from pynwb.file import Subject
 
 from nwbtms.errors import ExtensionValueError, MetadataError
-from nwbtms.nwb.entries import DepthAdjustmentEntry, DeviceEntry, IntensityEntry, ProtocolEntry, SessionEntries
+from nwbtms.nwb.entries import (
+    DepthAdjustmentEntry,
+    DeviceEntry,
+    IntensityEntry,
+    ProtocolEntry,
+    SessionEntries,
+    TargetEntry,
+    ThresholdEntry,
+)
 
 
 def _drop_none(values: dict) -> dict:
@@ -42,10 +51,9 @@ def _drop_none(values: dict) -> dict:
 
 def build_nwbfile(entries: SessionEntries) -> NWBFile:
     """NWBFile with its fields, subject and devices (no TMS tables, no data yet)."""
-    kwargs = dict(entries.file.fields)
     summary = manipulations_summary(entries)
-    if summary and "pharmacology" not in kwargs:
-        kwargs["pharmacology"] = summary
+    # the file's own pharmacology text wins over the summary of its manipulations
+    kwargs = {**({"pharmacology": summary} if summary else {}), **entries.file.fields}
     nwbfile = NWBFile(identifier=entries.file.identifier, session_start_time=entries.file.session_start_time,
                       **kwargs)
     nwbfile.subject = build_subject(entries)
@@ -105,17 +113,18 @@ def _model_kwargs(model: Mapping, device_key: str) -> dict:
     return values
 
 
-def _add_keyed_rows(table, section: Mapping, make_row: Callable[[str, Any], dict]) -> dict[str, int]:
-    """Add ``make_row(key, entry)`` for every entry of a keyed section (in key order); row index per key.
+def _add_keyed_rows(table, section: Iterable, make_row: Callable[[Any], dict]) -> dict[str, int]:
+    """Add ``make_row(entry)`` for every entry of a keyed section (in its order); row index per ``entry.key``.
 
     A value the ndx-tms constructor refuses (e.g. a depth-adjusted threshold that does not follow from its
     distances) is re-raised as an :class:`~nwbtms.errors.ExtensionValueError` naming the entry."""
     from ndx_tms.vocabulary import TMSValueError
 
     rows = {}
-    for index, (key, entry) in enumerate(section.items()):
+    for index, entry in enumerate(section):
+        key = entry.key
         try:
-            table.add_row(**make_row(key, entry))
+            table.add_row(**make_row(entry))
         except TMSValueError as exc:
             raise ExtensionValueError(f"{key!r}: {exc}", field=f"{table.name}/{key}",
                                       hint="fix the entry in the metadata file") from None
@@ -127,8 +136,10 @@ def build_coordinate_spaces(entries: SessionEntries) -> dict[str, Any]:
     """``TMSCoordinateSpace`` per key of ``coordinate_spaces``."""
     from ndx_tms import TMSCoordinateSpace
 
-    return {key: TMSCoordinateSpace(name=key, **_drop_none({"units": "mm", **entry}))
-            for key, entry in entries.coordinate_spaces.items()}
+    return {entry.key: TMSCoordinateSpace(name=entry.key, space=entry.space, units=entry.units, origin=entry.origin,
+                                          orientation=entry.orientation,
+                                          **_drop_none({"description": entry.description}))
+            for entry in entries.coordinate_spaces}
 
 
 def build_registrations(entries: SessionEntries, spaces: dict[str, Any], devices) -> list:
@@ -136,21 +147,21 @@ def build_registrations(entries: SessionEntries, spaces: dict[str, Any], devices
     from ndx_tms import TMSRegistration
 
     out = []
-    for key, entry in entries.registrations.items():
-        landmarks = dict(entry.get("landmarks") or {})
-        errors = dict(entry.get("landmark_error_in_mm") or {})
-        values = {"name": key, "method": entry["method"], "coordinate_space": spaces[entry["coordinate_space"]]}
-        if "rms_error_in_mm" in entry:
-            values["rms_error_in_mm"] = float(entry["rms_error_in_mm"])
-        if entry.get("description"):
-            values["description"] = entry["description"]
+    for entry in entries.registrations:
+        key, landmarks = entry.key, entry.landmarks
+        values = {"name": key, "method": entry.method, "coordinate_space": spaces[entry.coordinate_space]}
+        if entry.rms_error_in_mm is not None:
+            values["rms_error_in_mm"] = float(entry.rms_error_in_mm)
+        if entry.description:
+            values["description"] = entry.description
         if landmarks:
-            values["landmark_label"] = list(landmarks)
-            values["landmark_position"] = np.asarray(list(landmarks.values()), dtype=float)
-            if errors:
-                values["landmark_error_in_mm"] = [float(errors.get(name, np.nan)) for name in landmarks]
-        if entry.get("navigation_system"):
-            values["navigation_system"] = devices[entry["navigation_system"]]
+            values["landmark_label"] = [landmark.label for landmark in landmarks]
+            values["landmark_position"] = np.asarray([landmark.position for landmark in landmarks], dtype=float)
+            if any(landmark.error_in_mm is not None for landmark in landmarks):
+                values["landmark_error_in_mm"] = [np.nan if landmark.error_in_mm is None else landmark.error_in_mm
+                                                  for landmark in landmarks]
+        if entry.navigation_system:
+            values["navigation_system"] = devices[entry.navigation_system]
         try:
             out.append(TMSRegistration(**values))
         except ValueError as exc:
@@ -167,15 +178,17 @@ def build_thresholds(entries: SessionEntries):
     if not section:
         return None, {}
     table = TMSThresholdsTable(description="Thresholds measured for the subject.")
+    # optional columns: present when any entry gives them, NaN or "" in the rows that do not
     optional = {"time_measured_in_s": np.nan, "coil_orientation_in_deg": np.nan, "value_in_v_per_m": np.nan,
                 "efield_model": "", "muscle": ""}
-    used_optional = sorted({c for entry in section.values() for c in optional if c in entry})
+    used_optional = _used(section, optional)
 
-    def threshold_row(key: str, entry: dict) -> dict:
-        row = _floats({k: v for k, v in entry.items() if k not in optional})
+    def threshold_row(entry: ThresholdEntry) -> dict:
+        row = {"threshold_type": entry.threshold_type, "value_in_percent_mso": float(entry.value_in_percent_mso),
+               "method": entry.method, "criterion": entry.criterion, "measurement_method": entry.measurement_method}
         for column in used_optional:
-            value = entry.get(column, optional[column])
-            row[column] = value if isinstance(value, str) else float(value)
+            value = getattr(entry, column)
+            row[column] = optional[column] if value is None else value if isinstance(value, str) else float(value)
         return row
 
     return table, _add_keyed_rows(table, section, threshold_row)
@@ -258,22 +271,22 @@ def _conditioning_columns(key: str, conditioning: IntensityEntry | None, protoco
                           threshold_values: dict[str, float], threshold_types: dict[str, str]) -> dict:
     """Conditioning-pulse columns: the entry's ``conditioning_intensity``, else the protocol's (its threshold
     resolved by type among the thresholds), else empty."""
-    given = None if conditioning is None else {"reference": conditioning.reference, "value": conditioning.value,
-                                               "threshold": conditioning.threshold}
+    given = conditioning
     if given is None and protocol.conditioning_intensity_value is not None:
-        given = {"reference": protocol.conditioning_intensity_reference,
-                 "value": protocol.conditioning_intensity_value}
-        if given["reference"] == "percent_threshold":
+        threshold = None
+        if protocol.conditioning_intensity_reference == "percent_threshold":
             wanted = protocol.conditioning_threshold_type
             matches = [k for k, kind in threshold_types.items() if kind == wanted and k in thresholds]
-            given["threshold"] = matches[0] if matches else None
-    if not given:
+            threshold = matches[0] if matches else None
+        given = IntensityEntry(reference=protocol.conditioning_intensity_reference,
+                               value=protocol.conditioning_intensity_value, threshold=threshold)
+    if given is None:
         return {"conditioning_intensity_reference": "", "conditioning_intensity_value": float("nan"),
                 "conditioning_intensity_in_percent_mso": float("nan")}
-    columns = {"conditioning_intensity_reference": given["reference"],
-               "conditioning_intensity_value": float(given["value"])}
-    if given["reference"] == "percent_threshold":
-        threshold_key = given.get("threshold")
+    columns = {"conditioning_intensity_reference": given.reference,
+               "conditioning_intensity_value": float(given.value)}
+    if given.reference == "percent_threshold":
+        threshold_key = given.threshold
         if threshold_key not in thresholds:
             raise MetadataError(f"protocol {key!r}: the conditioning intensity is relative to a threshold the "
                                 "metadata does not give", field=f"/protocols/{key}/conditioning_intensity",
@@ -281,9 +294,9 @@ def _conditioning_columns(key: str, conditioning: IntensityEntry | None, protoco
                                      "threshold: <key in thresholds>}")
         columns["conditioning_threshold"] = thresholds[threshold_key]
         columns["conditioning_intensity_in_percent_mso"] = (threshold_values[threshold_key]
-                                                            * float(given["value"]) / 100.0)
+                                                            * float(given.value) / 100.0)
     else:
-        columns["conditioning_intensity_in_percent_mso"] = float(given["value"])
+        columns["conditioning_intensity_in_percent_mso"] = float(given.value)
     return columns
 
 
@@ -291,14 +304,14 @@ def build_protocols(entries: SessionEntries, thresholds_table, threshold_rows: d
     """``TMSProtocolsTable`` (rows in entry order) and the row index of each key."""
     from ndx_tms import TMSProtocolsTable
 
-    threshold_values = {key: float(entry["value_in_percent_mso"]) for key, entry in entries.thresholds.items()}
-    threshold_types = {key: entry["threshold_type"] for key, entry in entries.thresholds.items()}
+    threshold_values = {entry.key: float(entry.value_in_percent_mso) for entry in entries.thresholds}
+    threshold_types = {entry.key: entry.threshold_type for entry in entries.thresholds}
     kwargs = {}
     if thresholds_table is not None:
         kwargs["target_tables"] = {"threshold": thresholds_table, "conditioning_threshold": thresholds_table}
     table = TMSProtocolsTable(description="Stimulation protocols declared for the session.", **kwargs)
 
-    def table_row(key: str, entry: ProtocolEntry) -> dict:
+    def table_row(entry: ProtocolEntry) -> dict:
         row = protocol_row(entry, threshold_rows, threshold_values, threshold_types)
         if thresholds_table is not None:
             # the region columns exist for every row once one row is relative; 0 is unused
@@ -306,7 +319,7 @@ def build_protocols(entries: SessionEntries, thresholds_table, threshold_rows: d
             row.setdefault("conditioning_threshold", 0)
         return row
 
-    return table, _add_keyed_rows(table, {entry.key: entry for entry in entries.protocols}, table_row)
+    return table, _add_keyed_rows(table, entries.protocols, table_row)
 
 
 def build_targets(entries: SessionEntries, spaces: dict[str, Any]):
@@ -321,24 +334,26 @@ def build_targets(entries: SessionEntries, spaces: dict[str, Any]):
                       "coil_height_above_skull_in_mm", "coil_tilt_in_deg", "coil_handle_angle_in_deg",
                       "scalp_to_cortex_distance_in_mm", "efield_at_target_in_v_per_m", "efield_max_in_v_per_m")
     optional_text = ("atlas", "head_fixation", "anesthesia", "efield_model_name", "efield_model_version")
-    used = {c for entry in section.values() for c in entry}
+    # optional columns: present when any entry gives them, NaN or "" in the rows that do not
+    blank = {**dict.fromkeys(optional_float, np.nan), **dict.fromkeys(optional_text, ""),
+             "coil_pose": np.full((4, 4), np.nan), "entry_position": [np.nan] * 3,
+             "efield_max_position": [np.nan] * 3}
+    used = _used(section, blank)
 
-    def target_row(key: str, entry: dict) -> dict:
-        row = {"label": entry["label"], "atlas_term": entry["atlas_term"],
-               "coordinate_space": spaces[entry["coordinate_space"]],
-               "target_position": [float(v) for v in entry["target_position"]],
-               "targeting_method": entry["targeting_method"]}
-        for column in optional_float:
-            if column in used:
-                row[column] = float(entry.get(column, np.nan))
-        for column in optional_text:
-            if column in used:
-                row[column] = str(entry.get(column, ""))
-        if "coil_pose" in used:
-            row["coil_pose"] = np.asarray(entry.get("coil_pose", np.full((4, 4), np.nan)), dtype=float)
-        for column in ("entry_position", "efield_max_position"):
-            if column in used:
-                row[column] = np.asarray(entry.get(column, [np.nan] * 3), dtype=float)
+    def target_row(entry: TargetEntry) -> dict:
+        row = {"label": entry.label, "atlas_term": entry.atlas_term,
+               "coordinate_space": spaces[entry.coordinate_space],
+               "target_position": [float(v) for v in entry.target_position],
+               "targeting_method": entry.targeting_method}
+        for column in used:
+            value = getattr(entry, column)
+            value = blank[column] if value is None else value
+            if column in optional_float:
+                row[column] = float(value)
+            elif column in optional_text:
+                row[column] = str(value)
+            else:
+                row[column] = np.asarray(value, dtype=float)
         return row
 
     return table, _add_keyed_rows(table, section, target_row)
@@ -353,9 +368,9 @@ def build_adverse_events(entries: SessionEntries):
         return None
     table = TMSAdverseEventsTable(description="Adverse events during the session.",
                                   source_description="Session metadata file (experimenter's record).")
-    for entry in sorted(section.values(), key=lambda e: e["time_in_s"]):
-        values = _floats({"notes": "", **entry})
-        table.add_row(timestamp=values.pop("time_in_s"), **values)
+    for entry in sorted(section, key=lambda e: e.time_in_s):
+        table.add_row(timestamp=float(entry.time_in_s), notes=entry.notes, event_type=entry.event_type,
+                      severity=entry.severity, relatedness=entry.relatedness, action=entry.action)
     return table
 
 
@@ -367,9 +382,14 @@ def build_cell_types(entries: SessionEntries):
     if not section:
         return None, {}
     table = CellTypesTable(description="Cell types of imaged neurons (Cell Ontology terms, Cre lines).")
-    blank = dict.fromkeys(("cell_ontology_label", "atlas_taxonomy_label", "atlas_taxonomy_id", "cre_line",
-                           "cre_line_id", "reporter"), "")
-    return table, _add_keyed_rows(table, section, lambda key, entry: {**blank, **entry})
+    return table, _add_keyed_rows(table, section, lambda entry: {field.name: getattr(entry, field.name)
+                                                                 for field in dataclasses.fields(entry)
+                                                                 if field.name != "key"})
+
+
+def _used(section: Iterable, columns: Iterable[str]) -> list[str]:
+    """The optional ``columns`` some entry of ``section`` gives (not None), in sorted order."""
+    return sorted({column for entry in section for column in columns if getattr(entry, column) is not None})
 
 
 def manipulations_summary(entries: SessionEntries) -> str:

@@ -106,6 +106,21 @@ class Reader:
     #: one line: what it reads and where the format is documented
     info: ClassVar[str] = ""
 
+    #: True when the reader adds its own data to the NWB file (a NeuroConv interface): the assembly then calls
+    #: :meth:`check_sources` before anything is read and :meth:`add_sources` after nwbtms's own content
+    adds_to_nwbfile: ClassVar[bool] = False
+
+    @classmethod
+    def check_sources(cls, sources: list, *, metadata_file: Path | None = None) -> None:
+        """Raise one error listing every problem of these metadata sources (``Source`` objects of this reader),
+        before anything is read (only readers that add to the NWB file; default: nothing to check)."""
+
+    @classmethod
+    def add_sources(cls, sources: list, nwbfile: Any, *, metadata_file: Path | None = None) -> list[str]:
+        """Add the data of these metadata sources to ``nwbfile`` on the session clock (only readers that add to
+        the NWB file); returns notes for the conversion summary."""
+        raise NotImplementedError(f"the {cls.name} reader does not add to an NWB file")
+
     @classmethod
     def sniff(cls, path: Path) -> bool:
         """Whether ``path`` is this format, from a cheap look at its content (default: cannot tell)."""

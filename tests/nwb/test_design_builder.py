@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from pynwb import NWBHDF5IO, NWBFile
 
+from nwbtms.assembly.entries import study_design_entry
 from nwbtms.nwb.design import build_study_design, days_from
 from nwbtms.nwb.design_read import read_design
 
@@ -37,7 +38,7 @@ def _write(path, sections=SECTIONS):
     from pynwb.file import Subject
 
     nwbfile.subject = Subject(subject_id="M001", species="Mus musculus", sex="F", age="P90D")
-    nwbfile.add_lab_meta_data(build_study_design(sections, session_start_time=START))
+    nwbfile.add_lab_meta_data(build_study_design(study_design_entry(sections), session_start_time=START))
     with NWBHDF5IO(path, "w") as io:
         io.write(nwbfile)
 
