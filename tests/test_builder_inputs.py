@@ -13,6 +13,10 @@ BUILDERS = ROOT / "nwbtms" / "nwb"
 #: Calls through which a value stays "what the builder was given" (a section's items, a copy of it...).
 PASS_THROUGH_METHODS = {"items", "values", "keys", "get", "pop"}
 PASS_THROUGH_FUNCTIONS = {"dict", "list", "tuple", "sorted", "reversed", "enumerate", "zip"}
+#: Builders that still read keys out of a mapping they were given, each to be made typed (nothing may be added):
+#: (module, function). The fiber photometry builders take the fiber model and the photodetector as mappings
+#: until their metadata sections exist (then: fields of FiberEntry and PhotometryEntries).
+KNOWN_KEY_READS = {("photometry.py", "_fiber_device"), ("photometry.py", "_photodetector")}
 
 
 def metadata_keys() -> set[str]:
@@ -101,13 +105,22 @@ def metadata_key_reads(source: str, keys: set[str]) -> list[tuple[int, str, str]
     return found
 
 
-def test_no_builder_reads_a_metadata_key():
+def _key_reads() -> list[tuple[str, int, str, str]]:
     keys = metadata_keys()
-    found = [f"{path.relative_to(ROOT)}:{line} {function}: {key!r}"
-             for path in sorted(BUILDERS.glob("*.py"))
-             for line, function, key in metadata_key_reads(path.read_text(encoding="utf-8"), keys)]
+    return [(path.name, line, function, key) for path in sorted(BUILDERS.glob("*.py"))
+            for line, function, key in metadata_key_reads(path.read_text(encoding="utf-8"), keys)]
+
+
+def test_no_builder_reads_a_metadata_key():
+    found = [f"nwbtms/nwb/{module}:{line} {function}: {key!r}" for module, line, function, key in _key_reads()
+             if (module, function) not in KNOWN_KEY_READS]
     assert found == [], "builders read metadata keys (make them fields of an entry in nwb/entries.py):\n" + \
         "\n".join(found)
+
+
+def test_known_key_reads_still_exist():
+    """A builder made typed leaves KNOWN_KEY_READS, so the list only shrinks."""
+    assert KNOWN_KEY_READS <= {(module, function) for module, _, function, _ in _key_reads()}
 
 
 def test_the_scan_finds_what_the_builders_used_to_do():
