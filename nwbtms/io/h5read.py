@@ -1,8 +1,10 @@
-"""Small h5py read helpers shared by the validator and the report: text of HDF5 values, row blocks, ragged
-columns, link targets, and the pulses' session column. Reads only; numpy and h5py alone."""
+"""Small h5py read helpers shared by the validator and the report: text of HDF5 values, row blocks of any
+dataset (h5py, hdmf's wrappers of one, or an in-memory array), ragged columns, link targets, and the pulses'
+session column read block by block with their times. Reads only; numpy and h5py alone."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
 import h5py
@@ -10,6 +12,9 @@ import numpy as np
 
 #: Rows read per block from a long 1-D dataset by :func:`iter_blocks` unless told (65,536 float64 = 512 KiB).
 CHUNK_ROWS = 65_536
+#: Elements read per block by :func:`iter_rows` unless told: 1M float64 = 8 MB, large enough that h5py's per-read
+#: overhead is negligible, small enough that memory stays flat however long the array.
+CHUNK_ELEMENTS = 1_000_000
 #: Column of a pulses table naming each pulse's session: ``session`` (ndx-tms 0.2, a region), ``session_number``
 #: (0.1); the first present is used.
 PULSE_SESSION_COLUMNS = ("session", "session_number")
@@ -47,12 +52,34 @@ def link_target(group: h5py.Group, key: str) -> str:
     return group[key].name
 
 
-def iter_blocks(dataset: h5py.Dataset, *, rows: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
-    """Yield ``(start, block)`` row blocks of ``dataset`` (first axis), never the whole dataset at once."""
-    rows = rows or CHUNK_ROWS
-    n = dataset.shape[0] if dataset.shape else 0
-    for start in range(0, n, rows):
-        yield start, dataset[start : min(start + rows, n)]
+def unwrap(data):
+    """The h5py dataset behind hdmf's wrappers (``StrDataset``, ``ContainerH5ReferenceDataset``), else ``data``."""
+    return getattr(data, "dataset", data)
+
+
+def n_rows(data) -> int:
+    """Length of axis 0 without reading the data (0 for a scalar dataset)."""
+    data = unwrap(data)
+    shape = getattr(data, "shape", None)
+    if shape is None:
+        return len(data)
+    return int(shape[0]) if len(shape) else 0
+
+
+def iter_blocks(data, *, rows: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
+    """Yield ``(start, block)`` blocks of ``rows`` rows (first axis; :data:`CHUNK_ROWS` unless told) of ``data``
+    (an h5py dataset, hdmf's wrapper of one, an array or a list), never the whole dataset at once."""
+    data = unwrap(data)
+    rows = max(1, rows or CHUNK_ROWS)
+    for start in range(0, n_rows(data), rows):
+        yield start, np.asarray(data[start : start + rows])
+
+
+def iter_rows(data, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[tuple[int, np.ndarray]]:
+    """:func:`iter_blocks` with about ``chunk_elements`` elements per block, whatever the row size."""
+    data = unwrap(data)
+    shape = getattr(data, "shape", None) or (n_rows(data),)
+    return iter_blocks(data, rows=max(1, chunk_elements // max(1, math.prod(shape[1:]))))
 
 
 def ragged_rows(table: h5py.Group, name: str, limit_values: int) -> list[np.ndarray] | None:
@@ -72,9 +99,29 @@ def ragged_rows(table: h5py.Group, name: str, limit_values: int) -> list[np.ndar
 
 
 def pulse_session_column(columns) -> str | None:
-    """The column of ``columns`` (names of a pulses table) that names each pulse's session, or None."""
+    """The column of ``columns`` (names of a pulses table, or an h5py group of one) that names each pulse's
+    session, or None."""
     return next((c for c in PULSE_SESSION_COLUMNS if c in columns), None)
 
 
-__all__ = ["CHUNK_ROWS", "PULSE_SESSION_COLUMNS", "iter_blocks", "link_target", "pulse_session_column",
-           "ragged_rows", "read_text", "text"]
+def iter_pulse_sessions(times, sessions, *, chunk_elements: int = CHUNK_ELEMENTS,
+                        ) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    """Yield ``(start, times, session rows)`` blocks of a pulses table's ``timestamp`` column and its session
+    column (:func:`pulse_session_column`; h5py datasets, hdmf's wrappers or arrays), the session rows as int64."""
+    sessions = unwrap(sessions)
+    for start, block in iter_rows(times, chunk_elements=chunk_elements):
+        yield start, block, np.asarray(sessions[start : start + block.shape[0]]).astype(np.int64)
+
+
+def pulse_times_by_session(times, sessions, *, chunk_elements: int = CHUNK_ELEMENTS) -> dict[int, np.ndarray]:
+    """Pulse times (float) grouped by session row, read in blocks (:func:`iter_pulse_sessions`)."""
+    parts: dict[int, list[np.ndarray]] = {}
+    for _, block, numbers in iter_pulse_sessions(times, sessions, chunk_elements=chunk_elements):
+        for number in np.unique(numbers):
+            parts.setdefault(int(number), []).append(np.asarray(block[numbers == number], dtype=float))
+    return {number: np.concatenate(p) for number, p in parts.items()}
+
+
+__all__ = ["CHUNK_ELEMENTS", "CHUNK_ROWS", "PULSE_SESSION_COLUMNS", "iter_blocks", "iter_pulse_sessions", "iter_rows",
+           "link_target", "n_rows", "pulse_session_column", "pulse_times_by_session", "ragged_rows", "read_text",
+           "text", "unwrap"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import h5py
 import numpy as np
 
 from nwbtms.errors import InputError
-from nwbtms.io.h5read import CHUNK_ROWS, iter_blocks, link_target, pulse_session_column
+from nwbtms.io.h5read import CHUNK_ROWS, iter_blocks, iter_pulse_sessions, link_target, pulse_session_column
 from nwbtms.io.h5read import ragged_rows as _ragged_rows
 from nwbtms.io.h5read import text as _text
 
@@ -384,17 +385,20 @@ def _protocol_sham(nwb: NwbFile) -> np.ndarray | None:
     return table["sham"][:].astype(bool)
 
 
-def _pulse_sessions(
-    pulses: h5py.Group, start: int, n: int, starts_s: np.ndarray | None, times: np.ndarray
-) -> np.ndarray:
-    """Session row of each pulse in a block: the ``session`` region (ndx-tms 0.2) or ``session_number`` column
-    (0.1), or the sessions table's times, or 0."""
+def _pulse_blocks(pulses: h5py.Group, starts_s: np.ndarray | None) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    """``(start, times, session rows)`` blocks of the pulses table: the ``session`` region (ndx-tms 0.2) or
+    ``session_number`` column (0.1) read with the times as the validator reads them
+    (:func:`nwbtms.io.h5read.iter_pulse_sessions`), else the sessions table's start times, else 0."""
     column = pulse_session_column(pulses)
     if column is not None:
-        return pulses[column][start : start + n].astype(np.int64)
-    if starts_s is not None and starts_s.size:
-        return np.clip(np.searchsorted(starts_s, times, side="right") - 1, 0, None)
-    return np.zeros(n, dtype=np.int64)
+        yield from iter_pulse_sessions(pulses["timestamp"], pulses[column], chunk_elements=CHUNK_ROWS)
+        return
+    for start, times in iter_blocks(pulses["timestamp"]):
+        if starts_s is not None and starts_s.size:
+            sessions = np.clip(np.searchsorted(starts_s, times, side="right") - 1, 0, None)
+        else:
+            sessions = np.zeros(times.size, dtype=np.int64)
+        yield start, times, sessions
 
 
 def summarise_pulses(
@@ -423,8 +427,7 @@ def summarise_pulses(
     last: dict[int, float] = {}
     count: dict[int, int] = {}
     session_protocol: dict[int, int] = {}
-    for start, times in iter_blocks(stamps):
-        sessions = _pulse_sessions(pulses, start, times.size, starts_s, times)
+    for start, times, sessions in _pulse_blocks(pulses, starts_s):
         order = np.argsort(sessions, kind="stable")
         keys, cuts = np.unique(sessions[order], return_index=True)
         for key, part in zip(keys.tolist(), np.split(times[order], cuts[1:]), strict=True):
@@ -474,9 +477,8 @@ def summarise_pulses(
     windows = windows_s or []
     window_hits: list[list[np.ndarray]] = [[] for _ in windows]
     firsts = np.array([r.first_s for r in rows])
-    for start, times in iter_blocks(stamps):
+    for start, times, sessions in _pulse_blocks(pulses, starts_s):
         m = times.size
-        sessions = _pulse_sessions(pulses, start, m, starts_s, times)
         row = np.searchsorted(number_array, sessions)
         rel = times - firsts[row]
         col = np.clip(np.searchsorted(row_edges, rel, side="right") - 1, 0, bins - 1)

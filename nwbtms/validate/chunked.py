@@ -1,39 +1,13 @@
-"""Read arrays in bounded slices so every element is checked with memory independent of the array size."""
+"""Scan arrays read in bounded slices so every element is checked with memory independent of the array size.
+
+The slices come from the read layer the report shares (:mod:`nwbtms.io.h5read`: ``iter_rows``, ``n_rows``,
+``unwrap``, ``CHUNK_ELEMENTS``, re-exported here for the checks)."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterator
-
 import numpy as np
 
-#: Elements read per slice: 1M float64 = 8 MB, far below the 300 MB budget of issue 7 and large enough
-#: that h5py's per-read overhead is negligible.
-CHUNK_ELEMENTS = 1_000_000
-
-
-def unwrap(data):
-    """The h5py dataset behind hdmf's wrappers (``StrDataset``, ``ContainerH5ReferenceDataset``), else ``data``."""
-    return getattr(data, "dataset", data)
-
-
-def iter_rows(data, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[tuple[int, np.ndarray]]:
-    """Yield ``(first_row, block)`` over axis 0 of ``data`` (h5py dataset, array or list), about
-    ``chunk_elements`` elements per block."""
-    data = unwrap(data)
-    shape = getattr(data, "shape", None) or (len(data),)
-    n_rows = shape[0] if shape else 0
-    row_elements = max(1, math.prod(shape[1:]))
-    rows = max(1, chunk_elements // row_elements)
-    for start in range(0, n_rows, rows):
-        yield start, np.asarray(data[start:start + rows])
-
-
-def n_rows(data) -> int:
-    """Length of axis 0 without reading the data."""
-    data = unwrap(data)
-    shape = getattr(data, "shape", None)
-    return int(shape[0]) if shape else len(data)
+from nwbtms.io.h5read import CHUNK_ELEMENTS, iter_rows, n_rows, unwrap
 
 
 class FirstOffender:
@@ -122,3 +96,6 @@ class RegularScan:
             self.step = float(diffs[0])
         if diffs.size > 1 or diffs[0] != self.step:
             self.regular = False
+
+
+__all__ = ["CHUNK_ELEMENTS", "AscendingScan", "FirstOffender", "RegularScan", "iter_rows", "n_rows", "unwrap"]

@@ -12,10 +12,11 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from nwbtms.io.h5read import pulse_times_by_session
 from nwbtms.validate.checks._format import plain
 from nwbtms.validate.checks._paths import column_path, object_path
 from nwbtms.validate.checks._tables import has_column, ragged_rows, region_table, small_column, text_column
-from nwbtms.validate.chunked import CHUNK_ELEMENTS, iter_rows, unwrap
+from nwbtms.validate.chunked import CHUNK_ELEMENTS
 from nwbtms.validate.context import as_tms_view
 from nwbtms.validate.findings import Severity
 from nwbtms.validate.registry import TMS_ONLY, Hit, define, register_check
@@ -155,14 +156,8 @@ def _intensity_mismatch(protocols, column: str, i: int, mso: float, reference: s
 def pulses_by_session(pulses, chunk_elements: int = CHUNK_ELEMENTS, *,
                       column: str = "session") -> dict[int, np.ndarray]:
     """Pulse times grouped by their session row (``session``; ``session_number`` in ndx-tms 0.1 files), one
-    pass over the table in slices."""
-    parts: dict[int, list[np.ndarray]] = {}
-    sessions = unwrap(pulses[column].data)
-    for start, times in iter_rows(pulses["timestamp"].data, chunk_elements=chunk_elements):
-        numbers = np.asarray(sessions[start:start + times.shape[0]], dtype=np.int64)
-        for s in np.unique(numbers):
-            parts.setdefault(int(s), []).append(np.asarray(times[numbers == s], dtype=float))
-    return {s: np.concatenate(p) for s, p in parts.items()}
+    pass over the table in slices (:func:`nwbtms.io.h5read.pulse_times_by_session`, shared with the report)."""
+    return pulse_times_by_session(pulses["timestamp"].data, pulses[column].data, chunk_elements=chunk_elements)
 
 
 def _by_session(metadata, chunk_elements: int) -> dict[int, np.ndarray] | None:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import h5py
 import numpy as np
 
+from nwbtms.io.h5read import pulse_session_column
 from nwbtms.validate.checks._format import plain
 from nwbtms.validate.checks._paths import column_path
 from nwbtms.validate.checks._tables import has_column, region_table, sibling, small_column
@@ -105,7 +106,7 @@ def check_pulses(pulses, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hi
     sessions = region_table(pulses, "session")
     if sessions is None:
         sessions = sibling(pulses, "sessions")
-    session_column = next((c for c in ("session", "session_number") if has_column(pulses, c)), None)
+    session_column = pulse_session_column(pulses.colnames)
     maximum_output = _maximum_output(region_table(pulses, "coil"))
     finite = _First(TMS_PULSE_FINITE, time_loc)
     in_session = _First(TMS_PULSE_IN_SESSION, time_loc)

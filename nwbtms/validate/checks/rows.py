@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from nwbtms.io.h5read import pulse_session_column
 from nwbtms.validate.checks._format import plain
 from nwbtms.validate.checks._paths import column_path, object_path
 from nwbtms.validate.checks._tables import file_objects, has_column, small_column
@@ -137,8 +138,8 @@ def session_coils(pulses, *, chunk_elements: int = CHUNK_ELEMENTS) -> dict[int, 
     ``session`` region column or their ``session_number``; every session on coil 0 when the pulses have no
     coil column."""
     found: dict[int, set[int]] = {}
-    sessions_column = "session" if has_column(pulses, "session") else "session_number"
-    if pulses is None or not has_column(pulses, sessions_column):
+    sessions_column = None if pulses is None else pulse_session_column(pulses.colnames)
+    if sessions_column is None:
         return found
     coils = unwrap(pulses["coil"].data) if has_column(pulses, "coil") else None
     for start, block in iter_rows(pulses[sessions_column].data, chunk_elements=chunk_elements):
