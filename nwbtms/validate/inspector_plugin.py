@@ -34,18 +34,34 @@ _CACHE: dict[tuple[str, int], tuple[object, list[Hit]]] = {}
 _CACHE_SIZE = 32
 
 
-def _neurodata_class(name: str) -> type:
+#: Extensions besides ndx-tms whose types registered checks inspect; optional extras (e.g. ``nwbtms[photometry]``).
+EXTENSION_MODULES = ("ndx_fiber_photometry", "ndx_study_design", "ndx_ophys_devices")
+
+
+def _neurodata_class(name: str) -> type | None:
+    """The class of neurodata type ``name``; None when it may belong to an extension that is not installed (no NWB
+    Inspector check for it then: NWB Inspector builds no object of a type it has no class for)."""
     if name == "NWBFile":
         return NWBFile
+    import importlib
+
     import hdmf.common
     import ndx_tms
     import pynwb
 
-    for module in (ndx_tms, pynwb, pynwb.ophys, pynwb.image, pynwb.base, hdmf.common):
+    modules, missing = [ndx_tms, pynwb, pynwb.ophys, pynwb.image, pynwb.base, hdmf.common], []
+    for module_name in EXTENSION_MODULES:
+        try:
+            modules.append(importlib.import_module(module_name))
+        except ImportError:
+            missing.append(module_name)
+    for module in modules:
         cls = getattr(module, name, None)
         if isinstance(cls, type):
             return cls
-    raise LookupError(f"no neurodata class named {name!r} in ndx_tms or pynwb")
+    if missing:
+        return None
+    raise LookupError(f"no neurodata class named {name!r} in ndx_tms, pynwb or {', '.join(EXTENSION_MODULES)}")
 
 
 def _file_of(obj):
@@ -93,12 +109,15 @@ def _register_all() -> dict[str, Callable]:
             IMPORTANCE[c.severity] for c in registered.checks if c.severity in IMPORTANCE]
         types = registered.neurodata_types
         for type_name in types:
+            cls = _neurodata_class(type_name)
+            if cls is None:
+                continue
             base = "check_tms_" + registered.name.removeprefix("check_")
             if len(types) > 1:
                 base += "_" + type_name.lower()
             for i, importance in enumerate(dict.fromkeys(importances)):
                 name = base if i == 0 else f"{base}_{importance.name.lower()}"
-                generated[name] = register_check(importance=importance, neurodata_type=_neurodata_class(type_name))(
+                generated[name] = register_check(importance=importance, neurodata_type=cls)(
                     _wrapper(registered, importance, name))
     return generated
 
