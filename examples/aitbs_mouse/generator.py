@@ -161,13 +161,21 @@ def write_stimulator_log(path: Path, pulses_s: np.ndarray, rng: np.random.Genera
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def _dendrite_geometry(size: int):
-    """Soma, a dendrite (two segments) and spines as pixel masks on a ``size`` x ``size`` frame."""
+#: Where the spines sit along the dendrite (fraction of its length from the soma end); segment a holds
+#: those below one half, segment b the rest. Sides alternate.
+SPINE_FRACTIONS = (0.15, 0.28, 0.42, 0.58, 0.71, 0.86)
+#: The dendrite's ends on a 128 x 128 frame (x0, y0, x1, y1), px: from the soma to the upper right.
+DENDRITE_ENDS = (28.0, 94.0, 118.0, 20.0)
+
+
+def _dendrite_geometry(size: int, fractions: tuple[float, ...] = SPINE_FRACTIONS):
+    """Soma, a dendrite (two segments) and spines (at ``fractions`` of its length) as pixel masks on a
+    ``size`` x ``size`` frame."""
     yy, xx = np.mgrid[0:size, 0:size]
     scale = size / 128
     soma = (yy - 100 * scale) ** 2 + (xx - 20 * scale) ** 2 <= (9 * scale) ** 2
     # dendrite: a line from the soma to the upper right, 3 px wide
-    x0, y0, x1, y1 = 28 * scale, 94 * scale, 118 * scale, 20 * scale
+    x0, y0, x1, y1 = (v * scale for v in DENDRITE_ENDS)
     dx, dy = x1 - x0, y1 - y0
     length = np.hypot(dx, dy)
     along = ((xx - x0) * dx + (yy - y0) * dy) / length
@@ -177,7 +185,7 @@ def _dendrite_geometry(size: int):
     dendrite_b = shaft & (along >= length / 2)
     normal = np.array([dy, -dx]) / length
     spines = []
-    for k, frac in enumerate((0.15, 0.28, 0.42, 0.58, 0.71, 0.86)):
+    for k, frac in enumerate(fractions):
         side = 1 if k % 2 == 0 else -1
         cx = x0 + frac * dx + side * normal[0] * 5 * scale
         cy = y0 + frac * dy + side * normal[1] * 5 * scale
@@ -193,10 +201,37 @@ def _activity(p: ExampleParameters, n_rois: int, rng: np.random.Generator) -> np
     return 1.0 + 1.5 * traces
 
 
-def write_imaging(folder: Path, p: ExampleParameters, pulses_s: np.ndarray, rng: np.random.Generator) -> dict:
-    """ScanImage-style TIFF plus Suite2p output and ROI labels; returns the ROI layout."""
-    soma, dendrites, spines = _dendrite_geometry(p.frame_size)
-    masks = [soma, *dendrites, *spines]
+@dataclass(frozen=True)
+class RoiLayout:
+    """The imaged cell: masks in Suite2p ROI order with each ROI's kind, parent (ROI index, '' for none), stable
+    key and cell type label."""
+
+    masks: list
+    kinds: list[str]
+    parents: list[str]
+    keys: list[str]
+    cell_type: str = "IT"
+
+
+def roi_layout(frame_size: int, subject: str = "M001", fractions: tuple[float, ...] = SPINE_FRACTIONS,
+               present: tuple[int, ...] | None = None, cell_type: str = "IT") -> RoiLayout:
+    """Soma, both dendrite segments and the ``present`` spines (indices into ``fractions``, default all) with
+    their keys (:func:`roi_keys`)."""
+    soma, dendrites, spines = _dendrite_geometry(frame_size, fractions)
+    chosen = range(len(fractions)) if present is None else sorted(present)
+    keys = roi_keys(len(fractions), subject, fractions)
+    masks = [soma, *dendrites, *(spines[i] for i in chosen)]
+    parents = ["", "0", "0"] + ["1" if fractions[i] < 0.5 else "2" for i in chosen]
+    return RoiLayout(masks=masks, kinds=["soma", "dendrite", "dendrite"] + ["spine"] * len(chosen),
+                     parents=parents, keys=keys[:3] + [keys[3 + i] for i in chosen], cell_type=cell_type)
+
+
+def write_imaging(folder: Path, p: ExampleParameters, pulses_s: np.ndarray, rng: np.random.Generator,
+                  layout: RoiLayout | None = None) -> dict:
+    """ScanImage-style TIFF plus Suite2p output and ROI labels of ``layout`` (default: the example's IT cell with
+    six spines); returns the ROI layout."""
+    layout = layout or roi_layout(p.frame_size)
+    masks = layout.masks
     activity = _activity(p, len(masks), rng)
     frame_starts_daq = _frame_times_daq_s(p)
     frame_period_daq = (1 + p.imaging_drift_ppm * 1e-6) / p.frame_rate_hz
@@ -243,10 +278,11 @@ def write_imaging(folder: Path, p: ExampleParameters, pulses_s: np.ndarray, rng:
             ]) + "\n"
             tif.write(np.clip(frame, 0, 65535).astype(np.uint16), description=description,
                       software=software, metadata=None, contiguous=False)
-    return _write_suite2p(folder, p, masks, activity, rng)
+    return _write_suite2p(folder, p, layout, activity, rng)
 
 
-def _write_suite2p(folder: Path, p: ExampleParameters, masks, activity, rng) -> dict:
+def _write_suite2p(folder: Path, p: ExampleParameters, layout: RoiLayout, activity, rng) -> dict:
+    masks = layout.masks
     plane = folder / "suite2p" / "plane0"
     plane.mkdir(parents=True, exist_ok=True)
     stat = []
@@ -274,25 +310,23 @@ def _write_suite2p(folder: Path, p: ExampleParameters, masks, activity, rng) -> 
     np.save(plane / "Fneu.npy", neuropil)
     np.save(plane / "spks.npy", np.clip(np.diff(fluorescence, prepend=fluorescence[:, :1], axis=1), 0, None))
     np.save(plane / "iscell.npy", np.column_stack([np.ones(len(masks)), np.full(len(masks), 0.95)]))
-    kinds = ["soma", "dendrite", "dendrite"] + ["spine"] * (len(masks) - 3)
     # both dendrite segments hang off the soma (their keys say so: M001-n1:d1a, M001-n1:d1b)
-    parents = ["", "0", "0"] + ["1" if i < 3 else "2" for i in range(len(masks) - 3)]
-    keys = roi_keys(len(masks) - 3)
     lines = ["roi,roi_kind,parent,roi_key,cell_type"]
-    rows = enumerate(zip(kinds, parents, keys, strict=True))
-    lines += [f"{i},{kind},{parent},{key},IT" for i, (kind, parent, key) in rows]
+    rows = enumerate(zip(layout.kinds, layout.parents, layout.keys, strict=True))
+    lines += [f"{i},{kind},{parent},{key},{layout.cell_type}" for i, (kind, parent, key) in rows]
     (folder / "rois.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return {"num_rois": len(masks), "kinds": kinds}
+    return {"num_rois": len(masks), "kinds": list(layout.kinds)}
 
 
-def roi_keys(num_spines: int) -> list[str]:
-    """Stable keys of the soma, the two dendrite segments and the spines, in Suite2p ROI order.
+def roi_keys(num_spines: int, subject: str = "M001",
+             fractions: tuple[float, ...] = SPINE_FRACTIONS) -> list[str]:
+    """Stable keys of the soma, the two dendrite segments and the spines (at ``fractions``), in Suite2p ROI order.
 
     They follow the annotation naming convention (``parent:child``, :mod:`nwbtms.sources.annotations.model`),
     so a Fiji ROI set of a later day names the same structures with the same keys.
     """
-    spines = [f"M001-n1:d1{'a' if i < 3 else 'b'}:s{i + 1}" for i in range(num_spines)]
-    return ["M001-n1", "M001-n1:d1a", "M001-n1:d1b", *spines]
+    spines = [f"{subject}-n1:d1{'a' if fractions[i] < 0.5 else 'b'}:s{i + 1}" for i in range(num_spines)]
+    return [f"{subject}-n1", f"{subject}-n1:d1a", f"{subject}-n1:d1b", *spines]
 
 
 #: The follow-up structural day a week later: spine 2 lost, spine 7 gained (on segment b).
@@ -301,36 +335,49 @@ FOLLOWUP_GAINED = ("M001-n1:d1b:s7",)
 FOLLOWUP_TEMPLATE = Path(__file__).with_name("followup.yaml.template")
 
 
+#: Spine positions of the follow-up day: the six of day 1 and the gained one near the dendrite's far end.
+FOLLOWUP_FRACTIONS = (*SPINE_FRACTIONS, 0.95)
+
+
 def write_followup(folder: Path, p: ExampleParameters) -> None:
     """A week-later structural day: a 3-slice z-stack (plain TIFF) and a Fiji ROI set (roifile).
 
     The ROI set traces the soma (oval), both dendrite segments (polylines) and every spine (points) with the
     keys of day 1; spine 2 is gone and a new spine 7 sits on segment b.
     """
+    keys = roi_keys(len(FOLLOWUP_FRACTIONS), "M001", FOLLOWUP_FRACTIONS)
+    present = tuple(i for i, key in enumerate(keys[3:]) if key not in FOLLOWUP_LOST)
+    write_structural_day(folder, p, "M001", FOLLOWUP_FRACTIONS, present, seed=p.seed + 1)
+
+
+def write_structural_day(folder: Path, p: ExampleParameters, subject: str, fractions: tuple[float, ...],
+                         present: tuple[int, ...], seed: int) -> None:
+    """An imaging-only structural day: a 3-slice z-stack (plain TIFF, ``zstack.tif``) of the dendrite with the
+    ``present`` spines (indices into ``fractions``), and a Fiji ROI set (``RoiSet.zip``, written with roifile)
+    tracing the soma (oval), both dendrite segments (polylines) and each present spine (a point) with the keys
+    of :func:`roi_keys`, as a person scoring the stack would."""
     from nwbtms.sources.annotations.testing import write_imagej_roiset
 
     folder.mkdir(parents=True, exist_ok=True)
-    soma, dendrites, spines = _dendrite_geometry(p.frame_size)
-    rng = np.random.default_rng(p.seed + 1)
+    soma, dendrites, spines = _dendrite_geometry(p.frame_size, fractions)
+    chosen = sorted(present)
+    rng = np.random.default_rng(seed)
     stack = np.full((3, p.frame_size, p.frame_size), 250.0)
     for z, weight in enumerate((0.5, 1.0, 0.5)):
-        for mask in (soma, *dendrites, *spines):
+        for mask in (soma, *dendrites, *(spines[i] for i in chosen)):
             stack[z][mask] += 1200.0 * weight
     tifffile.imwrite(folder / "zstack.tif", rng.poisson(stack).astype(np.uint16), photometric="minisblack")
-    keys = roi_keys(len(spines))
+    keys = roi_keys(len(fractions), subject, fractions)
     scale = p.frame_size / 128
-    x0, y0, x1, y1 = 28 * scale, 94 * scale, 118 * scale, 20 * scale
+    x0, y0, x1, y1 = (v * scale for v in DENDRITE_ENDS)
     mid = ((x0 + x1) / 2, (y0 + y1) / 2)
     rois = [{"name": keys[0], "type": "oval", "points": [[11 * scale, 91 * scale], [29 * scale, 109 * scale]],
              "slice": 2},
             {"name": keys[1], "type": "polyline", "points": [[x0, y0], list(mid)], "slice": 2},
             {"name": keys[2], "type": "polyline", "points": [list(mid), [x1, y1]], "slice": 2}]
-    centres = [np.argwhere(mask).mean(axis=0) for mask in spines]
-    for key, (cy, cx) in zip(keys[3:], centres, strict=True):
-        if key not in FOLLOWUP_LOST:
-            rois.append({"name": key, "type": "point", "points": [[cx, cy]], "slice": 2})
-    new_x, new_y = x0 + 0.95 * (x1 - x0), y0 + 0.95 * (y1 - y0) - 5 * scale
-    rois += [{"name": key, "type": "point", "points": [[new_x, new_y]], "slice": 2} for key in FOLLOWUP_GAINED]
+    for i in chosen:
+        cy, cx = np.argwhere(spines[i]).mean(axis=0)
+        rois.append({"name": keys[3 + i], "type": "point", "points": [[cx, cy]], "slice": 2})
     write_imagej_roiset(folder / "RoiSet.zip", rois)
 
 
