@@ -1,22 +1,26 @@
-"""Write the study in miniature: five chronically stressed mice, four imaging days each, behaviour before and after.
+"""Write the study in miniature: six mice (five chronically stressed), four imaging days each, behaviour before/after.
 
 The study (Gongwer et al., Cell 2026, doi:10.1016/j.cell.2025.12.040) asks which prefrontal neurons carry the
 effect of accelerated iTBS (aiTBS) in chronically stressed mice. Its elements, each written here as data in the
 instruments' own formats and in the session metadata files nwbtms converts:
 
-- **stress**: every mouse drank corticosterone for four weeks before imaging (``interventions``: dose, vehicle,
-  route, start and end date);
+- **stress and its control**: five mice drank corticosterone for four weeks before imaging (``interventions``:
+  dose, vehicle, route, start and end date), the unstressed control drank the vehicle over the same weeks;
 - **cell types**: IT neurons (Tlx3-Cre) and PT neurons (Sim1-Cre), each with GCaMP6f from the Ai148 reporter;
+- **fiber photometry** of the Cre+ neurons (IT or PT) on the stimulation day (pyPhotometry ``.ppd``, the TMS
+  trigger on a digital input), responding to the pulses by cell type and condition;
 - **aiTBS or sham** on the stimulation day (three iTBS-600 sessions; sham: the same pulses with the coil held
   away from the head, ``sham: true``);
-- **an inhibitory DREADD** in IT neurons of one mouse (``viral_vectors``, ``injections`` with coordinates,
-  volume, titer and date, ``effectors``: hM4D(Gi) with its ligand) and the ligand (DCZ, i.p.) before aiTBS;
-- **the condition as factors** in every file: ``stress``, ``stimulation`` (aiTBS/sham), ``ligand`` (DCZ/none);
+- **an inhibitory DREADD** in IT neurons of two mice (``viral_vectors``, ``injections`` with coordinates,
+  volume, titer and date, ``effectors``: hM4D(Gi) with its ligand): the ligand (DCZ, i.p.) before aiTBS in one,
+  its vehicle before sham in the other (``manipulations``);
+- **the condition as factors** in every file: ``stress`` (yes/no), ``stimulation`` (aiTBS/sham), ``ligand``
+  (DCZ/vehicle/none);
 - **spines over days**: a dendrite of one imaged neuron per mouse, scored on a baseline day (Fiji ROI set on a
   z-stack), the stimulation day (two-photon movie, Suite2p ROIs with the same keys), the next day and a week
   later; the planted turnover (:data:`MICE`, ``spine_changes``) differs by cell type x condition: IT neurons
-  of aiTBS mice gain spines after stimulation, IT neurons of sham mice and PT neurons do not, and the DREADD
-  with DCZ blocks the gain in IT neurons;
+  of aiTBS mice gain spines after stimulation, IT neurons of sham mice and PT neurons do not, the DREADD with
+  DCZ blocks the gain in IT neurons, and the unstressed control's spines are stable;
 - **behaviour before and after**: tail suspension (immobility, s) and sucrose preference (%) in the documented
   behaviour CSV, and an open field tracked with EthoVision XT (its raw-data export), pre and post.
 
@@ -24,10 +28,11 @@ Layout of ``out`` (raw files per subject and session, one metadata file per sess
 
     sub-M01_ses-day1-stimulation.yaml ...        the session metadata files (``nwbtms batch`` takes them)
     raw/sub-M01/ses-day0-baseline/zstack.tif, RoiSet.zip
-    raw/sub-M01/ses-day1-stimulation/daq.h5, stimulator_log.csv, imaging_00001.tif, suite2p/, rois.csv
+    raw/sub-M01/ses-day1-stimulation/daq.h5, stimulator_log.csv, imaging_00001.tif, suite2p/, rois.csv,
+        photometry.ppd
     raw/behavior/behavior.csv, raw/behavior/ethovision/*.txt
 
-Deterministic for given :class:`StudyParameters`; with the defaults about 60 MB of raw files.
+Deterministic for given :class:`StudyParameters`; with the defaults about 120 MB of raw files.
 """
 
 from __future__ import annotations
@@ -78,34 +83,42 @@ class Mouse:
     subject_id: str
     cell_type: str  # IT or PT
     stimulation: str  # aiTBS or sham
-    ligand: str = "none"  # DCZ for the mouse with the inhibitory DREADD
+    #: 'DCZ' or 'vehicle' (i.p. before stimulation) for a mouse with the inhibitory DREADD, else 'none'
+    ligand: str = "none"
+    dreadd: bool = False
+    stress: str = "yes"  # 'yes': chronic corticosterone; 'no': the vehicle in the drinking water (control)
     sex: str = "M"
     #: (gained, lost) spines from one imaging day to the next: baseline -> stimulation day -> next day -> week
     spine_changes: tuple[tuple[int, int], ...] = ((0, 1), (0, 1), (0, 1))
+    #: peak of the photometry signal's response to one pulse, V (the fiber records the mouse's Cre+ neurons)
+    photometry_response_v: float = 0.0
     #: tail suspension immobility (s) and sucrose preference (%), (pre, post)
     immobility_s: tuple[float, float] = (150.0, 148.0)
     sucrose_preference_percent: tuple[float, float] = (62.0, 63.0)
 
     @property
-    def dreadd(self) -> bool:
-        return self.ligand != "none"
-
-    @property
     def condition(self) -> dict[str, str]:
-        return {"stress": "yes", "stimulation": self.stimulation, "ligand": self.ligand}
+        return {"stress": self.stress, "stimulation": self.stimulation, "ligand": self.ligand}
 
 
-#: The mice. Planted: IT + aiTBS gains spines the day after stimulation and keeps them, and its behaviour
-#: improves (less immobility, more sucrose preference); sham, PT + aiTBS and IT + aiTBS with the DREADD and DCZ
-#: keep losing spines slowly (chronic stress) and do not improve.
+#: The mice: stressed IT and PT mice with aiTBS or sham (2 x 2), an IT mouse with the inhibitory DREADD and DCZ
+#: before aiTBS (M05) and the sham IT mouse with the DREADD and the vehicle (M02), and an unstressed control (M06).
+#: Planted: IT neurons respond to aiTBS pulses (photometry), IT + aiTBS gains spines the day after stimulation and
+#: keeps them, and its behaviour improves (less immobility, more sucrose preference); PT neurons respond less, IT
+#: neurons with hM4Di and DCZ barely, sham pulses (coil away) not at all; sham, PT + aiTBS and IT + aiTBS with
+#: DCZ keep losing spines slowly (chronic stress) and do not improve; the unstressed control is stable.
 MICE = (
-    Mouse("M01", "IT", "aiTBS", spine_changes=((0, 1), (3, 0), (1, 0)), immobility_s=(152.0, 88.0),
-          sucrose_preference_percent=(61.0, 79.0)),
-    Mouse("M02", "IT", "sham", sex="F", immobility_s=(149.0, 145.0), sucrose_preference_percent=(63.0, 62.0)),
-    Mouse("M03", "PT", "aiTBS", spine_changes=((0, 1), (1, 1), (0, 1)), immobility_s=(155.0, 147.0)),
+    Mouse("M01", "IT", "aiTBS", spine_changes=((0, 1), (3, 0), (1, 0)), photometry_response_v=0.02,
+          immobility_s=(152.0, 88.0), sucrose_preference_percent=(61.0, 79.0)),
+    Mouse("M02", "IT", "sham", ligand="vehicle", dreadd=True, sex="F", immobility_s=(149.0, 145.0),
+          sucrose_preference_percent=(63.0, 62.0)),
+    Mouse("M03", "PT", "aiTBS", spine_changes=((0, 1), (1, 1), (0, 1)), photometry_response_v=0.008,
+          immobility_s=(155.0, 147.0)),
     Mouse("M04", "PT", "sham", sex="F", immobility_s=(147.0, 150.0), sucrose_preference_percent=(60.0, 61.0)),
-    Mouse("M05", "IT", "aiTBS", ligand="DCZ", spine_changes=((0, 1), (1, 1), (0, 1)),
-          immobility_s=(151.0, 143.0), sucrose_preference_percent=(62.0, 64.0)),
+    Mouse("M05", "IT", "aiTBS", ligand="DCZ", dreadd=True, spine_changes=((0, 1), (1, 1), (0, 1)),
+          photometry_response_v=0.004, immobility_s=(151.0, 143.0), sucrose_preference_percent=(62.0, 64.0)),
+    Mouse("M06", "IT", "sham", stress="no", sex="F", spine_changes=((0, 0), (1, 1), (0, 0)),
+          immobility_s=(84.0, 86.0), sucrose_preference_percent=(81.0, 80.0)),
 )
 
 #: Cell types of the metadata files (ndx-tms CellTypesTable rows).
@@ -120,6 +133,12 @@ CELL_TYPES = {
 GENOTYPES = {"IT": "Tlx3-Cre_PL56;Ai148", "PT": "Sim1-Cre_KJ18;Ai148"}
 NEURON = {"IT": "L5 IT (intratelencephalic) neuron", "PT": "L5 PT (pyramidal tract) neuron"}
 
+#: The unstressed control drinks the vehicle over the same weeks.
+VEHICLE_WATER = {
+    "type": "other", "substance": "vehicle (0.45% beta-cyclodextrin)", "vehicle": "drinking water",
+    "route": "oral (drinking water, ad libitum)", "days": 28, "start_date": "2026-01-19", "end_date": "2026-02-15",
+    "description": "Vehicle of the corticosterone model: unstressed control (example values).",
+}
 CORTICOSTERONE = {
     "type": "chronic_corticosterone", "substance": "corticosterone", "dose": 35, "dose_unit": "ug/mL",
     "vehicle": "0.45% beta-cyclodextrin in drinking water", "route": "oral (drinking water, ad libitum)",
@@ -141,6 +160,36 @@ DREADD = {
 DCZ = {"type": "chemogenetic_ligand_injection", "substance": "deschloroclozapine (DCZ)", "dose": 0.1,
        "dose_unit": "mg/kg", "route": "intraperitoneal", "vehicle": "saline with 1% DMSO", "target_cell_type": "it",
        "description": "hM4Di agonist given 20 min before the first iTBS session to silence IT neurons during aiTBS."}
+#: The DREADD control: the ligand's vehicle, the same way.
+VEHICLE_INJECTION = {"type": "other", "substance": "vehicle (saline with 1% DMSO)", "dose": 10, "dose_unit": "mL/kg",
+                     "route": "intraperitoneal", "target_cell_type": "it",
+                     "description": "Vehicle of DCZ, given 20 min before the first (sham) iTBS session."}
+#: Fiber photometry of the stimulation day (pyPhotometry; its clock against the DAQ: offset and drift).
+PHOTOMETRY_CLOCK_OFFSET_S, PHOTOMETRY_DRIFT_PPM = 2.0, 30.0
+
+
+def photometry_section(mouse: Mouse) -> dict:
+    """The metadata's ``photometry``: one fiber into layer 5 of MOs recording the mouse's Cre+ neurons (GCaMP6f
+    from Ai148), 470 nm signal and 405 nm isosbestic control, synchronised on the TMS trigger."""
+    return {
+        "source": "photometry",
+        "description": (f"One fiber over MOs layer 5 recording {mouse.cell_type} neurons (GCaMP6f from Ai148): 470 "
+                        "nm signal and 405 nm isosbestic control, the TMS trigger on digital input 1 through a "
+                        "pulse stretcher."),
+        "sync": {"digital_input": "digital_1", "min_gap_s": 0.1},
+        "photodetector": {"description": "Femtowatt photoreceiver", "manufacturer": "Newport", "model": "2151"},
+        "indicators": {"gcamp6f": {"label": "GCaMP6f", "description": "GCaMP6f from the Ai148 reporter, in Cre+ "
+                                                                      "neurons"}},
+        "fibers": {f"mos_{mouse.cell_type.lower()}": {
+            "location": "secondary motor area (MOs), layer 5", "coordinates_in_mm": [1.9, -0.4, -0.6],
+            "model": {"name": "MFC_200/245-0.37", "manufacturer": "Doric Lenses", "numerical_aperture": 0.37,
+                      "core_diameter_in_um": 200},
+            "cell_type": mouse.cell_type.lower(), "indicator": "gcamp6f",
+            "signals": {"analog_1": {"excitation_wavelength_in_nm": 470, "emission_wavelength_in_nm": 525},
+                        "analog_2": {"excitation_wavelength_in_nm": 405, "emission_wavelength_in_nm": 525}}}},
+    }
+
+
 SHAM = {"sham": True, "sham_type": "coil_away"}
 SHAM_DESCRIPTION = ("Sham: the same three iTBS-600 sessions delivered with the coil held 5 cm above the head and "
                     "turned away (same sound, no field in the cortex).")
@@ -154,6 +203,8 @@ class StudyParameters:
     """Knobs of the generated study (the defaults are ``make demo``'s)."""
 
     mice: tuple[Mouse, ...] = MICE
+    #: The imaging days written (a subset of :data:`DAYS` makes a smaller study for tests).
+    days: tuple[Day, ...] = DAYS
     #: The stimulation day's recording (DAQ, stimulator log, movie) of every mouse; each gets its own seed.
     stimulation_day: ExampleParameters = field(default_factory=lambda: ExampleParameters(num_frames=240))
     seed: int = 2026
@@ -188,7 +239,8 @@ def _common(mouse: Mouse, day: Day, metadata: dict) -> dict:
     metadata["subject"] = {
         "subject_id": mouse.subject_id, "species": "Mus musculus", "sex": mouse.sex, "age": _age(day),
         "genotype": GENOTYPES[mouse.cell_type], "strain": "C57BL/6J",
-        "description": ("Chronic corticosterone in drinking water for four weeks before imaging"
+        "description": (("Chronic corticosterone in drinking water for four weeks before imaging"
+                         if mouse.stress == "yes" else "Unstressed control (vehicle in the drinking water)")
                         + ("; hM4D(Gi) expressed in IT neurons." if mouse.dreadd else ".")),
     }
     metadata["cell_types"] = {key: copy.deepcopy(CELL_TYPES[mouse.cell_type])}
@@ -200,7 +252,8 @@ def _common(mouse: Mouse, day: Day, metadata: dict) -> dict:
         metadata.pop(section, None)
     if mouse.dreadd:
         metadata.update(copy.deepcopy(DREADD))
-    metadata["interventions"] = {"corticosterone": dict(CORTICOSTERONE)}
+    metadata["interventions"] = ({"corticosterone": dict(CORTICOSTERONE)} if mouse.stress == "yes"
+                                 else {"vehicle_water": dict(VEHICLE_WATER)})
     metadata["condition"] = mouse.condition
     return metadata
 
@@ -211,13 +264,15 @@ def stimulation_metadata(mouse: Mouse, day: Day, p: ExampleParameters, raw: str)
     what = "Sham aiTBS" if mouse.stimulation == "sham" else "Accelerated iTBS"
     metadata["nwbfile"]["session_description"] = (
         f"{what} day ({p.sessions} iTBS-600 sessions, {p.session_interval_s:g} s onset to onset) in an awake, "
-        f"head-fixed, chronically stressed {GENOTYPES[mouse.cell_type].split(';')[0]} mouse, with two-photon "
-        f"imaging of an {NEURON[mouse.cell_type]} dendrite and its spines in dmPFC"
-        + ("; DCZ given i.p. before stimulation." if mouse.dreadd else "."))
+        f"head-fixed, {'chronically stressed' if mouse.stress == 'yes' else 'unstressed'} "
+        f"{GENOTYPES[mouse.cell_type].split(';')[0]} mouse, with two-photon imaging of an {NEURON[mouse.cell_type]} "
+        "dendrite and its spines in dmPFC, and fiber photometry of its neurons"
+        + (f"; {mouse.ligand} given i.p. before stimulation." if mouse.dreadd else "."))
     keywords = ["TMS", "iTBS", "aiTBS", "two-photon", "dendritic spines", "chronic stress"]
     metadata["nwbfile"]["keywords"] = keywords + (["chemogenetics"] if mouse.dreadd else [])
     if mouse.dreadd:
-        metadata["manipulations"] = {"dcz": {**DCZ, "time_s": p.dcz_time_s}}
+        injection = DCZ if mouse.ligand == "DCZ" else VEHICLE_INJECTION
+        metadata["manipulations"] = {mouse.ligand.lower(): {**injection, "time_s": p.dcz_time_s}}
     if mouse.stimulation == "sham":
         for protocol in metadata["protocols"].values():
             protocol.update(SHAM)
@@ -225,6 +280,8 @@ def stimulation_metadata(mouse: Mouse, day: Day, p: ExampleParameters, raw: str)
         metadata["sham_description"] = SHAM_DESCRIPTION
     for source in metadata["sources"].values():
         source["path"] = source["path"].replace("raw/", f"{raw}/", 1)
+    metadata["sources"]["photometry"] = {"reader": "pyphotometry", "path": f"{raw}/photometry.ppd"}
+    metadata["photometry"] = photometry_section(mouse)
     metadata["sources"]["behavior"] = {"reader": "behavior_csv", "path": "raw/behavior/behavior.csv"}
     for session in ("pre", "post"):
         metadata["sources"][f"open_field_{session}"] = {
@@ -288,6 +345,17 @@ def write_behavior(folder: Path, mice: tuple[Mouse, ...]) -> None:
                              start=start.strftime("%m/%d/%Y %H:%M:%S.000"), num_samples=600)
 
 
+def write_photometry(path: Path, mouse: Mouse, p: ExampleParameters, pulses_s: np.ndarray, day: Day,
+                     seed: int) -> None:
+    """The stimulation day's pyPhotometry file: from before the first pulse to after the last one."""
+    from nwbtms.sources.photometry.testing import write_ppd
+
+    write_ppd(path, duration_s=float(pulses_s[-1]) + p.tail_s, pulse_times_s=pulses_s,
+              clock_offset_s=PHOTOMETRY_CLOCK_OFFSET_S, drift_ppm=PHOTOMETRY_DRIFT_PPM,
+              response_amplitude_v=mouse.photometry_response_v, subject_id=mouse.subject_id,
+              date_time=f"{day.date}T09:30:02", seed=seed)
+
+
 def _dump(path: Path, metadata: dict, mouse: Mouse, day: Day) -> Path:
     header = (f"# Session metadata for nwbtms (schemas/session.schema.json), written by examples/aitbs_mouse/"
               f"study.py.\n# Subject {mouse.subject_id} ({mouse.cell_type}, "
@@ -307,6 +375,8 @@ def generate_study(out: Path, params: StudyParameters | None = None) -> list[Pat
         schedule = spine_schedule(mouse)
         layout_args = {"subject": mouse.subject_id, "fractions": SPINE_FRACTIONS, "cell_type": mouse.cell_type}
         for day_index, (day, present) in enumerate(zip(DAYS, schedule, strict=True)):
+            if day not in params.days:
+                continue
             raw = f"raw/sub-{mouse.subject_id}/ses-{day.session_id}"
             folder = out / raw
             folder.mkdir(parents=True, exist_ok=True)
@@ -319,6 +389,7 @@ def generate_study(out: Path, params: StudyParameters | None = None) -> list[Pat
                 generator.write_stimulator_log(folder / "stimulator_log.csv", pulses_s, rng)
                 layout = generator.roi_layout(p.frame_size, present=present, **layout_args)
                 generator.write_imaging(folder, p, pulses_s, rng, layout)
+                write_photometry(folder / "photometry.ppd", mouse, p, pulses_s, day, seed)
                 metadata = stimulation_metadata(mouse, day, p, raw)
             else:
                 generator.write_structural_day(folder, params.stimulation_day, mouse.subject_id, SPINE_FRACTIONS,

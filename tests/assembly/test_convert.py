@@ -33,7 +33,7 @@ def example(tmp_path_factory):
     folder = tmp_path_factory.mktemp("aitbs")
     stdout, stderr = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-        outcome = demo.run(folder)
+        outcome = demo.run_one_mouse(folder)
     return folder, outcome, stdout.getvalue(), stderr.getvalue()
 
 
