@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import h5py
+import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # examples/ (pytest runs in importlib mode)
@@ -106,6 +107,20 @@ def test_every_element_of_the_study_is_data_in_the_files(study):
                                                                             "behavior_session"), strict=True))
             assert {(t, s) for t in ("tail_suspension", "sucrose_preference", "open_field")
                     for s in ("pre", "post")} <= tests, subject
+
+
+def test_photometry_responds_by_cell_type_and_condition(study):
+    from nwbtms.photometry import read_pulse_aligned_responses
+
+    _, files, _, _ = study
+    peak = {}
+    for path in files:
+        for response in read_pulse_aligned_responses(path, window_s=(-0.5, 1.5), baseline_s=(-0.5, 0.0)):
+            if response.excitation_wavelength_in_nm == 470:
+                after = (response.time_s > 0.2) & (response.time_s < 1.0)
+                peak[path.parent.name[4:]] = float(np.nanmax(response.mean[after]))
+    # planted: PT neurons respond to aiTBS, IT neurons silenced by hM4Di + DCZ less, sham pulses not at all
+    assert peak["M03"] > peak["M05"] > 5 * max(abs(peak["M02"]), abs(peak["M06"]))
 
 
 def test_spines_followed_across_days_with_the_planted_turnover(study):
