@@ -31,10 +31,13 @@ from nwbtms.cli._errors import map_errors
                    "cluster of N workers (a process pool without dask).")
 @click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
               help="DIR: run the per-file tasks on a running dask scheduler (pip install 'nwbtms[dask]').")
+@click.option("--ledger", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="DIR: folder keeping each file's summary; a re-run (with --overwrite) reads and draws only "
+                   "files changed since (resume).")
 @map_errors
 def report(
     nwb_file: str, output: Path | None, png_dir: Path | None, overwrite: bool, no_validate: bool, jobs: int,
-    scheduler: str | None,
+    scheduler: str | None, ledger: Path | None,
 ) -> None:
     """Write a quality-control page for NWB_FILE: stimulation, intensity, protocol, clocks, imaging, ROIs.
 
@@ -64,10 +67,10 @@ def report(
     if output is None and png_dir is None:
         raise click.UsageError("give -o/--output REPORT.html and/or --png DIR")
     if not is_url(nwb_file) and Path(nwb_file).is_dir():
-        _study(Path(nwb_file), output, png_dir, overwrite, not no_validate, jobs, scheduler)
+        _study(Path(nwb_file), output, png_dir, overwrite, not no_validate, jobs, scheduler, ledger)
         return
-    if jobs > 1 or scheduler is not None:
-        raise click.UsageError("--jobs and --scheduler apply to a folder (the study page), not to one file")
+    if jobs > 1 or scheduler is not None or ledger is not None:
+        raise click.UsageError("--jobs, --scheduler and --ledger apply to a folder (the study page), not to one file")
     result = write_report(
         nwb_file, output, png_dir=png_dir, overwrite=overwrite, validate=not no_validate, quiet=is_quiet()
     )
@@ -83,11 +86,11 @@ def report(
 
 
 def _study(folder: Path, output: Path | None, png_dir: Path | None, overwrite: bool, validate: bool, jobs: int,
-           scheduler: str | None) -> None:
+           scheduler: str | None, ledger: Path | None) -> None:
     from nwbtms.report.study import pages_folder, write_study_report
 
     result = write_study_report(folder, output, png_dir=png_dir, overwrite=overwrite, validate=validate, jobs=jobs,
-                                scheduler=scheduler, quiet=is_quiet())
+                                scheduler=scheduler, ledger=ledger, quiet=is_quiet())
     for problem in result.errors:
         say(f"warning: {problem}")
     if output is not None:

@@ -15,6 +15,8 @@ _JOBS = click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show
 _SCHEDULER = click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
                           help="Read the files on a running dask scheduler, one task per file "
                                "(pip install 'nwbtms[dask]').")
+_LEDGER = click.option("--ledger", type=click.Path(file_okay=False, path_type=Path), default=None,
+                       help="Folder keeping each file's summary: a re-run reads only files changed since (resume).")
 _FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json", "tsv"]), default="text",
                        show_default=True, help="Output format.")
 
@@ -32,9 +34,10 @@ def rois() -> None:
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 @_JOBS
 @_SCHEDULER
+@_LEDGER
 @map_errors
 def registry(folder: tuple[Path, ...], fmt: str, output: Path | None, overwrite: bool, jobs: int,
-             scheduler: str | None) -> None:
+             scheduler: str | None, ledger: Path | None) -> None:
     """Key x session presence per subject over every NWB file in FOLDER (DANDI layout or any folder).
 
     \b
@@ -44,7 +47,7 @@ def registry(folder: tuple[Path, ...], fmt: str, output: Path | None, overwrite:
     from nwbtms.spines.output import render_registry
     from nwbtms.spines.registry import read_registry
 
-    result = read_registry(folder, jobs=jobs, scheduler=scheduler)
+    result = read_registry(folder, jobs=jobs, scheduler=scheduler, ledger=ledger)
     emit(render_registry(result, fmt), output, overwrite=overwrite)
     say(f"{len(result.files)} file(s), {len(result.subjects)} subject(s)")
 
@@ -66,9 +69,10 @@ def spines() -> None:
                    "folder itself with --overwrite replaces the originals atomically.")
 @_JOBS
 @_SCHEDULER
+@_LEDGER
 @map_errors
 def turnover(folder: tuple[Path, ...], fmt: str, output: Path | None, overwrite: bool,
-             write_back: Path | None, jobs: int, scheduler: str | None) -> None:
+             write_back: Path | None, jobs: int, scheduler: str | None, ledger: Path | None) -> None:
     """Spine formation, elimination, turnover ratio, survival and density between consecutive sessions.
 
     Per subject and pair of consecutive sessions (by start time), per dendrite and pooled per cell type,
@@ -88,7 +92,7 @@ def turnover(folder: tuple[Path, ...], fmt: str, output: Path | None, overwrite:
         from nwbtms.io.atomic import refuse_existing
 
         refuse_existing(output, overwrite=overwrite)
-    registry_ = read_registry(folder, jobs=jobs, scheduler=scheduler)
+    registry_ = read_registry(folder, jobs=jobs, scheduler=scheduler, ledger=ledger)
     result = compute_turnover(registry_)
     emit(render_turnover(result, fmt), output, overwrite=overwrite)
     say(f"{len(result.rows)} row(s) over {len(registry_.subjects)} subject(s)")

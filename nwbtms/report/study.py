@@ -324,11 +324,14 @@ def pages_folder(output: Path) -> Path:
 
 def write_study_report(folder: str | os.PathLike, output: str | os.PathLike | None = None, *,
                        png_dir: str | os.PathLike | None = None, overwrite: bool = False, validate: bool = True,
-                       jobs: int = 1, scheduler: str | None = None, quiet: bool = False) -> StudyReport:
+                       jobs: int = 1, scheduler: str | None = None, ledger: str | os.PathLike | None = None,
+                       quiet: bool = False) -> StudyReport:
     """Read every NWB file of ``folder`` (one task per file), write each session's page beside ``output``
     (:func:`pages_folder`) and the study page to ``output``, and/or the figures into ``png_dir``.
 
-    Every output is refused up front when it exists unless ``overwrite``, and written atomically.
+    Every output is refused up front when it exists unless ``overwrite``, and written atomically. With
+    ``ledger`` (a folder) an interrupted or repeated run resumes: files unchanged since are taken from it and their
+    pages are not drawn again (resume with ``overwrite``, since the pages of the first run exist).
 
     Raises
     ------
@@ -357,7 +360,7 @@ def write_study_report(folder: str | os.PathLike, output: str | os.PathLike | No
     for target in targets:
         refuse_existing(target, overwrite=overwrite)
     sessions = read_study(files, root, pages=pages, overwrite=overwrite, validate=validate, jobs=jobs,
-                          scheduler=scheduler, quiet=quiet)
+                          scheduler=scheduler, ledger=ledger, quiet=quiet)
     report = render_study(folder, sessions, output=output)
     if png_path is not None:
         make_folder(png_path)

@@ -198,22 +198,31 @@ def page_path(pages: Path, relative: str) -> Path:
 
 def read_study(files: list[Path], root: Path, *, pages: Path | None = None, overwrite: bool = False,
                validate: bool = True, jobs: int = 1, scheduler: str | None = None,
-               quiet: bool = False) -> list[StudySession]:
+               ledger: str | os.PathLike | None = None, quiet: bool = False) -> list[StudySession]:
     """:func:`study_task` of every file, one task per file, the summaries in the order of ``files``.
+
+    With ``ledger`` (a folder), each file's summary is kept (:class:`nwbtms.parallel.FileLedger`, keyed by the
+    file and the nwbtms version, the pages folder and ``validate``); a re-run takes unchanged files from it and
+    does not draw their pages again, unless a page is missing.
 
     Raises
     ------
     InputError
         No file could be read.
     """
-    from nwbtms.parallel import map_files
+    from nwbtms._version import __version__
+    from nwbtms.parallel import FileLedger, map_files
     from nwbtms.progress import progress
 
     task = functools.partial(study_task, root=str(root), pages=None if pages is None else str(pages),
                              overwrite=overwrite, validate=validate)
+    book = None
+    if ledger is not None:
+        key = f"nwbtms {__version__} study page; pages {pages}; validate {validate}"
+        book = FileLedger(Path(ledger), key)
     items = [str(f) for f in files]
     done = {}
-    runs = map_files(task, items, jobs=jobs, scheduler=scheduler)
+    runs = map_files(task, items, jobs=jobs, scheduler=scheduler, ledger=book)
     for finished in progress(runs, total=len(items), desc="study", unit="file", quiet=quiet):
         done[finished.item] = finished
     sessions = []
@@ -222,8 +231,14 @@ def read_study(files: list[Path], root: Path, *, pages: Path | None = None, over
         if finished.error is not None:
             relative = Path(item).relative_to(root).as_posix() if Path(item).is_relative_to(root) else item
             sessions.append(StudySession(path=item, relative=relative, error=finished.error))
-        else:
-            sessions.append(decode(finished.result))
+            continue
+        session = decode(finished.result)
+        if finished.resumed and pages is not None and not (session.page and Path(session.page).is_file()):
+            result = task(item)  # the ledger has the summary but the page is gone: draw it again
+            if book is not None:
+                book.store(item, result)
+            session = decode(result)
+        sessions.append(session)
     if not any(s.error is None for s in sessions):
         raise InputError("no NWB file of the folder could be read", file=str(root),
                          hint=f"first problem: {sessions[0].error}" if sessions else None)

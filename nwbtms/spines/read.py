@@ -278,8 +278,8 @@ def session_rois_task(path: str) -> dict[str, Any]:
         return {"error": error_dict(exc)}
 
 
-def read_sessions(files: Iterable[str | os.PathLike], *, jobs: int = 1,
-                  scheduler: str | None = None) -> list[SessionRois]:
+def read_sessions(files: Iterable[str | os.PathLike], *, jobs: int = 1, scheduler: str | None = None,
+                  ledger: str | os.PathLike | None = None) -> list[SessionRois]:
     """:func:`read_session_rois` of every file, one task per file, in the order of ``files``.
 
     Parameters
@@ -290,6 +290,9 @@ def read_sessions(files: Iterable[str | os.PathLike], *, jobs: int = 1,
         Worker processes of a local cluster (1: one file after the other in this process).
     scheduler : str, optional
         A running dask scheduler's address (``tcp://host:8786``).
+    ledger : path, optional
+        Resume: each file's summary is kept in this folder (:class:`nwbtms.parallel.FileLedger`, keyed by the
+        file's path, size and modification time and the nwbtms version); unchanged files are not read again.
 
     Raises
     ------
@@ -298,14 +301,16 @@ def read_sessions(files: Iterable[str | os.PathLike], *, jobs: int = 1,
     ConfigError
         ``scheduler`` unreachable or dask.distributed not installed.
     """
+    from nwbtms._version import __version__
     from nwbtms.io.remote import is_url
-    from nwbtms.parallel import map_files
+    from nwbtms.parallel import FileLedger, map_files
 
     items = list(dict.fromkeys(str(f) for f in files))
     # a scheduler's workers may run in another working directory: they get absolute paths, the results the given
     sent = {item: item if scheduler is None or is_url(item) else os.path.abspath(item) for item in items}
+    book = FileLedger(Path(ledger), f"nwbtms {__version__} spines.read_session_rois") if ledger is not None else None
     results = {done.item: done for done in map_files(session_rois_task, sent.values(), jobs=jobs,
-                                                     scheduler=scheduler)}
+                                                     scheduler=scheduler, ledger=book)}
     sessions = []
     for item in items:
         done = results[sent[item]]

@@ -111,10 +111,11 @@ def build_registry(sessions: Iterable[SessionRois]) -> Registry:
 
 
 def read_registry(paths: Iterable[str | os.PathLike] | str | os.PathLike, *, jobs: int = 1,
-                  scheduler: str | None = None) -> Registry:
+                  scheduler: str | None = None, ledger: str | os.PathLike | None = None) -> Registry:
     """:func:`build_registry` over every NWB file of ``paths`` (files or folders), one read task per file
-    (:func:`nwbtms.spines.read.read_sessions`: ``jobs`` local workers or a dask ``scheduler``)."""
-    return build_registry(read_sessions(find_nwb_files(paths), jobs=jobs, scheduler=scheduler))
+    (:func:`nwbtms.spines.read.read_sessions`: ``jobs`` local workers or a dask ``scheduler``; ``ledger`` a
+    folder to resume from)."""
+    return build_registry(read_sessions(find_nwb_files(paths), jobs=jobs, scheduler=scheduler, ledger=ledger))
 
 
 __all__ = ["NO_SUBJECT", "Registry", "SubjectRegistry", "build_registry", "read_registry"]

@@ -211,3 +211,31 @@ def test_long_responses_are_binned_to_a_small_summary():
     binned = _binned(values)
     assert binned.size <= MAX_RESPONSE_SAMPLES and binned[0] == 1.0 and binned[1] == 4.5 and binned[-1] == 2499.0
     assert _binned(np.arange(10.0)).size == 10
+
+
+def test_study_page_resumes_from_a_ledger(study, tmp_path, capsys):
+    """``--ledger DIR``: unchanged files come from the ledger (a planted edit of one entry shows on the page) and
+    their pages are not drawn again, except a page that went missing."""
+    import json
+    import shutil
+
+    folder = tmp_path / "in"
+    for day in ("day0", "day2"):
+        (folder / "sub-M2").mkdir(parents=True, exist_ok=True)
+        shutil.copy2(study / "sub-M2" / f"sub-M2_ses-{day}.nwb", folder / "sub-M2")
+    target, ledger = tmp_path / "study.html", tmp_path / "ledger"
+    argv = ["-q", "report", str(folder), "-o", str(target), "--no-validate", "--ledger", str(ledger), "--overwrite"]
+    code, _, err = _run(capsys, *argv)
+    assert code == 0, err
+    entry = next(ledger.glob("sub-M2_ses-day2-*.json"))
+    record = json.loads(entry.read_text())
+    record["result"]["rois"]["session_id"] = "day2-from-ledger"
+    entry.write_text(json.dumps(record))
+    pages = tmp_path / "study_sessions" / "sub-M2"
+    kept = (pages / "sub-M2_ses-day2.html").stat().st_mtime_ns
+    (pages / "sub-M2_ses-day0.html").unlink()
+    code, _, err = _run(capsys, *argv)
+    assert code == 0, err
+    assert "day2-from-ledger" in target.read_text()
+    assert (pages / "sub-M2_ses-day2.html").stat().st_mtime_ns == kept
+    assert (pages / "sub-M2_ses-day0.html").is_file()

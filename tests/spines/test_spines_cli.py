@@ -109,3 +109,24 @@ def test_turnover_on_a_running_dask_scheduler(study, capsys):
                                  cluster.scheduler_address)
     assert code == 0, err
     assert remote == serial
+
+
+def test_turnover_resumes_from_a_ledger(study, tmp_path, capsys):
+    """``--ledger DIR``: each file's summary is kept; a re-run takes unchanged files from it (a planted edit of
+    one entry shows up in the output), and a changed file is read again."""
+    import os
+
+    ledger = tmp_path / "ledger"
+    code, first, _ = _run(capsys, "spines", "turnover", str(study), "--format", "json", "--ledger", str(ledger))
+    assert code == 0 and len(list(ledger.glob("*.json"))) == 12
+    entry = next(ledger.glob("sub-M2_ses-day0-*.json"))
+    record = json.loads(entry.read_text())
+    record["result"]["subject_id"] = "M2-from-ledger"
+    entry.write_text(json.dumps(record))
+    code, second, _ = _run(capsys, "spines", "turnover", str(study), "--format", "json", "--ledger", str(ledger))
+    assert "M2-from-ledger" in second
+    day0 = study / "sub-M2" / "sub-M2_ses-day0.nwb"
+    stat = day0.stat()
+    os.utime(day0, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    code, third, _ = _run(capsys, "spines", "turnover", str(study), "--format", "json", "--ledger", str(ledger))
+    assert third == first
