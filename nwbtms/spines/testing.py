@@ -55,17 +55,6 @@ class SessionSpec:
     behavior: list[tuple[str, str, float, dict[str, float]]] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class _Test:
-    """One behaviour test as :func:`nwbtms.nwb.behavior.build_behavior_intervals` takes it."""
-
-    test: str
-    session: str
-    start_time: _dt.datetime
-    duration_s: float
-    values: dict[str, float]
-
-
 def annotation_set(spec: SessionSpec) -> AnnotationSet:
     """The annotations of ``spec``, each with its cell type label."""
     items: list[Annotation] = []
@@ -127,13 +116,14 @@ def write_session(path: str | Path, spec: SessionSpec) -> Path:
                                     cell_types=cell_types, name="PlaneSegmentation_stack")
     if spec.condition:
         from nwbtms.nwb.design import build_study_design
+        from nwbtms.nwb.entries import StudyDesignEntry
 
-        nwbfile.add_lab_meta_data(build_study_design({"condition": dict(spec.condition)},
-                                                     session_start_time=spec.start))
+        design = StudyDesignEntry(condition=tuple(spec.condition.items()))
+        nwbfile.add_lab_meta_data(build_study_design(design, session_start_time=spec.start))
     if spec.behavior:
-        from nwbtms.nwb.behavior import build_behavior_intervals
+        from nwbtms.nwb.behavior import ScoredTest, build_behavior_intervals
 
-        tests = [_Test(test, session, T0 + _dt.timedelta(days=day), 360.0, dict(values))
+        tests = [ScoredTest(test, session, T0 + _dt.timedelta(days=day), 360.0, dict(values))
                  for session, test, day, values in spec.behavior]
         measures = {name: ("percent" if name.endswith("_percent") else "s") for t in tests for name in t.values}
         nwbfile.add_time_intervals(build_behavior_intervals(tests, measures, session_start_time=spec.start,

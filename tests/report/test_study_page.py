@@ -51,7 +51,13 @@ def _write_photometry_session(path):
 
     from nwbtms.nwb.deferred import fill_arrays
     from nwbtms.nwb.design import build_study_design
-    from nwbtms.nwb.entries import FiberEntry, IndicatorEntry, PhotometryChannelEntry, PhotometryEntries
+    from nwbtms.nwb.entries import (
+        FiberEntry,
+        IndicatorEntry,
+        PhotometryChannelEntry,
+        PhotometryEntries,
+        StudyDesignEntry,
+    )
     from nwbtms.nwb.photometry import (
         StreamData,
         add_response_series,
@@ -74,8 +80,8 @@ def _write_photometry_session(path):
         photodetector={"description": "Femtowatt photoreceiver", "manufacturer": "Newport", "model": "2151",
                        "detector_type": "photodiode"})
     nwbfile = mock_tms_nwbfile(with_imaging=False)
-    nwbfile.add_lab_meta_data(build_study_design({"condition": {"stress": "yes", "stimulation": "aiTBS"}},
-                                                 session_start_time=nwbfile.session_start_time))
+    design = StudyDesignEntry(condition=(("stress", "yes"), ("stimulation", "aiTBS")))
+    nwbfile.add_lab_meta_data(build_study_design(design, session_start_time=nwbfile.session_start_time))
     pulses = nwbfile.events["tms_pulses"]
     times = np.asarray(pulses["timestamp"].data)[:30]
     ppd = write_ppd(path.parent / "fiber.ppd", duration_s=float(times[-1]) + 5.0, pulse_times_s=times,
