@@ -3,9 +3,11 @@
 ``nwbinspector --modules nwbtms.validate.inspector_plugin file.nwb`` (or the older name ``nwbtms.checks``) runs
 every check registered with :func:`nwbtms.validate.registry.register_check` for a neurodata type (steps 6 and 8:
 TMS semantics and reporting completeness) through ``nwbinspector.register_check``: one NWB Inspector check per
-registered function and importance, named ``check_tms_<function>`` (``_<importance>`` added for the function's
-further importances). Each runs the same function as ``nwbtms validate`` (every row, chunked) under its own
-guard, once per object (the results are shared by its importances), and returns the hits of its importance as
+registered function and importance, named ``check_tms_<function>`` (``_<importance>`` added for the further
+importances of its ID: ``CheckInfo.other_severities``, and CRITICAL for a crash). Each runs the same function as
+``nwbtms validate`` (every row, chunked) under its own guard, so a crash is reported under that function's ID
+and skips no other check; it runs once per object (the results are shared by its importances, and functions
+sharing a pass over the data share it here too), and returns the hits of its importance as
 ``InspectorMessage`` s whose text names the nwbtms check ID, the object path and the row. NWB Inspector has no
 INFO or ERROR importance: INFO notes are dropped, internal errors map to CRITICAL. As in ``nwbtms validate``,
 the checks run only on files with ``TMSExperimentMetadata``. ``nwbtms validate`` never runs these wrappers
@@ -106,7 +108,7 @@ def _register_all() -> dict[str, Callable]:
     for registered in load_checks():
         # the crash of a check is an ERROR hit of its own ID: CRITICAL, so every function has that importance
         importances = [IMPORTANCE.get(registered.check.severity, Importance.CRITICAL), Importance.CRITICAL] + [
-            IMPORTANCE[c.severity] for c in registered.checks if c.severity in IMPORTANCE]
+            IMPORTANCE[s] for s in registered.check.other_severities if s in IMPORTANCE]
         types = registered.neurodata_types
         for type_name in types:
             cls = _neurodata_class(type_name)

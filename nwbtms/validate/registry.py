@@ -31,9 +31,13 @@ What a check function receives, by ``neurodata_type``:
   run even when pynwb cannot build the objects.
 
 Steps 6 (TMS semantics) and 8 (reporting completeness) run only on files with ``TMSExperimentMetadata``.
-A function that reports several IDs in one pass over its data (e.g. the pulses table) lists the others after its
-own: ``@register_check(FIRST, SECOND, THIRD, neurodata_type=...)``; an exception inside it becomes one ERROR
-finding under its first ID naming the function, and every other check still runs.
+Every registered function owns exactly one ID: an exception inside it becomes one ERROR finding under that ID
+naming the function, and every other check still runs. Checks that find their problems in one pass over the
+same data (every row of the pulses table, every timestamp of a series) share that pass without sharing a
+guard: the pass is computed once per object and each function takes its own part
+(:mod:`nwbtms.validate.checks._shared`; ``checks/pulses.py`` is the example). ``inspector.run`` is the one
+function whose hits carry other IDs: each NWB Inspector check it runs reports as ``inspector.<name>``, each
+under its own guard (:mod:`nwbtms.validate.checks.inspector`).
 
 Check IDs are dotted, lowercase and stable (``<area>.<subject>.<problem>``), e.g. ``tms.pulses.ascending``.
 Areas: ``file`` (step 1), ``nwb`` (steps 2-3), ``inspector`` (step 4: ``inspector.<NWB Inspector check
@@ -72,6 +76,13 @@ class CheckInfo:
     hint: str
     profiles: tuple[str, ...] = PROFILES
     fast: bool = True
+    #: severities its hits may carry instead of ``severity`` (``Hit.severity``), e.g. a milder variant
+    other_severities: tuple[Severity, ...] = ()
+
+    @property
+    def severities(self) -> tuple[Severity, ...]:
+        """Every severity a hit of this check may have (its own first; ERROR for a crash is not listed)."""
+        return (self.severity, *self.other_severities)
 
     def hit(self, message: str, *, location: str | None = None, index: int | None = None,
             hint: str | None = None, count: int | None = None, severity: Severity | None = None) -> Hit:
@@ -96,11 +107,13 @@ CHECKS: dict[str, CheckInfo] = {}
 
 
 def define(check_id: str, severity: Severity, step: int, summary: str, hint: str, *,
-           profiles: tuple[str, ...] = PROFILES, fast: bool = True) -> CheckInfo:
-    """Add a check to :data:`CHECKS` and return it (IDs must be unique)."""
+           profiles: tuple[str, ...] = PROFILES, fast: bool = True,
+           other_severities: tuple[Severity, ...] = ()) -> CheckInfo:
+    """Add a check to :data:`CHECKS` and return it (IDs must be unique); ``other_severities``: those its hits
+    may carry instead of ``severity`` (the NWB Inspector plugin registers an importance for each)."""
     if check_id in CHECKS:
         raise ValueError(f"check ID {check_id!r} defined twice")
-    info = CheckInfo(check_id, severity, step, summary, hint, profiles, fast)
+    info = CheckInfo(check_id, severity, step, summary, hint, profiles, fast, tuple(other_severities))
     CHECKS[check_id] = info
     return info
 
@@ -153,10 +166,11 @@ REPLACED_INSPECTOR_CHECKS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class RegisteredCheck:
-    """A check function with the IDs it reports (its own first), its step and the neurodata type it inspects."""
+    """A check function with the one ID it reports, and the neurodata type it inspects."""
 
     function: Callable[..., Iterable[Hit]]
-    checks: tuple[CheckInfo, ...]
+    #: the function's ID: its step, profiles and severity; its crashes are reported under it
+    check: CheckInfo
     neurodata_type: str | tuple[str, ...] | None
     takes_chunk_elements: bool
 
@@ -166,11 +180,6 @@ class RegisteredCheck:
         if self.neurodata_type is None:
             return ()
         return (self.neurodata_type,) if isinstance(self.neurodata_type, str) else tuple(self.neurodata_type)
-
-    @property
-    def check(self) -> CheckInfo:
-        """The function's own ID: its crashes are reported under it."""
-        return self.checks[0]
 
     @property
     def name(self) -> str:
@@ -196,32 +205,33 @@ REGISTERED: list[RegisteredCheck] = []
 
 
 def register_check(check: CheckInfo, *also: CheckInfo, neurodata_type: str | tuple[str, ...] | None) -> Callable:
-    """Register the decorated function as the check of ``check`` (and of ``also``, IDs it reports in the same pass).
+    """Register the decorated function as the check of ``check``, the one ID it reports.
 
     Parameters
     ----------
     check : CheckInfo
-        The function's own ID (from :func:`define`): its step, profiles, severity and hint; a crash inside the
-        function is reported under it.
-    *also : CheckInfo
-        Further IDs the function reports from the same pass over its data (same step).
+        The function's ID (from :func:`define`): its step, profiles, severity and hint; every hit of the
+        function is of this ID, and a crash inside it is reported under it.
     neurodata_type : str, tuple of str, or None
         The class name of the objects the function inspects (matched against each object's MRO, so a base
         class covers its subclasses; several names for several classes), ``"NWBFile"`` for the file object,
         or None for a file-level check that takes the :class:`~nwbtms.validate.context.FileContext`.
-    """
-    checks = (check, *also)
 
+    Raises
+    ------
+    ValueError
+        More than one ID given (one function per ID: share a pass with
+        :func:`nwbtms.validate.checks._shared.shared`), or the ID already has a function.
+    """
     def decorate(function: Callable) -> Callable:
-        steps = {c.step for c in checks}
-        if len(steps) != 1:
-            raise ValueError(f"{function.__name__}: checks of one function must share a step, got {sorted(steps)}")
-        taken = {c.id for r in REGISTERED for c in r.checks}
-        for c in checks:
-            if c.id in taken:
-                raise ValueError(f"{function.__name__}: check ID {c.id!r} is already reported by another function")
+        if also:
+            raise ValueError(f"{function.__name__}: one check function reports one ID, got "
+                             f"{', '.join(c.id for c in (check, *also))}; give each ID its own function and share "
+                             "the pass over the data (nwbtms.validate.checks._shared.shared)")
+        if any(r.check.id == check.id for r in REGISTERED):
+            raise ValueError(f"{function.__name__}: check ID {check.id!r} is already reported by another function")
         takes = "chunk_elements" in inspect.signature(function).parameters
-        REGISTERED.append(RegisteredCheck(function, checks, neurodata_type, takes))
+        REGISTERED.append(RegisteredCheck(function, check, neurodata_type, takes))
         function.registered = REGISTERED[-1]
         return function
 

@@ -26,8 +26,12 @@ def _ids(function, obj) -> set[str]:
     hits = list(registered.run(obj, chunk_elements=64))
     crashed = [h.message for h in hits if "failed internally" in h.message]
     assert not crashed, crashed
-    undeclared = {h.check.id for h in hits} - {c.id for c in registered.checks}
-    assert not undeclared, f"{registered.name} reports IDs it does not declare: {undeclared}"
+    others = {h.check.id for h in hits} - {registered.check.id}
+    if registered.check.id == "inspector.run":  # each NWB Inspector check reports as inspector.<its name>
+        others = {i for i in others if not i.startswith("inspector.")}
+    assert not others, f"{registered.name} reports IDs other than its own: {others}"
+    declared = registered.check.severities
+    assert all(h.severity in (None, *declared) for h in hits), [(h.severity, h.message) for h in hits]
     return {h.check.id for h in hits}
 
 
@@ -37,13 +41,16 @@ def _tms():
 
 
 # --------------------------------------------------------------------------- object checks (steps 6, 8)
-def _pulses(column: str, row, value) -> set[str]:
-    from nwbtms.validate.checks.pulses import check_pulses
+def _registered(check_id: str):
+    """The function registered for ``check_id``."""
+    return next(r.function for r in load_checks() if r.check.id == check_id)
 
+
+def _pulses(check_id: str, column: str, row, value) -> set[str]:
     nwbfile, _metadata = _tms()
     pulses = nwbfile.events["tms_pulses"]  # ndx-tms 0.2: pulses in /events
     pulses[column].data[row] = value
-    return _ids(check_pulses, pulses)
+    return _ids(_registered(check_id), pulses)
 
 
 def _metadata(function_name: str, edit: Callable | None = None, **mock) -> set[str]:
@@ -146,12 +153,12 @@ def _bad_clock_alignment() -> set[str]:
     return _ids(check_clock_alignment, mock_TMSClockAlignment(rms_residual_in_s=1.0))
 
 
-def _no_devices() -> set[str]:
+def _no_devices(function_name: str) -> set[str]:
     from pynwb.testing.mock.file import mock_NWBFile
 
-    from nwbtms.validate.checks.completeness import check_devices
+    from nwbtms.validate.checks import completeness
 
-    return _ids(check_devices, mock_NWBFile())
+    return _ids(getattr(completeness, function_name), mock_NWBFile())
 
 
 def _rois_without_cell_types() -> set[str]:
@@ -273,18 +280,16 @@ def _spec(h5: h5py.File, name: str, version: str = "0.1.0") -> None:
     group.create_dataset("namespace", data=json.dumps(namespace))
 
 
-def _namespaces(build: Callable) -> set[str]:
-    from nwbtms.validate.checks.namespaces import check_namespaces
+def _namespaces(function_name: str, build: Callable) -> set[str]:
+    from nwbtms.validate.checks import namespaces
 
-    return _ids(check_namespaces, _h5_context(build))
+    return _ids(getattr(namespaces, function_name), _h5_context(build))
 
 
-def _series(timestamps) -> set[str]:
-    from nwbtms.validate.checks.arrays import check_arrays
-
+def _series(check_id: str, timestamps) -> set[str]:
     def build(h5):
         _typed(h5, "acquisition/speed", "TimeSeries").create_dataset("timestamps", data=np.asarray(timestamps))
-    return _ids(check_arrays, _h5_context(build))
+    return _ids(_registered(check_id), _h5_context(build))
 
 
 def _milliseconds() -> set[str]:
@@ -297,13 +302,13 @@ def _milliseconds() -> set[str]:
 
 
 def _intervals() -> set[str]:
-    from nwbtms.validate.checks.arrays import check_arrays
+    from nwbtms.validate.checks.arrays import check_intervals_stop_after_start
 
     def build(h5):
         group = _typed(h5, "intervals/epochs", "TimeIntervals")
         group.create_dataset("start_time", data=[0.0, 5.0, 10.0])
         group.create_dataset("stop_time", data=[4.0, 1.0, 12.0])
-    return _ids(check_arrays, _h5_context(build))
+    return _ids(check_intervals_stop_after_start, _h5_context(build))
 
 
 def _inspector_crash() -> set[str]:
@@ -333,7 +338,7 @@ def _inspector_check_crashes() -> set[str]:
     original = inspector.base_checks
     inspector.base_checks = lambda skip=frozenset(): (inspector._guarded(check_always_crashes),)
     try:
-        return _ids(inspector.check_inspector, FileContext(path="memory.nwb", nwbfile=nwbfile))
+        return _ids(inspector.check_inspector_crashes, FileContext(path="memory.nwb", nwbfile=nwbfile))
     finally:
         inspector.base_checks = original
 
@@ -343,17 +348,19 @@ _SERIES = np.arange(100) * 0.01
 
 #: check ID -> a function returning the IDs its registered check reports on a broken in-memory object
 CASES: dict[str, Callable[[], set[str]]] = {
-    "nwb.namespaces.uncached": lambda: _namespaces(lambda h5: _typed(h5, "acquisition/x", "Thing", "ndx-other")),
-    "nwb.namespaces.unused": lambda: _namespaces(lambda h5: _spec(h5, "ndx-unused")),
+    "nwb.namespaces.uncached": lambda: _namespaces(
+        "check_namespaces_cached", lambda h5: _typed(h5, "acquisition/x", "Thing", "ndx-other")),
+    "nwb.namespaces.unused": lambda: _namespaces("check_namespaces_used", lambda h5: _spec(h5, "ndx-unused")),
     "nwb.namespaces.ndx_tms_version": lambda: _namespaces(
+        "check_ndx_tms_version",
         lambda h5: (_spec(h5, "ndx-tms"), _typed(h5, "general/tms", "TMSExperimentMetadata", "ndx-tms"))),
     "inspector.run": _inspector_crash,
     "inspector.crashed": _inspector_check_crashes,
     "dandi.subject": lambda: _dandi("check_subject", lambda h5: None),
-    "dandi.subject_id": lambda: _dandi("check_subject", _subject(subject_id="M/001")),
-    "dandi.species": lambda: _dandi("check_subject", _subject(species="Peromyscus maniculatus")),
-    "dandi.sex": lambda: _dandi("check_subject", _subject(sex="male")),
-    "dandi.age": lambda: _dandi("check_subject", _subject(age="84 days")),
+    "dandi.subject_id": lambda: _dandi("check_subject_id", _subject(subject_id="M/001")),
+    "dandi.species": lambda: _dandi("check_species", _subject(species="Peromyscus maniculatus")),
+    "dandi.sex": lambda: _dandi("check_sex", _subject(sex="male")),
+    "dandi.age": lambda: _dandi("check_age", _subject(age="84 days")),
     "dandi.session_start_time": lambda: _dandi(
         "check_session_start_time", lambda h5: h5.create_dataset("session_start_time", data="2026-03-02T09:30:00")),
     "dandi.session_id": lambda: _dandi(
@@ -361,22 +368,25 @@ CASES: dict[str, Callable[[], set[str]]] = {
     "dandi.external_links": lambda: _dandi(
         "check_external_links", lambda h5: h5.__setitem__("acquisition", h5py.ExternalLink("other.nwb", "/x"))),
     "dandi.file_name": lambda: _dandi("check_file_name", _subject(), name="sub-M002/sub-M002_ses-1.nwb"),
-    "tms.pulses.finite": lambda: _pulses("timestamp", 100, np.nan),
-    "tms.pulses.ascending": lambda: _pulses("timestamp", 100, 1.0),
-    "tms.pulses.in_session": lambda: _pulses("timestamp", 0, -1.0),
-    "tms.pulses.intensity_range": lambda: _pulses("intensity_in_percent_mso", 5, 150.0),
-    "tms.pulses.intensity_protocol": lambda: _pulses("intensity_in_percent_mso", 5, 60.0),
-    "tms.pulses.references": lambda: _pulses("protocol", 7, 9),
-    "tms.pulses.artifact_window": lambda: _pulses("artifact_window_in_s", 4, (0.02, -0.001)),
+    "tms.pulses.finite": lambda: _pulses("tms.pulses.finite", "timestamp", 100, np.nan),
+    "tms.pulses.ascending": lambda: _pulses("tms.pulses.ascending", "timestamp", 100, 1.0),
+    "tms.pulses.in_session": lambda: _pulses("tms.pulses.in_session", "timestamp", 0, -1.0),
+    "tms.pulses.intensity_range": lambda: _pulses("tms.pulses.intensity_range", "intensity_in_percent_mso", 5, 150.0),
+    "tms.pulses.intensity_protocol": lambda: _pulses(
+        "tms.pulses.intensity_protocol", "intensity_in_percent_mso", 5, 60.0),
+    "tms.pulses.references": lambda: _pulses("tms.pulses.references", "protocol", 7, 9),
+    "tms.pulses.artifact_window": lambda: _pulses(
+        "tms.pulses.artifact_window", "artifact_window_in_s", 4, (0.02, -0.001)),
     "tms.protocols.intensity_consistent": lambda: _metadata(
         "check_protocols", _set("protocols", "intensity_in_percent_mso", 0, 60.0)),
-    "tms.thresholds.present": lambda: _metadata("check_protocols", _set("protocols", "threshold", 1, 5)),
-    "tms.sessions.num_pulses": lambda: _metadata("check_counts", _set("sessions", "num_pulses", 1, 500)),
-    "tms.reconciliation.counts": lambda: _metadata("check_counts", _set("reconciliation", "num_delivered", 0, 7)),
+    "tms.thresholds.present": lambda: _metadata("check_thresholds_present", _set("protocols", "threshold", 1, 5)),
+    "tms.sessions.num_pulses": lambda: _metadata("check_session_counts", _set("sessions", "num_pulses", 1, 500)),
+    "tms.reconciliation.counts": lambda: _metadata(
+        "check_reconciliation_counts", _set("reconciliation", "num_delivered", 0, 7)),
     "tms.protocols.reconciled": lambda: _metadata("check_reconciled", _unrecord_discrepancies),
-    "tms.protocols.reconciled_note": lambda: _metadata("check_reconciled"),  # the mock records its dropped pulse
-    "tms.poses.valid": lambda: _metadata("check_targets", _left_handed_target),
-    "tms.coordinates.space_declared": lambda: _metadata("check_targets", tms_coordinate_spaces=[]),
+    "tms.protocols.reconciled_note": lambda: _metadata("check_reconciled_notes"),  # the mock records its drop
+    "tms.poses.valid": lambda: _metadata("check_poses", _left_handed_target),
+    "tms.coordinates.space_declared": lambda: _metadata("check_coordinate_spaces", tms_coordinate_spaces=[]),
     "tms.imaging.artifact_mask": _short_mask,
     "tms.cell_types.terms": _bad_cell_type,
     "tms.protocols.levels": lambda: _object("check_protocol_levels", _tms_table("protocols"), _timing_count_zero),
@@ -389,21 +399,24 @@ CASES: dict[str, Callable[[], set[str]]] = {
         _flip_mask),
     "tms.imaging.rate": _bad_imaging_rate,
     "tms.clock_alignment.consistent": _bad_clock_alignment,
-    "data.timestamps.finite": lambda: _series(np.where(np.arange(100) == 50, np.nan, _SERIES)),
-    "data.timestamps.ascending": lambda: _series(np.where(np.arange(100) == 50, 0.0, _SERIES)),
-    "data.timestamps.regular": lambda: _series(_SERIES),
+    "data.timestamps.finite": lambda: _series(
+        "data.timestamps.finite", np.where(np.arange(100) == 50, np.nan, _SERIES)),
+    "data.timestamps.ascending": lambda: _series(
+        "data.timestamps.ascending", np.where(np.arange(100) == 50, 0.0, _SERIES)),
+    "data.timestamps.regular": lambda: _series("data.timestamps.regular", _SERIES),
     "data.intervals.stop_after_start": _intervals,
     "data.time_unit": _milliseconds,
-    "report.stimulator_model": _no_devices,
-    "report.coil_model": _no_devices,
-    "report.waveform": lambda: _metadata("check_protocol_items", _set("protocols", "waveform", 0, "")),
-    "report.pulse_width": lambda: _metadata("check_protocol_items", _set("protocols", "pulse_width_in_us", 0, np.nan)),
+    "report.stimulator_model": lambda: _no_devices("check_stimulator"),
+    "report.coil_model": lambda: _no_devices("check_coil"),
+    "report.waveform": lambda: _metadata("check_protocol_waveform", _set("protocols", "waveform", 0, "")),
+    "report.pulse_width": lambda: _metadata(
+        "check_protocol_pulse_width", _set("protocols", "pulse_width_in_us", 0, np.nan)),
     "report.current_direction": lambda: _metadata(
-        "check_protocol_items", _set("protocols", "coil_current_direction", 0, "")),
-    "report.intensity": lambda: _metadata("check_protocol_items", _set("protocols", "intensity_reference", 0, "")),
-    "report.threshold": lambda: _metadata("check_protocol_items", _set("thresholds", "method", 0, "")),
-    "report.sham_description": lambda: _metadata("check_protocol_items", sham_description=""),
-    "report.protocol_timing": lambda: _metadata("check_protocol_items", lambda m: m.fields.pop("protocols")),
+        "check_protocol_current_direction", _set("protocols", "coil_current_direction", 0, "")),
+    "report.intensity": lambda: _metadata("check_protocol_intensity", _set("protocols", "intensity_reference", 0, "")),
+    "report.threshold": lambda: _metadata("check_protocol_threshold", _set("thresholds", "method", 0, "")),
+    "report.sham_description": lambda: _metadata("check_sham_description", sham_description=""),
+    "report.protocol_timing": lambda: _metadata("check_protocol_timing", lambda m: m.fields.pop("protocols")),
     "report.target": lambda: _metadata("check_target_items", _set("targets", "atlas_term", 0, "")),
     "report.cell_types_on_rois": _rois_without_cell_types,
     "data.design.ligand_has_effector": _ligand_without_effector,
@@ -415,7 +428,7 @@ CASES: dict[str, Callable[[], set[str]]] = {
 
 def test_every_registered_check_has_a_case():
     """A check registered without a unit case here fails the suite."""
-    registered = {c.id for r in load_checks() for c in r.checks}
+    registered = {r.check.id for r in load_checks()}
     assert sorted(registered - set(CASES)) == [], "add a case to CASES for each new check ID"
     assert sorted(set(CASES) - registered) == []
 
@@ -439,22 +452,94 @@ def test_the_complete_mock_has_no_problem():
             assert hits == [], (registered.name, [h.message for h in hits])
 
 
-def test_a_crash_is_reported_under_the_functions_own_id_and_skips_nothing_else(complete_nwb):
-    """One check that raises: one ERROR finding of its first ID naming the function; every other check runs."""
+def test_every_registered_function_owns_one_id():
+    """One function per ID and one ID per function: a crash can only be reported under its own ID."""
+    from nwbtms.validate.registry import CHECKS, define, register_check
+
+    ids = [r.check.id for r in load_checks()]
+    assert len(ids) == len(set(ids))
+    first, second = (define(f"test.one_id.{n}", Severity.INFO, 6, "test", "test") for n in ("a", "b"))
+    try:
+        with pytest.raises(ValueError, match="one check function reports one ID"):
+            register_check(first, second, neurodata_type=None)(lambda ctx: iter(()))
+    finally:
+        del CHECKS[first.id], CHECKS[second.id]
+
+
+def _without_crash_id(findings, check_id: str) -> set[tuple]:
+    return {(f.check_id, f.location, f.index, f.message) for f in findings if f.check_id != check_id}
+
+
+def test_a_crash_is_reported_under_the_functions_own_id_and_skips_nothing_else(complete_nwb, make_copy, tmp_path):
+    """A check function that raises, in the middle of the pulses' shared pass: one ERROR finding of its own
+    ID naming the function; every other check (those sharing its pass among them) reports what it reports
+    without the crash."""
     from nwbtms.validate.runner import RunOptions, validate_file
+
+    def nan_time(h5):
+        h5["events/tms_pulses/timestamp"][3] = np.nan
+        h5["events/tms_pulses/intensity_in_percent_mso"][2] = 500.0
+
+    broken = make_copy(complete_nwb, tmp_path / "broken.nwb", nan_time)
+    options = RunOptions(concurrent_schema=False)
+    baseline = validate_file(str(broken), options).findings
+    assert {"tms.pulses.finite", "tms.pulses.intensity_range"} <= {f.check_id for f in baseline}
 
     def explode(*_args, **_kwargs):
         raise RuntimeError("boom")
 
-    i = next(i for i, r in enumerate(REGISTERED) if r.name == "check_pulses")
+    i = next(i for i, r in enumerate(REGISTERED) if r.check.id == "tms.pulses.intensity_range")
     original = REGISTERED[i]
     REGISTERED[i] = replace(original, function=explode)
     try:
-        result = validate_file(str(complete_nwb), RunOptions(concurrent_schema=False))
+        findings = validate_file(str(broken), options).findings
     finally:
         REGISTERED[i] = original
-    (crash,) = [f for f in result.findings if "failed internally" in f.message]
-    assert crash.check_id == "tms.pulses.finite" and crash.severity == Severity.ERROR
+    (crash,) = [f for f in findings if "failed internally" in f.message]
+    assert crash.check_id == "tms.pulses.intensity_range" and crash.severity == Severity.ERROR
     assert "check explode failed internally: RuntimeError: boom" in crash.message
-    ran = {f.check_id for f in result.findings}
-    assert {"nwb.namespaces.ndx_tms_version", "tms.protocols.reconciled_note"} <= ran
+    assert _without_crash_id(findings, crash.check_id) == _without_crash_id(baseline, crash.check_id)
+
+
+def test_a_crash_inside_a_shared_pass_fails_only_its_part(monkeypatch):
+    """A part of the pulses' one pass that raises (the stimulator's maximum output cannot be read) is reported
+    under its own ID, where it failed; the checks sharing the pass still find their problems."""
+    from nwbtms.validate.checks import pulses as pulse_checks
+
+    def unreadable(_coils):
+        raise OSError("cannot read the stimulator model")
+
+    monkeypatch.setattr(pulse_checks, "_maximum_output", unreadable)
+    nwbfile, _metadata = _tms()
+    table = nwbfile.events["tms_pulses"]
+    table["timestamp"].data[10] = np.nan
+    table["protocol"].data[7] = 9
+    hits = {r.check.id: list(r.run(table, chunk_elements=64)) for r in load_checks()
+            if r.check.id.startswith("tms.pulses.")}
+    (crash,) = hits.pop("tms.pulses.intensity_range")
+    assert crash.severity == Severity.ERROR
+    assert "check_pulse_intensity_range failed internally: OSError: cannot read the stimulator model" in crash.message
+    assert "test_checks.py" in crash.message  # where it failed, not where the part was handed out
+    assert not [h.message for found in hits.values() for h in found if "failed internally" in h.message]
+    assert hits["tms.pulses.finite"] and hits["tms.pulses.references"]
+
+
+def test_a_shared_pass_is_computed_once_per_object():
+    """The seven pulse checks read the table once; a check run again on the object reads it afresh."""
+    from nwbtms.validate.checks import pulses as pulse_checks
+
+    nwbfile, _metadata = _tms()
+    table = nwbfile.events["tms_pulses"]
+    calls = []
+    original = pulse_checks.pulse_pass.function
+    pulse_checks.pulse_pass.function = lambda *a, **k: (calls.append(1), original(*a, **k))[1]
+    try:
+        pulse_functions = [r for r in load_checks() if r.check.id.startswith("tms.pulses.")]
+        for registered in pulse_functions:
+            list(registered.run(table))
+        assert len(calls) == 1
+        table["timestamp"].data[10] = np.nan
+        assert [h.check.id for h in pulse_functions[0].run(table)] == ["tms.pulses.finite"]
+        assert len(calls) == 2
+    finally:
+        pulse_checks.pulse_pass.function = original

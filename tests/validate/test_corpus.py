@@ -664,7 +664,7 @@ def test_nwbinspector_plugin_reports_what_validate_reports(corpus, tmp_path):
         check_id, location, index = match.groups()
         from_plugin.add((str(Path(message["file_path"]).resolve()), check_id, location,
                          int(index) if index is not None else None))
-    object_ids = {c.id for r in load_checks() if r.neurodata_type is not None for c in r.checks}
+    object_ids = {r.check.id for r in load_checks() if r.neurodata_type is not None}
     from_validate = {(str(Path(f.file).resolve()), f.check_id, f.location or "", f.index) for f in report.findings
                      if f.check_id in object_ids and f.severity > Severity.INFO}
     assert from_validate and from_plugin == from_validate

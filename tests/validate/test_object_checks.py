@@ -189,7 +189,9 @@ def test_events_timestamps_finite_and_ordered():
     times = np.cumsum(np.full(3000, 0.1))
     times[2500] = np.nan
     times[2700] = times[2699] - 1.0
-    found = {h.check.id: h for h in arrays.check_arrays(_h5_context(lambda h5: _events(h5, times)))}
+    ctx = _h5_context(lambda h5: _events(h5, times))
+    found = {h.check.id: h for check in (arrays.check_timestamps_finite, arrays.check_timestamps_ascending,
+                                         arrays.check_timestamps_regular) for h in check(ctx)}
     assert found["data.timestamps.finite"].index == 2500
     assert found["data.timestamps.ascending"].index == 2700
     assert "data.timestamps.regular" not in found  # events are not samples of a series

@@ -106,7 +106,10 @@ def test_regular_timestamps_suggest_a_rate_and_irregular_ones_do_not(tmp_path):
 def test_coordinates_without_a_declared_space_are_reported():
     from ndx_tms.testing import mock_TMSExperimentMetadata
 
-    from nwbtms.validate.checks.targets import check_targets
+    from nwbtms.validate.checks.targets import check_coordinate_spaces, check_poses
+
+    def check_targets(metadata):
+        return [*check_poses(metadata), *check_coordinate_spaces(metadata)]
 
     declared = mock_TMSExperimentMetadata()
     assert [h.check.id for h in check_targets(declared)] == []

@@ -18,10 +18,11 @@ from collections.abc import Iterator
 import numpy as np
 
 from nwbtms.validate.checks._paths import column_path, object_path
+from nwbtms.validate.checks._shared import PassHits, shared
 from nwbtms.validate.checks._tables import has_column, ragged_rows, small_column, text_column, tms_metadata
 from nwbtms.validate.context import as_tms_view
 from nwbtms.validate.findings import Severity
-from nwbtms.validate.registry import TMS_ONLY, Hit, define, register_check
+from nwbtms.validate.registry import TMS_ONLY, CheckInfo, Hit, define, register_check
 
 _R = dict(profiles=TMS_ONLY)
 REPORT_STIMULATOR = define(
@@ -30,7 +31,8 @@ REPORT_STIMULATOR = define(
     "Add a TMSStimulator linked to a TMSStimulatorModel with manufacturer.",
     **_R)
 REPORT_COIL = define("report.coil_model", Severity.BEST_PRACTICE_VIOLATION, 8, "Coil, its model and shape.",
-                     "Add a TMSCoil linked to a TMSCoilModel with shape.", **_R)
+                     "Add a TMSCoil linked to a TMSCoilModel with shape.",
+                     other_severities=(Severity.BEST_PRACTICE_SUGGESTION,), **_R)  # handle_axis not stated
 REPORT_WAVEFORM = define("report.waveform", Severity.BEST_PRACTICE_VIOLATION, 8, "Waveform of every protocol.",
                          "Set protocols.waveform (monophasic, biphasic, half_sine, biphasic_burst).", **_R)
 REPORT_PULSE_WIDTH = define(
@@ -54,7 +56,7 @@ REPORT_THRESHOLD = define(
     "Threshold type, method and criterion when intensity is "
                           "relative.",
     "Fill threshold_type, method and criterion of the threshold row.",
-    **_R)
+    other_severities=(Severity.BEST_PRACTICE_SUGGESTION,), **_R)  # advised muscle or e-field model
 REPORT_TARGET = define(
     "report.target", Severity.BEST_PRACTICE_VIOLATION, 8,
     "Targets with label, atlas term and coil orientation.",
@@ -78,80 +80,155 @@ def _blank(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == ""
 
 
-#: (device type, its check, model field that must be filled, what to call it)
-_DEVICE_ITEMS = (("TMSStimulator", REPORT_STIMULATOR, "manufacturer", "stimulator", "model with a manufacturer"),
-                 ("TMSCoil", REPORT_COIL, "shape", "coil", "TMSCoilModel with a shape"))
-
-
 def stimulated(metadata) -> bool:
     """True when the file records a delivered pulse or a stimulation session (wherever its layout keeps them)."""
     view = as_tms_view(metadata)
     return any(table is not None and len(table) > 0 for table in (view.pulses, view.sessions))
 
 
-@register_check(REPORT_STIMULATOR, REPORT_COIL, neurodata_type="NWBFile")
-def check_devices(nwbfile) -> Iterator[Hit]:
-    """A stimulator with a model and manufacturer; a coil with a model and shape (required when stimulated)."""
-    metadata = tms_metadata(nwbfile)
-    required = metadata is None or stimulated(metadata)
-    devices = list(nwbfile.devices.values())
-    for type_name, check, model_field, what, needed in _DEVICE_ITEMS:
-        found = [d for d in devices if type(d).__name__ == type_name]
-        if not found and required:
+def _device_items(nwbfile, type_name: str, check: CheckInfo, model_field: str, what: str,
+                  needed: str) -> Iterator[Hit]:
+    """Devices of ``type_name`` with a model whose ``model_field`` is filled (one required when stimulated)."""
+    found = [d for d in nwbfile.devices.values() if type(d).__name__ == type_name]
+    if not found:
+        metadata = tms_metadata(nwbfile)
+        if metadata is None or stimulated(metadata):
             yield check.hit(f"no {type_name} in /general/devices", location="/general/devices")
-        for device in found:
-            model = getattr(device, "model", None)
-            if model is None or _blank(getattr(model, model_field, None)):
-                yield check.hit(f"{what} {device.name} has no {needed}", location=f"/general/devices/{device.name}")
-            elif type_name == "TMSCoil" and hasattr(model, "handle_axis") and _blank(model.handle_axis):
-                # ndx-tms 0.2: coil poses are in the coil model file's frame; say where its handle points
-                yield check.hit(f"coil {device.name}: its model does not state handle_axis (+y, -y or none), so "
-                                "coil poses cannot be read unambiguously",
-                                location=f"/general/devices/{device.name}", severity=Severity.BEST_PRACTICE_SUGGESTION)
+    for device in found:
+        model = getattr(device, "model", None)
+        if model is None or _blank(getattr(model, model_field, None)):
+            yield check.hit(f"{what} {device.name} has no {needed}", location=f"/general/devices/{device.name}")
+        elif type_name == "TMSCoil" and hasattr(model, "handle_axis") and _blank(model.handle_axis):
+            # ndx-tms 0.2: coil poses are in the coil model file's frame; say where its handle points
+            yield check.hit(f"coil {device.name}: its model does not state handle_axis (+y, -y or none), so "
+                            "coil poses cannot be read unambiguously",
+                            location=f"/general/devices/{device.name}", severity=Severity.BEST_PRACTICE_SUGGESTION)
 
 
-@register_check(REPORT_TIMING, REPORT_WAVEFORM, REPORT_PULSE_WIDTH, REPORT_CURRENT_DIRECTION, REPORT_INTENSITY,
-                REPORT_THRESHOLD, REPORT_SHAM, neurodata_type="TMSExperimentMetadata")
-def check_protocol_items(metadata) -> Iterator[Hit]:
-    """Per protocol: waveform, pulse width, current directions, intensity, timing, threshold, sham."""
+@register_check(REPORT_STIMULATOR, neurodata_type="NWBFile")
+def check_stimulator(nwbfile) -> Iterator[Hit]:
+    """A stimulator with a model and manufacturer (required when stimulated)."""
+    yield from _device_items(nwbfile, "TMSStimulator", REPORT_STIMULATOR, "manufacturer", "stimulator",
+                             "model with a manufacturer")
+
+
+@register_check(REPORT_COIL, neurodata_type="NWBFile")
+def check_coil(nwbfile) -> Iterator[Hit]:
+    """A coil with a model and shape (required when stimulated)."""
+    yield from _device_items(nwbfile, "TMSCoil", REPORT_COIL, "shape", "coil", "TMSCoilModel with a shape")
+
+
+@shared(REPORT_TIMING, REPORT_WAVEFORM, REPORT_PULSE_WIDTH, REPORT_CURRENT_DIRECTION, REPORT_INTENSITY,
+        REPORT_THRESHOLD, REPORT_SHAM)
+def protocol_items_pass(metadata, hits: PassHits) -> None:
+    """The protocols' columns read once for the seven per-protocol reporting items, each a part under its own
+    guard."""
     protocols = metadata.protocols
     if protocols is None or not len(protocols):
         if stimulated(metadata):
-            yield REPORT_TIMING.hit("no protocols table", location=object_path(metadata))
+            hits.add(REPORT_TIMING.hit("no protocols table", location=object_path(metadata)))
         return
     n = len(protocols)
-    waveform = text_column(protocols, "waveform")
-    width = small_column(protocols, "pulse_width_in_us", float)
-    coil_dir = text_column(protocols, "coil_current_direction")
-    induced_dir = text_column(protocols, "induced_current_direction")
     reference = text_column(protocols, "intensity_reference")
-    value = small_column(protocols, "intensity_value", float)
-    levels = ragged_rows(protocols, "timing_level")
-    sham = small_column(protocols, "sham", bool) if has_column(protocols, "sham") else np.zeros(n, bool)
-    for i in range(n):
-        if _blank(waveform[i]):
-            yield REPORT_WAVEFORM.hit(f"protocol row {i} has no waveform", location=column_path(protocols, "waveform"),
-                                      index=i)
-        elif waveform[i] == "custom" and (not has_column(protocols, "waveform_description")
-                                          or _blank(text_column(protocols, "waveform_description")[i])):
-            yield REPORT_WAVEFORM.hit(f"protocol row {i} has a custom waveform but no waveform_description",
-                                      location=column_path(protocols, "waveform"), index=i)
-        if _blank(float(width[i])):
-            yield REPORT_PULSE_WIDTH.hit(f"protocol row {i} has no pulse width",
-                                         location=column_path(protocols, "pulse_width_in_us"), index=i)
-        if _blank(coil_dir[i]) or _blank(induced_dir[i]):
-            yield REPORT_CURRENT_DIRECTION.hit(f"protocol row {i} lacks the coil or induced current direction",
-                                               location=object_path(protocols), index=i)
-        if _blank(reference[i]) or _blank(float(value[i])):
-            yield REPORT_INTENSITY.hit(f"protocol row {i} lacks the intensity or its reference",
-                                       location=object_path(protocols), index=i)
-        if not levels[i]:
-            yield REPORT_TIMING.hit(f"protocol row {i} has no timing levels",
-                                    location=column_path(protocols, "timing_level"), index=i)
-    if any(r == "percent_threshold" for r in reference):
-        yield from _threshold_items(metadata)
-    if sham.any() and _blank(getattr(metadata, "sham_description", None)):
-        yield REPORT_SHAM.hit("a sham protocol exists but sham_description is empty", location=object_path(metadata))
+    rows = range(n)
+
+    def waveform() -> Iterator[Hit]:
+        waveforms = text_column(protocols, "waveform")
+        location = column_path(protocols, "waveform")
+        for i in rows:
+            if _blank(waveforms[i]):
+                yield REPORT_WAVEFORM.hit(f"protocol row {i} has no waveform", location=location, index=i)
+            elif waveforms[i] == "custom" and (not has_column(protocols, "waveform_description")
+                                               or _blank(text_column(protocols, "waveform_description")[i])):
+                yield REPORT_WAVEFORM.hit(f"protocol row {i} has a custom waveform but no waveform_description",
+                                          location=location, index=i)
+
+    def pulse_width() -> Iterator[Hit]:
+        width = small_column(protocols, "pulse_width_in_us", float)
+        for i in rows:
+            if _blank(float(width[i])):
+                yield REPORT_PULSE_WIDTH.hit(f"protocol row {i} has no pulse width",
+                                             location=column_path(protocols, "pulse_width_in_us"), index=i)
+
+    def current_direction() -> Iterator[Hit]:
+        coil_dir = text_column(protocols, "coil_current_direction")
+        induced_dir = text_column(protocols, "induced_current_direction")
+        for i in rows:
+            if _blank(coil_dir[i]) or _blank(induced_dir[i]):
+                yield REPORT_CURRENT_DIRECTION.hit(f"protocol row {i} lacks the coil or induced current direction",
+                                                   location=object_path(protocols), index=i)
+
+    def intensity() -> Iterator[Hit]:
+        value = small_column(protocols, "intensity_value", float)
+        for i in rows:
+            if _blank(reference[i]) or _blank(float(value[i])):
+                yield REPORT_INTENSITY.hit(f"protocol row {i} lacks the intensity or its reference",
+                                           location=object_path(protocols), index=i)
+
+    def timing() -> Iterator[Hit]:
+        levels = ragged_rows(protocols, "timing_level")
+        for i in rows:
+            if not levels[i]:
+                yield REPORT_TIMING.hit(f"protocol row {i} has no timing levels",
+                                        location=column_path(protocols, "timing_level"), index=i)
+
+    def threshold() -> Iterator[Hit]:
+        if any(r == "percent_threshold" for r in reference):
+            yield from _threshold_items(metadata)
+
+    def sham() -> Iterator[Hit]:
+        shams = small_column(protocols, "sham", bool) if has_column(protocols, "sham") else np.zeros(n, bool)
+        if shams.any() and _blank(getattr(metadata, "sham_description", None)):
+            yield REPORT_SHAM.hit("a sham protocol exists but sham_description is empty",
+                                  location=object_path(metadata))
+
+    for check, part in ((REPORT_WAVEFORM, waveform), (REPORT_PULSE_WIDTH, pulse_width),
+                        (REPORT_CURRENT_DIRECTION, current_direction), (REPORT_INTENSITY, intensity),
+                        (REPORT_TIMING, timing), (REPORT_THRESHOLD, threshold), (REPORT_SHAM, sham)):
+        hits.guard(check, part)
+
+
+@register_check(REPORT_TIMING, neurodata_type="TMSExperimentMetadata")
+def check_protocol_timing(metadata) -> Iterator[Hit]:
+    """A protocols table (when stimulated) whose every row has timing levels (one read of the protocols for
+    the seven per-protocol items: :func:`protocol_items_pass`)."""
+    yield from protocol_items_pass.hits(REPORT_TIMING, metadata)
+
+
+@register_check(REPORT_WAVEFORM, neurodata_type="TMSExperimentMetadata")
+def check_protocol_waveform(metadata) -> Iterator[Hit]:
+    """Every protocol states its waveform (and describes a custom one)."""
+    yield from protocol_items_pass.hits(REPORT_WAVEFORM, metadata)
+
+
+@register_check(REPORT_PULSE_WIDTH, neurodata_type="TMSExperimentMetadata")
+def check_protocol_pulse_width(metadata) -> Iterator[Hit]:
+    """Every protocol states its pulse width."""
+    yield from protocol_items_pass.hits(REPORT_PULSE_WIDTH, metadata)
+
+
+@register_check(REPORT_CURRENT_DIRECTION, neurodata_type="TMSExperimentMetadata")
+def check_protocol_current_direction(metadata) -> Iterator[Hit]:
+    """Every protocol states the coil and induced current directions."""
+    yield from protocol_items_pass.hits(REPORT_CURRENT_DIRECTION, metadata)
+
+
+@register_check(REPORT_INTENSITY, neurodata_type="TMSExperimentMetadata")
+def check_protocol_intensity(metadata) -> Iterator[Hit]:
+    """Every protocol states its intensity and the intensity's reference."""
+    yield from protocol_items_pass.hits(REPORT_INTENSITY, metadata)
+
+
+@register_check(REPORT_THRESHOLD, neurodata_type="TMSExperimentMetadata")
+def check_protocol_threshold(metadata) -> Iterator[Hit]:
+    """Relative intensities: the thresholds state type, method and criterion."""
+    yield from protocol_items_pass.hits(REPORT_THRESHOLD, metadata)
+
+
+@register_check(REPORT_SHAM, neurodata_type="TMSExperimentMetadata")
+def check_sham_description(metadata) -> Iterator[Hit]:
+    """A sham protocol comes with a sham description."""
+    yield from protocol_items_pass.hits(REPORT_SHAM, metadata)
 
 
 def _threshold_items(metadata) -> Iterator[Hit]:

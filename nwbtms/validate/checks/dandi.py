@@ -15,6 +15,7 @@ from pathlib import Path
 import h5py
 
 from nwbtms.io.h5read import read_text as _read_text
+from nwbtms.validate.checks._shared import PassHits, shared
 from nwbtms.validate.context import FileContext
 from nwbtms.validate.findings import Severity
 from nwbtms.validate.registry import Hit, define, register_check
@@ -128,10 +129,47 @@ def dandi_label(value: str) -> str:
     return _LABEL_UNSAFE.sub("-", value)
 
 
-@register_check(DANDI_SUBJECT, DANDI_SUBJECT_ID, DANDI_SPECIES, DANDI_SEX, DANDI_AGE, neurodata_type=None)
+@shared(DANDI_SUBJECT, DANDI_SUBJECT_ID, DANDI_SPECIES, DANDI_SEX, DANDI_AGE)
+def subject_pass(ctx: FileContext, hits: PassHits) -> None:
+    """The Subject's fields read once (a remote file reads each by byte ranges) for the five subject checks."""
+    subject = ctx.h5.get("general/subject")
+    if not isinstance(subject, h5py.Group):
+        hits.add(DANDI_SUBJECT.hit("the file has no Subject", location="/general/subject"))
+        return
+    fields = {name: _read_text(subject, name) for name in ("subject_id", "species", "sex", "age", "date_of_birth")}
+    for check, part in ((DANDI_SUBJECT_ID, _subject_id), (DANDI_SPECIES, _species), (DANDI_SEX, _sex),
+                        (DANDI_AGE, _age)):
+        hits.guard(check, part, fields)
+
+
+@register_check(DANDI_SUBJECT, neurodata_type=None)
 def check_subject(ctx: FileContext) -> Iterator[Hit]:
-    """A Subject with subject_id (no '/'), species DANDI knows, sex M/F/U/O and an ISO 8601 age."""
-    yield from _subject(ctx.h5)
+    """The file has a Subject (its fields: the four checks below, one read: :func:`subject_pass`)."""
+    yield from subject_pass.hits(DANDI_SUBJECT, ctx)
+
+
+@register_check(DANDI_SUBJECT_ID, neurodata_type=None)
+def check_subject_id(ctx: FileContext) -> Iterator[Hit]:
+    """subject_id is given and has no '/'."""
+    yield from subject_pass.hits(DANDI_SUBJECT_ID, ctx)
+
+
+@register_check(DANDI_SPECIES, neurodata_type=None)
+def check_species(ctx: FileContext) -> Iterator[Hit]:
+    """species is a Latin binomial in DANDI's species map or an NCBITaxon IRI."""
+    yield from subject_pass.hits(DANDI_SPECIES, ctx)
+
+
+@register_check(DANDI_SEX, neurodata_type=None)
+def check_sex(ctx: FileContext) -> Iterator[Hit]:
+    """sex is M, F, U or O (XO or XX for C. elegans)."""
+    yield from subject_pass.hits(DANDI_SEX, ctx)
+
+
+@register_check(DANDI_AGE, neurodata_type=None)
+def check_age(ctx: FileContext) -> Iterator[Hit]:
+    """age is an ISO 8601 duration or range, or date_of_birth is given."""
+    yield from subject_pass.hits(DANDI_AGE, ctx)
 
 
 @register_check(DANDI_SESSION_START, neurodata_type=None)
@@ -172,35 +210,41 @@ def check_file_name(ctx: FileContext) -> Iterator[Hit]:
                           _read_text(h5.get("general"), "session_id"))
 
 
-def _subject(h5: h5py.File) -> Iterator[Hit]:
-    subject = h5.get("general/subject")
-    if not isinstance(subject, h5py.Group):
-        yield DANDI_SUBJECT.hit("the file has no Subject", location="/general/subject")
-        return
-    loc = "/general/subject"
-    subject_id = _read_text(subject, "subject_id")
+_SUBJECT = "/general/subject"
+
+
+def _subject_id(fields: dict[str, str | None]) -> Iterator[Hit]:
+    subject_id = fields["subject_id"]
     if not subject_id:
-        yield DANDI_SUBJECT_ID.hit("subject_id is missing", location=loc)
+        yield DANDI_SUBJECT_ID.hit("subject_id is missing", location=_SUBJECT)
     elif "/" in subject_id:
-        yield DANDI_SUBJECT_ID.hit(f"subject_id {subject_id!r} contains '/'", location=f"{loc}/subject_id")
-    species = _read_text(subject, "species")
+        yield DANDI_SUBJECT_ID.hit(f"subject_id {subject_id!r} contains '/'", location=f"{_SUBJECT}/subject_id")
+
+
+def _species(fields: dict[str, str | None]) -> Iterator[Hit]:
+    species = fields["species"]
     if not species:
-        yield DANDI_SPECIES.hit("species is missing", location=loc)
-    else:
-        problem = species_problem(species)
-        if problem:
-            yield DANDI_SPECIES.hit(problem, location=f"{loc}/species")
-    sex = _read_text(subject, "sex")
-    problem = sex_problem(sex, species)
+        yield DANDI_SPECIES.hit("species is missing", location=_SUBJECT)
+        return
+    problem = species_problem(species)
     if problem:
-        yield DANDI_SEX.hit(problem, location=f"{loc}/sex" if sex else loc)
-    age = _read_text(subject, "age")
-    birth = _read_text(subject, "date_of_birth")
+        yield DANDI_SPECIES.hit(problem, location=f"{_SUBJECT}/species")
+
+
+def _sex(fields: dict[str, str | None]) -> Iterator[Hit]:
+    sex = fields["sex"]
+    problem = sex_problem(sex, fields["species"])
+    if problem:
+        yield DANDI_SEX.hit(problem, location=f"{_SUBJECT}/sex" if sex else _SUBJECT)
+
+
+def _age(fields: dict[str, str | None]) -> Iterator[Hit]:
+    age = fields["age"]
     if age is not None:  # as written: NWB Inspector does not strip spaces
         if not AGE_PATTERN.fullmatch(age):
-            yield DANDI_AGE.hit(f"age {age!r} is not an ISO 8601 duration", location=f"{loc}/age")
-    elif not birth:
-        yield DANDI_AGE.hit("neither age nor date_of_birth is given", location=loc)
+            yield DANDI_AGE.hit(f"age {age!r} is not an ISO 8601 duration", location=f"{_SUBJECT}/age")
+    elif not fields["date_of_birth"]:
+        yield DANDI_AGE.hit("neither age nor date_of_birth is given", location=_SUBJECT)
 
 
 def _file_name(path: str, subject_id: str | None, session_id: str | None) -> Iterator[Hit]:

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from functools import cache
 
 from nwbtms.validate.checks._paths import object_path
+from nwbtms.validate.checks._shared import PassHits, shared
 from nwbtms.validate.context import FileContext
 from nwbtms.validate.findings import Severity
 from nwbtms.validate.registry import REPLACED_INSPECTOR_CHECKS, CheckInfo, Hit, define, register_check
@@ -163,14 +164,28 @@ def _check_info(name: str, severity: Severity) -> CheckInfo:
                      "See https://nwbinspector.readthedocs.io/en/dev/best_practices/ for this check.")
 
 
-@register_check(INSPECTOR, INSPECTOR_CRASHED, neurodata_type=None)
-def check_inspector(ctx: FileContext) -> Iterator[Hit]:
-    """Run the configured NWB Inspector checks on ``ctx.nwbfile``; one hit per inspector message (finding ID
-    ``inspector.<check function name>``); checks the configuration skips are not run at all."""
+@shared(INSPECTOR, INSPECTOR_CRASHED)
+def inspector_pass(ctx: FileContext, hits: PassHits) -> None:
+    """NWB Inspector run once on ``ctx.nwbfile`` for :func:`check_inspector` (its findings) and
+    :func:`check_inspector_crashes` (its own crashes); checks the configuration skips are not run at all."""
     if ctx.nwbfile is None:
         return
     skip = frozenset(k.removeprefix("inspector.") for k in ctx.config_skip if k.startswith("inspector."))
-    yield from run(ctx, skip)
+    for hit in run(ctx, skip):  # inspector.<check function name> hits are the findings of check_inspector
+        hits.add(hit, part=INSPECTOR_CRASHED if hit.check is INSPECTOR_CRASHED else INSPECTOR)
+
+
+@register_check(INSPECTOR, neurodata_type=None)
+def check_inspector(ctx: FileContext) -> Iterator[Hit]:
+    """The configured NWB Inspector checks on ``ctx.nwbfile``: one hit per inspector message (finding ID
+    ``inspector.<check function name>``), or one ``inspector.run`` hit when NWB Inspector itself failed."""
+    yield from inspector_pass.hits(INSPECTOR, ctx)
+
+
+@register_check(INSPECTOR_CRASHED, neurodata_type=None)
+def check_inspector_crashes(ctx: FileContext) -> Iterator[Hit]:
+    """Notes each NWB Inspector check that crashed on a valid object (the inspector's error, not the file's)."""
+    yield from inspector_pass.hits(INSPECTOR_CRASHED, ctx)
 
 
 def run(ctx: FileContext, skip: frozenset[str] = frozenset()) -> Iterator[Hit]:

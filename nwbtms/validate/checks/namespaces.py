@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import h5py
 
+from nwbtms.validate.checks._shared import PassHits, shared
 from nwbtms.validate.context import FileContext
 from nwbtms.validate.findings import Severity
 from nwbtms.validate.registry import Hit, define, register_check
@@ -54,18 +55,45 @@ def _version_key(text: str) -> tuple:
     return tuple(int(p) if p.isdigit() else 0 for p in text.replace("-", ".").split("."))
 
 
-@register_check(NWB_NAMESPACE_UNCACHED, NWB_NAMESPACE_UNUSED, NWB_NDX_TMS_VERSION, neurodata_type=None)
-def check_namespaces(ctx: FileContext) -> Iterator[Hit]:
-    """Compare the namespaces of every neurodata type with the cached specifications (sets
-    ``ctx.cached_namespaces``)."""
+@shared(NWB_NAMESPACE_UNCACHED, NWB_NAMESPACE_UNUSED, NWB_NDX_TMS_VERSION)
+def namespaces_pass(ctx: FileContext, hits: PassHits) -> None:
+    """Read the cached specifications once (setting ``ctx.cached_namespaces``) for the three namespace checks."""
     versions, includes = cached_namespaces(ctx.h5)
     ctx.cached_namespaces = versions
     used = ctx.tree.namespaces_used() - {""}
+    hits.guard(NWB_NAMESPACE_UNCACHED, _uncached, ctx, used, versions)
+    hits.guard(NWB_NAMESPACE_UNUSED, _unused, used, versions, includes)
+    hits.guard(NWB_NDX_TMS_VERSION, _ndx_tms_version, versions)
+
+
+@register_check(NWB_NAMESPACE_UNCACHED, neurodata_type=None)
+def check_namespaces_cached(ctx: FileContext) -> Iterator[Hit]:
+    """Every namespace of a neurodata type in the file is cached (one read of /specifications for the three
+    namespace checks: :func:`namespaces_pass`, which sets ``ctx.cached_namespaces``)."""
+    yield from namespaces_pass.hits(NWB_NAMESPACE_UNCACHED, ctx)
+
+
+@register_check(NWB_NAMESPACE_UNUSED, neurodata_type=None)
+def check_namespaces_used(ctx: FileContext) -> Iterator[Hit]:
+    """No extension namespace is cached without an object using it."""
+    yield from namespaces_pass.hits(NWB_NAMESPACE_UNUSED, ctx)
+
+
+@register_check(NWB_NDX_TMS_VERSION, neurodata_type=None)
+def check_ndx_tms_version(ctx: FileContext) -> Iterator[Hit]:
+    """Notes the cached ndx-tms version and the layout it implies."""
+    yield from namespaces_pass.hits(NWB_NDX_TMS_VERSION, ctx)
+
+
+def _uncached(ctx: FileContext, used: set[str], versions: dict[str, str]) -> Iterator[Hit]:
     for ns in sorted(used - set(versions)):
         where = next(p for p, (n, _) in ctx.tree.typed.items() if n == ns)
         yield NWB_NAMESPACE_UNCACHED.hit(
             f"namespace {ns!r} is used (e.g. by {where}) but its specification is not cached in the file",
             location="/specifications")
+
+
+def _unused(used: set[str], versions: dict[str, str], includes: dict[str, set[str]]) -> Iterator[Hit]:
     needed = set(used)
     frontier = list(used)
     while frontier:
@@ -77,6 +105,9 @@ def check_namespaces(ctx: FileContext) -> Iterator[Hit]:
         yield NWB_NAMESPACE_UNUSED.hit(
             f"extension namespace {ns!r} {versions[ns]} is cached but no object uses it",
             location=f"/specifications/{ns}")
+
+
+def _ndx_tms_version(versions: dict[str, str]) -> Iterator[Hit]:
     if "ndx-tms" in versions:
         version = versions["ndx-tms"]
         layout = ("0.1 layout: pulses, sessions and adverse events in /general/tms; read with the file's own spec"

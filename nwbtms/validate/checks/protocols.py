@@ -15,6 +15,7 @@ import numpy as np
 from nwbtms.io.h5read import pulse_times_by_session
 from nwbtms.validate.checks._format import plain
 from nwbtms.validate.checks._paths import column_path, object_path
+from nwbtms.validate.checks._shared import PassHits, shared
 from nwbtms.validate.checks._tables import has_column, ragged_rows, region_table, small_column, text_column
 from nwbtms.validate.chunked import CHUNK_ELEMENTS
 from nwbtms.validate.context import as_tms_view
@@ -75,73 +76,116 @@ def _depth_adjusted(protocols, i: int, threshold_mso: float, loc: str) -> tuple[
     return adjusted, hits
 
 
-@register_check(TMS_PROTOCOL_INTENSITY, TMS_THRESHOLD_PRESENT, neurodata_type="TMSExperimentMetadata")
-def check_protocols(metadata) -> Iterator[Hit]:
-    """Relative intensities: threshold table and row present, %MSO = threshold x percent / 100 (the
-    depth-adjusted threshold when the row records one); conditioning intensities likewise."""
-    metadata = as_tms_view(metadata)
-    protocols = metadata.protocols
+class _Relative:
+    """The protocols' intensity columns and the thresholds they refer to, read once for both protocol checks."""
+
+    def __init__(self, metadata) -> None:
+        metadata = as_tms_view(metadata)
+        protocols = self.protocols = metadata.protocols
+        self.references = text_column(protocols, "intensity_reference")
+        self.values = small_column(protocols, "intensity_value", float)
+        self.mso = small_column(protocols, "intensity_in_percent_mso", float)
+        thresholds = region_table(protocols, "threshold")  # the table the column declares (tms.regions.target)
+        if thresholds is None:
+            thresholds = metadata.thresholds
+        self.rows = small_column(protocols, "threshold", np.int64) if has_column(protocols, "threshold") else None
+        self.threshold_mso = (small_column(thresholds, "value_in_percent_mso", float)
+                              if has_column(thresholds, "value_in_percent_mso") else None)
+        self.loc = object_path(protocols)
+        self.conditioning = has_column(protocols, "conditioning_intensity_reference")
+        if self.conditioning:
+            self.cond_references = text_column(protocols, "conditioning_intensity_reference")
+            self.cond_values = small_column(protocols, "conditioning_intensity_value", float)
+            self.cond_mso = small_column(protocols, "conditioning_intensity_in_percent_mso", float)
+            self.cond_rows = (small_column(protocols, "conditioning_threshold", np.int64)
+                              if has_column(protocols, "conditioning_threshold") else None)
+
+    def threshold_row(self, i: int, rows) -> int | None:
+        """The threshold row protocol row ``i`` refers to through ``rows``, or None when it has none."""
+        if rows is None or self.threshold_mso is None or not 0 <= int(rows[i]) < self.threshold_mso.size:
+            return None
+        return int(rows[i])
+
+
+@shared(TMS_PROTOCOL_INTENSITY, TMS_THRESHOLD_PRESENT)
+def relative_intensity_pass(metadata, hits: PassHits) -> None:
+    """The protocols' intensities and thresholds read once for :func:`check_protocols` and
+    :func:`check_thresholds_present`, each a part under its own guard."""
+    protocols = as_tms_view(metadata).protocols
     if protocols is None or not len(protocols):
         return
-    references = text_column(protocols, "intensity_reference")
-    values = small_column(protocols, "intensity_value", float)
-    mso = small_column(protocols, "intensity_in_percent_mso", float)
-    thresholds = region_table(protocols, "threshold")  # the table the column declares (tms.regions.target)
-    if thresholds is None:
-        thresholds = metadata.thresholds
-    rows = small_column(protocols, "threshold", np.int64) if has_column(protocols, "threshold") else None
-    threshold_mso = (small_column(thresholds, "value_in_percent_mso", float)
-                     if has_column(thresholds, "value_in_percent_mso") else None)
-    loc = object_path(protocols)
-    for i, reference in enumerate(references):
-        if reference == "percent_threshold":
-            if rows is None or threshold_mso is None:
-                yield TMS_THRESHOLD_PRESENT.hit(
-                    f"protocol row {i} gives intensity in percent of threshold but the file has no "
-                    f"{'threshold column' if rows is None else 'thresholds table'}", location=loc, index=i)
-                continue
-            row = int(rows[i])
-            if not 0 <= row < threshold_mso.size:
-                yield TMS_THRESHOLD_PRESENT.hit(f"protocol row {i} refers to threshold row {row}, which does "
-                                                f"not exist ({threshold_mso.size} thresholds)",
-                                                location=column_path(protocols, "threshold"), index=i)
-                continue
-            reference_mso, hits = _depth_adjusted(protocols, i, float(threshold_mso[row]), loc)
-            yield from hits
-            expected = reference_mso * values[i] / 100.0
-        elif reference == "percent_mso":
-            expected = values[i]
-        else:
+    relative = _Relative(metadata)
+    hits.guard(TMS_THRESHOLD_PRESENT, _thresholds_present, relative)
+    hits.guard(TMS_PROTOCOL_INTENSITY, _intensities, relative)
+
+
+@register_check(TMS_PROTOCOL_INTENSITY, neurodata_type="TMSExperimentMetadata")
+def check_protocols(metadata) -> Iterator[Hit]:
+    """Intensities: %MSO = threshold x percent / 100 for relative ones (the depth-adjusted threshold when the
+    row records one), the value itself for %MSO ones; conditioning intensities likewise."""
+    yield from relative_intensity_pass.hits(TMS_PROTOCOL_INTENSITY, metadata)
+
+
+@register_check(TMS_THRESHOLD_PRESENT, neurodata_type="TMSExperimentMetadata")
+def check_thresholds_present(metadata) -> Iterator[Hit]:
+    """Relative intensities (main and conditioning) refer to an existing threshold row."""
+    yield from relative_intensity_pass.hits(TMS_THRESHOLD_PRESENT, metadata)
+
+
+def _thresholds_present(r: _Relative) -> Iterator[Hit]:
+    protocols = r.protocols
+    for i, reference in enumerate(r.references):
+        if reference != "percent_threshold" or r.threshold_row(i, r.rows) is not None:
             continue
-        yield from _intensity_mismatch(protocols, "intensity_in_percent_mso", i, mso[i], reference, values[i],
-                                       expected)
-    yield from _check_conditioning(protocols, threshold_mso)
-
-
-def _check_conditioning(protocols, threshold_mso) -> Iterator[Hit]:
-    """Paired-pulse rows: the conditioning %MSO follows from its own reference and threshold row."""
-    if not has_column(protocols, "conditioning_intensity_reference"):
+        if r.rows is None or r.threshold_mso is None:
+            yield TMS_THRESHOLD_PRESENT.hit(
+                f"protocol row {i} gives intensity in percent of threshold but the file has no "
+                f"{'threshold column' if r.rows is None else 'thresholds table'}", location=r.loc, index=i)
+        else:
+            yield TMS_THRESHOLD_PRESENT.hit(f"protocol row {i} refers to threshold row {int(r.rows[i])}, which "
+                                            f"does not exist ({r.threshold_mso.size} thresholds)",
+                                            location=column_path(protocols, "threshold"), index=i)
+    if not r.conditioning:
         return
-    references = text_column(protocols, "conditioning_intensity_reference")
-    values = small_column(protocols, "conditioning_intensity_value", float)
-    mso = small_column(protocols, "conditioning_intensity_in_percent_mso", float)
-    rows = (small_column(protocols, "conditioning_threshold", np.int64)
-            if has_column(protocols, "conditioning_threshold") else None)
-    for i, reference in enumerate(references):
+    for i, reference in enumerate(r.cond_references):
+        if reference == "percent_threshold" and r.threshold_row(i, r.cond_rows) is None:
+            yield TMS_THRESHOLD_PRESENT.hit(f"protocol row {i}: the conditioning intensity is relative to a "
+                                            "threshold row the file does not have",
+                                            location=column_path(protocols, "conditioning_intensity_reference"),
+                                            index=i)
+
+
+def _intensities(r: _Relative) -> Iterator[Hit]:
+    """Stored %MSO against reference and value (rows without their threshold: tms.thresholds.present)."""
+    protocols = r.protocols
+    for i, reference in enumerate(r.references):
         if reference == "percent_threshold":
-            if rows is None or threshold_mso is None or not 0 <= int(rows[i]) < threshold_mso.size:
-                yield TMS_THRESHOLD_PRESENT.hit(f"protocol row {i}: the conditioning intensity is relative to a "
-                                                "threshold row the file does not have",
-                                                location=column_path(protocols, "conditioning_intensity_reference"),
-                                                index=i)
+            row = r.threshold_row(i, r.rows)
+            if row is None:
                 continue
-            expected = threshold_mso[int(rows[i])] * values[i] / 100.0
+            reference_mso, hits = _depth_adjusted(protocols, i, float(r.threshold_mso[row]), r.loc)
+            yield from hits
+            expected = reference_mso * r.values[i] / 100.0
         elif reference == "percent_mso":
-            expected = values[i]
+            expected = r.values[i]
         else:
             continue
-        yield from _intensity_mismatch(protocols, "conditioning_intensity_in_percent_mso", i, mso[i], reference,
-                                       values[i], expected)
+        yield from _intensity_mismatch(protocols, "intensity_in_percent_mso", i, r.mso[i], reference, r.values[i],
+                                       expected)
+    if not r.conditioning:
+        return
+    for i, reference in enumerate(r.cond_references):
+        if reference == "percent_threshold":
+            row = r.threshold_row(i, r.cond_rows)
+            if row is None:
+                continue
+            expected = r.threshold_mso[row] * r.cond_values[i] / 100.0
+        elif reference == "percent_mso":
+            expected = r.cond_values[i]
+        else:
+            continue
+        yield from _intensity_mismatch(protocols, "conditioning_intensity_in_percent_mso", i, r.cond_mso[i],
+                                       reference, r.cond_values[i], expected)
 
 
 def _intensity_mismatch(protocols, column: str, i: int, mso: float, reference: str, value: float,
@@ -160,25 +204,37 @@ def pulses_by_session(pulses, chunk_elements: int = CHUNK_ELEMENTS, *,
     return pulse_times_by_session(pulses["timestamp"].data, pulses[column].data, chunk_elements=chunk_elements)
 
 
-def _by_session(metadata, chunk_elements: int) -> dict[int, np.ndarray] | None:
+@shared(TMS_SESSION_COUNTS, TMS_RECONCILIATION_COUNTS, TMS_RECONCILED, collects_hits=False)
+def by_session_pass(metadata, *, chunk_elements: int = CHUNK_ELEMENTS) -> dict[int, np.ndarray] | None:
+    """Pulse times by session (one pass over the pulses, shared by the counts and the reconciliation), or None
+    when the pulses name no session."""
+    metadata = as_tms_view(metadata)
     column = metadata.session_column
     if column is None:
         return None
     return pulses_by_session(metadata.pulses, chunk_elements, column=column)
 
 
-@register_check(TMS_SESSION_COUNTS, TMS_RECONCILIATION_COUNTS, neurodata_type="TMSExperimentMetadata")
-def check_counts(metadata, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
-    """sessions.num_pulses and the reconciliation counts agree with the pulses table (pulses with sessions)."""
-    metadata = as_tms_view(metadata)
-    by_session = _by_session(metadata, chunk_elements)
+@register_check(TMS_SESSION_COUNTS, neurodata_type="TMSExperimentMetadata")
+def check_session_counts(metadata, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
+    """Each session's num_pulses equals the pulses recorded for it (pulses grouped once:
+    :func:`by_session_pass`)."""
+    by_session = by_session_pass.take(TMS_SESSION_COUNTS, metadata, chunk_elements=chunk_elements)
     if by_session is not None:
-        yield from counts_against(metadata, by_session)
+        yield from session_counts_against(as_tms_view(metadata), by_session)
 
 
-def counts_against(metadata, by_session: dict[int, np.ndarray]) -> Iterator[Hit]:
-    """sessions.num_pulses and the reconciliation counts against pulse times grouped by session."""
-    sessions, reconciliation = metadata.sessions, metadata.reconciliation
+@register_check(TMS_RECONCILIATION_COUNTS, neurodata_type="TMSExperimentMetadata")
+def check_reconciliation_counts(metadata, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
+    """The reconciliation table's counts agree with each other and with the pulses of their session."""
+    by_session = by_session_pass.take(TMS_RECONCILIATION_COUNTS, metadata, chunk_elements=chunk_elements)
+    if by_session is not None:
+        yield from reconciliation_counts_against(as_tms_view(metadata), by_session)
+
+
+def session_counts_against(metadata, by_session: dict[int, np.ndarray]) -> Iterator[Hit]:
+    """sessions.num_pulses against pulse times grouped by session."""
+    sessions = metadata.sessions
     if sessions is not None and has_column(sessions, "num_pulses"):
         declared = small_column(sessions, "num_pulses", np.int64)
         for s, n in enumerate(declared):
@@ -187,6 +243,11 @@ def counts_against(metadata, by_session: dict[int, np.ndarray]) -> Iterator[Hit]
                 yield TMS_SESSION_COUNTS.hit(f"session {s} says num_pulses={n} but {actual} pulses are in "
                                              f"session {s}", location=column_path(sessions, "num_pulses"),
                                              index=s)
+
+
+def reconciliation_counts_against(metadata, by_session: dict[int, np.ndarray]) -> Iterator[Hit]:
+    """The reconciliation counts against pulse times grouped by session."""
+    reconciliation = metadata.reconciliation
     if reconciliation is None or not len(reconciliation):
         return
     cols = {c: small_column(reconciliation, c, np.int64) for c in
@@ -207,14 +268,26 @@ def counts_against(metadata, by_session: dict[int, np.ndarray]) -> Iterator[Hit]
                                                 location=loc, index=i)
 
 
-@register_check(TMS_RECONCILED, TMS_RECONCILED_NOTE, neurodata_type="TMSExperimentMetadata")
-def check_reconciled(metadata, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
-    """Delivered pulses of each session reconciled again with convert's own reconciliation, compared with the
-    recorded discrepancies."""
-    metadata = as_tms_view(metadata)
-    by_session = _by_session(metadata, chunk_elements)
+@shared(TMS_RECONCILED, TMS_RECONCILED_NOTE)
+def reconciliation_pass(metadata, hits: PassHits, *, chunk_elements: int = CHUNK_ELEMENTS) -> None:
+    """Delivered pulses of each session reconciled again with convert's own reconciliation, once for the
+    unrecorded discrepancies and the notes of recorded ones."""
+    by_session = by_session_pass.take(TMS_RECONCILED, metadata, chunk_elements=chunk_elements)
     if by_session is not None:
-        yield from reconciled_against(metadata, by_session)
+        hits.extend(reconciled_against(as_tms_view(metadata), by_session))
+
+
+@register_check(TMS_RECONCILED, neurodata_type="TMSExperimentMetadata")
+def check_reconciled(metadata, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
+    """Each session's delivered pulses match its declared protocol, or the reconciliation table records the
+    discrepancy (:func:`reconciliation_pass`)."""
+    yield from reconciliation_pass.hits(TMS_RECONCILED, metadata, chunk_elements=chunk_elements)
+
+
+@register_check(TMS_RECONCILED_NOTE, neurodata_type="TMSExperimentMetadata")
+def check_reconciled_notes(metadata, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
+    """Notes the discrepancies the reconciliation table records."""
+    yield from reconciliation_pass.hits(TMS_RECONCILED_NOTE, metadata, chunk_elements=chunk_elements)
 
 
 def reconciled_against(metadata, by_session: dict[int, np.ndarray]) -> Iterator[Hit]:

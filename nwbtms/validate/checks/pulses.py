@@ -9,7 +9,7 @@ exist; artifact windows with start <= stop.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import h5py
 import numpy as np
@@ -17,6 +17,7 @@ import numpy as np
 from nwbtms.io.h5read import pulse_session_column
 from nwbtms.validate.checks._format import plain
 from nwbtms.validate.checks._paths import column_path
+from nwbtms.validate.checks._shared import PassHits, shared
 from nwbtms.validate.checks._tables import has_column, region_table, sibling, small_column
 from nwbtms.validate.checks.units import seconds_of
 from nwbtms.validate.chunked import CHUNK_ELEMENTS, AscendingScan, FirstOffender, iter_rows, n_rows, unwrap
@@ -88,11 +89,11 @@ def _conditioning_mso(protocols) -> np.ndarray | None:
     return small_column(protocols, "conditioning_intensity_in_percent_mso", float)
 
 
-@register_check(TMS_PULSE_FINITE, TMS_PULSE_ASCENDING, TMS_PULSE_IN_SESSION, TMS_PULSE_INTENSITY_RANGE,
-                TMS_PULSE_INTENSITY_PROTOCOL, TMS_PULSE_REFERENCES, TMS_PULSE_ARTIFACT_WINDOW,
-                neurodata_type="TMSPulsesTable")
-def check_pulses(pulses, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
-    """Check every row of ``pulses`` (a TMSPulsesTable read from a file or built in memory).
+@shared(TMS_PULSE_FINITE, TMS_PULSE_ASCENDING, TMS_PULSE_IN_SESSION, TMS_PULSE_INTENSITY_RANGE,
+        TMS_PULSE_INTENSITY_PROTOCOL, TMS_PULSE_REFERENCES, TMS_PULSE_ARTIFACT_WINDOW)
+def pulse_pass(pulses, hits: PassHits, *, chunk_elements: int = CHUNK_ELEMENTS) -> None:
+    """One pass over every row of ``pulses`` (a TMSPulsesTable read from a file or built in memory) for the
+    seven ``tms.pulses.*`` checks, each a part under its own guard (:mod:`._shared`).
 
     Its protocols, targets, sessions and coils are the tables its regions point into (ndx-tms 0.2: the
     sessions in /intervals), or, for 0.1's integer ``session_number``, the sessions beside it in /general/tms.
@@ -107,92 +108,195 @@ def check_pulses(pulses, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hi
     if sessions is None:
         sessions = sibling(pulses, "sessions")
     session_column = pulse_session_column(pulses.colnames)
-    maximum_output = _maximum_output(region_table(pulses, "coil"))
-    finite = _First(TMS_PULSE_FINITE, time_loc)
-    in_session = _First(TMS_PULSE_IN_SESSION, time_loc)
-    intensity_range = _First(TMS_PULSE_INTENSITY_RANGE, column_path(pulses, "intensity_in_percent_mso"))
-    intensity_protocol = _First(TMS_PULSE_INTENSITY_PROTOCOL, column_path(pulses, "intensity_in_percent_mso"))
-    protocol_refs = _First(TMS_PULSE_REFERENCES, column_path(pulses, "protocol"))
-    target_refs = _First(TMS_PULSE_REFERENCES, column_path(pulses, "target"))
-    session_refs = _First(TMS_PULSE_REFERENCES, column_path(pulses, session_column or "session"))
-    windows = _First(TMS_PULSE_ARTIFACT_WINDOW, column_path(pulses, "artifact_window_in_s"))
-    ascending = AscendingScan()
-
-    n_protocols = len(protocols) if protocols is not None else None
-    n_targets = len(targets) if targets is not None else None
-    protocol_mso = (small_column(protocols, "intensity_in_percent_mso", float)
-                    if has_column(protocols, "intensity_in_percent_mso") else None)
-    conditioning_mso = _conditioning_mso(protocols)
-    starts = stops = None
-    if sessions is not None and len(sessions):
-        starts = small_column(sessions, "start_time", float)
-        stops = small_column(sessions, "stop_time", float)
-
     optional = [c for c in ("protocol", "target", "intensity_in_percent_mso", session_column, "pulse_number",
                             "artifact_window_in_s") if c and has_column(pulses, c)]
-    for start, times in iter_rows(pulses["timestamp"].data, chunk_elements=chunk_elements):
-        stop_row = start + times.shape[0]
-        cols = {c: np.asarray(unwrap(pulses[c].data)[start:stop_row]) for c in optional}
-        times = times.astype(float) * scale
-        finite.add(start, np.flatnonzero(~np.isfinite(times)), lambda i, t=times: f"time is {plain(t[i])}")
-        ascending.feed(start, times)
-        in_session.add(start, np.flatnonzero(times < -TIME_TOLERANCE_S),
-                       lambda i, t=times: f"time {plain(t[i])} s is before session_start_time")
-        if "intensity_in_percent_mso" in cols:
-            mso = cols["intensity_in_percent_mso"].astype(float)
-            intensity_range.add(start, np.flatnonzero((mso < 0) | (mso > maximum_output)),
-                                lambda i, m=mso: f"intensity {plain(m[i])} %MSO is outside the stimulator's "
-                                                 f"range 0-{maximum_output:g}")
-        if "protocol" in cols and n_protocols is not None:
-            prot = cols["protocol"].astype(np.int64)
-            bad = (prot < 0) | (prot >= n_protocols)
-            protocol_refs.add(start, np.flatnonzero(bad),
-                              lambda i, p=prot: f"protocol row {p[i]} does not exist ({n_protocols} protocols)")
-            if protocol_mso is not None and "intensity_in_percent_mso" in cols:
-                expected = np.full(prot.shape, np.nan)
-                expected[~bad] = protocol_mso[prot[~bad]]
-                if conditioning_mso is not None and "pulse_number" in cols:
-                    # paired-pulse protocols: the first pulse of each pair is the conditioning pulse
-                    first = ~bad & (cols["pulse_number"].astype(np.int64) == 0)
-                    paired = np.full(prot.shape, np.nan)
-                    paired[first] = conditioning_mso[prot[first]]
-                    use = np.isfinite(paired)
-                    expected[use] = paired[use]
-                off = np.abs(mso - expected) > INTENSITY_TOLERANCE_PERCENT_MSO + 1e-9
-                intensity_protocol.add(
-                    start, np.flatnonzero(off),
-                    lambda i, m=mso, e=expected, p=prot: f"intensity {plain(m[i])} %MSO but protocol row {p[i]} "
-                                                         f"declares {plain(e[i])} %MSO")
-        if "target" in cols and n_targets is not None:
-            tgt = cols["target"].astype(np.int64)
-            target_refs.add(start, np.flatnonzero((tgt < 0) | (tgt >= n_targets)),
-                            lambda i, g=tgt: f"target row {g[i]} does not exist ({n_targets} targets)")
-        if session_column in cols and starts is not None:
+    feeds: list[tuple[CheckInfo, Callable[[int, np.ndarray, dict], None]]] = []
+    finishes: list[tuple[CheckInfo, Callable[[], Iterator[Hit]]]] = []
+
+    def part(check: CheckInfo, make: Callable[[], tuple[Callable, Callable] | None]) -> None:
+        """Set up the part of ``check`` (under its guard): ``make()`` gives its feed and its finish, or None."""
+        made = hits.guard(check, make)
+        if made is not None:
+            feeds.append((check, made[0]))
+            finishes.append((check, made[1]))
+
+    def first(check: CheckInfo, location: str, offenders: Callable) -> tuple[Callable, Callable]:
+        """A part counting the rows ``offenders(start, times, cols, tracker)`` adds to one tracker."""
+        tracker = _First(check, location)
+        return (lambda start, times, cols: offenders(start, times, cols, tracker)), (lambda: tracker.hits(total))
+
+    def finite(start, times, cols, tracker) -> None:
+        tracker.add(start, np.flatnonzero(~np.isfinite(times)), lambda i, t=times: f"time is {plain(t[i])}")
+
+    part(TMS_PULSE_FINITE, lambda: first(TMS_PULSE_FINITE, time_loc, finite))
+
+    def ascending() -> tuple[Callable, Callable]:
+        scan = AscendingScan()
+
+        def finish() -> Iterator[Hit]:
+            if scan.bad_count:
+                yield TMS_PULSE_ASCENDING.hit(scan.describe("pulse times", "row", " s"), location=time_loc,
+                                              index=scan.first_bad, count=scan.bad_count)
+        return (lambda start, times, cols: scan.feed(start, times)), finish
+
+    part(TMS_PULSE_ASCENDING, ascending)
+
+    def in_session() -> tuple[Callable, Callable]:
+        starts = stops = None
+        if session_column in optional and sessions is not None and len(sessions):
+            starts = small_column(sessions, "start_time", float)
+            stops = small_column(sessions, "stop_time", float)
+
+        def offenders(start, times, cols, tracker) -> None:
+            tracker.add(start, np.flatnonzero(times < -TIME_TOLERANCE_S),
+                        lambda i, t=times: f"time {plain(t[i])} s is before session_start_time")
+            if starts is None:
+                return
             ses = cols[session_column].astype(np.int64)
-            bad = (ses < 0) | (ses >= starts.size)
-            session_refs.add(start, np.flatnonzero(bad),
-                             lambda i, s=ses: f"{session_column} {s[i]} has no row in the sessions table "
-                                              f"({starts.size} sessions)")
-            ok = ~bad
+            ok = (ses >= 0) & (ses < starts.size)  # tms.pulses.references reports the others
             lo = np.full(times.shape, -np.inf)
             hi = np.full(times.shape, np.inf)
             lo[ok], hi[ok] = starts[ses[ok]], stops[ses[ok]]
             outside = (times < lo - TIME_TOLERANCE_S) | (times > hi + TIME_TOLERANCE_S)
-            in_session.add(start, np.flatnonzero(outside),
-                           lambda i, t=times, s=ses, a=lo, b=hi: f"time {plain(t[i])} s is outside session {s[i]} "
-                                                                 f"[{plain(a[i])}, {plain(b[i])}] s")
-        if "artifact_window_in_s" in cols:
+            tracker.add(start, np.flatnonzero(outside),
+                        lambda i, t=times, s=ses, a=lo, b=hi: f"time {plain(t[i])} s is outside session {s[i]} "
+                                                              f"[{plain(a[i])}, {plain(b[i])}] s")
+        return first(TMS_PULSE_IN_SESSION, time_loc, offenders)
+
+    part(TMS_PULSE_IN_SESSION, in_session)
+    mso_loc = column_path(pulses, "intensity_in_percent_mso")
+
+    def intensity_range() -> tuple[Callable, Callable] | None:
+        if "intensity_in_percent_mso" not in optional:
+            return None
+        maximum_output = _maximum_output(region_table(pulses, "coil"))
+
+        def offenders(start, times, cols, tracker) -> None:
+            mso = cols["intensity_in_percent_mso"].astype(float)
+            tracker.add(start, np.flatnonzero((mso < 0) | (mso > maximum_output)),
+                        lambda i, m=mso: f"intensity {plain(m[i])} %MSO is outside the stimulator's "
+                                         f"range 0-{maximum_output:g}")
+        return first(TMS_PULSE_INTENSITY_RANGE, mso_loc, offenders)
+
+    part(TMS_PULSE_INTENSITY_RANGE, intensity_range)
+
+    def intensity_protocol() -> tuple[Callable, Callable] | None:
+        if not {"protocol", "intensity_in_percent_mso"} <= set(optional) or protocols is None \
+                or not has_column(protocols, "intensity_in_percent_mso"):
+            return None
+        n_protocols = len(protocols)
+        protocol_mso = small_column(protocols, "intensity_in_percent_mso", float)
+        conditioning_mso = _conditioning_mso(protocols)
+
+        def offenders(start, times, cols, tracker) -> None:
+            mso = cols["intensity_in_percent_mso"].astype(float)
+            prot = cols["protocol"].astype(np.int64)
+            bad = (prot < 0) | (prot >= n_protocols)  # tms.pulses.references reports these
+            expected = np.full(prot.shape, np.nan)
+            expected[~bad] = protocol_mso[prot[~bad]]
+            if conditioning_mso is not None and "pulse_number" in cols:
+                # paired-pulse protocols: the first pulse of each pair is the conditioning pulse
+                is_first = ~bad & (cols["pulse_number"].astype(np.int64) == 0)
+                paired = np.full(prot.shape, np.nan)
+                paired[is_first] = conditioning_mso[prot[is_first]]
+                use = np.isfinite(paired)
+                expected[use] = paired[use]
+            off = np.abs(mso - expected) > INTENSITY_TOLERANCE_PERCENT_MSO + 1e-9
+            tracker.add(start, np.flatnonzero(off),
+                        lambda i, m=mso, e=expected, p=prot: f"intensity {plain(m[i])} %MSO but protocol row {p[i]} "
+                                                             f"declares {plain(e[i])} %MSO")
+        return first(TMS_PULSE_INTENSITY_PROTOCOL, mso_loc, offenders)
+
+    part(TMS_PULSE_INTENSITY_PROTOCOL, intensity_protocol)
+
+    def references() -> tuple[Callable, Callable]:
+        trackers = []
+        for column, table, what in (("protocol", protocols, "protocols"), ("target", targets, "targets"),
+                                    (session_column, sessions, "sessions")):
+            if column not in optional or table is None or (what == "sessions" and not len(table)):
+                continue
+            size = len(table)
+            noun = f"{column} {{}} has no row in the sessions table" if what == "sessions" \
+                else f"{column} row {{}} does not exist"
+            trackers.append((column, size, noun, what, _First(TMS_PULSE_REFERENCES, column_path(pulses, column))))
+
+        def feed(start, times, cols) -> None:
+            for column, size, noun, what, tracker in trackers:
+                rows = cols[column].astype(np.int64)
+                tracker.add(start, np.flatnonzero((rows < 0) | (rows >= size)),
+                            lambda i, r=rows, n=noun, s=size, w=what: f"{n.format(r[i])} ({s} {w})")
+
+        def finish() -> Iterator[Hit]:
+            for *_rest, tracker in trackers:
+                yield from tracker.hits(total)
+            if has_column(pulses, "coil"):
+                yield from check_coil_references(pulses, chunk_elements=chunk_elements)
+        return feed, finish
+
+    part(TMS_PULSE_REFERENCES, references)
+
+    def artifact_window() -> tuple[Callable, Callable] | None:
+        if "artifact_window_in_s" not in optional:
+            return None
+
+        def offenders(start, times, cols, tracker) -> None:
             w = cols["artifact_window_in_s"].astype(float).reshape(-1, 2)
-            windows.add(start, np.flatnonzero(w[:, 1] < w[:, 0]),
+            tracker.add(start, np.flatnonzero(w[:, 1] < w[:, 0]),
                         lambda i, w=w: f"window ({plain(w[i, 0])}, {plain(w[i, 1])}) stops before it starts")
-    for tracker in (finite, in_session, intensity_range, intensity_protocol, protocol_refs, target_refs,
-                    session_refs, windows):
-        yield from tracker.hits(total)
-    if ascending.bad_count:
-        yield TMS_PULSE_ASCENDING.hit(ascending.describe("pulse times", "row", " s"),
-                                      location=time_loc, index=ascending.first_bad, count=ascending.bad_count)
-    if has_column(pulses, "coil"):
-        yield from check_coil_references(pulses, chunk_elements=chunk_elements)
+        return first(TMS_PULSE_ARTIFACT_WINDOW, column_path(pulses, "artifact_window_in_s"), offenders)
+
+    part(TMS_PULSE_ARTIFACT_WINDOW, artifact_window)
+
+    for start, times in iter_rows(pulses["timestamp"].data, chunk_elements=chunk_elements):
+        stop_row = start + times.shape[0]
+        cols = {c: np.asarray(unwrap(pulses[c].data)[start:stop_row]) for c in optional}
+        times = times.astype(float) * scale
+        for check, feed in feeds:
+            hits.guard(check, feed, start, times, cols)
+    for check, finish in finishes:
+        hits.guard(check, finish)
+
+
+@register_check(TMS_PULSE_FINITE, neurodata_type="TMSPulsesTable")
+def check_pulse_times_finite(pulses, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
+    """Every pulse time is finite (from the shared pass over the pulses, :func:`pulse_pass`)."""
+    yield from pulse_pass.hits(TMS_PULSE_FINITE, pulses, chunk_elements=chunk_elements)
+
+
+@register_check(TMS_PULSE_ASCENDING, neurodata_type="TMSPulsesTable")
+def check_pulse_times_ascending(pulses, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
+    """Pulse times never decrease."""
+    yield from pulse_pass.hits(TMS_PULSE_ASCENDING, pulses, chunk_elements=chunk_elements)
+
+
+@register_check(TMS_PULSE_IN_SESSION, neurodata_type="TMSPulsesTable")
+def check_pulses_in_session(pulses, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
+    """Pulses lie after session start and inside their stimulation session."""
+    yield from pulse_pass.hits(TMS_PULSE_IN_SESSION, pulses, chunk_elements=chunk_elements)
+
+
+@register_check(TMS_PULSE_INTENSITY_RANGE, neurodata_type="TMSPulsesTable")
+def check_pulse_intensity_range(pulses, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
+    """Pulse intensities lie within 0 and the stimulator's maximum output."""
+    yield from pulse_pass.hits(TMS_PULSE_INTENSITY_RANGE, pulses, chunk_elements=chunk_elements)
+
+
+@register_check(TMS_PULSE_INTENSITY_PROTOCOL, neurodata_type="TMSPulsesTable")
+def check_pulse_intensity_protocol(pulses, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
+    """Pulse intensities agree with their protocol's (the conditioning intensity for a pair's first pulse)."""
+    yield from pulse_pass.hits(TMS_PULSE_INTENSITY_PROTOCOL, pulses, chunk_elements=chunk_elements)
+
+
+@register_check(TMS_PULSE_REFERENCES, neurodata_type="TMSPulsesTable")
+def check_pulse_references(pulses, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
+    """Every pulse refers to an existing protocol, target, session and coil."""
+    yield from pulse_pass.hits(TMS_PULSE_REFERENCES, pulses, chunk_elements=chunk_elements)
+
+
+@register_check(TMS_PULSE_ARTIFACT_WINDOW, neurodata_type="TMSPulsesTable")
+def check_pulse_artifact_windows(pulses, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
+    """Every artifact window has start <= stop."""
+    yield from pulse_pass.hits(TMS_PULSE_ARTIFACT_WINDOW, pulses, chunk_elements=chunk_elements)
 
 
 def check_coil_references(pulses, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:

@@ -57,14 +57,20 @@ def check_pose_column(table, name: str, what: str, *, chunk_elements: int = CHUN
                            location=column_path(table, name), index=first, count=count)
 
 
-@register_check(TMS_POSE, TMS_COORDINATE_SPACE, neurodata_type="TMSExperimentMetadata")
-def check_targets(metadata, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
-    """Target and per-pulse poses, and coordinate spaces for every coordinate."""
+@register_check(TMS_POSE, neurodata_type="TMSExperimentMetadata")
+def check_poses(metadata, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
+    """Every target pose and every measured (per-pulse) coil pose is a valid pose."""
     targets, pulses = metadata.targets, getattr(metadata, "pulses", None)
     if targets is not None:
         yield from check_pose_column(targets, "coil_pose", "target coil", chunk_elements=chunk_elements)
     if pulses is not None:
         yield from check_pose_column(pulses, "measured_coil_pose", "measured coil", chunk_elements=chunk_elements)
+
+
+@register_check(TMS_COORDINATE_SPACE, neurodata_type="TMSExperimentMetadata")
+def check_coordinate_spaces(metadata) -> Iterator[Hit]:
+    """Coordinates (targets, measured poses) come with a declared TMSCoordinateSpace that every target refers to."""
+    targets, pulses = metadata.targets, getattr(metadata, "pulses", None)
     spaces = list(getattr(metadata, "tms_coordinate_spaces", {}).values()) if hasattr(
         metadata, "tms_coordinate_spaces") else []
     has_coordinates = (targets is not None and len(targets) > 0) or (
