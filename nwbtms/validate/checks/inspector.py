@@ -94,11 +94,26 @@ def _required_by_schema(obj) -> bool:
     parent = getattr(obj, "parent", None)
     if parent is None:
         return False
+    key = (type(parent), str(obj.name))
+    if key not in _REQUIRED_CHILD:
+        if len(_REQUIRED_CHILD) >= 4096:  # classes generated per file from cached specs: stay bounded
+            _REQUIRED_CHILD.clear()
+        _REQUIRED_CHILD[key] = _required_child(parent, key[1])
+    return _REQUIRED_CHILD[key]
+
+
+#: (parent class, child name) -> whether the parent's spec requires the child: decided once per process, since
+#: ``pynwb.get_type_map()`` deep-copies the whole type map (a fifth of a small file's validation when asked per
+#: object)
+_REQUIRED_CHILD: dict[tuple[type, str], bool] = {}
+
+
+def _required_child(parent, name: str) -> bool:
     try:
         from pynwb import get_type_map
 
         spec = get_type_map().get_map(parent).spec
-        child = spec.get_group(obj.name) or spec.get_dataset(obj.name)
+        child = spec.get_group(name) or spec.get_dataset(name)
         return child is not None and child.required
     except Exception:
         return False
