@@ -8,8 +8,12 @@ file), then the same with two workers. Cluster start-up is outside the timings; 
 its imports, as on a real cluster. Also prints the in-process serial time (``--jobs 1``) for reference.
 
 ``--repeat N`` alternates the two N times and compares the best of each (load on a shared machine changes
-between runs). Needs the ``dask`` extra; without it the run says so and skips. Heavy on a 2-core machine: ``--files 20``
-while developing. Run from the repo root: ``python -m bench.bench_cluster [--files 200]``.
+between runs). With psutil, each run's CPU seconds are measured per process (this process: client and
+scheduler; each worker) and a CPU-normalised speed-up is printed: the wall time the same CPU work needs on idle
+cores (the busiest worker's CPU, or the total over the cores when longer), which the load of other processes
+on a shared machine does not change. Needs the ``dask`` extra; without it the run says so and skips. Heavy on
+a 2-core machine: ``--files 20`` while developing. Run from the repo root:
+``python -m bench.bench_cluster [--files 200]``.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import os
 import shutil
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parent / "_data"
@@ -55,14 +60,67 @@ def make_folder(files: int) -> Path:
     return folder
 
 
-def _on_cluster(folder: Path, workers: int, distributed) -> tuple[float, int]:
+@dataclass
+class Run:
+    """One timed validation of the folder: wall time, findings, and CPU seconds by process (psutil)."""
+
+    wall: float
+    findings: int
+    #: CPU seconds of this process (client and scheduler) during the run, None without psutil
+    main_cpu: float | None = None
+    #: CPU seconds of each worker process during the run
+    worker_cpu: list[float] = field(default_factory=list)
+
+    @property
+    def cpu(self) -> float | None:
+        return None if self.main_cpu is None else self.main_cpu + sum(self.worker_cpu)
+
+    def wall_on_quiet_cores(self, cores: int) -> float | None:
+        """The wall time the same CPU work needs on ``cores`` otherwise idle cores: the busiest worker's CPU or
+        the total CPU spread over the cores, whichever is longer (what a shared machine's load hides)."""
+        if self.cpu is None:
+            return None
+        return max(max(self.worker_cpu, default=0.0), self.cpu / cores)
+
+
+def _cpu_seconds(process) -> float:
+    times = process.cpu_times()
+    return times.user + times.system
+
+
+def _processes(psutil) -> dict[int, object]:
+    me = psutil.Process()
+    return {p.pid: p for p in (me, *me.children(recursive=True))}
+
+
+def _on_cluster(folder: Path, workers: int, distributed) -> Run:
+    """Validate ``folder`` through a fresh LocalCluster of ``workers`` single-threaded worker processes."""
     from nwbtms.validate import validate_paths
 
+    psutil = importlib.import_module("psutil") if importlib.util.find_spec("psutil") else None
     with distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                   dashboard_address=":0") as cluster:
+        before = {}
+        if psutil is not None:
+            before = {pid: _cpu_seconds(p) for pid, p in _processes(psutil).items()}
         start = time.perf_counter()
         report = validate_paths([folder], scheduler=cluster.scheduler_address)
-        return time.perf_counter() - start, len(report.findings)
+        run = Run(time.perf_counter() - start, len(report.findings))
+        if psutil is not None:
+            spent = {pid: _cpu_seconds(p) - before.get(pid, 0.0) for pid, p in _processes(psutil).items()}
+            run.main_cpu = spent.pop(psutil.Process().pid)
+            # the worker processes (the nannies run in this process); others idle during the run
+            run.worker_cpu = sorted((cpu for cpu in spent.values() if cpu > 0.05), reverse=True)[:workers]
+        return run
+
+
+def _describe(label: str, run: Run, files: int) -> str:
+    text = f"{label}: {run.wall:7.1f} s  ({run.findings} findings; load average {os.getloadavg()[0]:.1f})"
+    if run.cpu is not None:
+        text += (f"; CPU {run.cpu:.1f} s = {run.cpu / files * 1000:.0f} ms/file (client+scheduler "
+                 f"{run.main_cpu:.1f} s, workers {' + '.join(f'{c:.1f}' for c in run.worker_cpu)} s); "
+                 f"{run.cpu / run.wall:.2f} cores used")
+    return text
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,15 +142,13 @@ def main(argv: list[str] | None = None) -> int:
           f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}", flush=True)
     ones, twos = [], []
     for _ in range(max(1, args.repeat)):  # alternated, so a change of machine load hits both
-        one, findings_one = _on_cluster(folder, 1, distributed)
-        print(f"1 worker:  {one:7.1f} s  ({findings_one} findings; load average {os.getloadavg()[0]:.1f})",
-              flush=True)
-        two, findings_two = _on_cluster(folder, 2, distributed)
-        print(f"2 workers: {two:7.1f} s  ({findings_two} findings; load average {os.getloadavg()[0]:.1f})",
-              flush=True)
-        ones.append(one)
-        twos.append(two)
-    one, two = min(ones), min(twos)
+        ones.append(_on_cluster(folder, 1, distributed))
+        print(_describe("1 worker ", ones[-1], args.files), flush=True)
+        twos.append(_on_cluster(folder, 2, distributed))
+        print(_describe("2 workers", twos[-1], args.files), flush=True)
+    best_one, best_two = min(ones, key=lambda r: r.wall), min(twos, key=lambda r: r.wall)
+    one, two = best_one.wall, best_two.wall
+    findings_one, findings_two = best_one.findings, best_two.findings
     if args.serial:
         from nwbtms.validate import validate_paths
 
@@ -102,6 +158,18 @@ def main(argv: list[str] | None = None) -> int:
     speedup = one / two
     print(f"load average after: {os.getloadavg()[0]:.1f}")
     print(f"2 workers / 1 worker speed-up: {speedup:.2f}x  (target >= 1.7)")
+    cores = min(2, os.cpu_count() or 1)
+    quiet_one = min(r.wall_on_quiet_cores(cores) or 0.0 for r in ones)
+    quiet_two = min(r.wall_on_quiet_cores(cores) or 0.0 for r in twos)
+    if quiet_one and quiet_two:
+        # CPU-normalised: the same CPU seconds on otherwise idle cores (max of the busiest worker and the total
+        # over the cores), so the load of other processes on a shared machine drops out
+        overhead = min(r.cpu for r in twos) / min(r.cpu for r in ones)
+        print(f"CPU-normalised speed-up on {cores} idle cores: {quiet_one / quiet_two:.2f}x  "
+              f"({quiet_one:.1f} s vs {quiet_two:.1f} s of CPU-bound wall; CPU of 2 workers / 1 worker "
+              f"{overhead:.2f}x)")
+    else:
+        print("CPU-normalised speed-up: skipped (psutil is not installed: pip install 'nwbtms[bench]')")
     same = findings_one == findings_two
     if not same:
         print("findings differ between the runs")
