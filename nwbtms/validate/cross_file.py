@@ -1,6 +1,7 @@
 """Checks across the files validated together (a folder): one subject, one meaning per ROI key.
 
-The runner calls :func:`cross_file_findings` once after every file was validated. Each finding is attached
+The runner calls :func:`cross_file_hits` once after every file was validated, with the :func:`file_facts` each
+worker read beside validating its file. Each finding is attached
 to one file and its message names the other (:mod:`nwbtms.spines.consistency` finds the problems by reading
 only the identity columns and session facts with h5py). Two files with one identifier are
 ``dandi.identifier_unique`` (the runner's).
@@ -54,58 +55,79 @@ KIND_TO_CHECK: dict[str, CheckInfo] = {
 }
 
 
-def cross_file_hits(paths: Iterable[str]) -> list[tuple[str, Hit]]:
-    """``(file, hit)`` for every cross-file problem among ``paths``; unreadable files are left out."""
+def file_facts(path: str) -> dict:
+    """What the cross-file checks compare of one file, JSON-ready and small: its session facts and keyed ROIs
+    (``rois``) and its design facts (``design``), each None when unreadable (reported per file). Read by the
+    worker that validated the file, so a folder's files are read in parallel, not one after the other at the end.
+    """
     from nwbtms.errors import NwbtmsError
-    from nwbtms.spines.consistency import find_inconsistencies
+    from nwbtms.nwb.design_read import read_design
     from nwbtms.spines.read import read_session_rois
 
-    sessions = []
-    for path in paths:
-        try:
-            sessions.append(read_session_rois(path))
-        except (NwbtmsError, OSError, KeyError, ValueError):
-            continue  # reported per file (file.readable, nwb.open)
+    facts: dict = {"rois": None, "design": None}
+    try:
+        facts["rois"] = read_session_rois(path).as_dict()
+    except (NwbtmsError, OSError, KeyError, ValueError):
+        pass  # reported per file (file.readable, nwb.open)
+    try:
+        design = read_design(path)
+        facts["design"] = {"path": design.path, "subject_id": design.subject_id,
+                           "condition": dict(design.condition)}
+    except (OSError, KeyError, ValueError):
+        pass
+    return facts
+
+
+def cross_file_hits(paths: Iterable[str], facts: dict[str, dict | None] | None = None) -> list[tuple[str, Hit]]:
+    """``(file, hit)`` for every cross-file problem among ``paths``; unreadable files are left out.
+
+    ``facts``: :func:`file_facts` of the files already read (by the workers that validated them); the others
+    are read here.
+    """
+    from nwbtms.spines.consistency import find_inconsistencies
+    from nwbtms.spines.read import SessionRois
+
+    facts = dict(facts or {})
+    read = [facts.get(path) or file_facts(path) for path in paths]
+    sessions = [SessionRois.from_dict(f["rois"]) for f in read if f["rois"] is not None]
     hits = [(problem.path, KIND_TO_CHECK[problem.kind].hit(problem.message, location=problem.location))
             for problem in find_inconsistencies(sessions)]
-    return hits + design_hits(paths)
+    return hits + _design_hits([f["design"] for f in read if f["design"] is not None])
 
 
 def design_hits(paths: Iterable[str]) -> list[tuple[str, Hit]]:
     """Condition factors: one level per factor across a subject's files, one set of factor names per dataset."""
+    return _design_hits([f["design"] for f in map(file_facts, paths) if f["design"] is not None])
+
+
+def _design_hits(facts: list[dict]) -> list[tuple[str, Hit]]:
+    """:func:`design_hits` of the files' design facts (``path``, ``subject_id``, ``condition``)."""
     from collections import Counter
 
-    from nwbtms.nwb.design_read import read_design
-
-    facts = []
-    for path in paths:
-        try:
-            facts.append(read_design(path))
-        except (OSError, KeyError, ValueError):
-            continue
-    if not any(f.condition for f in facts):
+    if not any(f["condition"] for f in facts):
         return []
     hits: list[tuple[str, Hit]] = []
     location = "/general/study_design/experimental_condition"
-    usual, _ = Counter(tuple(sorted(f.condition)) for f in facts).most_common(1)[0]
+    usual, _ = Counter(tuple(sorted(f["condition"])) for f in facts).most_common(1)[0]
     for f in facts:
-        names = tuple(sorted(f.condition))
+        names = tuple(sorted(f["condition"]))
         if names != usual:
-            hits.append((f.path, CONDITION_FACTORS.hit(
+            hits.append((f["path"], CONDITION_FACTORS.hit(
                 f"condition factors {list(names)} differ from the dataset's {list(usual)} "
                 f"(missing {sorted(set(usual) - set(names))}, extra {sorted(set(names) - set(usual))})",
                 location=location)))
-    first_of: dict[str, object] = {}
+    first_of: dict[str, dict] = {}
     for f in facts:
-        first = first_of.setdefault(f.subject_id, f)
+        first = first_of.setdefault(f["subject_id"], f)
         if first is f:
             continue
-        differing = sorted(k for k in set(first.condition) & set(f.condition) if first.condition[k] != f.condition[k])
+        mine, theirs = f["condition"], first["condition"]
+        differing = sorted(k for k in set(theirs) & set(mine) if theirs[k] != mine[k])
         if differing:
-            text = ", ".join(f"{k}: {f.condition[k]!r} here, {first.condition[k]!r} there" for k in differing)
-            hits.append((f.path, CONDITION_CONSISTENT.hit(
-                f"subject {f.subject_id}: condition differs from {first.path} ({text})", location=location)))
+            text = ", ".join(f"{k}: {mine[k]!r} here, {theirs[k]!r} there" for k in differing)
+            hits.append((f["path"], CONDITION_CONSISTENT.hit(
+                f"subject {f['subject_id']}: condition differs from {first['path']} ({text})", location=location)))
     return hits
 
 
-__all__ = ["KIND_TO_CHECK", "cross_file_hits", "design_hits"]
+__all__ = ["KIND_TO_CHECK", "cross_file_hits", "design_hits", "file_facts"]

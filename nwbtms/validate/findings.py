@@ -130,6 +130,9 @@ class FileResult:
     #: remote files (URLs): the file's size and the bytes transferred to validate it
     size_bytes: int | None = None
     bytes_transferred: int | None = None
+    #: what the cross-file checks compare of this file (:func:`nwbtms.validate.cross_file.file_facts`), read by
+    #: the worker that validated it when files are validated together; not part of the report
+    cross_file: dict | None = None
 
     def to_dict(self) -> dict:
         """A JSON-ready dict without the findings (they are listed once, at the report level)."""
@@ -144,7 +147,7 @@ class FileResult:
 
     def to_record(self) -> dict:
         """:meth:`to_dict` with the findings, for a resume ledger."""
-        return {**self.to_dict(), "findings": [f.to_dict() for f in self.findings]}
+        return {**self.to_dict(), "findings": [f.to_dict() for f in self.findings], "cross_file": self.cross_file}
 
     @classmethod
     def from_record(cls, data: dict) -> FileResult:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from nwbtms.errors import InputError
 from nwbtms.io.h5read import text
-from nwbtms.validate import cross_file  # noqa: F401  (defines the cross-file check IDs)
+from nwbtms.validate import cross_file
 from nwbtms.validate.checks import readable, schema
 from nwbtms.validate.chunked import CHUNK_ELEMENTS
 from nwbtms.validate.config import ValidationConfig, config_from_dict, load_config
@@ -54,6 +54,9 @@ class RunOptions:
     #: schema validation in a forked child beside object construction (when a second core is free); off when
     #: files are already validated in parallel processes
     concurrent_schema: bool = True
+    #: read what the cross-file checks compare beside validating (several files validated together), so the
+    #: workers read it in parallel instead of the caller after them
+    cross_file: bool = False
 
 
 def to_finding(hit: Hit, path: str, config: ValidationConfig) -> Finding | None:
@@ -219,6 +222,11 @@ def validate_file(path: str, options: RunOptions) -> FileResult:
             remote.close()
     findings = [to_finding(h, path, options.config) for h in hits]
     result.findings = [f for f in findings if f is not None]
+    if options.cross_file and result.opened:
+        try:
+            result.cross_file = cross_file.file_facts(path)
+        except Exception:  # the caller reads it again (and reports nothing of its own for an unreadable file)
+            result.cross_file = None
     result.duration_s = time.perf_counter() - started
     return result
 
@@ -329,7 +337,7 @@ def validate_paths(
     files = collect_files(paths)
     serial = scheduler is None and (jobs == 1 or len(files) == 1)
     options = RunOptions(profile=profile, fast=fast, chunk_elements=chunk_elements, config=cfg,
-                         concurrent_schema=serial)
+                         concurrent_schema=serial, cross_file=len(files) > 1)
     results = _run_files(files, options, jobs=jobs, scheduler=scheduler, ledger=ledger, on_file=on_file,
                          quiet=quiet, local_cluster=local_cluster)
     _identifiers_unique(results, cfg)
@@ -344,7 +352,8 @@ def validate_paths(
 def _cross_file(results: list[FileResult], config: ValidationConfig) -> None:
     """Attach the cross-file findings (:mod:`nwbtms.validate.cross_file`) to the files they concern."""
     by_path = {r.path: r for r in results}
-    for path, hit in cross_file.cross_file_hits(list(by_path)):
+    facts = {r.path: r.cross_file for r in results if r.cross_file is not None}
+    for path, hit in cross_file.cross_file_hits(list(by_path), facts):
         finding = to_finding(hit, path, config)
         if finding is not None and path in by_path:
             by_path[path].findings.append(finding)
