@@ -85,7 +85,7 @@ def test_nwbinspector_runs_the_tms_checks_as_a_module(complete_nwb, make_copy, t
     inspector = Path(sys.executable).with_name("nwbinspector")
     done = subprocess.run([str(inspector), "--modules", "nwbtms.checks", str(broken)],
                           capture_output=True, text=True, timeout=300, check=False)
-    assert "check_tms_pulses" in done.stdout, done.stdout + done.stderr
+    assert "check_tms_pulse_times_ascending" in done.stdout, done.stdout + done.stderr
     assert "[tms.pulses.ascending] /events/tms_pulses/timestamp[1500]" in done.stdout
 
 
