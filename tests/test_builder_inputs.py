@@ -14,9 +14,8 @@ BUILDERS = ROOT / "nwbtms" / "nwb"
 PASS_THROUGH_METHODS = {"items", "values", "keys", "get", "pop"}
 PASS_THROUGH_FUNCTIONS = {"dict", "list", "tuple", "sorted", "reversed", "enumerate", "zip"}
 #: Builders that still read keys out of a mapping they were given, each to be made typed (nothing may be added):
-#: (module, function). The fiber photometry builders take the fiber model and the photodetector as mappings
-#: until their metadata sections exist (then: fields of FiberEntry and PhotometryEntries).
-KNOWN_KEY_READS = {("photometry.py", "_fiber_device"), ("photometry.py", "_photodetector")}
+#: (module, function).
+KNOWN_KEY_READS: set[tuple[str, str]] = set()
 
 
 def metadata_keys() -> set[str]:

@@ -17,6 +17,7 @@ from nwbtms.nwb.entries import (
     DeviceEntry,
     EffectorEntry,
     FiberEntry,
+    FiberModelEntry,
     FileEntry,
     IndicatorEntry,
     InjectionEntry,
@@ -24,6 +25,7 @@ from nwbtms.nwb.entries import (
     InterventionEntry,
     LandmarkEntry,
     ManipulationEntry,
+    PhotodetectorEntry,
     PhotometryChannelEntry,
     PhotometryEntries,
     ProtocolEntry,
@@ -260,12 +262,27 @@ def photometry_entries(session: Session) -> PhotometryEntries | None:
             cell_type=cell_types[fiber["cell_type"]]["label"] if fiber.get("cell_type") else "",
             coordinates_in_mm=tuple(float(v) for v in coordinates) if coordinates else None,
             reference=fiber.get("reference", "bregma"), description=fiber.get("description", ""),
-            model=dict(fiber["model"]) if fiber.get("model") else None))
+            model=_fiber_model(fiber["model"]) if fiber.get("model") else None))
     indicators = tuple(IndicatorEntry(key=key, label=entry["label"], description=entry.get("description", ""),
                                       manufacturer=entry.get("manufacturer", ""), injection=entry.get("injection", ""))
                        for key, entry in section["indicators"].items())
+    detector = section.get("photodetector") or {}
     return PhotometryEntries(fibers=tuple(fibers), indicators=indicators, description=section.get("description", ""),
-                             photodetector=dict(section.get("photodetector") or {}))
+                             photodetector=PhotodetectorEntry(
+                                 description=detector.get("description", ""),
+                                 manufacturer=detector.get("manufacturer", ""), model=detector.get("model", ""),
+                                 detector_type=detector.get("detector_type", "photodiode")))
+
+
+def _fiber_model(model: Mapping[str, Any]) -> FiberModelEntry:
+    """A fiber's ``model`` mapping (``name`` default: the model number, else 'optical fiber')."""
+    optional = {name: float(model[name]) for name in ("core_diameter_in_um", "ferrule_diameter_in_mm")
+                if name in model}
+    return FiberModelEntry(name=str(model.get("name") or model.get("model_number") or "optical fiber"),
+                           numerical_aperture=float(model["numerical_aperture"]),
+                           manufacturer=str(model.get("manufacturer", "")),
+                           model_number=str(model.get("model_number", "")),
+                           ferrule_name=str(model.get("ferrule_name", "")), **optional)
 
 
 def _keyed(session: Session, name: str, make) -> tuple:

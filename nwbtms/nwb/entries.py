@@ -256,6 +256,30 @@ class PhotometryChannelEntry:
 
 
 @dataclass(frozen=True)
+class FiberModelEntry:
+    """The product an optical fiber is (ndx-ophys-devices ``OpticalFiberModel``)."""
+
+    name: str
+    numerical_aperture: float
+    manufacturer: str = ""
+    model_number: str = ""
+    core_diameter_in_um: float | None = None
+    ferrule_name: str = ""
+    ferrule_diameter_in_mm: float | None = None
+
+
+@dataclass(frozen=True)
+class PhotodetectorEntry:
+    """The photodetector of a fiber photometry system (its ``PhotodetectorModel`` when ``model`` or
+    ``manufacturer`` is given)."""
+
+    description: str = ""
+    manufacturer: str = ""
+    model: str = ""
+    detector_type: str = "photodiode"
+
+
+@dataclass(frozen=True)
 class FiberEntry:
     """An implanted optical fiber: where it is, what it is, which cell type and indicator it records."""
 
@@ -268,9 +292,7 @@ class FiberEntry:
     coordinates_in_mm: tuple[float, float, float] | None = None
     reference: str = "bregma"
     description: str = ""
-    #: OpticalFiberModel keywords (``name``, ``manufacturer``, ``numerical_aperture``, ``core_diameter_in_um``,
-    #: ``model_number``...), or None
-    model: Mapping[str, Any] | None = None
+    model: FiberModelEntry | None = None
 
 
 @dataclass(frozen=True)
@@ -280,7 +302,7 @@ class PhotometryEntries:
     fibers: tuple[FiberEntry, ...]
     indicators: tuple[IndicatorEntry, ...]
     description: str = ""
-    photodetector: Mapping[str, Any] = field(default_factory=dict)
+    photodetector: PhotodetectorEntry = field(default_factory=PhotodetectorEntry)
 
 
 @dataclass(frozen=True)
@@ -362,7 +384,7 @@ class StudyDesignEntry:
 
 
 __all__ = ["AdverseEventEntry", "CellTypeEntry", "CoordinateSpaceEntry", "DepthAdjustmentEntry", "DeviceEntry",
-           "DeviceKind", "EffectorEntry", "FiberEntry", "FileEntry", "IndicatorEntry", "InjectionEntry",
-           "IntensityEntry", "InterventionEntry", "LandmarkEntry", "ManipulationEntry", "PhotometryChannelEntry",
-           "PhotometryEntries", "ProtocolEntry", "RegistrationEntry", "SessionEntries", "StudyDesignEntry",
-           "TargetEntry", "ThresholdEntry", "ViralVectorEntry"]
+           "DeviceKind", "EffectorEntry", "FiberEntry", "FiberModelEntry", "FileEntry", "IndicatorEntry",
+           "InjectionEntry", "IntensityEntry", "InterventionEntry", "LandmarkEntry", "ManipulationEntry",
+           "PhotodetectorEntry", "PhotometryChannelEntry", "PhotometryEntries", "ProtocolEntry", "RegistrationEntry",
+           "SessionEntries", "StudyDesignEntry", "TargetEntry", "ThresholdEntry", "ViralVectorEntry"]

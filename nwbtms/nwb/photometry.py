@@ -27,7 +27,7 @@ from hdmf.backends.hdf5 import H5DataIO
 from hdmf.data_utils import GenericDataChunkIterator
 
 from nwbtms.imaging.artifacts import artifact_mask
-from nwbtms.nwb.entries import FiberEntry, PhotometryEntries
+from nwbtms.nwb.entries import FiberEntry, PhotodetectorEntry, PhotometryEntries
 
 #: samples per HDF5 chunk of a photometry series (64 Ki float32 = 256 KiB) and per buffer read from the source
 CHUNK_SAMPLES = 1 << 16
@@ -126,19 +126,19 @@ def _fiber_device(fiber: FiberEntry, nwbfile):
                      "insertion_position_dv_in_mm": dv, "position_reference": fiber.reference,
                      "hemisphere": "left" if ml < 0 else "right" if ml > 0 else "midline"}
     kwargs = {}
-    if fiber.model:
-        model = dict(fiber.model)
-        model_name = str(model.pop("name", f"{fiber.key}_model"))
-        if "/" in model_name or ":" in model_name:  # an HDF5 name cannot hold them; keep the product name
-            model.setdefault("model_number", model_name)
-            model_name = model_name.replace("/", "_").replace(":", "_")
-        if model_name in nwbfile.device_models:
-            kwargs["model"] = nwbfile.device_models[model_name]
+    model = fiber.model
+    if model is not None:
+        # an HDF5 name cannot hold '/' or ':'; the product name stays the model number
+        name = model.name.replace("/", "_").replace(":", "_")
+        if name in nwbfile.device_models:
+            kwargs["model"] = nwbfile.device_models[name]
         else:
-            values = {k: float(v) if k.endswith(("_in_um", "_in_mm")) else str(v) for k, v in model.items()
-                      if k not in ("manufacturer", "numerical_aperture")}
-            kwargs["model"] = OpticalFiberModel(name=model_name, manufacturer=str(model.get("manufacturer", "")),
-                                                numerical_aperture=float(model["numerical_aperture"]), **values)
+            optional = {k: v for k, v in (("core_diameter_in_um", model.core_diameter_in_um),
+                                          ("ferrule_diameter_in_mm", model.ferrule_diameter_in_mm),
+                                          ("ferrule_name", model.ferrule_name)) if v}
+            kwargs["model"] = OpticalFiberModel(
+                name=name, manufacturer=model.manufacturer, numerical_aperture=float(model.numerical_aperture),
+                model_number=model.model_number or (model.name if name != model.name else ""), **optional)
             nwbfile.add_device_model(kwargs["model"])
     device = OpticalFiber(name=fiber.key, description=fiber.description or f"Optical fiber in {fiber.location}",
                           fiber_insertion=FiberInsertion(name="fiber_insertion", **insertion), **kwargs)
@@ -146,20 +146,18 @@ def _fiber_device(fiber: FiberEntry, nwbfile):
     return device
 
 
-def _photodetector(values: dict, nwbfile):
+def _photodetector(detector: PhotodetectorEntry, nwbfile):
     """The ``Photodetector`` (with a ``PhotodetectorModel`` when a ``model`` or ``manufacturer`` is given)."""
     from ndx_ophys_devices import Photodetector, PhotodetectorModel
 
     kwargs = {}
-    if values.get("model") or values.get("manufacturer"):
-        model = PhotodetectorModel(name=str(values.get("model") or "photodetector_model"),
-                                   manufacturer=str(values.get("manufacturer", "")),
-                                   detector_type=str(values.get("detector_type", "photodiode")))
+    if detector.model or detector.manufacturer:
+        model = PhotodetectorModel(name=detector.model or "photodetector_model", manufacturer=detector.manufacturer,
+                                   detector_type=detector.detector_type or "photodiode")
         nwbfile.add_device_model(model)
         kwargs["model"] = model
-    return Photodetector(name="photodetector", description=str(values.get("description") or
-                                                               "Photodetector of the fiber photometry system"),
-                         **kwargs)
+    return Photodetector(name="photodetector",
+                         description=detector.description or "Photodetector of the fiber photometry system", **kwargs)
 
 
 def build_fiber_photometry(entries: PhotometryEntries, nwbfile) -> tuple[object, dict[tuple[str, str], int]]:
@@ -178,7 +176,7 @@ def build_fiber_photometry(entries: PhotometryEntries, nwbfile) -> tuple[object,
                 raise ValueError(f"indicator {e.key!r}: no viral vector injection {e.injection!r} in the study design")
             extra["viral_vector_injection"] = injections[e.injection]
         indicators[e.key] = Indicator(name=e.key, label=e.label, description=e.description or e.label, **extra)
-    photodetector = _photodetector(dict(entries.photodetector), nwbfile)
+    photodetector = _photodetector(entries.photodetector, nwbfile)
     nwbfile.add_device(photodetector)
     sources: dict[float, object] = {}
     table = FiberPhotometryTable(name="fiber_photometry_table",

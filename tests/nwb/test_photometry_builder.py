@@ -10,7 +10,14 @@ from ndx_tms.testing import mock_tms_nwbfile
 from pynwb import NWBHDF5IO
 
 from nwbtms.nwb.deferred import fill_arrays
-from nwbtms.nwb.entries import FiberEntry, IndicatorEntry, PhotometryChannelEntry, PhotometryEntries
+from nwbtms.nwb.entries import (
+    FiberEntry,
+    FiberModelEntry,
+    IndicatorEntry,
+    PhotodetectorEntry,
+    PhotometryChannelEntry,
+    PhotometryEntries,
+)
 from nwbtms.nwb.photometry import (
     StreamData,
     add_response_series,
@@ -28,12 +35,11 @@ ENTRIES = PhotometryEntries(
     indicators=(IndicatorEntry(key="gcamp8m", label="GCaMP8m", description="jGCaMP8m"),),
     fibers=(FiberEntry(key="mos_it", location="MOs layer 5", indicator="gcamp8m", cell_type="IT",
                        coordinates_in_mm=(1.9, -0.4, -0.6),
-                       model={"name": "MFC_200", "manufacturer": "Doric Lenses", "numerical_aperture": 0.57,
-                              "core_diameter_in_um": 200.0},
+                       model=FiberModelEntry(name="MFC_200", manufacturer="Doric Lenses", numerical_aperture=0.57,
+                                             core_diameter_in_um=200.0),
                        channels=(PhotometryChannelEntry("analog_1", 470, 525),
                                  PhotometryChannelEntry("analog_2", 405, 525))),),
-    photodetector={"description": "Femtowatt photoreceiver", "manufacturer": "Newport", "model": "2151",
-                   "detector_type": "photodiode"},
+    photodetector=PhotodetectorEntry(description="Femtowatt photoreceiver", manufacturer="Newport", model="2151"),
 )
 
 

@@ -53,7 +53,9 @@ def _write_photometry_session(path):
     from nwbtms.nwb.design import build_study_design
     from nwbtms.nwb.entries import (
         FiberEntry,
+        FiberModelEntry,
         IndicatorEntry,
+        PhotodetectorEntry,
         PhotometryChannelEntry,
         PhotometryEntries,
         StudyDesignEntry,
@@ -73,12 +75,12 @@ def _write_photometry_session(path):
         indicators=(IndicatorEntry(key="gcamp8m", label="GCaMP8m", description="jGCaMP8m"),),
         fibers=(FiberEntry(key="mos_it", location="MOs layer 5", indicator="gcamp8m", cell_type="IT",
                            coordinates_in_mm=(1.9, -0.4, -0.6),
-                           model={"name": "MFC_200", "manufacturer": "Doric Lenses", "numerical_aperture": 0.57,
-                                  "core_diameter_in_um": 200.0},
+                           model=FiberModelEntry(name="MFC_200", manufacturer="Doric Lenses", numerical_aperture=0.57,
+                                                 core_diameter_in_um=200.0),
                            channels=(PhotometryChannelEntry("analog_1", 470, 525),
                                      PhotometryChannelEntry("analog_2", 405, 525))),),
-        photodetector={"description": "Femtowatt photoreceiver", "manufacturer": "Newport", "model": "2151",
-                       "detector_type": "photodiode"})
+        photodetector=PhotodetectorEntry(description="Femtowatt photoreceiver", manufacturer="Newport",
+                                         model="2151"))
     nwbfile = mock_tms_nwbfile(with_imaging=False)
     design = StudyDesignEntry(condition=(("stress", "yes"), ("stimulation", "aiTBS")))
     nwbfile.add_lab_meta_data(build_study_design(design, session_start_time=nwbfile.session_start_time))
