@@ -126,10 +126,11 @@ def test_doric_legacy_layout(tmp_path):
         console.create_dataset("Time(s)/Console_time(s)", data=t)
         console.create_dataset("AIn-1 - Dem (AOut-1)/AIn-1 - Dem (AOut-1)", data=np.ones(200))
         console.create_dataset("AIn-1 - Raw/AIn-1 - Raw", data=np.zeros(200))
-        console.create_dataset("DI/O-1/DI/O-1", data=(np.arange(200) % 50 == 10).astype(float))
+        console.create_dataset("DI--O-1/DI--O-1", data=(np.arange(200) % 50 == 10).astype(float))
     with read_doric(path) as recording:
         assert recording.stream("AIn-1 - Dem (AOut-1)").kind == "signal"
         assert recording.stream("AIn-1 - Raw").kind == "raw"
+        np.testing.assert_allclose(recording.rising_edges("DI--O-1"), [0.1, 0.6, 1.1, 1.6])
 
 
 def test_doric_wrong_inputs(tmp_path):

@@ -13,8 +13,8 @@ DNS 6 layout: ``DataAcquisition/<console>/Signals/<series>/<group>/<dataset>``, 
 Streams are named by their path under the series (``AIN01xAOUT01-LockIn/Values``, ``AnalogIn/AIN01``). A file
 with several series (``Series0001``, ``Series0002``: acquisitions started and stopped in one file) needs the
 ``series`` option. The older DNS 5 layout (``Traces/<console>/<stream>/<stream>`` sharing
-``Traces/<console>/Time(s)/...``) is read too: a stream whose name has ``Dem`` is a signal, ``DI/O`` a digital
-input, any other a raw input. Values are read by sample range from the open file, never whole.
+``Traces/<console>/Time(s)/...``) is read too: a stream whose name has ``Dem`` is a signal, ``DI--O-<n>`` a
+digital input, any other a raw input. Values are read by sample range from the open file, never whole.
 """
 
 from __future__ import annotations
@@ -180,7 +180,7 @@ def _read_legacy(path: Path, h5) -> PhotometryRecording:
                 continue
             values = child[name]
             where = f"{child.name}/{name}"
-            if "DI/O" in name or "DIO" in name:
+            if name.replace("-", "").replace(" ", "").upper().startswith("DIO"):  # DNS 5 names it DI--O-1
                 inputs[name] = _digital(values, time)
                 continue
             kind = "signal" if "Dem" in name else "raw"
