@@ -12,7 +12,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from nwbtms.report.figures import CELL_TYPE_COLOURS, FAINT, OKABE_ITO, WIDTH_IN, place_axes
+from nwbtms.report.figures import CELL_TYPE_COLOURS, FAINT, OKABE_ITO, WIDTH_IN, place_axes, text_width_in
 
 #: Line style and marker of the n-th condition.
 CONDITION_STYLES = [("-", "o"), ("--", "s"), (":", "^"), ("-.", "D"), ((0, (5, 1, 1, 1)), "v"), ((0, (1, 1)), "P")]
@@ -80,7 +80,7 @@ def behavior_by_condition(panels: Sequence[tuple[str, Sequence[str], dict[tuple[
     panels = list(panels)[:MAX_PANELS]
     ncols = min(3, len(panels))
     nrows = math.ceil(len(panels) / ncols)
-    fig = Figure(figsize=(WIDTH_IN, 2.5 * nrows + 0.6))
+    fig = Figure(figsize=(WIDTH_IN, 2.5 * nrows + 0.4 + 0.2 * len(conditions)))
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     width = 0.8 / max(1, len(conditions))
     for ax, (title, sessions, values) in zip(axes, panels, strict=False):
@@ -101,11 +101,15 @@ def behavior_by_condition(panels: Sequence[tuple[str, Sequence[str], dict[tuple[
         ax.set_title(title, fontsize=8)
     for ax in axes[len(panels):]:
         ax.axis("off")
-    handles = [Line2D([], [], color=CONDITION_COLOURS[i % len(CONDITION_COLOURS)], linewidth=6,
-                      label=c or "(no condition)") for i, c in enumerate(conditions)]
-    fig.legend(handles=handles, fontsize=7, loc="upper right", ncols=min(4, len(handles)))
-    place_axes(fig, left_in=0.6, right_in=0.2, top_in=0.75, bottom_in=0.4, hgap_in=0.6, wgap_in=0.6,
-               nrows=nrows, ncols=ncols)
+    labels = [c or "(no condition)" for c in conditions]
+    handles = [Line2D([], [], color=CONDITION_COLOURS[i % len(CONDITION_COLOURS)], linewidth=6, label=label)
+               for i, label in enumerate(labels)]
+    # as many legend columns as fit the width, so long condition labels are never cut off
+    legend_columns = max(1, min(len(handles), int((WIDTH_IN - 0.4) // (text_width_in(labels, 7) + 0.6))))
+    legend_rows = math.ceil(len(handles) / legend_columns)
+    fig.legend(handles=handles, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, 1.0), ncols=legend_columns)
+    place_axes(fig, left_in=0.6, right_in=0.2, top_in=0.45 + 0.2 * legend_rows, bottom_in=0.4, hgap_in=0.6,
+               wgap_in=0.6, nrows=nrows, ncols=ncols)
     return fig
 
 
