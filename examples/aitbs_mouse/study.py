@@ -55,7 +55,7 @@ SPINE_FRACTIONS = tuple(float(f) for f in np.round(np.linspace(0.08, 0.92, 16), 
 GAIN_ORDER = (2, 10, 6, 13)
 #: Baseline spines, lost in this order.
 LOSS_ORDER = (4, 11, 0, 15, 8, 7)
-#: Stress levels, stimulation conditions and ligands (the levels of the condition factors).
+#: The condition factors, named the same in every file of the study (their levels: Mouse.condition).
 FACTORS = ("stress", "stimulation", "ligand")
 
 
