@@ -85,3 +85,22 @@ def test_consistent_study_has_no_cross_file_finding(tmp_path):
 
 def test_natural_session_order():
     assert sorted(["day11", "day2", "day0"], key=natural_key) == ["day0", "day2", "day11"]
+
+
+def test_the_workers_read_the_cross_file_facts(planted):
+    """Each file's facts come back with its result (read by the worker that validated it, kept in the resume
+    ledger), and the cross-file findings from them are the ones of reading the files again."""
+    import json
+
+    from nwbtms.validate.cross_file import file_facts
+    from nwbtms.validate.findings import FileResult
+
+    report = validate_paths([planted / "sub-M1"], profile="dandi", fast=True)
+    facts = {r.path: r.cross_file for r in report.files}
+    assert all(f is not None and f["rois"]["path"] == path for path, f in facts.items())
+    same = lambda a, b: json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)  # noqa: E731 (NaN ROI values)
+    assert same([FileResult.from_record(r.to_record()).cross_file for r in report.files], list(facts.values()))
+    assert "cross_file" not in report.files[0].to_dict()  # not part of the JSON report
+    paths = sorted(facts)
+    assert cross_file_hits(paths, facts) == cross_file_hits(paths)
+    assert same(facts[paths[0]], file_facts(paths[0]))
