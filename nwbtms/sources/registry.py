@@ -71,6 +71,7 @@ READERS: dict[str, str] = {
     "binary": "nwbtms.sources.daq.generic:BinaryRecording",
     "behavior_csv": "nwbtms.sources.behavior.csv_table:BehaviorCsvReader",
     "ethovision": "nwbtms.sources.behavior.ethovision:EthoVisionReader",
+    "ethovision_statistics": "nwbtms.sources.behavior.ethovision_statistics:EthoVisionStatisticsReader",
     "pyphotometry": "nwbtms.sources.photometry.pyphotometry:PyPhotometryReader",
     "doric": "nwbtms.sources.photometry.doric:DoricReader",
     "neurophotometrics": "nwbtms.sources.photometry.neurophotometrics:NeurophotometricsReader",

@@ -92,10 +92,11 @@ def _samples(tmp_path: Path) -> dict[str, Path]:
     files["suite2p"] = plane
     files["imagej_rois"] = write_imagej_roiset(tmp_path / "RoiSet.zip", [
         {"name": "d1", "type": "polyline", "points": [(1, 1), (5, 5)]}])
-    from nwbtms.sources.behavior.testing import write_behavior_csv, write_ethovision
+    from nwbtms.sources.behavior.testing import write_behavior_csv, write_ethovision, write_ethovision_statistics
 
     files["behavior_csv"] = write_behavior_csv(tmp_path / "behaviour.csv")
     files["ethovision"] = write_ethovision(tmp_path / "Track-Arena 1-Subject 1.txt")
+    files["ethovision_statistics"] = write_ethovision_statistics(tmp_path / "Statistics-Open field.csv")
     from nwbtms.sources.photometry.testing import write_doric, write_ppd
 
     files["pyphotometry"] = write_ppd(tmp_path / "fiber.ppd", duration_s=1.0)

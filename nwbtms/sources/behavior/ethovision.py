@@ -59,9 +59,10 @@ def read_ethovision(path: str | Path, *, test: str | None = None, session: str |
     if not path.is_file():
         raise InputError("EthoVision export not found", file=path)
     text = _decode(path.read_bytes())
-    first = text.split("\n", 1)[0]
+    first = text.splitlines()[0] if text else ""
     delimiter = ";" if first.count(";") >= first.count(",") else ","
-    rows = csv.reader(io.StringIO(text), delimiter=delimiter)
+    # newline=None: files re-saved by Excel for Mac end their lines with a bare CR
+    rows = csv.reader(io.StringIO(text, newline=None), delimiter=delimiter)
     head = next(rows, [])
     if len(head) < 2 or not _HEADER.match(head[0]):
         raise InputError("not an EthoVision XT export: line 1 is not 'Number of header lines'", file=path, line=1)
@@ -135,7 +136,8 @@ class EthoVisionReader(Reader):
     @classmethod
     def sniff(cls, path: Path) -> bool:
         """Line 1 is EthoVision's 'Number of header lines'."""
-        return bool(_HEADER.match(_decode(head_bytes(path, 512)).split("\n", 1)[0]))
+        lines = _decode(head_bytes(path, 512)).splitlines()
+        return bool(lines) and bool(_HEADER.match(lines[0]))
 
     @classmethod
     def open(cls, path: Path, *, test: str | None = None, session: str | None = None, subject: str | None = None,

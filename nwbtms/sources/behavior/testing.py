@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 from nwbtms.sources.behavior.csv_table import REQUIRED_COLUMNS
@@ -53,4 +54,33 @@ def write_ethovision(path: str | Path, *, subject: str = "M1", start: str = "02/
     with path.open("w", newline="", encoding=encoding) as handle:
         csv.writer(handle, delimiter=delimiter, quoting=csv.QUOTE_ALL
                    ).writerows(rows)
+    return path
+
+
+def write_ethovision_statistics(path: str | Path, *, bins: int = 0, line_end: str = "\r", encoding: str = "ascii",
+                                delimiter: str = ",") -> Path:
+    """An EthoVision XT statistics export (the layout of a real one; see
+    ``tests/sources/behavior/test_ethovision_statistics.py``): four header rows (variable, zone / point, statistic,
+    unit), leading ``Result 1``, ``Trial     <n>`` (and, with ``bins``, 1-minute time-bin) columns, independent
+    variables ``mouse id``, ``test``, ``treatment``; ``-`` for the latency to a zone never entered. Two trials:
+    mouse 582 enters the hot zone (8 times, 72.48 s, first after 10.16 s), mouse 578 never does."""
+    path = Path(path)
+    lead = ["", "", ""] if bins else ["", ""]
+    iv = "Independent Variable"
+    rows = [lead + [iv, iv, iv, "Distance moved", "Velocity"] + ["In zone 2"] * 3,
+            lead + [iv, iv, iv, "center-point", "center-point"] + ["hot zone / center-point"] * 3,
+            lead + ["mouse id", "test", "treatment", "Total", "Mean", "Frequency", "Cumulative Duration",
+                    "Latency to First"],
+            lead + ["", "", "", "cm", "cm/s", "", "s", "s"]]
+    trials = [("582", "saline", "938.848", "3.13409", "8", "72.48", "10.16"),
+              ("578", "drug", "820.676", "2.73887", "0", "0", "-")]
+    for n, (mouse, treatment, *values) in enumerate(trials, start=1):
+        labels = [f"{'Start' if b == 0 else f'0:{b:02d}:00'}-0:{b + 1:02d}:00" for b in range(bins)] or [None]
+        for label in labels:
+            rows.append(["Result 1", f"Trial {n:5d}"] + ([label] if label else [])
+                        + [mouse, "test1", treatment, *values])
+    text = io.StringIO()
+    csv.writer(text, delimiter=delimiter, lineterminator=line_end).writerows(rows)
+    # the real export has no terminator after its last row
+    path.write_bytes(text.getvalue().removesuffix(line_end).encode(encoding))
     return path
