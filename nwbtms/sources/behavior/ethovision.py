@@ -1,6 +1,7 @@
 """EthoVision XT (Noldus) raw-data export of one trial, scored into one behaviour test.
 
-The layout of the text export ("Export > Raw data", as text): line 1 ``"Number of header lines:";"<n>"`` (``;``
+The layout of the export ("Export > Raw data", as text, or as an Excel workbook whose first sheet has the same
+rows, read with openpyxl: extra ``nwbtms[behavior]``): line 1 ``"Number of header lines:";"<n>"`` (``;``
 or ``,`` separated, each cell quoted; UTF-16 with a byte-order mark or UTF-8), then ``name;value`` lines
 (``Experiment``, ``Trial name``, ``Subject name`` or ``Subject``, ``Start time``, ``Trial duration``, ``Arena
 name``, the experiment's independent variables), the column names on line n-1 and their units on line n, then
@@ -9,9 +10,11 @@ one row per sample (``Trial time`` in s, ``X center``, ``Distance moved``, ``Vel
 
 Scored per trial (the measures EthoVision's own statistics give for these columns): ``distance_moved_cm`` (sum of
 ``Distance moved``, in its unit if cm), ``time_in_<zone>_s`` for each ``In zone`` column and ``immobility_s`` for a
-``Mobility state(Immobile)`` column (sample durations, from ``Trial time``, where the state is 1). The test's start
-is ``Start time`` read with ``start_time_format`` (EthoVision writes it in the computer's locale) and the
-recording's UTC offset, or the ``start_time`` option.
+``Mobility state(Immobile)`` column (sample durations, from ``Trial time``, where the state is 1);
+``time_<behaviour>_s`` likewise for every other 0/1 column ``<behaviour>(<group>)`` without unit (behaviours
+scored in EthoVision, e.g. ``Rearing(Mutually exclusive)``). The test's start is ``Start time`` read with
+``start_time_format`` (EthoVision writes it in the computer's locale) and the recording's UTC offset, or the
+``start_time`` option.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import datetime as dt
 import io
 import math
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +33,8 @@ from nwbtms.errors import InputError
 from nwbtms.sources.behavior.csv_table import BehaviorScores, BehaviorTest
 from nwbtms.sources.registry import Reader, head_bytes
 
+#: a 0/1 state column ``<behaviour>(<behaviour group>)``, e.g. ``Rearing(Mutually exclusive)``
+_STATE = re.compile(r"(.+?)\((.+)\)")
 _HEADER = re.compile(r"^\W*(number of )?header lines", re.IGNORECASE)
 
 
@@ -40,6 +46,46 @@ def _decode(raw: bytes) -> str:
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def _cell(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _rows(path: Path) -> Iterator[list[str]]:
+    """The export's rows as text cells: a text export (any of its encodings, separators and line ends) or the
+    first sheet of an Excel export, streamed (``openpyxl`` read-only: bounded memory)."""
+    if path.suffix.lower() == ".xlsx":
+        try:
+            import openpyxl
+        except ImportError:
+            raise InputError("reading an EthoVision Excel export needs openpyxl", file=path,
+                             hint="pip install 'nwbtms[behavior]', or export the raw data as text") from None
+        try:
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as error:  # openpyxl raises zipfile, KeyError and its own errors on a broken workbook
+            raise InputError(f"not a readable Excel workbook ({error})", file=path) from None
+        try:
+            for row in book.worksheets[0].iter_rows(values_only=True):
+                yield [_cell(v) for v in row]
+        finally:
+            book.close()
+        return
+    text = _decode(path.read_bytes())
+    first = text.splitlines()[0] if text else ""
+    delimiter = ";" if first.count(";") >= first.count(",") else ","
+    # newline=None: files re-saved by Excel for Mac end their lines with a bare CR
+    yield from csv.reader(io.StringIO(text, newline=None), delimiter=delimiter)
+
+
+def _first_line(path: Path) -> str:
+    if path.suffix.lower() == ".xlsx":
+        try:
+            return next(_rows(path), [""])[0]
+        except InputError:
+            return ""
+    lines = _decode(head_bytes(path, 512)).splitlines()
+    return lines[0] if lines else ""
 
 
 def read_ethovision(path: str | Path, *, test: str | None = None, session: str | None = None,
@@ -58,11 +104,7 @@ def read_ethovision(path: str | Path, *, test: str | None = None, session: str |
     path = Path(path)
     if not path.is_file():
         raise InputError("EthoVision export not found", file=path)
-    text = _decode(path.read_bytes())
-    first = text.splitlines()[0] if text else ""
-    delimiter = ";" if first.count(";") >= first.count(",") else ","
-    # newline=None: files re-saved by Excel for Mac end their lines with a bare CR
-    rows = csv.reader(io.StringIO(text, newline=None), delimiter=delimiter)
+    rows = _rows(path)
     head = next(rows, [])
     if len(head) < 2 or not _HEADER.match(head[0]):
         raise InputError("not an EthoVision XT export: line 1 is not 'Number of header lines'", file=path, line=1)
@@ -81,15 +123,24 @@ def read_ethovision(path: str | Path, *, test: str | None = None, session: str |
     if "Trial time" not in columns:
         raise InputError("no 'Trial time' column", file=path, line=n_header - 1,
                          hint="export the raw data with Trial time")
-    data = {name: [] for name in columns}
-    for cells in rows:
+    data = {name: [] for name in columns if name}
+    for line, cells in enumerate(rows, start=n_header + 1):
         if not any(c.strip() for c in cells):
             continue
+        cells = cells + [""] * (len(columns) - len(cells))
         for name, cell in zip(columns, cells, strict=False):
+            if not name:
+                continue
             cell = cell.strip()
-            data[name].append(float(cell) if cell not in ("", "-") else math.nan)
+            try:
+                data[name].append(float(cell) if cell not in ("", "-") else math.nan)
+            except ValueError:
+                raise InputError(f"{name} {cell!r} is not a number", file=path, line=line, field=name,
+                                 hint="EthoVision writes '-' for a sample without a value") from None
     arrays = {name: np.asarray(values, dtype=float) for name, values in data.items()}
     times = arrays["Trial time"]
+    if not len(times):
+        raise InputError("the export has no samples after its header", file=path, line=n_header + 1)
     step = np.diff(times, append=times[-1] + (np.nanmedian(np.diff(times)) if len(times) > 1 else 0.0))
     values: dict[str, float] = {}
     measures: dict[str, str] = {}
@@ -103,6 +154,10 @@ def read_ethovision(path: str | Path, *, test: str | None = None, session: str |
             values[key], measures[key] = float(np.sum(step[column == 1])), "s"
         elif name == "Mobility state(Immobile)":
             values["immobility_s"], measures["immobility_s"] = float(np.sum(step[column == 1])), "s"
+        elif _STATE.fullmatch(name) and not unit_of.get(name) and np.isin(column[~np.isnan(column)], (0, 1)).all():
+            # a behaviour scored in EthoVision (manually or by rule): 1 while it lasts
+            key = f"time_{_slug(_STATE.fullmatch(name).group(1))}_s"
+            values[key], measures[key] = float(np.sum(step[column == 1])), "s"
     subject = subject or header.get("Subject name") or header.get("Subject")
     if not subject:
         raise InputError("no subject in the header ('Subject name')", file=path, hint="give the subject option")
@@ -130,14 +185,13 @@ class EthoVisionReader(Reader):
     name = "ethovision"
     kind = "behavior"
     display_name = "EthoVision XT raw-data export"
-    suffixes = (".txt", ".csv")
-    info = "Noldus EthoVision XT raw-data text export of one trial, scored: distance, time in zones, immobility."
+    suffixes = (".txt", ".csv", ".xlsx")
+    info = "Noldus EthoVision XT raw-data export (text or Excel) of one trial, scored: distance, zones, states."
 
     @classmethod
     def sniff(cls, path: Path) -> bool:
         """Line 1 is EthoVision's 'Number of header lines'."""
-        lines = _decode(head_bytes(path, 512)).splitlines()
-        return bool(lines) and bool(_HEADER.match(lines[0]))
+        return bool(_HEADER.match(_first_line(path)))
 
     @classmethod
     def open(cls, path: Path, *, test: str | None = None, session: str | None = None, subject: str | None = None,

@@ -84,3 +84,44 @@ def write_ethovision_statistics(path: str | Path, *, bins: int = 0, line_end: st
     # the real export has no terminator after its last row
     path.write_bytes(text.getvalue().removesuffix(line_end).encode(encoding))
     return path
+
+
+def write_ethovision_xlsx(path: str | Path, *, num_samples: int = 40, rate_hz: float = 15.0) -> Path:
+    """An EthoVision XT raw-data Excel export of one trial with openpyxl, in the layout of a real one (see
+    ``tests/sources/behavior/test_ethovision.py``): the header count as text in B1, a 36-line header whose section
+    titles have no value, a row holding one space before the column names, no unit for unitless columns, numbers
+    as numbers and ``-`` for a missing one, zones and two groups of mutually exclusive scored behaviours.
+    Samples: in the food zone for the last quarter; walking the first half, stationary the second; a missing
+    nose point in sample 2."""
+    import openpyxl
+
+    path = Path(path)
+    header = [("Experiment", "21FR02_test"), ("System Independent Variable", None), ("Trial name", "Trial     1"),
+              ("Trial ID", "0"), ("Arena name", "Arena 1"), ("Arena ID", "0"), ("Subject name", "Subject 1"),
+              ("Subject ID", "0"), ("Start time", "03/15/2021 13:54:26.490"), ("Trial duration", "+ 00:20:00.130"),
+              ("Video start time", "03/15/2021 13:54:03.000"), ("Trial status", "Acquired"),
+              ("Missed samples", "0.0 %"), ("User-defined Independent Variable", None), ("<User-defined 1>", "Done")]
+    columns = ["Trial time", "Recording time", "X center", "Y center", "X nose", "Y nose", "Area", "Elongation",
+               "In zone(Arena / center-point)", "In zone(food zone / center-point)", "Walking(Mutually exclusive)",
+               "Stationary(Mutually exclusive)", "Eating food(Mutually exclusive 2)", "Result 1"]
+    units = ["s", "s", "cm", "cm", "cm", "cm", "cm²", None, None, None, None, None, None, None]
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Sheet1"
+    n_header = 36
+    sheet.append(["Number of header lines:", str(n_header)])
+    for name, value in header:
+        sheet.append([name, value])
+    while sheet.max_row < n_header - 3:
+        sheet.append([f"Unused header {sheet.max_row}", None])
+    sheet.append([" "])
+    sheet.append(columns)
+    sheet.append(units)
+    for i in range(num_samples):
+        t = round(i / rate_hz, 3)
+        food = int(i >= num_samples * 3 // 4)
+        walking = int(i < num_samples // 2)
+        nose = "-" if i == 2 else -19.9 + i * 0.1
+        sheet.append([t, t, -18.7 + i * 0.1, 19.5, nose, nose, 25.7, 0.77, 1, food, walking, 1 - walking, food, 1])
+    book.save(path)
+    return path

@@ -34,3 +34,38 @@ def test_options_and_refusals(tmp_path):
     assert not EthoVisionReader.sniff(other)
     with pytest.raises(InputError, match="not an EthoVision"):
         read_ethovision(other)
+
+
+def test_excel_raw_export_in_the_layout_of_a_real_one(tmp_path):
+    """The layout of a real EthoVision XT 14 raw-data Excel export, github.com/Andrews-Lab/EthoVision_analyser
+    ``Example import files/Example_import_file.xlsx`` (commit a941a28; 8992 samples at 15 Hz, zones and manually
+    scored behaviours in two mutually exclusive groups), which the reader could not open before (no ``.xlsx``)
+    and whose scored behaviours it left out. On that file the reader now gives 600.065 s of samples, time in
+    each zone, and walking 85.084 s + stationary 448.652 s + rearing 66.329 s + grooming 0 s = the trial."""
+    from nwbtms.sources.behavior.testing import write_ethovision_xlsx
+
+    path = write_ethovision_xlsx(tmp_path / "Raw data-21FR02-Trial     1.xlsx")
+    assert recognise(path) is EthoVisionReader
+    [trial] = read_ethovision(path).tests
+    assert (trial.subject, trial.session, trial.test) == ("Subject 1", "Trial     1", "21fr02_test")
+    assert trial.start_time.isoformat() == "2021-03-15T13:54:26.490000+00:00"
+    # 40 samples at 15 Hz: the last 10 in the food zone (eating), the first 20 walking
+    step = 1 / 15
+    assert trial.duration_s == pytest.approx(40 * step, abs=1e-3)
+    assert trial.values == pytest.approx({
+        "time_in_arena_s": 40 * step, "time_in_food_zone_s": 10 * step, "time_walking_s": 20 * step,
+        "time_stationary_s": 20 * step, "time_eating_food_s": 10 * step}, abs=2e-3)
+
+
+def test_broken_samples_are_located(tmp_path):
+    path = write_ethovision(tmp_path / "t.txt", encoding="utf-8", delimiter=",")
+    text = path.read_text(encoding="utf-8").replace('"0.50","0.00"', '"0.50","n/a"', 1)
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match="Y center 'n/a' is not a number") as caught:
+        read_ethovision(path)
+    assert caught.value.line == 13
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK not a workbook")
+    assert not EthoVisionReader.sniff(broken)
+    with pytest.raises(InputError, match="not a readable Excel workbook"):
+        read_ethovision(broken)
