@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 
 from nwbtms.errors import MetadataError, NwbtmsError, Problem
+from nwbtms.io.orientation import ORIENTATION_FORMAT, is_orientation
 
 #: Repository-root folder of the JSON Schemas (source checkouts and editable installs).
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
@@ -342,11 +343,24 @@ def _error_problems(error, file: str | None, line_map: LineMap) -> Iterator[Prob
         message = f"needs at least {error.validator_value} item(s), got {len(value)}"
     elif keyword == "maxItems":
         message = f"allows at most {error.validator_value} item(s), got {len(value)}"
+    elif keyword == "format" and error.cause is not None:
+        message = str(error.cause)
     elif keyword == "minLength":
         message = "must not be empty" if error.validator_value == 1 else error.message
     else:
         message = error.message
     yield Problem(message, file, line_map.line_for(pointer), pointer or "/", hint)
+
+
+@cache
+def _format_checker():
+    """The draft 2020-12 format checker plus nwbtms's own formats (:data:`ORIENTATION_FORMAT`)."""
+    from jsonschema import Draft202012Validator, FormatChecker
+
+    checker = FormatChecker(formats=())
+    checker.checkers = dict(Draft202012Validator.FORMAT_CHECKER.checkers)
+    checker.checks(ORIENTATION_FORMAT, raises=ValueError)(is_orientation)
+    return checker
 
 
 def validate_against_schema(
@@ -360,7 +374,7 @@ def validate_against_schema(
 
     name = None if file is None else str(file)
     line_map = line_map or LineMap()
-    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    validator = Draft202012Validator(schema, format_checker=_format_checker())
     problems: list[Problem] = []
     seen: set[tuple] = set()
     for error in validator.iter_errors(data):

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from nwbtms.io.orientation import orientation_axes
 from nwbtms.nwb.entries import InjectionEntry, InterventionEntry, StudyDesignEntry
 
 #: Columns of the ``interventions`` table and their descriptions (text columns first, then numbers).
@@ -56,21 +57,13 @@ def days_from(date_text: str, start: dt.datetime) -> float:
     return (value - start).total_seconds() / 86400.0
 
 
-#: axis letter -> (ndx-ophys-devices 0.3 axis, sign): AP + anterior, ML + right, DV + dorsal (superior).
-_AXES = {"A": ("ap", 1.0), "P": ("ap", -1.0), "R": ("ml", 1.0), "L": ("ml", -1.0), "S": ("dv", 1.0),
-         "I": ("dv", -1.0)}
-
-
 def stereotaxic_axes(orientation: str, x: float, y: float, z: float) -> dict[str, float]:
     """``ap_in_mm``, ``ml_in_mm``, ``dv_in_mm`` of a point given as ``x, y, z`` in ``orientation`` (e.g. 'RAS':
-    x right, y anterior, z superior; 'LPS': x left, y posterior, z superior)."""
-    out: dict[str, float] = {}
-    for letter, value in zip(orientation.upper(), (x, y, z), strict=True):
-        axis, sign = _AXES[letter]
-        out[f"{axis}_in_mm"] = sign * float(value)
-    if len(out) != 3:
-        raise ValueError(f"orientation {orientation!r} names an axis twice")
-    return out
+    x right, y anterior, z superior; 'LPS': x left, y posterior, z superior); the axes are those of
+    ndx-ophys-devices 0.3. The session loader has already refused an invalid orientation
+    (:func:`nwbtms.io.orientation.orientation_axes` raises ValueError for one)."""
+    return {f"{axis}_in_mm": sign * float(value)
+            for (axis, sign), value in zip(orientation_axes(orientation), (x, y, z), strict=True)}
 
 
 def hemisphere_of(ml_in_mm: float) -> str:

@@ -212,3 +212,23 @@ def test_values_that_used_to_fail_late_are_located_in_the_metadata(tmp_path):
                 "/protocols/itbs/preset": ("preset: itbs600", "unknown preset 'itbs600'")}
     for field, (line, message) in expected.items():
         assert found[field].line == _line_of(text, line) and message in found[field].message, found[field]
+
+
+def test_orientation_must_name_each_axis_once_wherever_it_is_given(tmp_path):
+    """RRS passes the letter pattern but names ML twice: refused at load, located, in the coordinate space and
+    the injection alike (one rule: $defs/orientation), with what is allowed; lower case is the same orientation."""
+    lines = render_metadata().splitlines(keepends=True)
+    spots = [i for i, line in enumerate(lines) if line.strip() == "orientation: RAS"]
+    assert len(spots) == 2  # coordinate_spaces.<key>.orientation and injections.<key>.orientation
+    lines[spots[0]] = lines[spots[0]].replace("RAS", "RRS")
+    lines[spots[1]] = lines[spots[1]].replace("RAS", "sar")
+    text = "".join(lines)
+    error = _problems(_write(tmp_path, text))
+    [problem] = [p for p in error.problems if p.field.endswith("/orientation")]
+    assert problem.field.startswith("/coordinate_spaces/") and problem.line == spots[0] + 1
+    assert "'RRS' names the ML axis twice and the AP axis not at all" in problem.message
+    assert "one of R/L, one of A/P, one of S/I" in problem.hint and "session.yaml" in problem.file
+    lines[spots[1]] = lines[spots[1]].replace("sar", "LLP")
+    error = _problems(_write(tmp_path, "".join(lines)))
+    assert sorted(p.field.split("/")[1] for p in error.problems if p.field.endswith("/orientation")) == [
+        "coordinate_spaces", "injections"]
