@@ -12,9 +12,11 @@ Scored per trial (the measures EthoVision's own statistics give for these column
 ``Distance moved``, in its unit if cm), ``time_in_<zone>_s`` for each ``In zone`` column and ``immobility_s`` for a
 ``Mobility state(Immobile)`` column (sample durations, from ``Trial time``, where the state is 1);
 ``time_<behaviour>_s`` likewise for every other 0/1 column ``<behaviour>(<group>)`` without unit (behaviours
-scored in EthoVision, e.g. ``Rearing(Mutually exclusive)``). The test's start is ``Start time`` read with
-``start_time_format`` (EthoVision writes it in the computer's locale) and the recording's UTC offset, or the
-``start_time`` option.
+scored in EthoVision, e.g. ``Rearing(Mutually exclusive)``), ``time_in_zone_<n>_s`` for a zone variable ``In zone
+<n>`` over a group of zones. The test is the recorded part of the trial: it starts at ``Start time`` (read with
+``start_time_format``, EthoVision writes it in the computer's locale, and the recording's UTC offset; or the
+``start_time`` option) plus the first sample's ``Trial time`` (the header's ``Recording after``) and lasts as long
+as the samples.
 """
 
 from __future__ import annotations
@@ -90,11 +92,13 @@ def _first_line(path: Path) -> str:
 
 def read_ethovision(path: str | Path, *, test: str | None = None, session: str | None = None,
                     subject: str | None = None, start_time: str | None = None,
-                    start_time_format: str = "%m/%d/%Y %H:%M:%S.%f", utc_offset: str = "+00:00") -> BehaviorScores:
+                    start_time_format: str = "%m/%d/%Y %H:%M:%S.%f", utc_offset: str = "+00:00",
+                    subject_field: str | None = None, session_field: str | None = None) -> BehaviorScores:
     """One EthoVision XT trial export as a :class:`BehaviorScores` with one test (see the module docstring).
 
-    ``test`` defaults to the header's ``Experiment``, ``session`` to ``Trial name``, ``subject`` to ``Subject
-    name`` (or ``Subject``).
+    ``test`` defaults to the header's ``Experiment``, ``session`` to the header line ``session_field`` or ``Trial
+    name``, ``subject`` to the header line ``subject_field`` (a user-defined independent variable such as ``Mouse
+    Number``) or ``Subject name`` (or ``Subject``).
 
     Raises
     ------
@@ -148,9 +152,10 @@ def read_ethovision(path: str | Path, *, test: str | None = None, session: str |
     if "Distance moved" in arrays and unit_of.get("Distance moved", "cm") == "cm":
         values["distance_moved_cm"], measures["distance_moved_cm"] = float(np.nansum(arrays["Distance moved"])), "cm"
     for name, column in arrays.items():
-        zone = re.fullmatch(r"In zone\((.+?)(?: / .+)?\)", name)
-        if zone:
-            key = f"time_in_{_slug(zone.group(1))}_s"
+        zone = re.fullmatch(r"In zone(?: \d+)?\((.+?)(?: / .+)?\)", name)
+        if zone or re.fullmatch(r"In zone \d+", name):
+            # 'In zone 2' alone: a zone variable over a group of zones, named by EthoVision
+            key = f"time_in_{_slug(zone.group(1))}_s" if zone else f"time_{_slug(name)}_s"
             values[key], measures[key] = float(np.sum(step[column == 1])), "s"
         elif name == "Mobility state(Immobile)":
             values["immobility_s"], measures["immobility_s"] = float(np.sum(step[column == 1])), "s"
@@ -158,7 +163,11 @@ def read_ethovision(path: str | Path, *, test: str | None = None, session: str |
             # a behaviour scored in EthoVision (manually or by rule): 1 while it lasts
             key = f"time_{_slug(_STATE.fullmatch(name).group(1))}_s"
             values[key], measures[key] = float(np.sum(step[column == 1])), "s"
-    subject = subject or header.get("Subject name") or header.get("Subject")
+    for field, wanted in (("subject_field", subject_field), ("session_field", session_field)):
+        if wanted is not None and not header.get(wanted):
+            raise InputError(f"no header line {wanted!r} with a value", file=path, field=field,
+                             hint=f"the header has {', '.join(header)}")
+    subject = subject or header.get(subject_field or "Subject name") or header.get("Subject")
     if not subject:
         raise InputError("no subject in the header ('Subject name')", file=path, hint="give the subject option")
     when = start_time or header.get("Start time")
@@ -172,8 +181,11 @@ def read_ethovision(path: str | Path, *, test: str | None = None, session: str |
                                                   "or start_time as ISO 8601") from None
     if begun.tzinfo is None:
         begun = begun.replace(tzinfo=dt.datetime.fromisoformat(f"2000-01-01T00:00:00{utc_offset}").tzinfo)
-    duration = float(times[-1] - times[0] + step[-1]) if len(times) else 0.0
-    trial = BehaviorTest(subject=subject, session=session or header.get("Trial name", ""),
+    # the samples start 'Recording after' the trial's start: at the first sample's Trial time
+    if math.isfinite(times[0]) and times[0] > 0:
+        begun += dt.timedelta(seconds=float(times[0]))
+    duration = float(times[-1] - times[0] + step[-1])
+    trial = BehaviorTest(subject=subject, session=session or header.get(session_field or "Trial name", ""),
                          test=test or _slug(header.get("Experiment", "ethovision")) or "ethovision",
                          start_time=begun, duration_s=duration, values=values, line=n_header + 1)
     return BehaviorScores(path=path, measures=measures, tests=[trial])
@@ -196,9 +208,11 @@ class EthoVisionReader(Reader):
     @classmethod
     def open(cls, path: Path, *, test: str | None = None, session: str | None = None, subject: str | None = None,
              start_time: str | None = None, start_time_format: str = "%m/%d/%Y %H:%M:%S.%f",
-             utc_offset: str = "+00:00") -> BehaviorScores:
+             utc_offset: str = "+00:00", subject_field: str | None = None,
+             session_field: str | None = None) -> BehaviorScores:
         return read_ethovision(path, test=test, session=session, subject=subject, start_time=start_time,
-                               start_time_format=start_time_format, utc_offset=utc_offset)
+                               start_time_format=start_time_format, utc_offset=utc_offset,
+                               subject_field=subject_field, session_field=session_field)
 
 
 __all__ = ["EthoVisionReader", "read_ethovision"]

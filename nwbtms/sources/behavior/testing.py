@@ -86,13 +86,16 @@ def write_ethovision_statistics(path: str | Path, *, bins: int = 0, line_end: st
     return path
 
 
-def write_ethovision_xlsx(path: str | Path, *, num_samples: int = 40, rate_hz: float = 15.0) -> Path:
+def write_ethovision_xlsx(path: str | Path, *, num_samples: int = 40, rate_hz: float = 15.0,
+                          recording_after_s: float = 0.0) -> Path:
     """An EthoVision XT raw-data Excel export of one trial with openpyxl, in the layout of a real one (see
     ``tests/sources/behavior/test_ethovision.py``): the header count as text in B1, a 36-line header whose section
     titles have no value, a row holding one space before the column names, no unit for unitless columns, numbers
     as numbers and ``-`` for a missing one, zones and two groups of mutually exclusive scored behaviours.
     Samples: in the food zone for the last quarter; walking the first half, stationary the second; a missing
-    nose point in sample 2."""
+    nose point in sample 2. With ``recording_after_s`` the layout of another real one: the recording starts that
+    long after the trial (``Trial time`` from it, ``Recording time`` from 0), ``Distance moved`` (``-`` in the first
+    sample), a user-defined ``Mouse Number`` and ``Day``, and the zone variable ``In zone 2`` over the zones."""
     import openpyxl
 
     path = Path(path)
@@ -100,11 +103,13 @@ def write_ethovision_xlsx(path: str | Path, *, num_samples: int = 40, rate_hz: f
               ("Trial ID", "0"), ("Arena name", "Arena 1"), ("Arena ID", "0"), ("Subject name", "Subject 1"),
               ("Subject ID", "0"), ("Start time", "03/15/2021 13:54:26.490"), ("Trial duration", "+ 00:20:00.130"),
               ("Video start time", "03/15/2021 13:54:03.000"), ("Trial status", "Acquired"),
-              ("Missed samples", "0.0 %"), ("User-defined Independent Variable", None), ("<User-defined 1>", "Done")]
+              ("Missed samples", "0.0 %"), ("Recording after", f"+ 00:00:{recording_after_s:06.3f}"),
+              ("User-defined Independent Variable", None), ("Mouse Number", "5"), ("Day", "4")]
     columns = ["Trial time", "Recording time", "X center", "Y center", "X nose", "Y nose", "Area", "Elongation",
-               "In zone(Arena / center-point)", "In zone(food zone / center-point)", "Walking(Mutually exclusive)",
+               "Distance moved", "In zone(Arena / center-point)", "In zone(food zone / center-point)", "In zone 2",
+               "Walking(Mutually exclusive)",
                "Stationary(Mutually exclusive)", "Eating food(Mutually exclusive 2)", "Result 1"]
-    units = ["s", "s", "cm", "cm", "cm", "cm", "cm²", None, None, None, None, None, None, None]
+    units = ["s", "s", "cm", "cm", "cm", "cm", "cm²", None, "cm", None, None, None, None, None, None, None]
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "Sheet1"
@@ -119,9 +124,11 @@ def write_ethovision_xlsx(path: str | Path, *, num_samples: int = 40, rate_hz: f
     sheet.append(units)
     for i in range(num_samples):
         t = round(i / rate_hz, 3)
+        trial_t = round(recording_after_s + t, 3)
         food = int(i >= num_samples * 3 // 4)
         walking = int(i < num_samples // 2)
         nose = "-" if i == 2 else -19.9 + i * 0.1
-        sheet.append([t, t, -18.7 + i * 0.1, 19.5, nose, nose, 25.7, 0.77, 1, food, walking, 1 - walking, food, 1])
+        sheet.append([trial_t, t, -18.7 + i * 0.1, 19.5, nose, nose, 25.7, 0.77, "-" if i == 0 else 0.1, 1, food,
+                      food, walking, 1 - walking, food, 1])
     book.save(path)
     return path

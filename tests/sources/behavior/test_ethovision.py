@@ -53,8 +53,32 @@ def test_excel_raw_export_in_the_layout_of_a_real_one(tmp_path):
     step = 1 / 15
     assert trial.duration_s == pytest.approx(40 * step, abs=1e-3)
     assert trial.values == pytest.approx({
-        "time_in_arena_s": 40 * step, "time_in_food_zone_s": 10 * step, "time_walking_s": 20 * step,
-        "time_stationary_s": 20 * step, "time_eating_food_s": 10 * step}, abs=2e-3)
+        "distance_moved_cm": 3.9, "time_in_arena_s": 40 * step, "time_in_food_zone_s": 10 * step,
+        "time_in_zone_2_s": 10 * step, "time_walking_s": 20 * step, "time_stationary_s": 20 * step,
+        "time_eating_food_s": 10 * step}, abs=2e-3)
+
+
+def test_recording_after_the_trial_start_and_subject_from_a_variable(tmp_path):
+    """The layout of real EthoVision XT raw-data Excel exports of a hidden food maze,
+    github.com/avalitor/EthovisionPathAnalysis (commit 3e24e9c) ``Raw Trial Data/2019-05-23_Raw Trial Data/Raw
+    data-Hidden Food Maze-23May2019-Trial     1.xlsx``, ``.../2019-12-11_Raw Trial Data/...-Trial     1.xlsx``,
+    ``.../2021-05-26_Raw Trial Data/...-Trial     1.xlsx``, ``pilot_Raw Trial Data/...-Pilot-Trial    13.xlsx``
+    and ``...-Trial   100.xlsx``: a 39- or 41-line header whose subject is ``Subject 1`` in every file and the
+    mouse a user-defined ``Mouse Number``; the recording starts ``Recording after`` the trial (19.9 s: the first
+    ``Trial time`` is 19.899, ``Recording time`` 0); a zone variable ``In zone 2`` over four quadrant zones (its
+    time, 201.601 s in the first file, is their sum). Before: the subject could only be ``Subject 1``, the test
+    started 19.9 s early, and ``In zone 2`` was left out."""
+    from nwbtms.sources.behavior.testing import write_ethovision_xlsx
+
+    path = write_ethovision_xlsx(tmp_path / "Raw data-Hidden Food Maze-Trial     1.xlsx", recording_after_s=19.899)
+    [trial] = read_ethovision(path, subject_field="Mouse Number", session_field="Day").tests
+    assert (trial.subject, trial.session) == ("5", "4")
+    assert trial.start_time.isoformat() == "2021-03-15T13:54:46.389000+00:00"  # 13:54:26.490 + 19.899 s
+    assert trial.duration_s == pytest.approx(40 / 15, abs=1e-3)
+    assert trial.values["time_in_zone_2_s"] == pytest.approx(10 / 15, abs=2e-3)
+    with pytest.raises(InputError, match="no header line 'Animal'") as caught:
+        read_ethovision(path, subject_field="Animal")
+    assert "Mouse Number" in caught.value.hint
 
 
 def test_broken_samples_are_located(tmp_path):
