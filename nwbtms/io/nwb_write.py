@@ -1,4 +1,11 @@
-"""Write an in-memory NWBFile atomically, caching only the namespaces it uses."""
+"""Write an in-memory NWBFile atomically, caching only the namespaces it uses.
+
+hdmf's ``HDF5IO.write`` caches in /specifications every namespace loaded in the process (pynwb issue 1777):
+after ``import ndx_fiber_photometry`` a file with no photometry would carry ndx-fiber-photometry too, and
+``pynwb.validate`` (which validates against every cached namespace no other cached namespace includes) then
+checks the file against a namespace that lacks its types. :func:`prune_cached_namespaces` removes, from a
+file just written, every cached namespace no object uses and no used namespace includes.
+"""
 
 from __future__ import annotations
 
@@ -41,7 +48,66 @@ def write_nwbfile(
         except BaseException:
             _force_close(io)
             raise
+        prune_cached_namespaces(tmp)
     return path
+
+
+#: Namespaces pynwb always caches with core; kept whatever the objects use.
+BASE_NAMESPACES = frozenset({"core", "hdmf-common", "hdmf-experimental"})
+
+
+def prune_cached_namespaces(path: str | os.PathLike) -> list[str]:
+    """Delete from /specifications of the closed NWB file ``path`` every namespace that no object's
+    ``namespace`` attribute names and no such namespace includes (transitively); core, hdmf-common and
+    hdmf-experimental always stay. Returns the names removed.
+    """
+    import h5py
+
+    with h5py.File(path, "r+") as h5:
+        ref = h5.attrs.get(".specloc")  # where hdmf put the cached specs
+        specs = h5[ref] if ref is not None else h5.get("specifications")
+        if not isinstance(specs, h5py.Group):
+            return []
+        used = set(BASE_NAMESPACES)
+
+        def note(_name: str, obj) -> None:
+            value = obj.attrs.get("namespace")
+            if value is not None:
+                used.add(value.decode() if isinstance(value, bytes) else str(value))
+
+        note("/", h5)
+        h5.visititems(note)  # hard links only: an external or soft link's target is not this file's object
+        frontier = list(used)
+        while frontier:
+            for inc in _includes(specs, frontier.pop()):
+                if inc not in used:
+                    used.add(inc)
+                    frontier.append(inc)
+        removed = sorted(name for name in specs if name not in used)
+        for name in removed:
+            del specs[name]
+    return removed
+
+
+def _includes(specs, name: str) -> set[str]:
+    """Namespaces that the cached namespace ``name`` includes (every cached version of it)."""
+    import json
+
+    import h5py
+
+    found: set[str] = set()
+    group = specs.get(name)
+    if not isinstance(group, h5py.Group):
+        return found
+    for version in group.values():
+        text = version.get("namespace") if isinstance(version, h5py.Group) else None
+        if not isinstance(text, h5py.Dataset):
+            continue
+        raw = text[()]
+        spec = json.loads(raw.decode() if isinstance(raw, bytes) else raw)
+        for ns in spec.get("namespaces", []):
+            found |= {s["namespace"] for s in ns.get("schema", []) if "namespace" in s}
+    return found
 
 
 def _force_close(io: NWBHDF5IO) -> None:

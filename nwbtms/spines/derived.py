@@ -107,6 +107,7 @@ def write_turnover_file(source: Path, target: Path, subject: SubjectRegistry, re
     from pynwb import NWBHDF5IO
 
     from nwbtms.io.atomic import atomic_output
+    from nwbtms.io.nwb_write import prune_cached_namespaces
 
     rows = [r for r in result.rows if r.subject_id == subject.subject_id]
     with atomic_output(target, overwrite=overwrite) as tmp:
@@ -125,6 +126,7 @@ def write_turnover_file(source: Path, target: Path, subject: SubjectRegistry, re
             module.add(_turnover_table(rows))
             module.add(_presence_table(subject))
             io.write(nwbfile)
+        prune_cached_namespaces(tmp)  # appending caches every namespace this process loaded
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
     return target

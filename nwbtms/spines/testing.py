@@ -84,10 +84,11 @@ def write_session(path: str | Path, spec: SessionSpec) -> Path:
     from ndx_tms import TMSExperimentMetadata, TMSProtocolsTable
     from ndx_tms import __version__ as ndx_tms_version
     from ndx_tms.testing import mock_CellTypesTable
-    from pynwb import NWBHDF5IO, NWBFile
+    from pynwb import NWBFile
     from pynwb.file import Subject
     from pynwb.ophys import OpticalChannel
 
+    from nwbtms.io.nwb_write import write_nwbfile
     from nwbtms.nwb.segmentation import add_annotation_segmentation
 
     path = Path(path)
@@ -128,9 +129,7 @@ def write_session(path: str | Path, spec: SessionSpec) -> Path:
         measures = {name: ("percent" if name.endswith("_percent") else "s") for t in tests for name in t.values}
         nwbfile.add_time_intervals(build_behavior_intervals(tests, measures, session_start_time=spec.start,
                                                             source="nwbtms.spines.testing"))
-    with NWBHDF5IO(str(path), "w") as io:
-        io.write(nwbfile)
-    return path
+    return write_nwbfile(nwbfile, path, overwrite=True)  # the project's writer: only the namespaces used
 
 
 #: Start of the synthetic study (day 0).
