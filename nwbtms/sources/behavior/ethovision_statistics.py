@@ -1,7 +1,8 @@
 """EthoVision XT (Noldus) statistics export: one row per trial (or per time bin of a trial), scored measures.
 
 The layout ("Analysis > Export > Statistics", as comma- or semicolon-separated text; UTF-16 with a byte-order mark
-or UTF-8; lines ended by CRLF, LF or a bare CR when re-saved by Excel for Mac)::
+or UTF-8; lines ended by CRLF, LF or a bare CR when re-saved by Excel for Mac; or the same rows in the first sheet
+of an Excel workbook, extra ``nwbtms[behavior]``)::
 
     ,,Independent Variable,Independent Variable,Distance moved,In zone 2,In zone 2,In zone 2
     ,,Independent Variable,Independent Variable,center-point,hot zone / center-point,hot zone / center-point,...
@@ -27,9 +28,7 @@ the ``start_time`` option. A trial lasts ``duration_s``; a time bin, its bin.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import math
 import re
 from pathlib import Path
@@ -37,6 +36,7 @@ from pathlib import Path
 from nwbtms.errors import InputError
 from nwbtms.sources.behavior.csv_table import BehaviorScores, BehaviorTest, measure_unit
 from nwbtms.sources.behavior.ethovision import _decode, _slug
+from nwbtms.sources.behavior.ethovision import _rows as export_rows  # text or Excel
 from nwbtms.sources.registry import Reader, head_bytes
 
 INDEPENDENT = "independent variable"
@@ -47,10 +47,7 @@ _BIN = re.compile(r"^(start|[\d:.]+)\s*-\s*([\d:.]+)$", re.IGNORECASE)
 
 
 def _rows(path: Path) -> list[list[str]]:
-    text = _decode(path.read_bytes())
-    first = text.splitlines()[0] if text else ""
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text, newline=None), delimiter=delimiter)]
+    return [[c.strip() for c in row] for row in export_rows(path)]
 
 
 def _clock(text: str) -> float:
@@ -182,17 +179,22 @@ class EthoVisionStatisticsReader(Reader):
     name = "ethovision_statistics"
     kind = "behavior"
     display_name = "EthoVision XT statistics export"
-    suffixes = (".txt", ".csv")
+    suffixes = (".txt", ".csv", ".xlsx")
     info = "Noldus EthoVision XT statistics export: one row per trial (or time bin), its statistics as measures."
 
     @classmethod
     def sniff(cls, path: Path) -> bool:
         """Line 1 starts with empty result and trial cells and names an 'Independent Variable'."""
+        if path.suffix.lower() == ".xlsx":
+            try:
+                first = next(export_rows(path), [])
+            except InputError:
+                return False
+            return len(first) > 2 and not first[0] and any(c.strip().lower() == INDEPENDENT for c in first)
         lines = _decode(head_bytes(path, 4096)).splitlines()
         if len(lines) < 2:
             return False
-        first = lines[0].lstrip('"')
-        return first[:1] in (",", ";") and INDEPENDENT in lines[0].lower()
+        return lines[0].lstrip('"')[:1] in (",", ";") and INDEPENDENT in lines[0].lower()
 
     @classmethod
     def open(cls, path: Path, *, subject_column: str | None = None, session: str | None = None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 from nwbtms.sources.behavior.csv_table import REQUIRED_COLUMNS
@@ -79,6 +80,14 @@ def write_ethovision_statistics(path: str | Path, *, bins: int = 0, line_end: st
         for label in labels:
             rows.append(["Result 1", f"Trial {n:5d}"] + ([label] if label else [])
                         + [mouse, "test1", treatment, *values])
+    if path.suffix.lower() == ".xlsx":  # the same rows in a workbook: numbers as numbers, empty cells empty
+        import openpyxl
+
+        book = openpyxl.Workbook()
+        for row in rows:
+            book.active.append([None if not c else float(c) if re.fullmatch(r"[\d.]+", c) else c for c in row])
+        book.save(path)
+        return path
     text = io.StringIO()
     csv.writer(text, delimiter=delimiter, lineterminator=line_end).writerows(rows)
     # the real export has no terminator after its last row

@@ -53,9 +53,12 @@ def test_time_bins_are_tests_of_their_own(tmp_path):
         dt.timedelta(0), dt.timedelta(seconds=60)] * 2
 
 
-@pytest.mark.parametrize(("line_end", "encoding", "delimiter"), [("\r\n", "utf-16", ";"), ("\n", "utf-8", ",")])
-def test_other_line_ends_encodings_separators(tmp_path, line_end, encoding, delimiter):
-    path = write_ethovision_statistics(tmp_path / "s.txt", line_end=line_end, encoding=encoding, delimiter=delimiter)
+@pytest.mark.parametrize(("name", "line_end", "encoding", "delimiter"), [
+    ("s.txt", "\r\n", "utf-16", ";"), ("s.txt", "\n", "utf-8", ","),
+    ("s.xlsx", "", "", "")])  # the repository's Ethov_whole_session_sample.xlsx: the same rows in a workbook
+def test_other_line_ends_encodings_separators(tmp_path, name, line_end, encoding, delimiter):
+    path = write_ethovision_statistics(tmp_path / name, line_end=line_end or "\r", encoding=encoding or "ascii",
+                                       delimiter=delimiter or ",")
     assert recognise(path) is EthoVisionStatisticsReader
     [first, _] = read_ethovision_statistics(path, start_time=START, duration_s=300).tests
     assert first.values["in_zone_2_hot_zone_cumulative_duration_s"] == 72.48
