@@ -247,17 +247,19 @@ def _photometry(study: _Study, section: Section):
             finite = np.isfinite(mean)
             peak = int(np.argmax(np.where(finite, np.abs(mean), -1.0))) if finite.any() else None
             rows.append((cell_type, f"{nm:g}", condition or "-", len(entries), len({e["subject"] for e in entries}),
-                         sum(int(e["n_pulses"]) for e in entries), entries[0]["unit"],
+                         sum(int(e["n_pulses"]) for e in entries),
+                         ", ".join(sorted({e.get("aligned_to", "every pulse") for e in entries})), entries[0]["unit"],
                          "-" if peak is None else f"{mean[peak]:.4g} at {time_s[peak]:.3g} s",
                          ", ".join(sorted({f"{e['subject']}/{e['session']}/{e['fiber']}" for e in entries}))))
         panels.append((f"{cell_type} neurons, {nm:g} nm excitation", lines))
     section.extra_html.append(table_html(
-        ["cell type", "excitation (nm)", "condition", "signals", "subjects", "pulses", "unit",
+        ["cell type", "excitation (nm)", "condition", "signals", "subjects", "onsets", "aligned to", "unit",
          "largest mean deflection", "subject/session/fiber"], rows[:MAX_TABLE_ROWS],
-        caption="one response per fiber signal and session (mean over its pulses, artifact samples left out); mean "
-                "and SEM across signals"))
+        caption="one response per fiber signal and session (mean over the onsets it is aligned to: every pulse, "
+                "or the first pulse of each train or burst when the file's pulses come in trains; artifact samples "
+                "left out); mean and SEM across signals"))
     section.caption = ("Mean response across fibers, shaded +/- SEM across fibers (one fiber: its own SEM across "
-                       "pulses); time 0 = pulse.")
+                       "onsets); time 0 = the onset aligned to (table: aligned to).")
     from nwbtms.report.study_figures import photometry_by_cell_type
 
     return photometry_by_cell_type(panels, conditions)

@@ -111,7 +111,8 @@ def read_photometry(path: str | os.PathLike) -> list[dict[str, Any]]:
         out.append({"fiber": str(response.fiber), "cell_type": response.cell_type or "",
                     "excitation_wavelength_in_nm": float(response.excitation_wavelength_in_nm),
                     "unit": response.unit, "series": response.series, "time_s": time_s.tolist(),
-                    "mean": mean.tolist(), "sem": sem.tolist(), "n_pulses": int(response.n_pulses)})
+                    "mean": mean.tolist(), "sem": sem.tolist(), "n_pulses": int(response.n_pulses),
+                    "aligned_to": response.aligned_to})
     return out
 
 

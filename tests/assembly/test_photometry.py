@@ -106,11 +106,14 @@ def test_file_is_valid_nwb_with_design_and_photometry(converted):
 
 def test_pulse_aligned_response_per_fiber(converted):
     out, _, log = converted
+    by_train = read_pulse_aligned_responses(out, window_s=(-0.5, 1.5), baseline_s=(-0.5, 0.0))
+    # iTBS: by default one onset per train, read from the pulses table's train numbers
+    assert {(r.aligned_to, r.n_pulses) for r in by_train} == {("train onsets", log.size // 30)}
     responses = {r.excitation_wavelength_in_nm: r for r in
-                 read_pulse_aligned_responses(out, window_s=(-0.5, 1.5), baseline_s=(-0.5, 0.0))}
+                 read_pulse_aligned_responses(out, window_s=(-0.5, 1.5), baseline_s=(-0.5, 0.0), min_gap_s=0)}
     gcamp, iso = responses[470.0], responses[405.0]
     assert (gcamp.fiber, gcamp.cell_type, gcamp.unit) == ("mos_it", "IT", "dF/F")
-    assert gcamp.n_pulses == log.size
+    assert gcamp.n_pulses == log.size and gcamp.aligned_to == "every pulse"
     after = (gcamp.time_s > 0.1) & (gcamp.time_s < 0.6)
     assert np.nanmean(gcamp.mean[after]) > 0.002 > np.nanmax(np.abs(iso.mean[after]))
 

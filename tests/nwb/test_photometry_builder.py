@@ -105,7 +105,10 @@ def test_table_devices_and_series_round_trip(photometry_file):
 
 def test_pulse_aligned_responses(photometry_file):
     path, times = photometry_file
-    responses = read_pulse_aligned_responses(path, window_s=(-0.5, 1.5), baseline_s=(-0.5, 0.0))
+    responses = read_pulse_aligned_responses(path, window_s=(-0.5, 1.5), baseline_s=(-0.5, 0.0), min_gap_s=0.0)
+    assert {r.aligned_to for r in responses} == {"every pulse"}
+    by_default = read_pulse_aligned_responses(path, window_s=(-0.5, 1.5), baseline_s=(-0.5, 0.0))
+    assert {(r.aligned_to, r.n_pulses) for r in by_default} == {("train onsets", 3)}  # three iTBS trains
     by_nm = {r.excitation_wavelength_in_nm: r for r in responses}
     assert set(by_nm) == {470.0, 405.0}
     gcamp, iso = by_nm[470.0], by_nm[405.0]

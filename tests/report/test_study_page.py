@@ -151,9 +151,10 @@ def test_sections_links_and_planted_numbers(pages, study):
     # tests are in all four of its files and counted once)
     assert re.search(r"<td>tail_suspension</td><td>immobility_s</td><td>s</td><td>pre</td>"
                      r"<td>stimulation=aiTBS, stress=yes</td><td>2</td><td>155</td><td>5</td><td>M1, M3</td>", html)
-    # photometry per cell type: M001's IT fiber, its 470 nm and 405 nm signals over 30 pulses
+    # photometry per cell type: M001's IT fiber, its 470 nm and 405 nm signals aligned to the onset of its one
+    # iTBS train (30 pulses), the alignment named
     assert re.search(r"<td>IT</td><td>470</td><td>stimulation=aiTBS, stress=yes</td><td>1</td><td>1</td>"
-                     r"<td>30</td><td>dF/F</td>", html)
+                     r"<td>1</td><td>train onsets</td><td>dF/F</td>", html)
     assert "M001/aitbs-day1/mos_it" in html
     assert html.count("data:image/png;base64,") == 3  # turnover, behaviour and photometry figures, embedded
 
