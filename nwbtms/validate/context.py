@@ -139,6 +139,9 @@ def as_tms_view(metadata) -> TmsView:
 
 def tms_view(nwbfile) -> TmsView | None:
     """The :class:`TmsView` of ``nwbfile`` (None when it has no TMSExperimentMetadata)."""
+    if not any(getattr(obj, "neurodata_type", type(obj).__name__) == "TMSExperimentMetadata"
+               for obj in nwbfile.lab_meta_data.values()):
+        return None  # as find_tms_tables would say, without importing ndx-tms for a file without TMS data
     from ndx_tms import find_tms_tables
 
     found = find_tms_tables(nwbfile)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
-from ndx_tms.vocabulary import CL_ID_PATTERN
 
 from nwbtms.validate.checks._paths import column_path
 from nwbtms.validate.checks._tables import has_column, text_column, tms_metadata
@@ -24,6 +23,8 @@ TMS_CELL_TYPES = define(
 
 def check_cell_type_terms(cell_types) -> Iterator[Hit]:
     """Every CL ID of a CellTypesTable (None: nothing to check) is ``CL:`` + 7 digits, in full."""
+    from ndx_tms.vocabulary import CL_ID_PATTERN  # imported when used: files without TMS data never load ndx-tms
+
     if cell_types is not None and has_column(cell_types, "cell_ontology_id"):
         for i, term in enumerate(text_column(cell_types, "cell_ontology_id")):
             if not CL_ID_PATTERN.fullmatch(term):  # the whole text: '$' alone lets a trailing newline pass

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 
 import h5py
 import numpy as np
-from ndx_tms.vocabulary import POSE_TOLERANCE, pose_problem
 
 from nwbtms.validate.checks._paths import column_path, object_path
 from nwbtms.validate.checks._tables import has_column
@@ -28,6 +27,8 @@ TMS_COORDINATE_SPACE = define("tms.coordinates.space_declared", Severity.CRITICA
 
 def suspicious_poses(block: np.ndarray) -> np.ndarray:
     """Indices of 4x4 matrices in ``block`` that may not be valid poses (a superset of the invalid ones)."""
+    from ndx_tms.vocabulary import POSE_TOLERANCE  # imported when used: files without TMS data never load ndx-tms
+
     m = np.asarray(block, dtype=float).reshape(-1, 4, 4)
     all_nan = np.isnan(m).all(axis=(1, 2))
     rot = m[:, :3, :3]
@@ -42,6 +43,8 @@ def suspicious_poses(block: np.ndarray) -> np.ndarray:
 
 def check_pose_column(table, name: str, what: str, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
     """Every pose of ``table[name]`` passes ``pose_problem``."""
+    from ndx_tms.vocabulary import pose_problem
+
     if not has_column(table, name):
         return
     first, count, reason = None, 0, ""
