@@ -119,16 +119,17 @@ def test_coordinates_without_a_declared_space_are_reported():
 
 def test_each_file_is_opened_and_read_once(complete_nwb, monkeypatch):
     """One h5py.File and one NWBHDF5IO per file; validation, object building, NWB Inspector and our checks share
-    the builders read once (hdmf returns the same root builder on every read_builder call)."""
+    the builders read once (ValidatorIO, like hdmf, returns the same root builder on every read_builder call)."""
     import os
 
     import h5py
     from pynwb import NWBHDF5IO
 
+    from nwbtms.validate.builders import ValidatorIO
     from nwbtms.validate.runner import RunOptions, validate_file
 
     counts = {"h5py.File": 0, "NWBHDF5IO": 0, "roots": set()}
-    file_init, io_init, read_builder = h5py.File.__init__, NWBHDF5IO.__init__, NWBHDF5IO.read_builder
+    file_init, io_init, read_builder = h5py.File.__init__, NWBHDF5IO.__init__, ValidatorIO.read_builder
 
     def counting_file_init(self, name, *args, **kwargs):
         if isinstance(name, (str, os.PathLike)):  # h5py also wraps already open files (obj.file): not an open
@@ -146,7 +147,7 @@ def test_each_file_is_opened_and_read_once(complete_nwb, monkeypatch):
 
     monkeypatch.setattr(h5py.File, "__init__", counting_file_init)
     monkeypatch.setattr(NWBHDF5IO, "__init__", counting_io_init)
-    monkeypatch.setattr(NWBHDF5IO, "read_builder", recording_read_builder)
+    monkeypatch.setattr(ValidatorIO, "read_builder", recording_read_builder)  # the runner's NWBHDF5IO
     result = validate_file(str(complete_nwb), RunOptions())
     assert result.opened and not [f for f in result.findings if f.check_id == "validate.internal"]
     assert counts["h5py.File"] == 1 and counts["NWBHDF5IO"] == 1

@@ -1,0 +1,356 @@
+"""The hdmf builders of an open NWB file, read as hdmf's ``HDF5IO.read_builder`` reads them, at a third of its CPU.
+
+hdmf checks the arguments of every builder it makes (docval) and reads each attribute through h5py's
+high-level objects; on a file of thousands of small objects that was half of the validator's time. This
+reader walks the same HDF5 links in the same order, reads the same attributes (h5py's own conversions, opened
+by index instead of by name) and makes the same builders (classes, names, attributes, data and its wrappers,
+dtype, maxshape, parents, sources, locations) without re-checking arguments it makes itself; schema
+validation and object construction then run on them unchanged. ``tests/validate/test_builders.py``
+compares them with hdmf's own on every file of the broken-file corpus.
+
+What it does not read the way hdmf does (external links, scalar references or compound scalars, scalars
+of other kinds, names that are not UTF-8, a damaged object) makes it give way to hdmf's reader for the whole
+file (:class:`Unsupported`), as does a builder layout other than the one this module was written against
+(:func:`fast_builders_supported`, checked once per process).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import warnings
+
+import h5py
+import numpy as np
+from h5py import h5a, h5l, h5o, h5p, h5s, h5t
+from hdmf.build import DatasetBuilder, GroupBuilder, LinkBuilder
+from pynwb import NWBHDF5IO
+
+#: hdmf's attribute naming the cached specifications (``HDF5IO.__read_attrs`` skips it)
+SPEC_LOC_ATTR = ".specloc"
+
+
+class Unsupported(Exception):
+    """The file holds something this reader leaves to hdmf's."""
+
+
+def _new_builder(cls, name: str, source: str):
+    builder = cls.__new__(cls)
+    builder._Builder__name = name
+    builder._Builder__parent = None
+    builder._Builder__source = source
+    builder._Builder__matched_spec = None
+    return builder
+
+
+def make_dataset_builder(name: str, data, dtype, attributes: dict, maxshape, source: str) -> DatasetBuilder:
+    """``DatasetBuilder(name, data=, dtype=, attributes=, maxshape=, source=)`` without docval."""
+    builder = _new_builder(DatasetBuilder, name, source)
+    dict.__setitem__(builder, "attributes", dict(attributes))
+    builder._BaseBuilder__location = None
+    dict.__setitem__(builder, "data", data)
+    dict.__setitem__(builder, "attributes", copy.copy(attributes))
+    builder._DatasetBuilder__dimension_labels = None
+    builder._DatasetBuilder__chunks = False
+    builder._DatasetBuilder__matched_spec_shape = None
+    builder._DatasetBuilder__maxshape = maxshape
+    builder._DatasetBuilder__dtype = dtype
+    builder._DatasetBuilder__name = name
+    return builder
+
+
+def make_group_builder(name: str, groups: list, datasets: list, attributes: dict, links: list,
+                       source: str) -> GroupBuilder:
+    """``GroupBuilder(name, groups=, datasets=, attributes=, links=, source=)`` without docval."""
+    builder = _new_builder(GroupBuilder, name, source)
+    builder.obj_type = obj_type = {}
+    own = {}
+    dict.__setitem__(builder, "attributes", own)
+    for key, value in attributes.items():
+        own[key] = value
+        obj_type[key] = "attributes"
+    builder._BaseBuilder__location = None
+    for kind, children in (("groups", groups), ("datasets", datasets), ("links", links)):
+        held = {}
+        dict.__setitem__(builder, kind, held)
+        for child in children:
+            if kind == "datasets" and child is None:
+                continue
+            child_name = child.name
+            if child_name in obj_type and obj_type[child_name] != kind:
+                raise ValueError(f"'{child_name}' already exists in {name}.{obj_type[child_name]}, "
+                                 f"cannot set in {kind}.")
+            held[child_name] = child
+            obj_type[child_name] = kind
+            if child.parent is None:
+                child.parent = builder
+    return builder
+
+
+def make_link_builder(target, name: str, source: str) -> LinkBuilder:
+    """``LinkBuilder(builder=target, name=name, source=source)`` without docval."""
+    builder = _new_builder(LinkBuilder, name, source)
+    dict.__setitem__(builder, "builder", target)
+    return builder
+
+
+_SUPPORTED: bool | None = None
+
+
+def fast_builders_supported() -> bool:
+    """True when builders made here have exactly the state of hdmf's own (checked once per process)."""
+    global _SUPPORTED
+    if _SUPPORTED is None:
+        try:
+            data = np.arange(3)
+            ours = make_dataset_builder("d", data, data.dtype, {"a": 1}, (None,), "/x")
+            theirs = DatasetBuilder("d", data=data, dtype=data.dtype, attributes={"a": 1}, maxshape=(None,),
+                                    source="/x")
+            group = make_group_builder("g", [], [ours], {"b": "t"}, [make_link_builder(ours, "l", "/x")], "/x")
+            their_group = GroupBuilder("g", datasets=[theirs], attributes={"b": "t"},
+                                       links=[LinkBuilder(builder=theirs, name="l", source="/x")], source="/x")
+            same = (vars(ours) == vars(theirs) and dict(ours) == dict(theirs)
+                    and vars(group).keys() == vars(their_group).keys()
+                    and group.obj_type == their_group.obj_type and dict(group) == dict(their_group)
+                    and ours.parent is group and theirs.parent is their_group)
+        except Exception:
+            same = False
+        _SUPPORTED = bool(same)
+    return _SUPPORTED
+
+
+#: HDF5 character set -> (numpy dtype, h5py memory type) of a variable-length string, as h5py makes them
+_VLEN_STRINGS: dict = {}
+
+
+def _vlen_string_types(attr, cset: int) -> tuple:
+    known = _VLEN_STRINGS.get(cset)
+    if known is None:
+        dtype = attr.dtype
+        known = _VLEN_STRINGS[cset] = (dtype, h5t.py_create(dtype))
+    return known
+
+
+def read_attributes(oid) -> dict:
+    """Every attribute of the object ``oid`` as h5py's ``AttributeManager`` reads it (same order, same values:
+    vlen strings as str, scalars as numpy scalars, empty dataspaces as ``h5py.Empty``), opened by index."""
+    plist = oid.get_create_plist()
+    tracked = plist.get_attr_creation_order() & h5p.CRT_ORDER_TRACKED
+    index_type = h5py.h5.INDEX_CRT_ORDER if tracked else h5py.h5.INDEX_NAME
+    values = {}
+    for i in range(h5a.get_num_attrs(oid)):
+        attr = h5a.open(oid, index=i, index_type=index_type)
+        try:
+            name = attr.name.decode("utf-8")
+        except UnicodeDecodeError:
+            raise Unsupported("attribute name not UTF-8") from None
+        file_type = attr.get_type()
+        if (file_type.get_class() == h5t.STRING and file_type.is_variable_str()
+                and attr.get_space().get_simple_extent_type() == h5s.SCALAR):
+            # most NWB attributes (neurodata_type, namespace, object_id, unit, ...): one memory type per charset
+            dtype, memory_type = _vlen_string_types(attr, file_type.get_cset())
+            arr = np.zeros((), dtype=dtype)
+            attr.read(arr, mtype=memory_type)
+            values[name] = arr[()].decode("utf-8", "surrogateescape")
+            continue
+        shape = attr.shape
+        if shape is None:
+            values[name] = h5py.Empty(attr.dtype)
+            continue
+        dtype = attr.dtype
+        htype = h5t.py_create(dtype)
+        if dtype.subdtype is not None:
+            subdtype, subshape = dtype.subdtype
+            shape = shape + subshape
+            dtype = subdtype
+        arr = np.zeros(shape, dtype=dtype, order="C")
+        attr.read(arr, mtype=htype)
+        string_info = h5t.check_string_dtype(dtype)
+        if string_info and string_info.length is None:
+            arr = np.array([b.decode("utf-8", "surrogateescape") for b in arr.flat], dtype=dtype).reshape(arr.shape)
+        values[name] = arr[()] if arr.ndim == 0 else arr
+    return values
+
+
+class BuilderReader:
+    """Reads the builders of one file for ``io`` (an :class:`ValidatorIO`), as hdmf's ``HDF5IO`` does."""
+
+    def __init__(self, io, h5: h5py.File) -> None:
+        self.io = io
+        self.file = h5
+        self.filename = h5.filename
+        self.source = os.path.abspath(h5.filename)
+        #: ObjectID -> builder of every object read (hdmf's ``__built`` for this file)
+        self.built: dict = {}
+        self._written = io._written_builders
+
+    def read(self):
+        """The root GroupBuilder (hdmf's ``read_builder``)."""
+        ignore = set()
+        specloc = self.file.attrs.get(SPEC_LOC_ATTR)
+        if specloc is not None:
+            ignore.add(self.file[specloc].name)
+        return self._group(self.file.id, "/", "root", ignore)
+
+    def _attributes(self, oid) -> dict:
+        values = read_attributes(oid)
+        values.pop(SPEC_LOC_ATTR, None)
+        for key, value in values.items():
+            if isinstance(value, h5py.Reference):
+                values[key] = self._reference(self.file[value])
+            elif isinstance(value, bytes):
+                values[key] = value.decode("UTF-8")
+        return values
+
+    def _reference(self, obj):
+        """hdmf's ``__read_ref``: the builder of a referenced object (read now if it was not yet)."""
+        builder = self.built.get(obj.id)
+        if builder is None:
+            if isinstance(obj, h5py.Dataset):
+                builder = self._dataset(obj.id, obj.name, None)
+            elif isinstance(obj, h5py.Group):
+                builder = self._group(obj.id, obj.name, None, set())
+            else:
+                raise ValueError(f"h5obj must be a Dataset or a Group - got {obj}")
+            self.built.setdefault(obj.id, builder)
+        return builder
+
+    def _child_path(self, path: str, key: str) -> str:
+        return "/" + key if path == "/" else path + "/" + key
+
+    def _group(self, gid, path: str, name: str | None, ignore: set):
+        attributes = self._attributes(gid)
+        if name is None:
+            name = os.path.basename(path)
+        groups: dict = {}
+        datasets: dict = {}
+        links: dict = {}
+        for raw in gid:
+            try:
+                key = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise Unsupported("link name not UTF-8") from None
+            kind = gid.links.get_info(raw).type
+            child_path = self._child_path(path, key)
+            if kind == h5l.TYPE_HARD:
+                if child_path in ignore:
+                    continue
+                oid = h5o.open(gid, raw)
+                builder = self.built.get(oid)
+                if isinstance(oid, h5py.h5d.DatasetID):
+                    if builder is None:
+                        builder = self._dataset(oid, child_path, None)
+                        self.built.setdefault(oid, builder)
+                    datasets[builder.name] = builder
+                elif isinstance(oid, h5py.h5g.GroupID):
+                    if builder is None:
+                        builder = self._group(oid, child_path, None, ignore)
+                        self.built.setdefault(oid, builder)
+                    groups[builder.name] = builder
+                else:
+                    raise Unsupported(f"{child_path}: a named datatype")
+            elif kind == h5l.TYPE_SOFT:
+                group = h5py.Group(gid)
+                sub = group.get(key)
+                if sub is None:
+                    warnings.warn("Path to Group altered/broken at " + os.path.join(path, key), _broken_link_warning(),
+                                  stacklevel=2)
+                    datasets[key] = None
+                    continue
+                if sub.name in ignore:
+                    continue
+                target_path = group.get(key, getlink=True).path
+                target = sub.file[target_path]
+                builder_name = os.path.basename(target_path)
+                builder = self.built.get(target.id)
+                if builder is None:
+                    if isinstance(target, h5py.Dataset):
+                        builder = self._dataset(target.id, target.name, builder_name)
+                    else:
+                        builder = self._group(target.id, target.name, builder_name, ignore)
+                    self.built.setdefault(target.id, builder)
+                link = make_link_builder(builder, key, self.source)
+                link.location = path
+                self._written.set_written(link)
+                links[builder_name] = link
+            else:
+                raise Unsupported(f"{child_path}: an external or user-defined link")
+        builder = make_group_builder(name, list(groups.values()), list(datasets.values()), attributes,
+                                     list(links.values()), self.source)
+        builder.location = os.path.dirname(path)
+        self._written.set_written(builder)
+        return builder
+
+    def _dataset(self, did, path: str, name: str | None):
+        from hdmf.backends.hdf5.h5_utils import BuilderH5ReferenceDataset, BuilderH5TableDataset
+        from hdmf.utils import StrDataset
+
+        dataset = h5py.Dataset(did)
+        attributes = self._attributes(did)
+        dtype = dataset.dtype
+        maxshape = dataset.maxshape
+        if name is None:
+            name = os.path.basename(path)
+        shape = dataset.shape
+        if len(shape) == 0:
+            if dtype.kind not in "fiub" and h5t.check_string_dtype(dtype) is None:
+                raise Unsupported(f"{path}: a scalar of kind {dtype.kind!r}")
+            data = dataset[()]
+            if isinstance(data, bytes):
+                data = data.decode("UTF-8")
+        elif dtype.kind == "O" and shape[0] > 0:
+            first = dataset[tuple([0] * len(shape))]
+            data = None
+            if isinstance(first, (str, bytes)):
+                data = StrDataset(dataset, None) if dtype.metadata.get("vlen") is str else dataset
+            elif isinstance(first, h5py.Reference):
+                data = BuilderH5ReferenceDataset(dataset, self.io)
+                dtype = data.dtype
+        elif dtype.kind == "V":
+            ref_cols = [h5py.check_dtype(ref=dtype[i]) or h5py.check_dtype(vlen=dtype[i]) for i in range(len(dtype))]
+            data = BuilderH5TableDataset(dataset, self.io, ref_cols)
+            fields = zip(dataset.dtype.fields, data.dtype, strict=False)
+            dtype = [{"name": field, "dtype": sub} for field, sub in fields]
+        else:
+            data = dataset
+        builder = make_dataset_builder(name, data, dtype, attributes, maxshape, self.source)
+        builder.location = os.path.dirname(path)
+        self._written.set_written(builder)
+        return builder
+
+
+def _broken_link_warning():
+    from hdmf.backends.hdf5.h5tools import BrokenLinkWarning
+
+    return BrokenLinkWarning
+
+
+class ValidatorIO(NWBHDF5IO):
+    """``NWBHDF5IO`` reading its builders with :class:`BuilderReader` (hdmf's own reader when that gives way);
+    same arguments (``file=``, ``mode="r"``, ``manager=`` or ``load_namespaces=``). Only the read path differs."""
+
+    _fast_root = None
+    _fast_reader = None
+
+    def read_builder(self):
+        """The root builder, read once (hdmf keeps its own the same way)."""
+        if self._fast_root is None:
+            self._fast_root = False
+            if fast_builders_supported():
+                reader = BuilderReader(self, self._file)
+                try:
+                    self._fast_root, self._fast_reader = reader.read(), reader
+                except Exception:  # hdmf's reader reads the file instead (and raises its own error, if any)
+                    self._fast_root, self._fast_reader = False, None
+        if self._fast_root:
+            return self._fast_root
+        return super().read_builder()
+
+    def get_builder(self, h5obj):
+        """The builder read for ``h5obj`` (resolves references in reference datasets)."""
+        if self._fast_reader is None:
+            return super().get_builder(h5obj)
+        builder = self._fast_reader.built.get(h5obj.id)
+        if builder is None:
+            raise ValueError(f"{h5obj.file.filename}:{h5obj.name} has not been built")
+        return builder
