@@ -13,8 +13,13 @@ shared with other work the CPU-time ratio is the steadier of the two (both tools
 nwbtms validates the schema in a forked child beside object construction when a second core is free, so
 its wall time is below its CPU time; the CPU-time ratio shows the work itself.
 
+After the table, where nwbtms's CPU time goes on the many-series file: one more run in a fresh process with
+schema validation inline, each component's process time measured around the function that does it
+(imports, opening and the cached namespaces, reading the builders, schema validation with its cached specs,
+object construction, each step's checks, the rest); ``--components-only`` prints just that.
+
 Run: ``python -m bench.bench_validate [--series 2000] [--timestamps-gb 1.0] [--pulses 90000]
-[--only series|timestamps|pulses ...] [--repeat N]``.
+[--only series|timestamps|pulses ...] [--repeat N] [--components-only]``.
 """
 
 from __future__ import annotations
@@ -136,6 +141,98 @@ def compare(label: str, path: Path) -> dict:
     return {"label": label, "ours": ours, "theirs": theirs, "ratio": ratio, "cpu_ratio": cpu_ratio}
 
 
+#: Component of nwbtms validate -> (module, attribute path) of the function whose process time it is.
+_COMPONENTS = {
+    "open the file, load its cached namespaces": ("nwbtms.validate.builders", "ValidatorIO.__init__"),
+    "read the hdmf builders": ("nwbtms.validate.builders", "ValidatorIO.read_builder"),
+    "index the builders (typed objects, links)": ("nwbtms.validate.runner", "index_builders"),
+    "schema: load the cached specs for validation": ("nwbtms.validate.checks.schema", "cached_validators"),
+    "schema: validate the builders (hdmf validator)": ("nwbtms.validate.checks.schema", "validate_against_cached"),
+    "build the pynwb objects": ("nwbtms.validate.checks.schema", "build_objects"),
+    "index the objects by type": ("nwbtms.validate.runner", "_objects_by_type"),
+}
+
+
+def components(path: Path) -> list[tuple[str, float]]:
+    """Process time (s) of each component of ``nwbtms validate`` on ``path``, in this process (call it in a
+    fresh interpreter: imports are one component). Schema validation runs inline (no forked child)."""
+    import functools
+    import importlib
+    import time
+
+    clock = time.process_time
+    started = clock()
+    from nwbtms.validate import registry, runner  # noqa: F401  (imports: pynwb, hdmf, h5py, the checks)
+    from nwbtms.validate.checks import inspector  # noqa: F401  (imports nwbinspector when it runs)
+
+    registry.load_checks()
+    import nwbinspector  # noqa: F401
+
+    spent: dict[str, float] = {"interpreter and imports (pynwb, hdmf, h5py, nwbinspector, the checks)": 0.0}
+
+    def timed(label, function):
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            begun = clock()
+            try:
+                result = function(*args, **kwargs)
+                return list(result) if label == "build the pynwb objects" else result
+            finally:
+                spent[label] = spent.get(label, 0.0) + clock() - begun
+        return wrapper
+
+    for label, (module_name, attribute) in _COMPONENTS.items():
+        owner = importlib.import_module(module_name)
+        *holders, name = attribute.split(".")
+        for holder in holders:
+            owner = getattr(owner, holder)
+        setattr(owner, name, timed(label, getattr(owner, name)))
+    step_names = {4: "step 4: NWB Inspector checks on the objects", 6: "step 6: TMS checks",
+                  7: "step 7: whole-array data checks"}
+    run_check = registry.RegisteredCheck.run
+
+    def run_timed(self, obj, **kwargs):
+        label = step_names.get(self.step, "steps 2, 5, 8: namespaces, DANDI gate, completeness")
+        begun = clock()
+        try:
+            return iter(list(run_check(self, obj, **kwargs)))
+        finally:
+            spent[label] = spent.get(label, 0.0) + clock() - begun
+
+    registry.RegisteredCheck.run = run_timed
+    imported = clock()
+    spent["interpreter and imports (pynwb, hdmf, h5py, nwbinspector, the checks)"] = imported - started
+    runner.validate_file(str(path), runner.RunOptions(concurrent_schema=False))
+    total = clock() - started
+    spent["the rest (runner, findings, h5py opens, garbage collection)"] = total - sum(spent.values())
+    return sorted(spent.items(), key=lambda item: -item[1])
+
+
+def print_components(path: Path) -> None:
+    """Run :func:`components` in a fresh interpreter and print the table (top components first)."""
+    import json
+
+    code = ("import json, resource, sys; from pathlib import Path; from bench.bench_validate import components; "
+            "parts = components(Path(sys.argv[1])); "
+            "usage = resource.getrusage(resource.RUSAGE_SELF); "
+            "print(json.dumps({'parts': parts, 'cpu': usage.ru_utime + usage.ru_stime}))")
+    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parent.parent)
+    if done.returncode != 0:
+        print(f"where the time goes: profiling run failed: {done.stderr.strip().splitlines()[-1:]}")
+        return
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    parts, cpu = result["parts"], result["cpu"]
+    measured = sum(seconds for _, seconds in parts)
+    # the interpreter's own start-up (before the first line ran) belongs to imports
+    parts = [(label, seconds + (cpu - measured if label.startswith("interpreter") else 0.0))
+             for label, seconds in parts]
+    print(f"where nwbtms's CPU time goes on {path.name} (one in-process run, schema validation inline; "
+          f"{cpu:.2f} s CPU in all):")
+    for label, seconds in parts:
+        print(f"  {seconds:6.2f} s {100 * seconds / cpu:5.1f}%  {label}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Generate the files (if needed), run both tools on each, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -145,7 +242,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=["series", "timestamps", "pulses"], action="append", default=None,
                         help="Run only this file (repeatable); default all three.")
     parser.add_argument("--repeat", type=int, default=1, help="Runs of each comparison (ratios per run).")
+    parser.add_argument("--components-only", action="store_true",
+                        help="Print only where nwbtms's CPU time goes on the many-series file.")
     args = parser.parse_args(argv)
+    if args.components_only:
+        DATA.mkdir(parents=True, exist_ok=True)
+        print_components(make_many_series(DATA / f"series_{args.series}.nwb", args.series))
+        return 0
     wanted = set(args.only or ["series", "timestamps", "pulses"])
     DATA.mkdir(parents=True, exist_ok=True)
     print("generating files (reused when present) ...", flush=True)
@@ -173,6 +276,8 @@ def main(argv: list[str] | None = None) -> int:
     if "timestamps" in results:
         met &= max(r["ours"][1] for r in results["timestamps"]) <= 300
         targets.append("timestamps peak RSS <= 300 MB")
+    if "series" in results:
+        print_components(next(path for key, _, path in files if key == "series"))
     print(f"targets: {'; '.join(targets) or 'none run'}: " + ("TARGETS MET" if met else "TARGETS MISSED"))
     return 0 if met else 1
 
