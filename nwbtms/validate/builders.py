@@ -16,9 +16,12 @@ file (:class:`Unsupported`), as does a builder layout other than the one this mo
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import gc
 import os
 import warnings
+from collections.abc import Iterator
 
 import h5py
 import numpy as np
@@ -28,6 +31,21 @@ from pynwb import NWBHDF5IO
 
 #: hdmf's attribute naming the cached specifications (``HDF5IO.__read_attrs`` skips it)
 SPEC_LOC_ATTR = ".specloc"
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while a file's builders or objects are made: they stay alive
+    until the file is closed, and its collections would walk them again and again for nothing (reference
+    counting still frees everything else at once)."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 class Unsupported(Exception):
@@ -285,15 +303,23 @@ class BuilderReader:
         from hdmf.backends.hdf5.h5_utils import BuilderH5ReferenceDataset, BuilderH5TableDataset
         from hdmf.utils import StrDataset
 
-        dataset = h5py.Dataset(did)
         attributes = self._attributes(did)
-        dtype = dataset.dtype
-        maxshape = dataset.maxshape
+        dtype = did.dtype
+        dims = did.get_space().get_simple_extent_dims(True)  # h5py's Dataset.maxshape
+        maxshape = None if dims is None else tuple(x if x != h5s.UNLIMITED else None for x in dims)
         if name is None:
             name = os.path.basename(path)
-        shape = dataset.shape
+        shape = did.shape
+        if len(shape) == 0 and dtype.kind in "fiub":  # a number (starting_time, rate...): h5py's scalar read
+            value = np.zeros((), dtype=dtype)
+            did.read(h5s.ALL, h5s.ALL, value)
+            builder = make_dataset_builder(name, value[()], dtype, attributes, maxshape, self.source)
+            builder.location = os.path.dirname(path)
+            self._written.set_written(builder)
+            return builder
+        dataset = h5py.Dataset(did)
         if len(shape) == 0:
-            if dtype.kind not in "fiub" and h5t.check_string_dtype(dtype) is None:
+            if h5t.check_string_dtype(dtype) is None:
                 raise Unsupported(f"{path}: a scalar of kind {dtype.kind!r}")
             data = dataset[()]
             if isinstance(data, bytes):

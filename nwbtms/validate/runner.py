@@ -107,7 +107,7 @@ def _file_hits(ctx: FileContext, result: FileResult) -> Iterator[Hit | schema.Pe
     result.nwb_version = _attr_text(h5, "nwb_version", attribute=True)
     try:
         from nwbtms.validate import legacy
-        from nwbtms.validate.builders import ValidatorIO
+        from nwbtms.validate.builders import ValidatorIO, gc_paused
 
         _import_cached_extensions(h5)
         with warnings.catch_warnings():
@@ -122,7 +122,8 @@ def _file_hits(ctx: FileContext, result: FileResult) -> Iterator[Hit | schema.Pe
         ctx.tree = None
         if ctx.io is not None:
             try:  # the builders are read once here and reused by validation and object construction
-                ctx.tree = index_builders(h5, ctx.io.read_builder())
+                with gc_paused():
+                    ctx.tree = index_builders(h5, ctx.io.read_builder())
             except Exception as exc:
                 yield NWB_OPEN.hit(f"pynwb cannot read the file's structure: {type(exc).__name__}: {exc}")
         if ctx.tree is None:

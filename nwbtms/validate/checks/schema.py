@@ -11,6 +11,7 @@ one converter resolve them once per process.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -106,12 +107,14 @@ NUMPY_DEFAULT_PRINT = dict(precision=8, threshold=1000, edgeitems=3, linewidth=7
 
 def build_objects(ctx: FileContext) -> Iterator[Hit]:
     """Build the pynwb objects into ``ctx.nwbfile`` (from the builders already read); a failure is one hit."""
+    from nwbtms.validate.builders import gc_paused
+
     # numpy's default print options, whatever the caller set (pyabf, for one, lowers the threshold at import):
     # hdmf puts array reprs into its error messages, formatted when the message is read, and findings must
     # not depend on global state.
     with np.printoptions(**NUMPY_DEFAULT_PRINT):
         try:
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), gc_paused():
                 warnings.simplefilter("ignore")
                 ctx.nwbfile = ctx.io.read()
             return
@@ -170,6 +173,7 @@ class PendingSchema:
         self._pid: int | None = None
         self._read_fd: int | None = None
         self._hits: list[Hit] | None = None
+        self._parent = os.getpid()
         if concurrent and second_core_free():
             self._fork()
         if self._pid is None:
@@ -177,15 +181,20 @@ class PendingSchema:
 
     def _fork(self) -> None:
         read_fd, write_fd = os.pipe()
+        gc.freeze()  # the child's collections leave the parent's objects (and their memory pages) alone
         try:
             pid = os.fork()
         except OSError:
             os.close(read_fd)
             os.close(write_fd)
             return
+        finally:
+            if os.getpid() == self._parent:
+                gc.unfreeze()
         if pid == 0:  # child: validate, send the hits, leave without running any cleanup of the parent's state
             status = 1
             try:
+                gc.disable()  # it lives for one validation; collections would copy the parent's pages
                 os.close(read_fd)
                 payload = json.dumps([[h.message, h.location] for h in validate_schema(self._ctx)]).encode()
                 with os.fdopen(write_fd, "wb") as out:
