@@ -38,8 +38,16 @@ def needs_own_spec(h5) -> bool:
 
 def manager_with_cached_spec(h5):
     """A BuildManager for ``h5``: pynwb's core classes and mappers, ndx-tms from the file's cached spec."""
+    from hdmf.build import BuildManager
+
+    return BuildManager(type_map_with_cached_spec(h5))
+
+
+def type_map_with_cached_spec(h5):
+    """The type map of :func:`manager_with_cached_spec` (built anew: :mod:`nwbtms.validate.namespaces_cache`
+    keeps one per cached spec)."""
     import pynwb
-    from hdmf.build import BuildManager, TypeMap
+    from hdmf.build import TypeMap
     from hdmf.common import get_type_map as hdmf_common_type_map
     from hdmf.spec import NamespaceCatalog
     from pynwb import NWBHDF5IO, get_type_map
@@ -60,4 +68,4 @@ def manager_with_cached_spec(h5):
     for namespace in [name for name in classes if name not in known]:
         classes.pop(namespace)
     type_map.merge(installed)
-    return BuildManager(type_map)
+    return type_map

@@ -106,16 +106,14 @@ def _file_hits(ctx: FileContext, result: FileResult) -> Iterator[Hit | schema.Pe
     result.identifier = _attr_text(h5, "identifier")
     result.nwb_version = _attr_text(h5, "nwb_version", attribute=True)
     try:
-        from nwbtms.validate import legacy
+        from nwbtms.validate import namespaces_cache
         from nwbtms.validate.builders import ValidatorIO, gc_paused
 
         _import_cached_extensions(h5)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            if legacy.needs_own_spec(h5):  # an earlier ndx-tms: read with the file's own spec
-                ctx.io = ValidatorIO(file=h5, mode="r", manager=legacy.manager_with_cached_spec(h5))
-            else:
-                ctx.io = ValidatorIO(file=h5, mode="r", load_namespaces=True)
+            # the file's cached namespaces (or, for an earlier ndx-tms, its own spec), parsed once per process
+            ctx.io = ValidatorIO(file=h5, mode="r", manager=namespaces_cache.build_manager(h5))
     except Exception as exc:
         yield NWB_OPEN.hit(f"pynwb cannot open the file as NWB: {type(exc).__name__}: {exc}")
     try:

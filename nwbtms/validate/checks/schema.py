@@ -247,10 +247,12 @@ def _validate_fresh(ctx: FileContext) -> Iterator[Hit]:
     changed by object construction)."""
     from pynwb import NWBHDF5IO
 
+    from nwbtms.validate import namespaces_cache
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            io = NWBHDF5IO(file=ctx.h5, mode="r", load_namespaces=True)
+            io = NWBHDF5IO(file=ctx.h5, mode="r", manager=namespaces_cache.build_manager(ctx.h5))
     except Exception as exc:
         yield NWB_SCHEMA.hit(f"schema validation could not run: {type(exc).__name__}: {exc}",
                              location="/specifications")
