@@ -16,6 +16,7 @@ classes registered with pynwb in this process when the map is built (importing a
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import OrderedDict
 
 import h5py
@@ -23,6 +24,7 @@ import h5py
 #: key -> type map; a handful of distinct spec sets per run at most, the oldest dropped beyond this
 MAX_ENTRIES = 8
 _TYPE_MAPS: OrderedDict[tuple, object] = OrderedDict()
+_LOCK = threading.Lock()  # the validator's workers are processes; a caller's threads still get one map per key
 
 
 def build_manager(h5: h5py.File):
@@ -38,14 +40,15 @@ def build_manager(h5: h5py.File):
 
     own_spec = legacy.needs_own_spec(h5)
     key = (own_spec, specifications_key(h5), _installed_key())
-    type_map = _TYPE_MAPS.get(key)
-    if type_map is None:
-        type_map = legacy.type_map_with_cached_spec(h5) if own_spec else _type_map_with_cached_spec(h5)
-        _TYPE_MAPS[key] = type_map
-        while len(_TYPE_MAPS) > MAX_ENTRIES:
-            _TYPE_MAPS.popitem(last=False)
-    else:
-        _TYPE_MAPS.move_to_end(key)
+    with _LOCK:
+        type_map = _TYPE_MAPS.get(key)
+        if type_map is None:
+            type_map = legacy.type_map_with_cached_spec(h5) if own_spec else _type_map_with_cached_spec(h5)
+            _TYPE_MAPS[key] = type_map
+            while len(_TYPE_MAPS) > MAX_ENTRIES:
+                _TYPE_MAPS.popitem(last=False)
+        else:
+            _TYPE_MAPS.move_to_end(key)
     return BuildManager(type_map)
 
 
