@@ -9,75 +9,15 @@ import pytest
 from ndx_tms.testing import mock_tms_nwbfile
 from pynwb import NWBHDF5IO
 
-from nwbtms.nwb.deferred import fill_arrays
-from nwbtms.nwb.entries import (
-    FiberEntry,
-    FiberModelEntry,
-    IndicatorEntry,
-    PhotodetectorEntry,
-    PhotometryChannelEntry,
-    PhotometryEntries,
-)
-from nwbtms.nwb.photometry import (
-    StreamData,
-    add_response_series,
-    build_fiber_photometry,
-    build_photometry_artifact_mask,
-    raw_rows,
-    signal_series_name,
-)
 from nwbtms.photometry.response import read_pulse_aligned_responses
-from nwbtms.sources.photometry.pyphotometry import read_ppd
-from nwbtms.sources.photometry.testing import write_ppd
-
-WINDOW = (-0.001, 0.025)
-ENTRIES = PhotometryEntries(
-    indicators=(IndicatorEntry(key="gcamp8m", label="GCaMP8m", description="jGCaMP8m"),),
-    fibers=(FiberEntry(key="mos_it", location="MOs layer 5", indicator="gcamp8m", cell_type="IT",
-                       coordinates_in_mm=(1.9, -0.4, -0.6),
-                       model=FiberModelEntry(name="MFC_200", manufacturer="Doric Lenses", numerical_aperture=0.57,
-                                             core_diameter_in_um=200.0),
-                       channels=(PhotometryChannelEntry("analog_1", 470, 525),
-                                 PhotometryChannelEntry("analog_2", 405, 525))),),
-    photodetector=PhotodetectorEntry(description="Femtowatt photoreceiver", manufacturer="Newport", model="2151"),
-)
-
-
-def _stream_data(stream, path) -> StreamData:
-    return StreamData(name=stream.name, kind=stream.kind, num_samples=stream.num_samples, unit=stream.unit,
-                      description=stream.description, read=stream.read, starting_time_s=0.0,
-                      rate_hz=stream.rate_hz, source=str(path))
+from tests.photometry_tools import write_photometry_day
 
 
 @pytest.fixture(scope="module")
 def photometry_file(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("photometry")
-    nwbfile = mock_tms_nwbfile(with_imaging=False)
-    pulses = nwbfile.events["tms_pulses"]
-    times = np.asarray(pulses["timestamp"].data)[:90]  # the first three trains
-    ppd = write_ppd(folder / "fiber.ppd", duration_s=float(times[-1]) + 5.0, pulse_times_s=times,
-                    response_amplitude_v=0.01, artifact_window_s=WINDOW)
-    recording = read_ppd(ppd)
-    meta, rows = build_fiber_photometry(ENTRIES, nwbfile)
-    table = meta.fiber_photometry_table
-    pending: list = []
-    ophys = nwbfile.create_processing_module(name="ophys", description="masks")
-    for fiber in ENTRIES.fibers:
-        for channel in fiber.channels:
-            data = _stream_data(recording.stream(channel.stream), ppd)
-            series = add_response_series(nwbfile, table, data, [rows[(fiber.key, channel.stream)]],
-                                         name=signal_series_name(fiber.key, channel.excitation_wavelength_in_nm),
-                                         pending=pending)
-            ophys.add(build_photometry_artifact_mask(series, data, times, WINDOW, pulses=pulses, pending=pending))
-    for raw in recording.of_kind("raw"):
-        add_response_series(nwbfile, table, _stream_data(raw, ppd), raw_rows(raw.name, rows),
-                            name=f"photometry_raw_{raw.name}", pending=pending)
-    path = folder / "photometry.nwb"
-    with NWBHDF5IO(path, "w") as io:
-        io.write(nwbfile)
-        fill_arrays(pending)
-    recording.close()
-    return path, times
+    path = tmp_path_factory.mktemp("photometry") / "photometry.nwb"
+    times = write_photometry_day(path, mock_tms_nwbfile(with_imaging=False), n_pulses=90, with_raw=True)
+    return path, times  # the first three trains
 
 
 def test_table_devices_and_series_round_trip(photometry_file):

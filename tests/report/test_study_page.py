@@ -10,6 +10,7 @@ from urllib.parse import unquote
 import pytest
 
 from nwbtms.cli import main
+from tests.photometry_tools import write_photometry_day
 from tests.report.test_browser import CHROMIUM, chromium, console_lines
 
 SECTION_IDS = ["study-design", "study-turnover", "study-behavior", "study-photometry", "study-sessions"]
@@ -45,69 +46,15 @@ def _parse(html: str) -> _Links:
 def _write_photometry_session(path):
     """An aiTBS day of subject M001 (stress, aiTBS) with pulses and one IT fiber (470 and 405 nm signals)
     recorded by pyPhotometry, converted with the nwbtms photometry builders."""
-    import numpy as np
     from ndx_tms.testing import mock_tms_nwbfile
-    from pynwb import NWBHDF5IO
 
-    from nwbtms.nwb.deferred import fill_arrays
     from nwbtms.nwb.design import build_study_design
-    from nwbtms.nwb.entries import (
-        FiberEntry,
-        FiberModelEntry,
-        IndicatorEntry,
-        PhotodetectorEntry,
-        PhotometryChannelEntry,
-        PhotometryEntries,
-        StudyDesignEntry,
-    )
-    from nwbtms.nwb.photometry import (
-        StreamData,
-        add_response_series,
-        build_fiber_photometry,
-        build_photometry_artifact_mask,
-        signal_series_name,
-    )
-    from nwbtms.sources.photometry.pyphotometry import read_ppd
-    from nwbtms.sources.photometry.testing import write_ppd
+    from nwbtms.nwb.entries import StudyDesignEntry
 
-    window = (-0.001, 0.025)
-    entries = PhotometryEntries(
-        indicators=(IndicatorEntry(key="gcamp8m", label="GCaMP8m", description="jGCaMP8m"),),
-        fibers=(FiberEntry(key="mos_it", location="MOs layer 5", indicator="gcamp8m", cell_type="IT",
-                           coordinates_in_mm=(1.9, -0.4, -0.6),
-                           model=FiberModelEntry(name="MFC_200", manufacturer="Doric Lenses", numerical_aperture=0.57,
-                                                 core_diameter_in_um=200.0),
-                           channels=(PhotometryChannelEntry("analog_1", 470, 525),
-                                     PhotometryChannelEntry("analog_2", 405, 525))),),
-        photodetector=PhotodetectorEntry(description="Femtowatt photoreceiver", manufacturer="Newport",
-                                         model="2151"))
     nwbfile = mock_tms_nwbfile(with_imaging=False)
     design = StudyDesignEntry(condition=(("stress", "yes"), ("stimulation", "aiTBS")))
     nwbfile.add_lab_meta_data(build_study_design(design, session_start_time=nwbfile.session_start_time))
-    pulses = nwbfile.events["tms_pulses"]
-    times = np.asarray(pulses["timestamp"].data)[:30]
-    ppd = write_ppd(path.parent / "fiber.ppd", duration_s=float(times[-1]) + 5.0, pulse_times_s=times,
-                    response_amplitude_v=0.01, artifact_window_s=window)
-    recording = read_ppd(ppd)
-    meta, rows = build_fiber_photometry(entries, nwbfile)
-    pending: list = []
-    ophys = nwbfile.create_processing_module(name="ophys", description="artifact masks")
-    for fiber in entries.fibers:
-        for channel in fiber.channels:
-            stream = recording.stream(channel.stream)
-            data = StreamData(name=stream.name, kind=stream.kind, num_samples=stream.num_samples, unit=stream.unit,
-                              description=stream.description, read=stream.read, starting_time_s=0.0,
-                              rate_hz=stream.rate_hz, source=str(ppd))
-            row = rows[(fiber.key, channel.stream)]
-            series = add_response_series(nwbfile, meta.fiber_photometry_table, data, [row],
-                                         name=signal_series_name(fiber.key, channel.excitation_wavelength_in_nm),
-                                         pending=pending)
-            ophys.add(build_photometry_artifact_mask(series, data, times, window, pulses=pulses, pending=pending))
-    with NWBHDF5IO(path, "w") as io:
-        io.write(nwbfile)
-        fill_arrays(pending)
-    recording.close()
-    ppd.unlink()
+    write_photometry_day(path, nwbfile, n_pulses=30)
 
 
 @pytest.fixture(scope="module")
