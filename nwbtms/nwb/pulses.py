@@ -26,7 +26,7 @@ import numpy as np
 from hdmf.backends.hdf5 import H5DataIO
 from hdmf.data_utils import GenericDataChunkIterator
 from ndx_tms import TMSPulsesTable, TMSReconciliationTable, TMSSessionsTable
-from ndx_tms.vocabulary import POSE_TOLERANCE, TMSValueError, rotation_deviation
+from ndx_tms.vocabulary import POSE_TOLERANCE, TMSValueError, pose_row_problems
 from pynwb import TimeSeries
 
 from nwbtms.errors import ExtensionValueError, InputError
@@ -83,9 +83,9 @@ def build_pulses_table(
     sessions : list of SessionSpan, optional
         Sessions found from gaps; fill ``session_number`` when ``schedule_indices`` has none.
     pose_tolerance : float
-        Measured poses whose rotation is off orthonormal by at most this much (navigator print rounding,
-        e.g. Brainsight's 3 decimals) are replaced by the nearest rotation and counted in the table's
-        description; larger deviations raise.
+        Measured poses valid only within this tolerance (ndx-tms ``pose_row_problems``: orthonormality,
+        determinant and last row), when it is wider than ``POSE_TOLERANCE``, are replaced by the nearest
+        rotation and counted in the table's description; other invalid poses (partly NaN included) raise.
 
     Returns
     -------
@@ -426,23 +426,23 @@ def _per_pulse(value, n: int, field: str) -> np.ndarray:
 
 
 def _checked_poses(pose: np.ndarray, tolerance: float) -> tuple[np.ndarray, int]:
-    """Poses for the table: rounding-level deviations snapped to the nearest rotation, others refused."""
+    """Poses for the table: invalid ones refused (ndx-tms ``pose_row_problems``, the one pose rule), and when
+    the caller accepts a wider ``tolerance`` than ``POSE_TOLERANCE``, poses valid only within it snapped to the
+    nearest rotation."""
     pose = pose.copy()
-    tracked = np.isfinite(pose).all(axis=(1, 2))
-    pose[~tracked] = np.nan  # a partly-NaN pose is "not recorded"
-    rows = np.flatnonzero(tracked)
-    deviation = rotation_deviation(pose[rows])
-    # the same acceptance as ndx-tms pose_problem (POSE_TOLERANCE), vectorised
-    last_row_ok = np.all(np.abs(pose[rows, 3] - (0.0, 0.0, 0.0, 1.0)) <= POSE_TOLERANCE, axis=1)
-    right_handed = np.linalg.det(pose[rows, :3, :3]) > 0 if rows.size else np.zeros(0, dtype=bool)
-    needs_fix = deviation > POSE_TOLERANCE
-    fixable = needs_fix & (deviation <= tolerance) & last_row_ok & right_handed
-    refused = rows[~last_row_ok | ~right_handed | (needs_fix & ~fixable)]
+    wide = max(tolerance, POSE_TOLERANCE)
+    problems = pose_row_problems(pose, wide)
+    refused = np.flatnonzero(problems != None)  # noqa: E711 (elementwise on an object array)
     if refused.size:
         raise InputError(f"{refused.size} measured coil pose(s) are not valid rotations "
-                         f"(pulses {refused[:10].tolist()})", field="measured_coil_pose",
+                         f"(pulses {refused[:10].tolist()}; first: pose {problems[refused[0]]})",
+                         field="measured_coil_pose",
                          hint="see the navigator reader's problems; fix the export or merge without it")
-    for i in rows[fixable]:
+    fixable = np.zeros(0, dtype=np.int64)
+    if wide > POSE_TOLERANCE:
+        fixable = np.flatnonzero(pose_row_problems(pose) != None)  # noqa: E711
+    for i in fixable:
         u, _, vt = np.linalg.svd(pose[i, :3, :3])
         pose[i, :3, :3] = u @ vt  # nearest rotation (polar decomposition)
-    return pose, int(fixable.sum())
+        pose[i, 3] = (0.0, 0.0, 0.0, 1.0)
+    return pose, int(fixable.size)

@@ -11,10 +11,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ndx_tms.vocabulary import pose_problem
 
 from nwbtms.validate.checks.dandi import AGE_PATTERN, species_problem
-from nwbtms.validate.checks.targets import suspicious_poses
 from nwbtms.validate.chunked import AscendingScan, RegularScan, iter_rows
 
 
@@ -60,20 +58,6 @@ def test_species_map(species, ok):
 ])
 def test_age_pattern(age, ok):
     assert bool(AGE_PATTERN.match(age)) is ok
-
-
-def test_pose_screen_is_a_superset_of_pose_problem():
-    rng = np.random.default_rng(3)
-    poses = np.tile(np.eye(4), (200, 1, 1))
-    poses[50, :3, 0] *= -1
-    poses[120, 0, 1] += 0.01
-    poses[190, 3, 0] = 1.0
-    poses[:, :3, 3] = rng.normal(size=(200, 3))
-    poses[180] = np.nan  # not recorded: accepted
-    flagged = set(suspicious_poses(poses).tolist())
-    invalid = {i for i in range(200) if pose_problem(poses[i])}
-    assert invalid == {50, 120, 190}
-    assert invalid <= flagged
 
 
 def test_nwbinspector_runs_the_tms_checks_as_a_module(complete_nwb, make_copy, tmp_path):

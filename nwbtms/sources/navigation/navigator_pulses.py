@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from ndx_tms_vocabulary import POSE_TOLERANCE, rotation_deviation
+from ndx_tms_vocabulary import POSE_TOLERANCE, pose_row_problems
 
 # Orthonormality of recorded rotations is ndx-tms's one pose rule (ndx_tms_vocabulary.POSE_TOLERANCE, 5e-3):
 # Brainsight writes direction cosines with 3 decimals; rounding alone moves R^T R off the identity by up to
@@ -89,7 +89,7 @@ class NavigatorPulses:
 
 def pose_problems(poses: np.ndarray, labels: Sequence[str],
                   tolerance: float = POSE_TOLERANCE) -> list[str]:
-    """Messages for poses whose rotation is not orthonormal or is left-handed (never fixed here).
+    """Messages for poses that are not valid (ndx-tms :func:`~ndx_tms_vocabulary.pose_row_problems`; never fixed).
 
     Parameters
     ----------
@@ -98,41 +98,22 @@ def pose_problems(poses: np.ndarray, labels: Sequence[str],
     labels : sequence of str
         How to name each pose in a message (e.g. ``"line 12"``).
     tolerance : float
-        Largest accepted ``|R^T R - I|`` entry.
+        The one pose tolerance.
     """
-    problems = []
-    poses = np.asarray(poses, dtype=float).reshape(-1, 4, 4)
-    deviation = rotation_deviation(poses)
-    for i in np.flatnonzero(deviation > tolerance):
-        problems.append(f"{labels[i]}: rotation is not orthonormal (max |R^T R - I| = "
-                        f"{deviation[i]:.4f} > {tolerance:g}); pose NaN, the recorded matrix kept")
-    finite = np.isfinite(poses[:, :3, :3]).all(axis=(1, 2))
-    det = np.full(len(poses), np.nan)
-    if finite.any():
-        det[finite] = np.linalg.det(poses[finite, :3, :3])
-    for i in np.flatnonzero(det < 0):
-        problems.append(f"{labels[i]}: rotation is left-handed (determinant {det[i]:.3f}); pose NaN, the "
-                        "recorded matrix kept")
-    return problems
+    found = pose_row_problems(np.asarray(poses, dtype=float).reshape(-1, 4, 4), tolerance)
+    return [f"{labels[i]}: pose {found[i]}; pose NaN, the recorded matrix kept"
+            for i in np.flatnonzero(found != None)]  # noqa: E711 (elementwise on an object array)
 
 
 def invalid_poses(poses: np.ndarray, tolerance: float = POSE_TOLERANCE) -> np.ndarray:
-    """Rows holding a pose that is not a rotation: off orthonormal beyond ``tolerance``, left-handed, or a last
-    row other than (0, 0, 0, 1). Untracked (all-NaN) rows are not invalid, only absent.
+    """Rows holding a pose that is not valid (ndx-tms :func:`~ndx_tms_vocabulary.pose_row_problems`: partly NaN,
+    not a rotation, or a last row other than (0, 0, 0, 1)). Untracked (all-NaN) rows are not invalid, only absent.
 
     Readers set these poses to NaN (the recorded matrix stays in ``pose_recorded``) and report them, so one
     bad sample is left out of the measured poses instead of stopping a conversion.
     """
-    poses = np.asarray(poses, dtype=float).reshape(-1, 4, 4)
-    finite = np.isfinite(poses).all(axis=(1, 2))
-    invalid = np.zeros(len(poses), dtype=bool)
-    if finite.any():
-        good = poses[finite]
-        deviation = rotation_deviation(good)
-        det = np.linalg.det(good[:, :3, :3])
-        last_row = np.abs(good[:, 3] - (0.0, 0.0, 0.0, 1.0)).max(axis=1)
-        invalid[finite] = (deviation > tolerance) | (det < 0) | (last_row > tolerance)
-    return invalid
+    found = pose_row_problems(np.asarray(poses, dtype=float).reshape(-1, 4, 4), tolerance)
+    return found != None  # noqa: E711 (elementwise on an object array)
 
 
 def drop_invalid_poses(pose: np.ndarray, problems: list[str], what: str = "sample") -> np.ndarray:

@@ -1,8 +1,8 @@
 """Step 6, targets and poses: coil poses orthonormal and right-handed (every row, chunked for per-pulse
 poses), and a coordinate space declared wherever coordinates exist.
 
-The verdict on a pose is always :func:`ndx_tms.vocabulary.pose_problem`; a vectorised screen over each slice
-only picks the rows worth asking it about, so 90,000 per-pulse poses cost one pass of numpy.
+The verdict on a pose is always ndx-tms's vectorised ``pose_row_problems`` over each slice, so 90,000
+per-pulse poses cost one pass of numpy.
 """
 
 from __future__ import annotations
@@ -25,36 +25,19 @@ TMS_COORDINATE_SPACE = define("tms.coordinates.space_declared", Severity.CRITICA
                               "Add a TMSCoordinateSpace and refer to it from the targets table.", profiles=TMS_ONLY)
 
 
-def suspicious_poses(block: np.ndarray) -> np.ndarray:
-    """Indices of 4x4 matrices in ``block`` that may not be valid poses (a superset of the invalid ones)."""
-    from ndx_tms.vocabulary import POSE_TOLERANCE  # imported when used: files without TMS data never load ndx-tms
-
-    m = np.asarray(block, dtype=float).reshape(-1, 4, 4)
-    all_nan = np.isnan(m).all(axis=(1, 2))
-    rot = m[:, :3, :3]
-    with np.errstate(invalid="ignore"):
-        gram_error = np.abs(np.einsum("nki,nkj->nij", rot, rot) - np.eye(3)).max(axis=(1, 2))
-        last_row_error = np.abs(m[:, 3] - [0, 0, 0, 1]).max(axis=1)
-        det = np.linalg.det(np.where(np.isfinite(rot), rot, 0.0))
-    screen = POSE_TOLERANCE / 2  # stricter than pose_problem, so no invalid pose slips through
-    suspect = ~np.isfinite(m).all(axis=(1, 2)) | ~(gram_error < screen) | ~(last_row_error < screen) | (det < 0)
-    return np.flatnonzero(suspect & ~all_nan)
-
-
 def check_pose_column(table, name: str, what: str, *, chunk_elements: int = CHUNK_ELEMENTS) -> Iterator[Hit]:
-    """Every pose of ``table[name]`` passes ``pose_problem``."""
-    from ndx_tms.vocabulary import pose_problem
+    """Every pose of ``table[name]`` passes ndx-tms ``pose_row_problems`` (the one pose rule), chunk by chunk."""
+    from ndx_tms.vocabulary import pose_row_problems  # imported when used: files without TMS data never load it
 
     if not has_column(table, name):
         return
     first, count, reason = None, 0, ""
     for start, block in iter_rows(table[name].data, chunk_elements=chunk_elements):
-        for i in suspicious_poses(block):
-            problem = pose_problem(block[i])
-            if problem:
-                count += 1
-                if first is None:
-                    first, reason = start + int(i), problem
+        problems = pose_row_problems(np.asarray(block, dtype=float).reshape(-1, 4, 4))
+        bad = np.flatnonzero(problems != None)  # noqa: E711 (elementwise on an object array)
+        count += bad.size
+        if bad.size and first is None:
+            first, reason = start + int(bad[0]), problems[bad[0]]
     if count:
         yield TMS_POSE.hit(f"{count} {what} pose(s) invalid; first at row {first}: pose {reason}",
                            location=column_path(table, name), index=first, count=count)

@@ -59,6 +59,7 @@ __all__ = [
     "depth_adjusted_threshold",
     "first_pose_problem",
     "pose_problem",
+    "pose_row_problems",
     "rotation_deviation",
 ]
 
@@ -211,48 +212,77 @@ def rotation_deviation(poses) -> np.ndarray:
     return np.max(np.abs(gram), axis=(1, 2))
 
 
-def pose_problem(matrix) -> str | None:
-    """Why ``matrix`` is not a valid matsimnibs pose, or None when it is.
+def pose_row_problems(poses, tolerance: float = POSE_TOLERANCE) -> np.ndarray:
+    """Why each pose of an (n, 4, 4) stack is not a valid matsimnibs pose (None where it is): the one pose rule.
 
-    A pose is a 4x4 matrix whose upper-left 3x3 block is orthonormal with determinant +1 (right-handed)
-    and whose last row is (0, 0, 0, 1). NaN everywhere means "not recorded" and is accepted.
+    A pose is a 4x4 matrix whose upper-left 3x3 block ``R`` is a rotation and whose last row is (0, 0, 0, 1).
+    One tolerance applies to every test; the first failing test, in this order, is the row's problem:
+
+    1. NaN everywhere means "not tracked" and is accepted (None); a pose partly NaN, or with an infinite
+       entry, is a problem.
+    2. Every entry of the last row within ``tolerance`` of (0, 0, 0, 1).
+    3. Orthonormal: every entry of ``R^T R - I`` within ``tolerance`` (:func:`rotation_deviation`).
+    4. Right-handed: ``det(R)`` within ``tolerance`` of +1 (a determinant of 0 or -1 is a problem).
+
+    Parameters
+    ----------
+    poses : array_like, shape (n, 4, 4)
+    tolerance : float
+        Largest accepted deviation; :data:`POSE_TOLERANCE` unless a caller deliberately accepts more.
+
+    Returns
+    -------
+    ndarray of object, shape (n,)
+        A message (e.g. ``"rotation columns are not orthonormal ..."``) per invalid row, None per valid or
+        untracked row. Messages are only formatted for invalid rows, so a stack of valid poses costs a few
+        vectorised passes.
     """
+    m = np.asarray(poses, dtype=float)
+    if m.ndim != 3 or m.shape[1:] != (4, 4):
+        raise TMSValueError(f"poses must be an (n, 4, 4) array, got shape {m.shape}")
+    problems = np.full(len(m), None, dtype=object)
+    untracked = np.isnan(m).all(axis=(1, 2))
+    finite = np.isfinite(m).all(axis=(1, 2))
+    last_error = np.abs(m[:, 3] - (0.0, 0.0, 0.0, 1.0)).max(axis=1)
+    with np.errstate(invalid="ignore", over="ignore"):
+        deviation = rotation_deviation(m)
+        det = np.linalg.det(np.where(np.isfinite(m[:, :3, :3]), m[:, :3, :3], 0.0))
+    bad_values = ~untracked & ~finite
+    bad_last = finite & ~(last_error <= tolerance)
+    bad_gram = finite & ~bad_last & ~(deviation <= tolerance)
+    bad_det = finite & ~bad_last & ~bad_gram & ~(np.abs(det - 1.0) <= tolerance)
+    for i in np.flatnonzero(bad_values):
+        problems[i] = "has NaN or infinite entries (an untracked pose is NaN everywhere)"
+    for i in np.flatnonzero(bad_last):
+        problems[i] = f"last row must be (0, 0, 0, 1), got {m[i, 3].tolist()}"
+    for i in np.flatnonzero(bad_gram):
+        problems[i] = (f"rotation columns are not orthonormal (max |R^T R - I| = {deviation[i]:.4f} > "
+                       f"{tolerance:g})")
+    for i in np.flatnonzero(bad_det):
+        hint = "; flip one axis" if det[i] < 0 else ""
+        problems[i] = (f"rotation is {'left-handed' if det[i] < 0 else 'not proper'} (determinant {det[i]:.3f}, "
+                       f"not +1 within {tolerance:g}){hint}")
+    return problems
+
+
+def pose_problem(matrix) -> str | None:
+    """Why ``matrix`` is not a valid matsimnibs pose, or None when it is (:func:`pose_row_problems` for one)."""
     m = np.asarray(matrix, dtype=float)
     if m.shape != (4, 4):
         return f"must be 4x4, got shape {m.shape}"
-    if np.isnan(m).all():
-        return None
-    if not np.isfinite(m).all():
-        return "has NaN or infinite entries"
-    if not np.allclose(m[3], [0, 0, 0, 1], atol=POSE_TOLERANCE):
-        return f"last row must be (0, 0, 0, 1), got {m[3].tolist()}"
-    rot = m[:3, :3]
-    if not np.allclose(rot.T @ rot, np.eye(3), atol=POSE_TOLERANCE):
-        return "rotation columns are not orthonormal"
-    if np.linalg.det(rot) < 0:
-        return "rotation is left-handed (determinant -1); flip one axis"
-    return None
+    return pose_row_problems(m[None])[0]
 
 
 def first_pose_problem(matrices) -> tuple[int, str] | None:
-    """Vectorised :func:`pose_problem` over an (n, 4, 4) stack: the first bad index and why, or None."""
+    """The first invalid pose of an (n, 4, 4) stack and why (:func:`pose_row_problems`), or None."""
     m = np.asarray(matrices, dtype=float)
     if m.ndim != 3 or m.shape[1:] != (4, 4):
         return (0, f"poses must be an (n, 4, 4) array, got shape {m.shape}")
-    recorded = ~np.isnan(m).all(axis=(1, 2))
-    rot = m[:, :3, :3]
-    gram = np.einsum("nji,njk->nik", rot, rot)
-    with np.errstate(invalid="ignore"):
-        bad = recorded & (
-            ~np.isfinite(m).all(axis=(1, 2))
-            | ~np.isclose(m[:, 3], [0, 0, 0, 1], atol=POSE_TOLERANCE).all(axis=1)
-            | ~np.isclose(gram, np.eye(3), atol=POSE_TOLERANCE).all(axis=(1, 2))
-            | (np.linalg.det(np.nan_to_num(rot)) < 0)
-        )
-    if not bad.any():
+    problems = pose_row_problems(m)
+    bad = np.flatnonzero(problems != None)  # noqa: E711 (elementwise on an object array)
+    if not bad.size:
         return None
-    index = int(np.flatnonzero(bad)[0])
-    return index, pose_problem(m[index]) or "is not a valid pose"
+    return int(bad[0]), problems[bad[0]]
 
 
 def check_pose(field: str, matrix) -> None:

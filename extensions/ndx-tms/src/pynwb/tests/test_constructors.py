@@ -212,7 +212,8 @@ def test_vectorised_pose_check_agrees_with_single_check():
     assert first_pose_problem(poses) == (37, pose_problem(poses[37]))
     poses[37] = np.eye(4)
     poses[41, :3, 2] *= -1
-    assert first_pose_problem(poses) == (41, "rotation is left-handed (determinant -1); flip one axis")
+    assert first_pose_problem(poses) == (41, "rotation is left-handed (determinant -1.000, not +1 within 0.005); "
+                                             "flip one axis")
 
 
 def test_every_type_has_a_mock_factory():
