@@ -26,6 +26,16 @@ def _device_times(session_times_s: np.ndarray, clock_offset_s: float, drift_ppm:
     return (np.asarray(session_times_s, dtype=np.float64) - clock_offset_s) / (1.0 + drift_ppm * 1e-6)
 
 
+def _in_windows(times_s: np.ndarray, pulses_s: np.ndarray, start_s: float, end_s: float) -> np.ndarray:
+    """Samples whose time lies in ``[pulse + start_s, pulse + end_s)`` of any pulse; a window falling between
+    two samples marks the next one."""
+    hit = np.zeros(times_s.size, dtype=bool)
+    for pulse in pulses_s:
+        first, last = np.searchsorted(times_s, [pulse + start_s, pulse + end_s])
+        hit[first:max(last, first + 1)] = True
+    return hit
+
+
 def response_trace(times_s: np.ndarray, pulses_s: np.ndarray, *, amplitude: float, rise_s: float = 0.1,
                    decay_s: float = 0.8) -> np.ndarray:
     """Sum over pulses of ``amplitude`` x a rise-then-decay kernel (peak 1) starting at each pulse."""
@@ -87,19 +97,11 @@ def write_ppd(
 
     def hits(offset_s: float) -> np.ndarray:
         """Samples of a signal read ``offset_s`` into each cycle whose time lies in a pulse's artefact window."""
-        hit = np.zeros(n, dtype=bool)
-        for pulse in pulses:
-            first, last = np.searchsorted(times + offset_s, [pulse + artifact_window_s[0],
-                                                             pulse + artifact_window_s[1]], "left")
-            hit[first:max(last, first + 1) if first < n else last] = True  # a window between samples hits the next
-        return hit
+        return _in_windows(times + offset_s, pulses, *artifact_window_s)
 
     offsets = [k / (2 * sampling_rate) if divided else 0.0 for k in range(2)]
     signals = [indicator + artifact_v * hits(offsets[0]), control + artifact_v * hits(offsets[1])]
-    digital = np.zeros(n, dtype=np.uint16)
-    for pulse in pulses:
-        first, last = np.searchsorted(times, [pulse, pulse + sync_width_s], "left")
-        digital[first:max(last, first + 1)] = 1
+    digital = _in_windows(times, pulses, 0.0, sync_width_s).astype(np.uint16)
     pulsed = tuple(int(p) for p in version.split(".")[:2]) >= (1, 1) and "pulsed" in mode
     columns = []
     for signal in signals:
@@ -153,19 +155,12 @@ def write_doric(
     raw_t = np.arange(int(round(duration_s * raw_rate_hz))) / raw_rate_hz
 
     def artefact(t: np.ndarray) -> np.ndarray:
-        hit = np.zeros(t.size)
-        for pulse in pulses:
-            first, last = np.searchsorted(t, [pulse - 0.001, pulse + 0.025])
-            hit[first:max(last, first + 1)] = artifact_v
-        return hit
+        return artifact_v * _in_windows(t, pulses, -0.001, 0.025)
 
     gcamp = 0.9 + response_trace(lock_t, pulses, amplitude=response_amplitude_v) + artefact(lock_t)
     iso = 0.6 + artefact(lock_t)
     raw = 1.0 + 0.5 * np.sin(2 * np.pi * 208.0 * raw_t) + artefact(raw_t) + rng.normal(0, 0.002, raw_t.size)
-    dio = np.zeros(raw_t.size, dtype=np.uint8)
-    for pulse in pulses:
-        first, last = np.searchsorted(raw_t, [pulse, pulse + sync_width_s])
-        dio[first:max(last, first + 1)] = 1
+    dio = _in_windows(raw_t, pulses, 0.0, sync_width_s).astype(np.uint8)
     with h5py.File(path, "w") as h5:
         h5.attrs["SoftwareName"] = "Doric Neuroscience Studio"
         h5.attrs["SoftwareVersion"] = "6.4.1.0"
@@ -213,10 +208,7 @@ def write_neurophotometrics(
     response = response_trace(times, pulses, amplitude=response_amplitude) * (led == 2)
     region0 = 500.0 + response + rng.normal(0, 1.0, n)
     region1 = 300.0 + rng.normal(0, 1.0, n)
-    ttl = np.zeros(n, dtype=np.int64)
-    for pulse in pulses:
-        first, last = np.searchsorted(times, [pulse, pulse + 0.05])
-        ttl[first:max(last, first + 1)] = 1
+    ttl = _in_windows(times, pulses, 0.0, 0.05).astype(np.int64)
     state = led | (ttl << ttl_bit)
     lines = [f"FrameCounter,Timestamp,{'LedState' if legacy else 'Flags'},Region0G,Region1G"]
     lines += [f"{i},{start_s + t:.6f},{s},{a:.4f},{b:.4f}"
