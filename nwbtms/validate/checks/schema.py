@@ -12,38 +12,21 @@ one converter resolve them once per process.
 from __future__ import annotations
 
 import gc
-import hashlib
 import json
 import os
 import signal
 import warnings
 from collections.abc import Iterator
 
-import h5py
 import numpy as np
 
 from nwbtms.validate.context import FileContext
 from nwbtms.validate.registry import NWB_BUILD, NWB_SCHEMA, Hit
 
-#: spec fingerprint -> one hdmf ValidatorMap per namespace to validate against; files of one converter share
-#: specs, and resolving the cached specs (and the validators built from them) costs seconds per file.
-_VALIDATORS: dict[str, list] = {}
-
-
-def _spec_fingerprint(h5: h5py.File) -> str | None:
-    specs = h5.get("specifications")
-    if not isinstance(specs, h5py.Group):
-        return None
-    digest = hashlib.sha256()
-
-    def add(name: str, obj) -> None:
-        if isinstance(obj, h5py.Dataset):
-            digest.update(name.encode())
-            value = obj[()]
-            digest.update(value if isinstance(value, bytes) else str(value).encode())
-
-    specs.visititems(add)
-    return digest.hexdigest()
+#: the file's cached specifications (:func:`nwbtms.validate.namespaces_cache.specifications_key`, the key of the
+#: type maps too) -> one hdmf ValidatorMap per namespace to validate against; files of one converter share specs,
+#: and resolving the cached specs (and the validators built from them) costs seconds per file.
+_VALIDATORS: dict[tuple, list] = {}
 
 
 def cached_validators(ctx: FileContext) -> list | None:
@@ -53,8 +36,10 @@ def cached_validators(ctx: FileContext) -> list | None:
     from hdmf.validate import ValidatorMap
     from pynwb.validation import get_cached_namespaces_to_validate
 
-    key = _spec_fingerprint(ctx.h5)
-    if key is None:
+    from nwbtms.validate.namespaces_cache import specifications_key
+
+    key = specifications_key(ctx.h5)
+    if not key:
         return None
     if key not in _VALIDATORS:
         with warnings.catch_warnings():
