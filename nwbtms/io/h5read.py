@@ -31,6 +31,18 @@ def text(value) -> str:
     return str(value)
 
 
+def find_typed(h5: h5py.File, neurodata_type: str) -> list[h5py.Group]:
+    """Every group of ``h5`` (hard links, in visiting order) whose ``neurodata_type`` attribute is the one given."""
+    found: list[h5py.Group] = []
+
+    def visit(_name, obj) -> None:
+        if isinstance(obj, h5py.Group) and text(obj.attrs.get("neurodata_type", "")) == neurodata_type:
+            found.append(obj)
+
+    h5.visititems(visit)
+    return found
+
+
 def read_text(group: h5py.Group | None, name: str) -> str | None:
     """Text of dataset ``name`` of ``group`` (the first value of an array); None when it is not a dataset."""
     obj = group.get(name) if group is not None else None
@@ -122,6 +134,6 @@ def pulse_times_by_session(times, sessions, *, chunk_elements: int = CHUNK_ELEME
     return {number: np.concatenate(p) for number, p in parts.items()}
 
 
-__all__ = ["CHUNK_ELEMENTS", "CHUNK_ROWS", "PULSE_SESSION_COLUMNS", "iter_blocks", "iter_pulse_sessions", "iter_rows",
-           "link_target", "n_rows", "pulse_session_column", "pulse_times_by_session", "ragged_rows", "read_text",
-           "text", "unwrap"]
+__all__ = ["CHUNK_ELEMENTS", "CHUNK_ROWS", "PULSE_SESSION_COLUMNS", "find_typed", "iter_blocks",
+           "iter_pulse_sessions", "iter_rows", "link_target", "n_rows", "pulse_session_column",
+           "pulse_times_by_session", "ragged_rows", "read_text", "text", "unwrap"]

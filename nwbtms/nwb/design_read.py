@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import h5py
 
+from nwbtms.io.h5read import find_typed, text
+
 DESIGN_PATH = "general/study_design"
 LIGAND_INJECTION = "chemogenetic_ligand_injection"
 
@@ -34,23 +36,8 @@ class DesignFacts:
     cell_types: frozenset[str] = frozenset()
 
 
-def _text(value) -> str:
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
-
-
 def _column(group: h5py.Group, name: str) -> list[str]:
-    return [_text(v) for v in group[name][()]] if name in group else []
-
-
-def _find_typed(h5: h5py.File, neurodata_type: str) -> list[h5py.Group]:
-    found: list[h5py.Group] = []
-
-    def visit(_name, obj):
-        if isinstance(obj, h5py.Group) and _text(obj.attrs.get("neurodata_type", "")) == neurodata_type:
-            found.append(obj)
-
-    h5.visititems(visit)
-    return found
+    return [text(v) for v in group[name][()]] if name in group else []
 
 
 def read_condition(h5: h5py.File) -> dict[str, str]:
@@ -64,23 +51,23 @@ def read_condition(h5: h5py.File) -> dict[str, str]:
 def read_design(path: str | os.PathLike) -> DesignFacts:
     """The :class:`DesignFacts` of one NWB file (empty condition and effectors when it has no design)."""
     with h5py.File(path, "r") as h5:
-        subject_id = _text(h5["general/subject/subject_id"][()]) if "general/subject/subject_id" in h5 else ""
-        session_id = _text(h5["general/session_id"][()]) if "general/session_id" in h5 else ""
+        subject_id = text(h5["general/subject/subject_id"][()]) if "general/subject/subject_id" in h5 else ""
+        session_id = text(h5["general/session_id"][()]) if "general/session_id" in h5 else ""
         condition = read_condition(h5)
         effectors: dict[str, str] = {}
         if DESIGN_PATH in h5:
             design = h5[DESIGN_PATH]
             for name, child in design.items():
-                if _text(child.attrs.get("neurodata_type", "")) in ("Effector", "ChemogeneticEffector"):
-                    effectors[name] = _text(child.attrs.get("ligand", ""))
+                if text(child.attrs.get("neurodata_type", "")) in ("Effector", "ChemogeneticEffector"):
+                    effectors[name] = text(child.attrs.get("ligand", ""))
         ligands: list[str] = []
-        for table in _find_typed(h5, "EventsTable"):
+        for table in find_typed(h5, "EventsTable"):
             if table.name.rsplit("/", 1)[-1] == "manipulations" and "manipulation_type" in table:
                 kinds = _column(table, "manipulation_type")
                 ligands += [s for s, k in zip(_column(table, "substance"), kinds, strict=True)
                             if k == LIGAND_INJECTION]
         cell_types: set[str] = set()
-        for table in _find_typed(h5, "CellTypesTable"):
+        for table in find_typed(h5, "CellTypesTable"):
             cell_types.update(_column(table, "projection_class"))
             cell_types.update(_column(table, "label"))
     return DesignFacts(path=str(path), subject_id=subject_id, session_id=session_id, condition=condition,

@@ -30,7 +30,7 @@ import h5py
 import numpy as np
 
 from nwbtms.errors import InputError
-from nwbtms.io.h5read import iter_blocks, link_target, text
+from nwbtms.io.h5read import find_typed, iter_blocks, link_target, text
 
 RAW_PREFIX = "photometry_raw_"
 
@@ -54,17 +54,6 @@ class PulseAlignedResponse:
     unit: str
     #: what time 0 is: ``every pulse``, ``train onsets``, ``burst onsets`` or ``pulses after >= <gap> s``
     aligned_to: str = "every pulse"
-
-
-def _typed(h5: h5py.File, neurodata_type: str) -> list[h5py.Group]:
-    found: list[h5py.Group] = []
-
-    def visit(_name, obj):
-        if isinstance(obj, h5py.Group) and text(obj.attrs.get("neurodata_type", "")) == neurodata_type:
-            found.append(obj)
-
-    h5.visititems(visit)
-    return found
 
 
 def _column(table: h5py.Group, name: str, n: int) -> list[str]:
@@ -138,7 +127,7 @@ def _first_separated(gaps: np.ndarray, candidates: list[tuple[str, np.ndarray]],
 
 
 def _pulse_onsets(h5: h5py.File, quiet_s: float, min_gap_s: float | None) -> tuple[np.ndarray, str]:
-    tables = _typed(h5, "TMSPulsesTable")
+    tables = find_typed(h5, "TMSPulsesTable")
     if not tables or "timestamp" not in tables[0]:
         return np.zeros(0), "every pulse"
     table = tables[0]
@@ -165,7 +154,7 @@ def _locate(times: h5py.Dataset, targets: np.ndarray) -> np.ndarray:
 def _masks(h5: h5py.File) -> dict[str, h5py.Dataset]:
     """Series path -> its TMSArtifactMask's ``mask``."""
     found = {}
-    for group in _typed(h5, "TMSArtifactMask"):
+    for group in find_typed(h5, "TMSArtifactMask"):
         if "series" in group and "mask" in group:
             found[link_target(group, "series")] = group["mask"]
     return found
@@ -195,7 +184,7 @@ def read_pulse_aligned_responses(
     except OSError as exc:
         raise InputError(f"cannot open as HDF5 ({exc})", file=path, hint="give an NWB file") from None
     with h5:
-        tables = _typed(h5, "FiberPhotometryTable")
+        tables = find_typed(h5, "FiberPhotometryTable")
         pulses, aligned_to = _pulse_onsets(h5, window_s[1] - window_s[0], min_gap_s)
         if not tables or not pulses.size or "acquisition" not in h5:
             return []
