@@ -29,8 +29,7 @@ from h5py import h5a, h5l, h5o, h5p, h5s, h5t
 from hdmf.build import DatasetBuilder, GroupBuilder, LinkBuilder
 from pynwb import NWBHDF5IO
 
-#: hdmf's attribute naming the cached specifications (``HDF5IO.__read_attrs`` skips it)
-SPEC_LOC_ATTR = ".specloc"
+from nwbtms.validate.namespaces_cache import SPEC_LOC_ATTR, spec_group  # hdmf's ``HDF5IO.__read_attrs`` skips it
 
 
 @contextlib.contextmanager
@@ -205,9 +204,9 @@ class BuilderReader:
     def read(self):
         """The root GroupBuilder (hdmf's ``read_builder``)."""
         ignore = set()
-        specloc = self.file.attrs.get(SPEC_LOC_ATTR)
-        if specloc is not None:
-            ignore.add(self.file[specloc].name)
+        specs = spec_group(self.file)
+        if specs is not None:
+            ignore.add(specs.name)
         return self._group(self.file.id, "/", "root", ignore)
 
     def _attributes(self, oid) -> dict:

@@ -162,6 +162,8 @@ class FileContext:
     chunk_elements: int = CHUNK_ELEMENTS
     h5: h5py.File | None = None
     io: Any = None
+    #: the cached specifications: shared type map and schema validators (:mod:`~nwbtms.validate.namespaces_cache`)
+    specs: Any = None
     nwbfile: Any = None
     tree: TreeIndex | None = None
     #: namespace -> cached version

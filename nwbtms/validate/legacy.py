@@ -50,13 +50,15 @@ def type_map_with_cached_spec(h5):
     from hdmf.build import TypeMap
     from hdmf.common import get_type_map as hdmf_common_type_map
     from hdmf.spec import NamespaceCatalog
-    from pynwb import NWBHDF5IO, get_type_map
+    from pynwb import get_type_map
     from pynwb.spec import NWBDatasetSpec, NWBGroupSpec, NWBNamespace
 
     type_map = TypeMap(NamespaceCatalog(NWBGroupSpec, NWBDatasetSpec, NWBNamespace))
     type_map.merge(hdmf_common_type_map(), ns_catalog=True)  # as pynwb builds its own type map
     type_map.load_namespaces(str(Path(pynwb.__file__).parent / "nwb-schema" / "core" / "nwb.namespace.yaml"))
-    NWBHDF5IO.load_namespaces(type_map, file=h5)  # the file's own ndx-tms; its core (same version) is skipped
+    from nwbtms.validate.namespaces_cache import load_cached_namespaces
+
+    load_cached_namespaces(type_map, h5)  # the file's own ndx-tms; its core (same version) is skipped
     installed = get_type_map()
     # hdmf 6.2 has no public way to leave one namespace out of TypeMap.merge: drop the installed ndx-tms
     # classes from the copy so that the cached spec's types get classes generated from it

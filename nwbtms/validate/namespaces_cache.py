@@ -11,6 +11,17 @@ The key is everything the type map is built from: for each cached namespace the 
 hash of that version's stored spec texts (a file with a different or modified spec gets its own type map),
 whether the file is read with its own ndx-tms spec (:mod:`nwbtms.validate.legacy`), and the namespaces and
 classes registered with pynwb in this process when the map is built (importing an extension changes them).
+
+The same entry keeps the schema validators of the file (:meth:`CachedSpecs.validators`): pynwb validates
+against the namespaces cached in the file, parsed afresh (``pynwb.validation.get_cached_namespaces_to_validate``).
+When every cached namespace the type map holds is byte for byte the spec the file caches (hdmf keeps an
+installed namespace of the same version instead of the cached one, so that is checked by serialising the
+installed spec the way hdmf caches it), the validators are built from the type map's own catalog; otherwise
+the cached specs are parsed again, as pynwb does.
+
+Every spec group is opened by its path: HDF5 finds the name of an object opened through the ``.specloc``
+object reference by searching the whole file, tens of milliseconds per spec group on a file of thousands of
+objects (hdmf's ``H5SpecReader`` asks for it).
 """
 
 from __future__ import annotations
@@ -18,60 +29,220 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass, field
 
 import h5py
 
-#: key -> type map; a handful of distinct spec sets per run at most, the oldest dropped beyond this
+#: key -> cached specs; a handful of distinct spec sets per run at most, the oldest dropped beyond this
 MAX_ENTRIES = 8
-_TYPE_MAPS: OrderedDict[tuple, object] = OrderedDict()
+_ENTRIES: OrderedDict[tuple, CachedSpecs] = OrderedDict()
 _LOCK = threading.Lock()  # the validator's workers are processes; a caller's threads still get one map per key
+#: hdmf's attribute holding an object reference to the specifications group, and its namespace document name
+SPEC_LOC_ATTR = ".specloc"
+NAMESPACE_DOCUMENT = "namespace"
+#: pynwb does not validate against hdmf-experimental (pynwb issue 1357; ``get_cached_namespaces_to_validate``)
+NOT_VALIDATED = frozenset({"hdmf-experimental"})
 
 
-def build_manager(h5: h5py.File):
-    """A new ``BuildManager`` for reading ``h5``, over the cached type map of its specifications.
+@dataclass
+class CachedSpecs:
+    """The type map built from one set of cached specifications, and the validators of those specs."""
 
-    Reads the same as ``NWBHDF5IO(file=h5, mode="r", load_namespaces=True)`` or, for a file cached with an
-    earlier ndx-tms, :func:`nwbtms.validate.legacy.manager_with_cached_spec`. Raises what building the type map
-    raises (a damaged or invalid cached spec), and then caches nothing.
+    key: tuple
+    type_map: object
+    #: namespaces loaded from the file into the type map (the others were already in pynwb's); None when the
+    #: type map was built with the file's own ndx-tms spec (:mod:`nwbtms.validate.legacy`)
+    loaded: frozenset[str] | None
+    _validators: list | None = field(default=None, repr=False)
+    _resolved: bool = field(default=False, repr=False)
+
+    def manager(self):
+        """A new ``BuildManager`` over the shared type map (one per read: it keeps that read's builders)."""
+        from hdmf.build import BuildManager
+
+        return BuildManager(self.type_map)
+
+    def validators(self, h5: h5py.File) -> list | None:
+        """One hdmf ``ValidatorMap`` per namespace pynwb validates ``h5`` against (the most specific cached
+        namespaces, from the cached specs), resolved once per entry; None when the file caches no specs
+        (pynwb then falls back to core). Raises what parsing a damaged cached spec raises."""
+        if not self._resolved:
+            self._validators = _resolve_validators(self, h5)
+            self._resolved = True
+        return self._validators
+
+
+def cached_specs(h5: h5py.File) -> CachedSpecs:
+    """The cached-specs entry of ``h5`` (built on first use of its key).
+
+    Its type map reads the same as ``NWBHDF5IO(file=h5, mode="r", load_namespaces=True)`` or, for a file
+    cached with an earlier ndx-tms, :func:`nwbtms.validate.legacy.manager_with_cached_spec`. Raises what
+    building the type map raises (a damaged or invalid cached spec), and then caches nothing.
     """
-    from hdmf.build import BuildManager
-
     from nwbtms.validate import legacy
 
     own_spec = legacy.needs_own_spec(h5)
     key = (own_spec, specifications_key(h5), _installed_key())
     with _LOCK:
-        type_map = _TYPE_MAPS.get(key)
-        if type_map is None:
-            type_map = legacy.type_map_with_cached_spec(h5) if own_spec else _type_map_with_cached_spec(h5)
-            _TYPE_MAPS[key] = type_map
-            while len(_TYPE_MAPS) > MAX_ENTRIES:
-                _TYPE_MAPS.popitem(last=False)
+        entry = _ENTRIES.get(key)
+        if entry is None:
+            if own_spec:
+                type_map, loaded = legacy.type_map_with_cached_spec(h5), None
+            else:
+                type_map, loaded = _type_map_with_cached_spec(h5)
+            entry = _ENTRIES[key] = CachedSpecs(key=key, type_map=type_map, loaded=loaded)
+            while len(_ENTRIES) > MAX_ENTRIES:
+                _ENTRIES.popitem(last=False)
         else:
-            _TYPE_MAPS.move_to_end(key)
-    return BuildManager(type_map)
+            _ENTRIES.move_to_end(key)
+    return entry
+
+
+def build_manager(h5: h5py.File):
+    """A new ``BuildManager`` for reading ``h5``, over the cached type map of its specifications."""
+    return cached_specs(h5).manager()
+
+
+def spec_group(h5: h5py.File) -> h5py.Group | None:
+    """The group ``.specloc`` references (None without it), opened by its path when it is ``/specifications``
+    (where hdmf writes it), so that asking its name or its children's names is cheap."""
+    ref = h5.attrs.get(SPEC_LOC_ATTR)
+    if ref is None:
+        return None
+    target = h5[ref]
+    usual = h5.get("specifications")
+    if isinstance(usual, h5py.Group) and usual.id == target.id:
+        return usual
+    return target
+
+
+def cached_versions(h5: h5py.File) -> dict[str, str]:
+    """``{namespace: version hdmf loads}`` of the specs cached in ``h5`` (``HDF5IO.get_namespaces``)."""
+    from hdmf.backends.hdf5.h5tools import HDF5IO
+
+    if SPEC_LOC_ATTR not in h5.attrs:
+        return {}
+    return HDF5IO.get_namespaces(file=h5)
+
+
+def load_cached_namespaces(target, h5: h5py.File) -> dict:
+    """Load the namespaces cached in ``h5`` into ``target`` (a TypeMap or NamespaceCatalog) and return what
+    hdmf returns (``{namespace: {included namespace: types}}`` of the namespaces loaded); the same as
+    ``HDF5IO.load_namespaces(target, file=h5)``, reading each spec group by its path."""
+    from hdmf.backends.hdf5.h5_utils import H5SpecReader
+
+    group = spec_group(h5)
+    if group is None:
+        return {}
+    readers = {namespace: H5SpecReader(group[namespace][version])
+               for namespace, version in cached_versions(h5).items()}
+    return target.load_namespaces(NAMESPACE_DOCUMENT, reader=readers)
 
 
 def specifications_key(h5: h5py.File) -> tuple[tuple[str, str, str], ...]:
     """``(namespace, version, hash of the spec texts)`` of every namespace hdmf loads from ``h5``."""
-    from hdmf.backends.hdf5.h5tools import HDF5IO, SPEC_LOC_ATTR
-
-    if SPEC_LOC_ATTR not in h5.attrs:
+    group = spec_group(h5)
+    if group is None:
         return ()
-    spec_group = h5[h5.attrs[SPEC_LOC_ATTR]]
     key = []
-    for namespace, version in sorted(HDF5IO.get_namespaces(file=h5).items()):
-        digest = hashlib.sha256()
-        group = spec_group[namespace][version]
-        for name in sorted(group):  # the namespace document and its schema sources
-            item = group[name]
-            digest.update(name.encode() + b"\0")
+    for namespace, version in sorted(cached_versions(h5).items()):
+        texts = {}
+        for name, item in group[namespace][version].items():  # the namespace document and its schema sources
             if isinstance(item, h5py.Dataset):
                 value = item[()]
-                digest.update(value if isinstance(value, bytes) else str(value).encode())
-            digest.update(b"\0")
-        key.append((namespace, version, digest.hexdigest()))
+                texts[name] = value if isinstance(value, bytes) else str(value).encode()
+            else:
+                texts[name] = None
+        key.append((namespace, version, _digest(texts)))
     return tuple(key)
+
+
+def _digest(texts: dict[str, bytes | None]) -> str:
+    """Hash of spec documents by name (None: an entry that is not a document)."""
+    digest = hashlib.sha256()
+    for name in sorted(texts):
+        digest.update(name.encode() + b"\0")
+        if texts[name] is not None:
+            digest.update(texts[name])
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def installed_digest(catalog, namespace: str) -> str:
+    """Hash (as :func:`specifications_key` hashes a file's) of ``namespace`` of ``catalog`` serialised the way
+    hdmf caches a spec when it writes a file (``HDF5IO`` with ``H5SpecWriter``)."""
+    from hdmf.backends.hdf5.h5_utils import H5SpecWriter
+    from hdmf.backends.utils import NamespaceToBuilderHelper
+    from hdmf.spec.write import SpecWriter
+
+    class _Texts(SpecWriter):
+        def __init__(self) -> None:
+            self.texts: dict[str, bytes] = {}
+
+        def write_spec(self, spec, path) -> None:
+            self.texts[path] = H5SpecWriter.stringify(spec).encode()
+
+        def write_namespace(self, namespace, path) -> None:
+            self.texts[path] = H5SpecWriter.stringify({"namespaces": [namespace]}).encode()
+
+    writer = _Texts()
+    NamespaceToBuilderHelper.convert_namespace(catalog, namespace).export(NAMESPACE_DOCUMENT, writer=writer)
+    return _digest(writer.texts)
+
+
+def _catalog_matches_cache(entry: CachedSpecs) -> bool:
+    """True when every namespace cached in the file is in the type map's catalog with the very spec cached:
+    loaded from the file, or kept from pynwb's type map and serialised byte for byte as the file caches it."""
+    if entry.loaded is None:
+        return False
+    catalog = entry.type_map.namespace_catalog
+    cached = {namespace for namespace, _, _ in entry.key[1]}
+    if not all(namespace in catalog.namespaces and _includes(catalog, namespace) <= cached for namespace in cached):
+        return False  # an include the file does not cache: parsing the cached specs alone fails, as in pynwb
+    for namespace, version, digest in entry.key[1]:
+        if namespace in entry.loaded:
+            continue
+        if namespace not in catalog.namespaces or catalog.get_namespace(namespace).version != version:
+            return False
+        if installed_digest(catalog, namespace) != digest:
+            return False
+    return True
+
+
+def namespaces_to_validate(catalog, names) -> list[str]:
+    """The namespaces of ``names`` no other of them includes, sorted, without hdmf-experimental (the rule of
+    ``pynwb.validation.get_cached_namespaces_to_validate``)."""
+    names = set(names)
+    included = set()
+    for name in names:
+        included |= _includes(catalog, name)
+    return sorted(names - included - NOT_VALIDATED)
+
+
+def _includes(catalog, namespace: str) -> set[str]:
+    """The namespaces ``namespace`` of ``catalog`` includes directly."""
+    return {s["namespace"] for s in catalog.get_namespace(namespace).get("schema", []) if "namespace" in s}
+
+
+def _resolve_validators(entry: CachedSpecs, h5: h5py.File) -> list | None:
+    import warnings
+
+    from hdmf.spec import NamespaceCatalog
+    from hdmf.validate import ValidatorMap
+    from pynwb.spec import NWBDatasetSpec, NWBGroupSpec, NWBNamespace
+
+    if not entry.key[1]:
+        return None
+    catalog = entry.type_map.namespace_catalog
+    if not _catalog_matches_cache(entry):
+        catalog = NamespaceCatalog(NWBGroupSpec, NWBDatasetSpec, NWBNamespace)  # the cached specs alone
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            load_cached_namespaces(catalog, h5)
+    names = namespaces_to_validate(catalog, [namespace for namespace, _, _ in entry.key[1]])
+    if not names:
+        return None
+    return [ValidatorMap(catalog.get_namespace(name=name)) for name in names]
 
 
 def _installed_key() -> tuple:
@@ -88,15 +259,15 @@ def _installed_key() -> tuple:
             tuple((id(cls), id(mapper)) for cls, mapper in mappers.items()))
 
 
-def _type_map_with_cached_spec(h5: h5py.File):
-    """pynwb's type map with the namespaces cached in ``h5`` loaded, as ``load_namespaces=True`` builds it."""
-    from pynwb import NWBHDF5IO, get_type_map
+def _type_map_with_cached_spec(h5: h5py.File) -> tuple[object, frozenset[str]]:
+    """pynwb's type map with the namespaces cached in ``h5`` loaded, as ``load_namespaces=True`` builds it, and
+    the namespaces loaded from the file (not already in pynwb's type map)."""
+    from pynwb import get_type_map
 
     type_map = get_type_map()  # a copy
-    NWBHDF5IO.load_namespaces(type_map, file=h5)
-    return type_map
+    return type_map, frozenset(load_cached_namespaces(type_map, h5))
 
 
 def clear() -> None:
     """Forget every cached type map (tests; after changing what is installed)."""
-    _TYPE_MAPS.clear()
+    _ENTRIES.clear()

@@ -113,7 +113,8 @@ def _file_hits(ctx: FileContext, result: FileResult) -> Iterator[Hit | schema.Pe
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             # the file's cached namespaces (or, for an earlier ndx-tms, its own spec), parsed once per process
-            ctx.io = ValidatorIO(file=h5, mode="r", manager=namespaces_cache.build_manager(h5))
+            ctx.specs = namespaces_cache.cached_specs(h5)
+            ctx.io = ValidatorIO(file=h5, mode="r", manager=ctx.specs.manager())
     except Exception as exc:
         yield NWB_OPEN.hit(f"pynwb cannot open the file as NWB: {type(exc).__name__}: {exc}")
     try:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import h5py
@@ -467,22 +468,21 @@ def test_small_slices_find_the_same_problems(corpus):
 
 
 _BESIDE_SCRIPT = """
-import json, sys
+import json, sys, types
 from nwbtms.validate import validate_paths
 from nwbtms.validate.checks import schema
 
 child_fails, files = sys.argv[1] == "1", sys.argv[2:]
-dumps = json.dumps  # schema.json is the json module: keep the real dumps for our own output
 assert schema.second_core_free(), "a fresh process on this machine must be allowed to fork"
 forks = []
 fork = schema.PendingSchema._fork
 schema.PendingSchema._fork = lambda self: (forks.append(1), fork(self))[1]
-if child_fails:  # raises in the child only: the parent never serialises hits
-    schema.json.dumps = lambda *_a, **_k: 1 / 0
+if child_fails:  # raises in the child only: the parent never serialises hits (json stays whole elsewhere)
+    schema.json = types.SimpleNamespace(dumps=lambda *_a, **_k: 1 / 0, loads=json.loads)
 report = validate_paths(files, jobs=1)
 rows = [[f.file, f.check_id, str(f.severity), f.location, f.index, f.count, f.message, f.hint]
         for f in report.findings]
-sys.stdout.write(dumps({"forks": len(forks), "findings": rows}))
+sys.stdout.write(json.dumps({"forks": len(forks), "findings": rows}))
 """
 
 
@@ -668,3 +668,20 @@ def test_nwbinspector_plugin_reports_what_validate_reports(corpus, tmp_path):
     from_validate = {(str(Path(f.file).resolve()), f.check_id, f.location or "", f.index) for f in report.findings
                      if f.check_id in object_ids and f.severity > Severity.INFO}
     assert from_validate and from_plugin == from_validate
+
+
+def test_schema_findings_are_those_of_pynwb_validate_on_every_corpus_file(corpus):
+    """``nwb.schema`` reports what ``pynwb.validate`` reports against the namespaces cached in each file of the
+    corpus, whether the validators come from the shared type map's catalog (specs the file caches byte for
+    byte) or from the cached specs parsed again (:mod:`nwbtms.validate.namespaces_cache`)."""
+    from pynwb import validate
+
+    _paths, report = corpus
+    for result in report.files:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            errors = validate(path=result.path)
+        expected = sorted(("/" + (e.location or "").lstrip("/") if e.location else None,
+                           f"{e.name}: {e.reason}".strip(": ")) for e in errors)
+        ours = sorted((f.location, f.message) for f in result.findings if f.check_id == "nwb.schema")
+        assert ours == expected, result.path

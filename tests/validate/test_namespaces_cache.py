@@ -42,3 +42,42 @@ def test_same_specs_share_a_type_map_and_a_modified_spec_does_not(complete_nwb, 
             fresh = NWBHDF5IO(file=h5, mode="r", load_namespaces=True).manager
             assert (manager.namespace_catalog.get_spec("ndx-tms", data_type).doc
                     == fresh.namespace_catalog.get_spec("ndx-tms", data_type).doc)
+
+
+def test_validators_come_from_the_type_map_only_when_its_specs_are_the_cached_ones(complete_nwb, tmp_path):
+    """A file written by this installation caches its specs byte for byte as installed: its validators are
+    built from the shared type map's catalog. A file whose cached ndx-tms differs from the installed one of the
+    same version (which the type map keeps) is validated against its own cached spec, as pynwb does."""
+    from pynwb.validation import get_cached_namespaces_to_validate
+
+    modified = tmp_path / "modified.nwb"
+    shutil.copyfile(complete_nwb, modified)
+    data_type = _modify_ndx_tms_doc(modified)
+    namespaces_cache.clear()
+    with h5py.File(complete_nwb, "r") as same, h5py.File(modified, "r") as changed:
+        for h5, from_type_map in ((same, True), (changed, False)):
+            entry = namespaces_cache.cached_specs(h5)
+            validators = entry.validators(h5)
+            names, _manager, _ = get_cached_namespaces_to_validate(io=NWBHDF5IO(file=h5, mode="r"))
+            assert [v.namespace.name for v in validators] == names
+            catalog = entry.type_map.namespace_catalog
+            assert all((v.namespace is catalog.get_namespace(v.namespace.name)) == from_type_map
+                       for v in validators)
+        (tms,) = [v for v in entry.validators(changed) if v.namespace.name == "ndx-tms"]
+        assert tms.namespace.catalog.get_spec(data_type).doc == MODIFIED
+
+
+def test_spec_group_is_opened_by_its_path(complete_nwb, tmp_path):
+    """The group ``.specloc`` references, opened by path (HDF5 names an object opened by reference by searching
+    the whole file); a ``.specloc`` pointing elsewhere is still followed."""
+    with h5py.File(complete_nwb, "r") as h5:
+        group = namespaces_cache.spec_group(h5)
+        assert group.name == "/specifications" and group.id == h5[h5.attrs[".specloc"]].id
+    moved = tmp_path / "moved.nwb"
+    shutil.copyfile(complete_nwb, moved)
+    with h5py.File(moved, "r+") as h5:
+        h5.move("specifications", "specs_elsewhere")
+        h5.attrs[".specloc"] = h5["specs_elsewhere"].ref
+    with h5py.File(moved, "r") as h5:
+        assert namespaces_cache.spec_group(h5).name == "/specs_elsewhere"
+        assert namespaces_cache.specifications_key(h5)

@@ -23,33 +23,16 @@ import numpy as np
 from nwbtms.validate.context import FileContext
 from nwbtms.validate.registry import NWB_BUILD, NWB_SCHEMA, Hit
 
-#: the file's cached specifications (:func:`nwbtms.validate.namespaces_cache.specifications_key`, the key of the
-#: type maps too) -> one hdmf ValidatorMap per namespace to validate against; files of one converter share specs,
-#: and resolving the cached specs (and the validators built from them) costs seconds per file.
-_VALIDATORS: dict[tuple, list] = {}
-
 
 def cached_validators(ctx: FileContext) -> list | None:
     """One hdmf ``ValidatorMap`` per namespace pynwb would validate against (the most specific namespaces
-    cached in the file, resolved from the cached specs alone), reused across files that cache identical
-    specs; None when the file caches no specs (pynwb then falls back to core)."""
-    from hdmf.validate import ValidatorMap
-    from pynwb.validation import get_cached_namespaces_to_validate
+    cached in the file, from the cached specs alone), kept with the file's type map
+    (:meth:`nwbtms.validate.namespaces_cache.CachedSpecs.validators`) and so reused across files that cache
+    identical specs; None when the file caches no specs (pynwb then falls back to core)."""
+    from nwbtms.validate import namespaces_cache
 
-    from nwbtms.validate.namespaces_cache import specifications_key
-
-    key = specifications_key(ctx.h5)
-    if not key:
-        return None
-    if key not in _VALIDATORS:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            names, manager, _ = get_cached_namespaces_to_validate(io=ctx.io)
-        if not names or manager is None:
-            return None
-        catalog = manager.namespace_catalog
-        _VALIDATORS[key] = [ValidatorMap(catalog.get_namespace(name=name)) for name in names]
-    return _VALIDATORS[key]
+    specs = ctx.specs if ctx.specs is not None else namespaces_cache.cached_specs(ctx.h5)
+    return specs.validators(ctx.h5)
 
 
 def validate_against_cached(ctx: FileContext, validators: list | None, io=None) -> list:
@@ -159,6 +142,10 @@ class PendingSchema:
         self._read_fd: int | None = None
         self._hits: list[Hit] | None = None
         self._parent = os.getpid()
+        try:  # resolved here, not in a child, so this process keeps them for the next file with the same specs
+            cached_validators(ctx)
+        except Exception:  # reported by validate_schema
+            pass
         if concurrent and second_core_free():
             self._fork()
         if self._pid is None:
@@ -237,7 +224,8 @@ def _validate_fresh(ctx: FileContext) -> Iterator[Hit]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            io = NWBHDF5IO(file=ctx.h5, mode="r", manager=namespaces_cache.build_manager(ctx.h5))
+            specs = ctx.specs if ctx.specs is not None else namespaces_cache.cached_specs(ctx.h5)
+            io = NWBHDF5IO(file=ctx.h5, mode="r", manager=specs.manager())
     except Exception as exc:
         yield NWB_SCHEMA.hit(f"schema validation could not run: {type(exc).__name__}: {exc}",
                              location="/specifications")
