@@ -13,6 +13,7 @@ import importlib
 import click
 
 from nwbtms._version import __version__
+from nwbtms.cli import _exit
 from nwbtms.cli._errors import map_errors
 
 #: command name -> (module, attribute, one-line help shown by ``nwbtms --help``)
@@ -74,11 +75,20 @@ def cli(ctx: click.Context, quiet: bool) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point. Errors are mapped by :func:`nwbtms.cli._errors.map_errors` on every command;
-    click prints them and exits with their code (0 success, 1 findings or failed write, 2 bad input/usage)."""
+    click prints them and exits with their code (0 success, 1 findings or failed write, 2 bad input/usage).
+
+    Run with the process's own arguments (``argv`` None: the ``nwbtms`` command, ``python -m nwbtms``), a
+    read-only command that is done ends the process without the interpreter's teardown
+    (:mod:`nwbtms.cli._exit`); called with ``argv`` from Python, every command returns (raises SystemExit)."""
     # only the console process ends at once after a failed write (see ReportedError.show)
     # (restored on return: an in-process call, e.g. from a test or a notebook, must not leave it on)
     map_errors.end_process_after_output_error = True
+    _exit.reset()
     try:
         cli.main(args=argv, prog_name="nwbtms")
+    except SystemExit as done:  # click's standalone mode ends every run this way
+        if argv is None and _exit.requested():
+            _exit.exit_now(done.code)
+        raise
     finally:
         map_errors.end_process_after_output_error = False

@@ -9,6 +9,7 @@ import click
 
 from nwbtms.cli._common import emit, is_quiet, say
 from nwbtms.cli._errors import map_errors
+from nwbtms.cli._exit import end_without_teardown
 from nwbtms.errors import InputError
 from nwbtms.io.atomic import refuse_existing
 
@@ -113,5 +114,6 @@ def validate(paths: tuple[str, ...], profile: str | None, fmt: str, output: Path
     if output is not None or fmt != "text":
         counts = ", ".join(f"{n} {name}" for name, n in report.counts().items() if n) or "no findings"
         say(f"validated {len(report.files)} file(s): {counts}; exit {report.exit_code}")
+    end_without_teardown()  # everything is said and closed; the workers and any cluster are gone
     if report.exit_code:
         sys.exit(report.exit_code)
