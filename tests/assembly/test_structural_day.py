@@ -32,7 +32,7 @@ def _metadata(stack, annotations, reader) -> dict:
     return {
         "format_version": 1,
         "nwbfile": {"session_description": "Structural imaging day (no stimulation).",
-                    "session_start_time": "2026-03-09T09:30:00-08:00", "session_id": "day7",
+                    "session_start_time": "2026-03-09T09:30:00-07:00", "session_id": "day7",
                     "experimenter": ["Doe, Jane"], "lab": "lab", "institution": "inst"},
         "subject": {"subject_id": "M001", "species": "Mus musculus", "sex": "M", "age": "P91D"},
         "devices": {"microscope": {"type": "microscope", "description": "Two-photon microscope."}},
