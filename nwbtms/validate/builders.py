@@ -2,8 +2,8 @@
 
 hdmf checks the arguments of every builder it makes (docval) and reads each attribute through h5py's
 high-level objects; on a file of thousands of small objects that was half of the validator's time. This
-reader walks the same HDF5 links in the same order, reads the same attributes (h5py's own conversions, opened
-by index instead of by name) and makes the same builders (classes, names, attributes, data and its wrappers,
+reader walks the same HDF5 links in the same order, reads the same attributes (h5py's own conversions, each
+type and dataspace asked once) and makes the same builders (classes, names, attributes, data and its wrappers,
 dtype, maxshape, parents, sources, locations) without re-checking arguments it makes itself; schema
 validation and object construction then run on them unchanged. ``tests/validate/test_builders.py``
 compares them with hdmf's own on every file of the broken-file corpus.
@@ -26,7 +26,9 @@ from collections.abc import Iterator
 import h5py
 import numpy as np
 from h5py import h5a, h5l, h5o, h5p, h5s, h5t
+from hdmf.backends.hdf5.h5_utils import BuilderH5ReferenceDataset, BuilderH5TableDataset
 from hdmf.build import DatasetBuilder, GroupBuilder, LinkBuilder
+from hdmf.utils import StrDataset
 from pynwb import NWBHDF5IO
 
 from nwbtms.validate.namespaces_cache import SPEC_LOC_ATTR, spec_group  # hdmf's ``HDF5IO.__read_attrs`` skips it
@@ -140,53 +142,72 @@ def fast_builders_supported() -> bool:
 _VLEN_STRINGS: dict = {}
 
 
-def _vlen_string_types(attr, cset: int) -> tuple:
+def _vlen_string_types(file_type) -> tuple:
+    cset = file_type.get_cset()
     known = _VLEN_STRINGS.get(cset)
     if known is None:
-        dtype = attr.dtype
+        dtype = file_type.dtype
         known = _VLEN_STRINGS[cset] = (dtype, h5t.py_create(dtype))
     return known
 
 
-def read_attributes(oid) -> dict:
-    """Every attribute of the object ``oid`` as h5py's ``AttributeManager`` reads it (same order, same values:
-    vlen strings as str, scalars as numpy scalars, empty dataspaces as ``h5py.Empty``), opened by index."""
-    plist = oid.get_create_plist()
-    tracked = plist.get_attr_creation_order() & h5p.CRT_ORDER_TRACKED
-    index_type = h5py.h5.INDEX_CRT_ORDER if tracked else h5py.h5.INDEX_NAME
+def attribute_index(plist) -> int:
+    """The index h5py's ``AttributeManager`` lists an object's attributes by (creation order when tracked)."""
+    return h5py.h5.INDEX_CRT_ORDER if plist.get_attr_creation_order() & h5p.CRT_ORDER_TRACKED else h5py.h5.INDEX_NAME
+
+
+def read_attribute(attr):
+    """The value of one attribute as h5py's ``AttributeManager[name]`` reads it (vlen strings as str, scalars as
+    numpy scalars, empty dataspaces as ``h5py.Empty``), its type and dataspace asked once."""
+    file_type = attr.get_type()
+    space = attr.get_space()
+    if (space.get_simple_extent_type() == h5s.SCALAR and file_type.get_class() == h5t.STRING
+            and file_type.is_variable_str()):
+        # most NWB attributes (neurodata_type, namespace, object_id, unit, ...): one memory type per charset
+        dtype, memory_type = _vlen_string_types(file_type)
+        arr = np.zeros((), dtype=dtype)
+        attr.read(arr, mtype=memory_type)
+        return arr[()].decode("utf-8", "surrogateescape")
+    shape = space.get_simple_extent_dims()
+    dtype = file_type.dtype
+    if shape is None:
+        return h5py.Empty(dtype)
+    htype = h5t.py_create(dtype)
+    if dtype.subdtype is not None:
+        subdtype, subshape = dtype.subdtype
+        shape = shape + subshape
+        dtype = subdtype
+    arr = np.zeros(shape, dtype=dtype, order="C")
+    attr.read(arr, mtype=htype)
+    string_info = h5t.check_string_dtype(dtype)
+    if string_info and string_info.length is None:
+        arr = np.array([b.decode("utf-8", "surrogateescape") for b in arr.flat], dtype=dtype).reshape(arr.shape)
+    return arr[()] if arr.ndim == 0 else arr
+
+
+def read_attributes(oid, index_type: int) -> dict:
+    """Every attribute of the object ``oid`` by name, in the order of ``index_type`` (:func:`attribute_index`),
+    as h5py's ``AttributeManager.items()`` reads them: names listed in one pass, each attribute opened by name."""
+    names: list = []
+    h5a.iterate(oid, names.append, index_type=index_type)
     values = {}
-    for i in range(h5a.get_num_attrs(oid)):
-        attr = h5a.open(oid, index=i, index_type=index_type)
+    for raw in names:
         try:
-            name = attr.name.decode("utf-8")
+            name = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise Unsupported("attribute name not UTF-8") from None
-        file_type = attr.get_type()
-        if (file_type.get_class() == h5t.STRING and file_type.is_variable_str()
-                and attr.get_space().get_simple_extent_type() == h5s.SCALAR):
-            # most NWB attributes (neurodata_type, namespace, object_id, unit, ...): one memory type per charset
-            dtype, memory_type = _vlen_string_types(attr, file_type.get_cset())
-            arr = np.zeros((), dtype=dtype)
-            attr.read(arr, mtype=memory_type)
-            values[name] = arr[()].decode("utf-8", "surrogateescape")
-            continue
-        shape = attr.shape
-        if shape is None:
-            values[name] = h5py.Empty(attr.dtype)
-            continue
-        dtype = attr.dtype
-        htype = h5t.py_create(dtype)
-        if dtype.subdtype is not None:
-            subdtype, subshape = dtype.subdtype
-            shape = shape + subshape
-            dtype = subdtype
-        arr = np.zeros(shape, dtype=dtype, order="C")
-        attr.read(arr, mtype=htype)
-        string_info = h5t.check_string_dtype(dtype)
-        if string_info and string_info.length is None:
-            arr = np.array([b.decode("utf-8", "surrogateescape") for b in arr.flat], dtype=dtype).reshape(arr.shape)
-        values[name] = arr[()] if arr.ndim == 0 else arr
+        values[name] = read_attribute(h5a.open(oid, raw))
     return values
+
+
+def list_links(gid, plist) -> list:
+    """(name, link type) of every link of the group ``gid`` (creation property list ``plist``), in the order
+    h5py's ``Group.__iter__`` lists them (creation order when tracked), in one pass."""
+    tracked = plist.get_link_creation_order() & h5p.CRT_ORDER_TRACKED
+    links: list = []
+    gid.links.iterate(lambda name, info: links.append((name, info.type)),
+                      idx_type=h5py.h5.INDEX_CRT_ORDER if tracked else h5py.h5.INDEX_NAME, info=True)
+    return links
 
 
 class BuilderReader:
@@ -209,8 +230,8 @@ class BuilderReader:
             ignore.add(specs.name)
         return self._group(self.file.id, "/", "root", ignore)
 
-    def _attributes(self, oid) -> dict:
-        values = read_attributes(oid)
+    def _attributes(self, oid, index_type: int) -> dict:
+        values = read_attributes(oid, index_type)
         values.pop(SPEC_LOC_ATTR, None)
         for key, value in values.items():
             if isinstance(value, h5py.Reference):
@@ -236,18 +257,18 @@ class BuilderReader:
         return "/" + key if path == "/" else path + "/" + key
 
     def _group(self, gid, path: str, name: str | None, ignore: set):
-        attributes = self._attributes(gid)
+        plist = gid.get_create_plist()
+        attributes = self._attributes(gid, attribute_index(plist))
         if name is None:
             name = os.path.basename(path)
         groups: dict = {}
         datasets: dict = {}
         links: dict = {}
-        for raw in gid:
+        for raw, kind in list_links(gid, plist):
             try:
                 key = raw.decode("utf-8")
             except UnicodeDecodeError:
                 raise Unsupported("link name not UTF-8") from None
-            kind = gid.links.get_info(raw).type
             child_path = self._child_path(path, key)
             if kind == h5l.TYPE_HARD:
                 if child_path in ignore:
@@ -299,16 +320,14 @@ class BuilderReader:
         return builder
 
     def _dataset(self, did, path: str, name: str | None):
-        from hdmf.backends.hdf5.h5_utils import BuilderH5ReferenceDataset, BuilderH5TableDataset
-        from hdmf.utils import StrDataset
-
-        attributes = self._attributes(did)
+        attributes = self._attributes(did, attribute_index(did.get_create_plist()))
         dtype = did.dtype
-        dims = did.get_space().get_simple_extent_dims(True)  # h5py's Dataset.maxshape
+        space = did.get_space()
+        shape = space.get_simple_extent_dims()
+        dims = space.get_simple_extent_dims(True)  # h5py's Dataset.maxshape
         maxshape = None if dims is None else tuple(x if x != h5s.UNLIMITED else None for x in dims)
         if name is None:
             name = os.path.basename(path)
-        shape = did.shape
         if len(shape) == 0 and dtype.kind in "fiub":  # a number (starting_time, rate...): h5py's scalar read
             value = np.zeros((), dtype=dtype)
             did.read(h5s.ALL, h5s.ALL, value)

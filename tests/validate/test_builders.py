@@ -112,3 +112,41 @@ def test_same_builders_as_hdmf_on_broken_files(name, complete_nwb, make_copy, tm
     plant = {**CORPUS, **NOTES}[name][0]
     path = make_copy(complete_nwb, tmp_path / f"{name}.nwb", plant)
     _compare(path)
+
+
+def _plant_attribute_and_link_kinds(h5: h5py.File) -> None:
+    """Groups and datasets, with and without creation order tracked, holding every kind of attribute h5py reads
+    (vlen strings in both character sets, scalar and in arrays, fixed-length strings, empty, numbers of both byte
+    orders, booleans, array types, a reference) and children created out of name order (soft links among them)."""
+    for tracked in (False, True):
+        group = h5.create_group(f"kinds_{'tracked' if tracked else 'by_name'}", track_order=tracked)
+        for name in ("zeta", "yankee"):
+            group.create_dataset(name, data=np.arange(3), track_order=tracked)
+            group.create_group(name + "_group", track_order=tracked)
+            group[name + "_link"] = h5py.SoftLink("/acquisition" if name == "zeta" else "/general")
+        for obj in (group, group["zeta"], group["zeta_group"]):
+            attrs = obj.attrs
+            attrs["zulu"] = "h\u00e9llo"
+            attrs.create("ascii", "plain", dtype=h5py.string_dtype("ascii"))
+            attrs.create("ascii_raw", b"\xff\xfe", dtype=h5py.string_dtype("ascii"))
+            attrs["fixed"] = np.bytes_(b"abc")
+            attrs["fixed_array"] = np.array([b"ab", b"cd"])
+            attrs["empty"] = h5py.Empty("f4")
+            attrs["names"] = ["a", "b\u00e9"]
+            attrs.create("ascii_names", ["x", "y"], dtype=h5py.string_dtype("ascii"))
+            attrs["one_name"] = ["only"]
+            attrs["count"] = np.int32(7)
+            attrs["big_endian"] = np.array(1.5, dtype=">f8")
+            attrs["flag"] = np.bool_(True)
+            attrs["values"] = np.linspace(0, 1, 4)
+            attrs.create("pairs", np.zeros((3, 2), "f4"), shape=(3, 2), dtype=np.dtype("(2,)f4"))
+            attrs["target"] = h5["acquisition"].ref
+
+
+def test_same_builders_as_hdmf_on_every_attribute_and_link_kind(complete_nwb, make_copy, tmp_path):
+    path = make_copy(complete_nwb, tmp_path / "kinds.nwb", _plant_attribute_and_link_kinds)
+    with h5py.File(path, "r") as h5:
+        assert h5["kinds_tracked"].id.get_create_plist().get_attr_creation_order()
+        assert list(h5["kinds_tracked"].attrs)[0] == "zulu" and list(h5["kinds_by_name"].attrs)[0] == "ascii"
+        assert list(h5["kinds_tracked"])[:2] == ["zeta", "zeta_group"]
+    assert _compare(path) > 100
