@@ -173,6 +173,8 @@ class FileContext:
     #: schema validation may run in a forked child (runner); the pending validation, once started
     concurrent_schema: bool = False
     pending_schema: Any = None
+    #: this process validates more files after this one: what they can share is resolved in it, not in a child
+    more_files: bool = False
     _hierarchies: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict, repr=False)
     _tms: Any = field(default=None, repr=False)
 

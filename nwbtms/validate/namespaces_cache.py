@@ -12,12 +12,12 @@ hash of that version's stored spec texts (a file with a different or modified sp
 whether the file is read with its own ndx-tms spec (:mod:`nwbtms.validate.legacy`), and the namespaces and
 classes registered with pynwb in this process when the map is built (importing an extension changes them).
 
-The same entry keeps the schema validators of the file (:meth:`CachedSpecs.validators`): pynwb validates
-against the namespaces cached in the file, parsed afresh (``pynwb.validation.get_cached_namespaces_to_validate``).
-When every cached namespace the type map holds is byte for byte the spec the file caches (hdmf keeps an
-installed namespace of the same version instead of the cached one, so that is checked by serialising the
-installed spec the way hdmf caches it), the validators are built from the type map's own catalog; otherwise
-the cached specs are parsed again, as pynwb does.
+The same entry keeps the schema validators of the file (:meth:`CachedSpecs.validators`), resolved as pynwb
+resolves them (``pynwb.validation.get_cached_namespaces_to_validate``): from the cached specs alone, parsed into
+a catalog of their own. The type map's catalog is no substitute even when it holds the same texts: hdmf keeps an
+installed namespace of the same version as loaded from its YAML (an extension's explicit type lists, e.g.
+ndx-fiber-photometry's 31 types), while the cached copy of that namespace, as hdmf writes it, includes whole
+namespaces (125 types), so the two validate differently.
 
 Every spec group is opened by its path: HDF5 finds the name of an object opened through the ``.specloc``
 object reference by searching the whole file, tens of milliseconds per spec group on a file of thousands of
@@ -50,9 +50,6 @@ class CachedSpecs:
 
     key: tuple
     type_map: object
-    #: namespaces loaded from the file into the type map (the others were already in pynwb's); None when the
-    #: type map was built with the file's own ndx-tms spec (:mod:`nwbtms.validate.legacy`)
-    loaded: frozenset[str] | None
     _validators: list | None = field(default=None, repr=False)
     _resolved: bool = field(default=False, repr=False)
 
@@ -86,11 +83,8 @@ def cached_specs(h5: h5py.File) -> CachedSpecs:
     with _LOCK:
         entry = _ENTRIES.get(key)
         if entry is None:
-            if own_spec:
-                type_map, loaded = legacy.type_map_with_cached_spec(h5), None
-            else:
-                type_map, loaded = _type_map_with_cached_spec(h5)
-            entry = _ENTRIES[key] = CachedSpecs(key=key, type_map=type_map, loaded=loaded)
+            type_map = legacy.type_map_with_cached_spec(h5) if own_spec else _type_map_with_cached_spec(h5)
+            entry = _ENTRIES[key] = CachedSpecs(key=key, type_map=type_map)
             while len(_ENTRIES) > MAX_ENTRIES:
                 _ENTRIES.popitem(last=False)
         else:
@@ -168,60 +162,14 @@ def _digest(texts: dict[str, bytes | None]) -> str:
     return digest.hexdigest()
 
 
-def installed_digest(catalog, namespace: str) -> str:
-    """Hash (as :func:`specifications_key` hashes a file's) of ``namespace`` of ``catalog`` serialised the way
-    hdmf caches a spec when it writes a file (``HDF5IO`` with ``H5SpecWriter``)."""
-    from hdmf.backends.hdf5.h5_utils import H5SpecWriter
-    from hdmf.backends.utils import NamespaceToBuilderHelper
-    from hdmf.spec.write import SpecWriter
-
-    class _Texts(SpecWriter):
-        def __init__(self) -> None:
-            self.texts: dict[str, bytes] = {}
-
-        def write_spec(self, spec, path) -> None:
-            self.texts[path] = H5SpecWriter.stringify(spec).encode()
-
-        def write_namespace(self, namespace, path) -> None:
-            self.texts[path] = H5SpecWriter.stringify({"namespaces": [namespace]}).encode()
-
-    writer = _Texts()
-    NamespaceToBuilderHelper.convert_namespace(catalog, namespace).export(NAMESPACE_DOCUMENT, writer=writer)
-    return _digest(writer.texts)
-
-
-def _catalog_matches_cache(entry: CachedSpecs) -> bool:
-    """True when every namespace cached in the file is in the type map's catalog with the very spec cached:
-    loaded from the file, or kept from pynwb's type map and serialised byte for byte as the file caches it."""
-    if entry.loaded is None:
-        return False
-    catalog = entry.type_map.namespace_catalog
-    cached = {namespace for namespace, _, _ in entry.key[1]}
-    if not all(namespace in catalog.namespaces and _includes(catalog, namespace) <= cached for namespace in cached):
-        return False  # an include the file does not cache: parsing the cached specs alone fails, as in pynwb
-    for namespace, version, digest in entry.key[1]:
-        if namespace in entry.loaded:
-            continue
-        if namespace not in catalog.namespaces or catalog.get_namespace(namespace).version != version:
-            return False
-        if installed_digest(catalog, namespace) != digest:
-            return False
-    return True
-
-
 def namespaces_to_validate(catalog, names) -> list[str]:
     """The namespaces of ``names`` no other of them includes, sorted, without hdmf-experimental (the rule of
     ``pynwb.validation.get_cached_namespaces_to_validate``)."""
     names = set(names)
     included = set()
     for name in names:
-        included |= _includes(catalog, name)
+        included |= {s["namespace"] for s in catalog.get_namespace(name).get("schema", []) if "namespace" in s}
     return sorted(names - included - NOT_VALIDATED)
-
-
-def _includes(catalog, namespace: str) -> set[str]:
-    """The namespaces ``namespace`` of ``catalog`` includes directly."""
-    return {s["namespace"] for s in catalog.get_namespace(namespace).get("schema", []) if "namespace" in s}
 
 
 def _resolve_validators(entry: CachedSpecs, h5: h5py.File) -> list | None:
@@ -233,12 +181,10 @@ def _resolve_validators(entry: CachedSpecs, h5: h5py.File) -> list | None:
 
     if not entry.key[1]:
         return None
-    catalog = entry.type_map.namespace_catalog
-    if not _catalog_matches_cache(entry):
-        catalog = NamespaceCatalog(NWBGroupSpec, NWBDatasetSpec, NWBNamespace)  # the cached specs alone
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            load_cached_namespaces(catalog, h5)
+    catalog = NamespaceCatalog(NWBGroupSpec, NWBDatasetSpec, NWBNamespace)  # the cached specs alone
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        load_cached_namespaces(catalog, h5)
     names = namespaces_to_validate(catalog, [namespace for namespace, _, _ in entry.key[1]])
     if not names:
         return None
@@ -259,13 +205,13 @@ def _installed_key() -> tuple:
             tuple((id(cls), id(mapper)) for cls, mapper in mappers.items()))
 
 
-def _type_map_with_cached_spec(h5: h5py.File) -> tuple[object, frozenset[str]]:
-    """pynwb's type map with the namespaces cached in ``h5`` loaded, as ``load_namespaces=True`` builds it, and
-    the namespaces loaded from the file (not already in pynwb's type map)."""
+def _type_map_with_cached_spec(h5: h5py.File):
+    """pynwb's type map with the namespaces cached in ``h5`` loaded, as ``load_namespaces=True`` builds it."""
     from pynwb import get_type_map
 
     type_map = get_type_map()  # a copy
-    return type_map, frozenset(load_cached_namespaces(type_map, h5))
+    load_cached_namespaces(type_map, h5)
+    return type_map
 
 
 def clear() -> None:

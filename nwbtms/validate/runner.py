@@ -197,7 +197,8 @@ def validate_file(path: str, options: RunOptions) -> FileResult:
             ctx = FileContext(path=path, profile=options.profile, fast=options.fast,
                               chunk_elements=options.chunk_elements, h5=h5,
                               config_skip=frozenset(options.config.skip),
-                              concurrent_schema=options.concurrent_schema and remote is None)
+                              concurrent_schema=options.concurrent_schema and remote is None,
+                              more_files=options.cross_file)
             items = list(_file_hits(ctx, result))  # the pending schema hits are collected last, in their place
             for item in items:
                 if isinstance(item, schema.PendingSchema):

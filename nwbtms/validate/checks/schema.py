@@ -142,10 +142,11 @@ class PendingSchema:
         self._read_fd: int | None = None
         self._hits: list[Hit] | None = None
         self._parent = os.getpid()
-        try:  # resolved here, not in a child, so this process keeps them for the next file with the same specs
-            cached_validators(ctx)
-        except Exception:  # reported by validate_schema
-            pass
+        if ctx.more_files:  # resolved here, not in a child, so this process keeps them for the next files
+            try:
+                cached_validators(ctx)
+            except Exception:  # reported by validate_schema
+                pass
         if concurrent and second_core_free():
             self._fork()
         if self._pid is None:
