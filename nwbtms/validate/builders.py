@@ -65,10 +65,9 @@ def _new_builder(cls, name: str, source: str):
 def make_dataset_builder(name: str, data, dtype, attributes: dict, maxshape, source: str) -> DatasetBuilder:
     """``DatasetBuilder(name, data=, dtype=, attributes=, maxshape=, source=)`` without docval."""
     builder = _new_builder(DatasetBuilder, name, source)
-    dict.__setitem__(builder, "attributes", dict(attributes))
+    dict.__setitem__(builder, "attributes", copy.copy(attributes))
     builder._BaseBuilder__location = None
     dict.__setitem__(builder, "data", data)
-    dict.__setitem__(builder, "attributes", copy.copy(attributes))
     builder._DatasetBuilder__dimension_labels = None
     builder._DatasetBuilder__chunks = False
     builder._DatasetBuilder__matched_spec_shape = None
@@ -138,17 +137,28 @@ def fast_builders_supported() -> bool:
     return _SUPPORTED
 
 
-#: HDF5 character set -> (numpy dtype, h5py memory type) of a variable-length string, as h5py makes them
-_VLEN_STRINGS: dict = {}
+#: (file type, numpy dtype, h5py memory type) of the scalar attribute types read the short way so far (vlen
+#: strings: neurodata_type, namespace, unit...; integers and floats: conversion, rate...), matched with H5Tequal
+_SCALAR_TYPES: list = []
+_MAX_SCALAR_TYPES = 16
 
 
-def _vlen_string_types(file_type) -> tuple:
-    cset = file_type.get_cset()
-    known = _VLEN_STRINGS.get(cset)
-    if known is None:
-        dtype = file_type.dtype
-        known = _VLEN_STRINGS[cset] = (dtype, h5t.py_create(dtype))
-    return known
+def _scalar_types(file_type) -> tuple | None:
+    """(dtype, memory type) h5py reads a scalar attribute of ``file_type`` with, when it is a vlen string, an
+    integer or a float; else None. Asking h5py for the dtype of each attribute costs more than matching it."""
+    for known, dtype, memory_type in _SCALAR_TYPES:
+        if file_type.equal(known):
+            return dtype, memory_type
+    if isinstance(file_type, h5t.TypeStringID):
+        if not file_type.is_variable_str():
+            return None
+    elif not isinstance(file_type, h5t.TypeIntegerID | h5t.TypeFloatID):
+        return None
+    dtype = file_type.dtype
+    memory_type = h5t.py_create(dtype)
+    if len(_SCALAR_TYPES) < _MAX_SCALAR_TYPES:
+        _SCALAR_TYPES.append((file_type.copy(), dtype, memory_type))  # a copy: never a file's committed type
+    return dtype, memory_type
 
 
 def attribute_index(plist) -> int:
@@ -161,13 +171,13 @@ def read_attribute(attr):
     numpy scalars, empty dataspaces as ``h5py.Empty``), its type and dataspace asked once."""
     file_type = attr.get_type()
     space = attr.get_space()
-    if (space.get_simple_extent_type() == h5s.SCALAR and file_type.get_class() == h5t.STRING
-            and file_type.is_variable_str()):
-        # most NWB attributes (neurodata_type, namespace, object_id, unit, ...): one memory type per charset
-        dtype, memory_type = _vlen_string_types(file_type)
+    known = _scalar_types(file_type) if space.get_simple_extent_type() == h5s.SCALAR else None
+    if known is not None:  # most NWB attributes
+        dtype, memory_type = known
         arr = np.zeros((), dtype=dtype)
         attr.read(arr, mtype=memory_type)
-        return arr[()].decode("utf-8", "surrogateescape")
+        value = arr[()]
+        return value.decode("utf-8", "surrogateescape") if isinstance(value, bytes) else value
     shape = space.get_simple_extent_dims()
     dtype = file_type.dtype
     if shape is None:
@@ -256,11 +266,17 @@ class BuilderReader:
     def _child_path(self, path: str, key: str) -> str:
         return "/" + key if path == "/" else path + "/" + key
 
+    def _split(self, path: str) -> tuple[str, str]:
+        """(location, name) of an object's path, as hdmf takes them (``os.path.dirname``, ``basename``)."""
+        location, _, name = path.rpartition("/")
+        return location or "/", name
+
     def _group(self, gid, path: str, name: str | None, ignore: set):
         plist = gid.get_create_plist()
         attributes = self._attributes(gid, attribute_index(plist))
+        location, basename = self._split(path)
         if name is None:
-            name = os.path.basename(path)
+            name = basename
         groups: dict = {}
         datasets: dict = {}
         links: dict = {}
@@ -315,7 +331,7 @@ class BuilderReader:
                 raise Unsupported(f"{child_path}: an external or user-defined link")
         builder = make_group_builder(name, list(groups.values()), list(datasets.values()), attributes,
                                      list(links.values()), self.source)
-        builder.location = os.path.dirname(path)
+        builder.location = location
         self._written.set_written(builder)
         return builder
 
@@ -326,13 +342,14 @@ class BuilderReader:
         shape = space.get_simple_extent_dims()
         dims = space.get_simple_extent_dims(True)  # h5py's Dataset.maxshape
         maxshape = None if dims is None else tuple(x if x != h5s.UNLIMITED else None for x in dims)
+        location, basename = self._split(path)
         if name is None:
-            name = os.path.basename(path)
+            name = basename
         if len(shape) == 0 and dtype.kind in "fiub":  # a number (starting_time, rate...): h5py's scalar read
             value = np.zeros((), dtype=dtype)
             did.read(h5s.ALL, h5s.ALL, value)
             builder = make_dataset_builder(name, value[()], dtype, attributes, maxshape, self.source)
-            builder.location = os.path.dirname(path)
+            builder.location = location
             self._written.set_written(builder)
             return builder
         dataset = h5py.Dataset(did)
@@ -358,7 +375,7 @@ class BuilderReader:
         else:
             data = dataset
         builder = make_dataset_builder(name, data, dtype, attributes, maxshape, self.source)
-        builder.location = os.path.dirname(path)
+        builder.location = location
         self._written.set_written(builder)
         return builder
 

@@ -117,7 +117,8 @@ def test_same_builders_as_hdmf_on_broken_files(name, complete_nwb, make_copy, tm
 def _plant_attribute_and_link_kinds(h5: h5py.File) -> None:
     """Groups and datasets, with and without creation order tracked, holding every kind of attribute h5py reads
     (vlen strings in both character sets, scalar and in arrays, fixed-length strings, empty, numbers of both byte
-    orders, booleans, array types, a reference) and children created out of name order (soft links among them)."""
+    orders and of a committed type, booleans, array types, a reference) and children created out of name order
+    (soft links among them)."""
     for tracked in (False, True):
         group = h5.create_group(f"kinds_{'tracked' if tracked else 'by_name'}", track_order=tracked)
         for name in ("zeta", "yankee"):
@@ -141,6 +142,9 @@ def _plant_attribute_and_link_kinds(h5: h5py.File) -> None:
             attrs["values"] = np.linspace(0, 1, 4)
             attrs.create("pairs", np.zeros((3, 2), "f4"), shape=(3, 2), dtype=np.dtype("(2,)f4"))
             attrs["target"] = h5["acquisition"].ref
+    h5["kinds_type"] = np.dtype(">i2")  # a committed type, left anonymous (only the attribute refers to it)
+    h5["kinds_tracked"].attrs.create("committed", 3, dtype=h5["kinds_type"])
+    del h5["kinds_type"]
 
 
 def test_same_builders_as_hdmf_on_every_attribute_and_link_kind(complete_nwb, make_copy, tmp_path):
