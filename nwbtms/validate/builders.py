@@ -238,7 +238,9 @@ class BuilderReader:
         specs = spec_group(self.file)
         if specs is not None:
             ignore.add(specs.name)
-        return self._group(self.file.id, "/", "root", ignore)
+        # the root group, not the file: h5py lists the root's attributes and links through it (in creation order
+        # when the root tracks it), never through the file's creation property list
+        return self._group(h5o.open(self.file.id, b"/"), "/", "root", ignore)
 
     def _attributes(self, oid, index_type: int) -> dict:
         values = read_attributes(oid, index_type)

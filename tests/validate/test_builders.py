@@ -4,13 +4,14 @@ text datasets, an external link it leaves to hdmf)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import warnings
 
 import h5py
 import numpy as np
 import pytest
 from hdmf.build import DatasetBuilder, GroupBuilder, LinkBuilder
-from pynwb import NWBHDF5IO
+from pynwb import NWBHDF5IO, NWBFile, TimeSeries
 
 from nwbtms.validate.builders import ValidatorIO, fast_builders_supported
 from nwbtms.validate.context import external_links
@@ -154,3 +155,17 @@ def test_same_builders_as_hdmf_on_every_attribute_and_link_kind(complete_nwb, ma
         assert list(h5["kinds_tracked"].attrs)[0] == "zulu" and list(h5["kinds_by_name"].attrs)[0] == "ascii"
         assert list(h5["kinds_tracked"])[:2] == ["zeta", "zeta_group"]
     assert _compare(path) > 100
+
+
+def test_same_builders_as_hdmf_when_the_root_tracks_creation_order(tmp_path):
+    """h5py lists the root's attributes and links through the root group (creation order, when tracked), not
+    through the file's creation property list (which never tracks it)."""
+    path = tmp_path / "tracked_root.nwb"
+    nwbfile = NWBFile(session_description="root in creation order", identifier="tracked-root",
+                      session_start_time=dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC))
+    nwbfile.add_acquisition(TimeSeries(name="series", data=np.arange(3.0), unit="V", rate=1.0))
+    with h5py.File(path, "w", track_order=True) as h5, NWBHDF5IO(file=h5, mode="w") as io:
+        io.write(nwbfile)
+    with h5py.File(path, "r") as h5:
+        assert list(h5.attrs) != sorted(h5.attrs) and list(h5) != sorted(h5)
+    assert _compare(path) > 10
