@@ -31,9 +31,18 @@ class RangeServer:
         #: URL path -> file name sent as ``Content-Disposition`` (as S3 does for DANDI asset downloads)
         self.dispositions: dict[str, str] = {}
         self._httpd = httpd
-        self.bytes_sent = 0
+        self._bytes_sent = 0
         self.requests = 0
-        self.lock = threading.Lock()
+        self.lock = threading.Condition()
+        self._answering = 0  # requests being answered (their bytes may not all be counted yet)
+
+    @property
+    def bytes_sent(self) -> int:
+        """Body bytes sent, once every request being answered is done (a client may hold a whole response
+        before the server's thread has counted its last block); waits up to :data:`SOCKET_TIMEOUT_S`."""
+        with self.lock:
+            self.lock.wait_for(lambda: self._answering == 0, timeout=SOCKET_TIMEOUT_S)
+            return self._bytes_sent
 
     @property
     def base_url(self) -> str:
@@ -48,7 +57,7 @@ class RangeServer:
     def reset(self) -> None:
         """Set the counters to zero."""
         with self.lock:
-            self.bytes_sent = 0
+            self._bytes_sent = 0
             self.requests = 0
 
 
@@ -68,14 +77,23 @@ def _handler(server: RangeServer) -> type[BaseHTTPRequestHandler]:
             return target
 
         def do_HEAD(self) -> None:  # noqa: N802 - http.server's naming
-            self._answer(body=False)
+            self._counted(body=False)
 
         def do_GET(self) -> None:  # noqa: N802
-            self._answer(body=True)
+            self._counted(body=True)
 
-        def _answer(self, *, body: bool) -> None:
+        def _counted(self, *, body: bool) -> None:
             with server.lock:
                 server.requests += 1
+                server._answering += 1
+            try:
+                self._answer(body=body)
+            finally:
+                with server.lock:
+                    server._answering -= 1
+                    server.lock.notify_all()
+
+        def _answer(self, *, body: bool) -> None:
             target = self._file()
             if target is None:
                 self.send_error(404)
@@ -120,7 +138,7 @@ def _handler(server: RangeServer) -> type[BaseHTTPRequestHandler]:
                         self.wfile.write(block)
                         remaining -= len(block)
                         with server.lock:
-                            server.bytes_sent += len(block)
+                            server._bytes_sent += len(block)
 
     return Handler
 
