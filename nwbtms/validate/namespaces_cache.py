@@ -140,29 +140,20 @@ def specifications_key(h5: h5py.File) -> tuple[tuple[str, str, str], ...]:
         return ()
     key = []
     for namespace, version in sorted(cached_versions(h5).items()):
-        texts = {}
-        for name, item in group[namespace][version].items():  # the namespace document and its schema sources
+        digest = hashlib.sha256()
+        documents = group[namespace][version]
+        for name in sorted(documents):  # the namespace document and its schema sources
+            item = documents[name]
+            digest.update(name.encode() + b"\0")
             if isinstance(item, h5py.Dataset):
                 value = item[()]
-                texts[name] = value if isinstance(value, bytes) else str(value).encode()
-            else:
-                texts[name] = None
-        key.append((namespace, version, _digest(texts)))
+                digest.update(value if isinstance(value, bytes) else str(value).encode())
+            digest.update(b"\0")
+        key.append((namespace, version, digest.hexdigest()))
     return tuple(key)
 
 
-def _digest(texts: dict[str, bytes | None]) -> str:
-    """Hash of spec documents by name (None: an entry that is not a document)."""
-    digest = hashlib.sha256()
-    for name in sorted(texts):
-        digest.update(name.encode() + b"\0")
-        if texts[name] is not None:
-            digest.update(texts[name])
-        digest.update(b"\0")
-    return digest.hexdigest()
-
-
-def namespaces_to_validate(catalog, names) -> list[str]:
+def _namespaces_to_validate(catalog, names) -> list[str]:
     """The namespaces of ``names`` no other of them includes, sorted, without hdmf-experimental (the rule of
     ``pynwb.validation.get_cached_namespaces_to_validate``)."""
     names = set(names)
@@ -185,7 +176,7 @@ def _resolve_validators(entry: CachedSpecs, h5: h5py.File) -> list | None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         load_cached_namespaces(catalog, h5)
-    names = namespaces_to_validate(catalog, [namespace for namespace, _, _ in entry.key[1]])
+    names = _namespaces_to_validate(catalog, [namespace for namespace, _, _ in entry.key[1]])
     if not names:
         return None
     return [ValidatorMap(catalog.get_namespace(name=name)) for name in names]

@@ -29,10 +29,14 @@ def cached_validators(ctx: FileContext) -> list | None:
     cached in the file, from the cached specs alone), kept with the file's type map
     (:meth:`nwbtms.validate.namespaces_cache.CachedSpecs.validators`) and so reused across files that cache
     identical specs; None when the file caches no specs (pynwb then falls back to core)."""
+    return _cached_specs(ctx).validators(ctx.h5)
+
+
+def _cached_specs(ctx: FileContext):
+    """The file's cached-specs entry: the runner's, else looked up (a context built by another caller)."""
     from nwbtms.validate import namespaces_cache
 
-    specs = ctx.specs if ctx.specs is not None else namespaces_cache.cached_specs(ctx.h5)
-    return specs.validators(ctx.h5)
+    return ctx.specs if ctx.specs is not None else namespaces_cache.cached_specs(ctx.h5)
 
 
 def validate_against_cached(ctx: FileContext, validators: list | None, io=None) -> list:
@@ -220,13 +224,11 @@ def _validate_fresh(ctx: FileContext) -> Iterator[Hit]:
     changed by object construction)."""
     from pynwb import NWBHDF5IO
 
-    from nwbtms.validate import namespaces_cache
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            specs = ctx.specs if ctx.specs is not None else namespaces_cache.cached_specs(ctx.h5)
-            io = NWBHDF5IO(file=ctx.h5, mode="r", manager=specs.manager())
+            io = NWBHDF5IO(file=ctx.h5, mode="r", manager=_cached_specs(ctx).manager())
     except Exception as exc:
         yield NWB_SCHEMA.hit(f"schema validation could not run: {type(exc).__name__}: {exc}",
                              location="/specifications")
